@@ -1,0 +1,44 @@
+# sstop_add_plugin(<id> SOURCES <files...> [LIBRARIES <targets...>] [PLATFORMS Linux Darwin])
+#
+# Builds plugin <id> as a MODULE library named exactly <id>.so (no "lib" prefix; the id is
+# the file stem) into the build tree's plugin directory and installs it. Hidden visibility
+# keeps the only exported symbol the descriptor entry point; -z defs makes a missing symbol
+# a link error instead of a load-time surprise on a user's machine. A plugin whose PLATFORMS
+# do not include the target system is skipped, so platform choice is made here, not by #ifdef.
+function(sstop_add_plugin id)
+  cmake_parse_arguments(P "" "" "SOURCES;LIBRARIES;PLATFORMS" ${ARGN})
+  if(P_PLATFORMS AND NOT CMAKE_SYSTEM_NAME IN_LIST P_PLATFORMS)
+    message(STATUS "sstop: plugin ${id} skipped (platforms: ${P_PLATFORMS})")
+    return()
+  endif()
+  set(target sstop_plugin_${id})
+  string(REPLACE "-" "_" target "${target}")
+  add_library(${target} MODULE ${P_SOURCES})
+  target_link_libraries(${target} PRIVATE sstop::sdk ${P_LIBRARIES})
+  set_target_properties(${target} PROPERTIES
+    PREFIX ""
+    OUTPUT_NAME ${id}
+    CXX_VISIBILITY_PRESET hidden
+    VISIBILITY_INLINES_HIDDEN ON
+    LIBRARY_OUTPUT_DIRECTORY ${SSTOP_PLUGIN_OUTPUT_DIR})
+  if(NOT APPLE)
+    target_link_options(${target} PRIVATE -Wl,-z,defs)
+  endif()
+  install(TARGETS ${target} LIBRARY DESTINATION ${SSTOP_PLUGIN_INSTALL_DIR})
+  set_property(GLOBAL APPEND PROPERTY SSTOP_PLUGIN_TARGETS ${target})
+endfunction()
+
+# sstop_add_test(<name> SOURCES <files...> [LIBRARIES <targets...>] [LABELS <labels...>])
+# A GoogleTest executable in build/tests/, registered with CTest test by test.
+function(sstop_add_test name)
+  cmake_parse_arguments(T "" "" "SOURCES;LIBRARIES;LABELS" ${ARGN})
+  add_executable(${name} ${T_SOURCES})
+  target_link_libraries(${name} PRIVATE ${T_LIBRARIES} GTest::gtest GTest::gtest_main)
+  target_compile_definitions(${name} PRIVATE
+    SSTOP_SOURCE_DIR="${PROJECT_SOURCE_DIR}" SSTOP_BINARY_DIR="${PROJECT_BINARY_DIR}")
+  set_target_properties(${name} PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${PROJECT_BINARY_DIR}/tests)
+  if(NOT T_LABELS)
+    set(T_LABELS unit)
+  endif()
+  gtest_discover_tests(${name} DISCOVERY_TIMEOUT 30 PROPERTIES LABELS "${T_LABELS}")
+endfunction()

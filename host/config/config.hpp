@@ -1,0 +1,97 @@
+#pragma once
+// YAML configuration: lookup, parsing, validation. Every error names file:line:column.
+
+#include <yaml-cpp/yaml.h>
+
+#include <chrono>
+#include <map>
+#include <optional>
+#include <sstop/options.hpp>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/aggregator.hpp"
+
+namespace sstop::host {
+
+/// A configuration error. `what()` is one line: "FILE:LINE:COLUMN: KEY: MESSAGE"
+/// (line and column 1-based; omitted when unknown, e.g. for a file that cannot be read).
+class ConfigError : public std::runtime_error {
+  public:
+    ConfigError(std::string file, int line, int column, std::string key, std::string message);
+    const std::string& file() const { return file_; }
+    int line() const { return line_; }
+    int column() const { return column_; }
+    const std::string& key() const { return key_; }  ///< dotted path, e.g. "dns.timeout"
+    const std::string& message() const { return message_; }
+
+  private:
+    std::string file_;
+    int line_;
+    int column_;
+    std::string key_;
+    std::string message_;
+};
+
+/// Parses "500ms", "1s", "2.5s", "5m", "1h", "250us"; throws std::invalid_argument with a
+/// message that says what is accepted.
+std::chrono::nanoseconds parse_duration(std::string_view text);
+
+/// Reverse-DNS settings (`dns:`).
+struct DnsConfig {
+    bool enabled = true;
+    std::size_t workers = 2;
+    std::size_t queue_size = 256;
+    std::size_t cache_size = 4096;
+    std::chrono::nanoseconds ttl = std::chrono::minutes(5);
+    std::chrono::nanoseconds negative_ttl = std::chrono::minutes(1);
+    std::chrono::nanoseconds timeout = std::chrono::seconds(2);
+};
+
+/// Terminal UI settings (`ui:`).
+struct UiConfig {
+    std::string theme = "tokyo-night";
+    std::string unicode = "auto";  ///< auto | always | never
+    bool mouse = true;
+    std::map<std::string, std::string> colors;  ///< role → "#rrggbb" overrides
+};
+
+/// The whole configuration, typed. Defaults are the built-in ones.
+struct Config {
+    std::string path;  ///< file it came from, empty for built-in defaults
+    std::chrono::nanoseconds interval = std::chrono::seconds(1);  ///< 100ms … 10s
+    std::vector<std::string> sources{"netlink", "procnet", "afpacket"};
+    std::vector<std::string> views{"processes", "hosts", "ports"};
+    std::vector<std::string> exporters{};
+    std::vector<std::string> plugin_paths{};    ///< `plugins.paths`
+    std::vector<std::string> plugin_disable{};  ///< `plugins.disable`
+    core::AggregatorConfig aggregator{};
+    DnsConfig dns{};
+    UiConfig ui{};
+    std::string log_file;  ///< empty = no log file
+    /// Per-plugin sections `plugins.<id>:`, kept as YAML (with marks) until the plugin's
+    /// option schema is known.
+    std::map<std::string, YAML::Node> plugin_sections;
+};
+
+/// Where to read the config from: `cli_path` if given, else `$XDG_CONFIG_HOME/sstop/sstop.yaml`
+/// (or `$HOME/.config/sstop/sstop.yaml`), else `<sysconf_dir>/sstop/sstop.yaml`; nullopt when
+/// none exists (built-in defaults). A `cli_path` that does not exist is still returned (so
+/// loading it reports the error).
+std::optional<std::string> find_config_file(const std::optional<std::string>& cli_path,
+                                            const std::string& sysconf_dir = "/etc");
+
+/// Loads and validates a file. Throws ConfigError.
+Config load_config_file(const std::string& path);
+
+/// Loads and validates YAML text; `name` is used as the file name in errors.
+Config load_config_text(std::string_view text, const std::string& name);
+
+/// Checks the section of plugin `id` (may be absent) against its option schema and returns
+/// every declared option, configured or defaulted. Throws ConfigError naming the key.
+Options resolve_plugin_options(const Config& config, const std::string& id,
+                               const sstop_option_v1* schema, std::uint32_t count);
+
+}  // namespace sstop::host

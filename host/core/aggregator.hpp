@@ -1,0 +1,65 @@
+#pragma once
+// The core aggregator: turns the samples of one tick into an immutable Snapshot.
+// Collector thread only; not thread-safe by itself (the collector owns it).
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <sstop/model.hpp>
+#include <string>
+#include <vector>
+
+namespace sstop::core {
+
+/// Tunables of the aggregator, from the `aggregator:` section of the config.
+struct AggregatorConfig {
+    double ema_alpha = 0.3;                ///< EMA weight for one second of elapsed time, (0, 1]
+    double stale_after_s = 30;             ///< forget a socket unseen for this long
+    std::size_t max_sockets = 262144;      ///< bound of the socket table
+    std::size_t max_flows = 262144;        ///< bound of the flow table
+    std::size_t max_processes = 32768;     ///< bound of the process table
+    std::size_t max_remote_hosts = 16384;  ///< bound of the remote-host table
+    std::size_t process_history = 16;      ///< points in a process's history ring
+    std::size_t system_history = 60;       ///< points in the system history rings
+};
+
+/// Everything collected in one tick.
+struct TickInput {
+    std::chrono::steady_clock::time_point now{};  ///< when the tick was collected
+    std::int64_t unix_time_ns = 0;                ///< wall clock of the tick
+    std::vector<Sample> samples;                  ///< one per active source
+    std::vector<std::string> sources;             ///< ids of the active sources
+    std::vector<Notice> notices;                  ///< host status lines to publish
+};
+
+/// Current sizes of the aggregator's tables (for tests and `--stats`).
+struct TableSizes {
+    std::size_t sockets = 0;
+    std::size_t flows = 0;
+    std::size_t processes = 0;
+    std::size_t remote_hosts = 0;
+};
+
+class Aggregator {
+  public:
+    explicit Aggregator(AggregatorConfig config = {});
+    ~Aggregator();
+    Aggregator(const Aggregator&) = delete;
+    Aggregator& operator=(const Aggregator&) = delete;
+
+    /// Ingests one tick and returns its snapshot. The first call sets baselines and returns
+    /// snapshot seq 0 (no rates yet); later calls return seq 1, 2, ….
+    std::shared_ptr<const Snapshot> ingest(const TickInput& tick);
+
+    /// Sizes of the internal tables; each stays within its configured bound.
+    TableSizes table_sizes() const;
+
+    const AggregatorConfig& config() const;
+
+  private:
+    struct State;
+    std::unique_ptr<State> state_;
+};
+
+}  // namespace sstop::core
