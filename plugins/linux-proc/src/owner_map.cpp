@@ -1,0 +1,301 @@
+#include <dirent.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <charconv>
+#include <linuxproc/owner_map.hpp>
+#include <linuxproc/proc_parse.hpp>
+#include <memory>
+#include <unordered_set>
+#include <utility>
+
+namespace sstop::plugins::linuxproc {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// More pids than the kernel can ever have (PID_MAX_LIMIT); bounds the per-call listing.
+constexpr std::size_t kMaxListed = 1u << 22;
+// stat and status are a few KiB at most; the cap only guards against a hostile fake tree.
+constexpr std::size_t kMaxSmallFile = 64 * 1024;
+
+class UniqueFd {
+  public:
+    explicit UniqueFd(int fd = -1) : fd_(fd) {}
+    UniqueFd(const UniqueFd&) = delete;
+    UniqueFd& operator=(const UniqueFd&) = delete;
+    ~UniqueFd() {
+        if (fd_ >= 0) ::close(fd_);
+    }
+    int get() const { return fd_; }
+    int release() { return std::exchange(fd_, -1); }
+
+  private:
+    int fd_;
+};
+
+struct DirCloser {
+    void operator()(DIR* dir) const { ::closedir(dir); }
+};
+using UniqueDir = std::unique_ptr<DIR, DirCloser>;
+
+// Reads a whole (small) file relative to `dir_fd` into `out`, at most `cap` bytes. A read of a
+// process that died meanwhile fails with ENOENT or ESRCH: the caller then skips the process.
+bool read_at(int dir_fd, const char* name, std::string& out, std::size_t cap) {
+    out.clear();
+    UniqueFd fd(::openat(dir_fd, name, O_RDONLY | O_CLOEXEC));
+    if (fd.get() < 0) return false;
+    char chunk[4096];
+    while (out.size() < cap) {
+        ssize_t n = ::read(fd.get(), chunk, std::min(sizeof chunk, cap - out.size()));
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            return false;
+        }
+        if (n == 0) break;
+        out.append(chunk, static_cast<std::size_t>(n));
+    }
+    return true;
+}
+
+std::optional<std::int32_t> pid_of_name(const char* name) {
+    std::string_view text(name);
+    if (text.empty() || text.size() > 10) return std::nullopt;
+    std::int32_t pid = 0;
+    auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), pid);
+    if (ec != std::errc{} || ptr != text.data() + text.size() || pid <= 0) return std::nullopt;
+    return pid;
+}
+
+}  // namespace
+
+OwnerMap::OwnerMap(std::string proc_root, OwnerMapLimits limits)
+    : proc_root_(std::move(proc_root)), limits_(limits) {}
+
+std::optional<sstop::ProcessId> OwnerMap::owner_of(std::uint64_t inode) const {
+    auto it = inodes_.find(inode);
+    if (it == inodes_.end()) return std::nullopt;
+    return it->second.owner;
+}
+
+OwnerMapStats OwnerMap::stats() const {
+    OwnerMapStats out = stats_;
+    out.inodes = inodes_.size();
+    out.processes = processes_.size();
+    return out;
+}
+
+void OwnerMap::forget_inodes_of(Process& proc) {
+    for (std::uint64_t inode : proc.inodes) {
+        auto it = inodes_.find(inode);
+        if (it != inodes_.end() && it->second.owner == proc.info.id) inodes_.erase(it);
+    }
+    proc.inodes.clear();
+}
+
+void OwnerMap::drop_process(std::int32_t pid) {
+    auto it = processes_.find(pid);
+    if (it == processes_.end()) return;
+    forget_inodes_of(it->second);
+    processes_.erase(it);
+}
+
+void OwnerMap::scan_fds(int pid_dir_fd, Process& proc) {
+    // Rebuilt from scratch: sockets the process closed since the last scan disappear.
+    forget_inodes_of(proc);
+    ++stats_.pids_scanned;
+    UniqueFd fd_dir(::openat(pid_dir_fd, "fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (fd_dir.get() < 0) return;  // gone, or another user's process without privileges
+    int fd_dir_fd = fd_dir.get();
+    UniqueDir dir(::fdopendir(fd_dir_fd));
+    if (!dir) return;
+    fd_dir.release();  // now owned by `dir`
+
+    // "socket:[18446744073709551615]" is 29 bytes; anything longer is not a socket.
+    char link[64];
+    while (dirent* entry = ::readdir(dir.get())) {
+        if (entry->d_name[0] == '.') continue;
+        ssize_t n = ::readlinkat(fd_dir_fd, entry->d_name, link, sizeof link);
+        if (n <= 0 || static_cast<std::size_t>(n) >= sizeof link) continue;
+        ++stats_.fds_read;
+        auto inode = parse_socket_link(std::string_view(link, static_cast<std::size_t>(n)));
+        if (!inode) continue;
+        auto it = inodes_.find(*inode);
+        if (it != inodes_.end()) {
+            // Shared by several processes (inherited across fork): the first owner found keeps
+            // it, so the answer does not flip between polls.
+            if (it->second.owner != proc.info.id) continue;
+        } else {
+            if (inodes_.size() >= limits_.max_inodes) {
+                ++stats_.inodes_skipped;
+                continue;
+            }
+            it = inodes_.emplace(*inode, InodeOwner{proc.info.id, stats_.scans}).first;
+        }
+        proc.inodes.push_back(*inode);
+    }
+}
+
+bool OwnerMap::load_process(int root_fd, std::int32_t pid, std::uint64_t dir_ino, bool force_scan) {
+    char name[16];
+    auto [end, ec] = std::to_chars(name, name + sizeof name - 1, pid);
+    (void)ec;
+    *end = '\0';
+    // Everything about one process is read through this one directory fd: if the pid dies and
+    // is reused meanwhile, the reads fail (ESRCH/ENOENT) instead of mixing two processes.
+    UniqueFd pid_dir(::openat(root_fd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (pid_dir.get() < 0 || !read_at(pid_dir.get(), "stat", file_buf_, kMaxSmallFile)) {
+        drop_process(pid);
+        return false;
+    }
+    auto stat = parse_stat(file_buf_);
+    if (!stat) {
+        drop_process(pid);
+        return false;
+    }
+
+    auto it = processes_.find(pid);
+    if (it != processes_.end() && it->second.info.id.start_time != stat->start_time) {
+        drop_process(pid);  // the pid was reused: a new process
+        it = processes_.end();
+    }
+    if (it == processes_.end()) {
+        if (processes_.size() >= limits_.max_processes) {
+            ++stats_.processes_skipped;
+            return false;
+        }
+        Process proc;
+        proc.info.id = sstop::ProcessId{pid, stat->start_time};
+        proc.info.ppid = stat->ppid;
+        proc.info.name = std::move(stat->comm);
+        if (read_at(pid_dir.get(), "status", file_buf_, kMaxSmallFile)) {
+            proc.info.uid = parse_status_uid(file_buf_).value_or(0);
+        }
+        if (read_at(pid_dir.get(), "cmdline", file_buf_, kMaxCmdline)) {
+            proc.info.cmdline = join_cmdline(file_buf_);
+        }
+        it = processes_.emplace(pid, std::move(proc)).first;
+        force_scan = true;
+    }
+    Process& proc = it->second;
+    proc.dir_ino = dir_ino;
+    proc.seen_in_scan = stats_.scans;
+    if (force_scan) {
+        proc.scanned_at = Clock::now();
+        scan_fds(pid_dir.get(), proc);
+    }
+    return true;
+}
+
+void OwnerMap::sweep_unwanted() {
+    const std::uint64_t now = stats_.scans;
+    std::erase_if(inodes_, [&](const auto& item) {
+        return now - item.second.wanted_in_scan >= limits_.forget_after_scans;
+    });
+    for (auto& [pid, proc] : processes_) {
+        std::erase_if(proc.inodes, [&](std::uint64_t inode) {
+            auto it = inodes_.find(inode);
+            return it == inodes_.end() || it->second.owner != proc.info.id;
+        });
+    }
+}
+
+void OwnerMap::attribute(sstop::Sample& sample) {
+    const std::uint64_t scan = ++stats_.scans;
+    UniqueDir root(::opendir(proc_root_.c_str()));
+    if (!root) return;
+    const int root_fd = ::dirfd(root.get());
+
+    // 1. List the pids once. A pid whose /proc dentry has a new inode number may have been
+    //    reused; its stat is read again to compare start times.
+    std::vector<std::pair<std::int32_t, std::uint64_t>> fresh;
+    std::size_t listed = 0;
+    while (dirent* entry = ::readdir(root.get())) {
+        auto pid = pid_of_name(entry->d_name);
+        if (!pid) continue;
+        if (++listed > kMaxListed) break;
+        auto it = processes_.find(*pid);
+        if (it != processes_.end()) {
+            it->second.seen_in_scan = scan;
+            if (it->second.dir_ino == entry->d_ino) continue;
+        } else if (processes_.size() + fresh.size() >= limits_.max_processes) {
+            ++stats_.processes_skipped;
+            continue;
+        }
+        fresh.emplace_back(*pid, static_cast<std::uint64_t>(entry->d_ino));
+    }
+
+    // 2. Forget processes that are gone (and every inode they held).
+    for (auto it = processes_.begin(); it != processes_.end();) {
+        if (it->second.seen_in_scan != scan) {
+            forget_inodes_of(it->second);
+            it = processes_.erase(it);
+        } else {
+            ++it;
+        }
+    }
+
+    // 3. Read processes never seen before (a reused pid counts as never seen).
+    for (const auto& [pid, dir_ino] : fresh) load_process(root_fd, pid, dir_ino, false);
+
+    // 4. Answer from the cache; collect what is still unknown.
+    std::unordered_set<std::uint64_t> unknown;
+    std::unordered_set<std::uint32_t> unknown_uids;
+    for (sstop::SocketObs& sock : sample.sockets) {
+        if (sock.inode == 0 || sock.owner.pid != 0) continue;
+        auto it = inodes_.find(sock.inode);
+        if (it != inodes_.end()) {
+            it->second.wanted_in_scan = scan;
+        } else {
+            unknown.insert(sock.inode);
+            unknown_uids.insert(sock.uid);
+        }
+    }
+
+    // 5. Rescan known processes for unknown inodes, the sockets' uids first, each process at
+    //    most once per rescan_interval so an unattributable socket does not walk /proc on
+    //    every poll.
+    if (!unknown.empty()) {
+        const auto now = Clock::now();
+        std::vector<std::int32_t> candidates;
+        std::vector<std::int32_t> others;
+        for (const auto& [pid, proc] : processes_) {
+            if (now - proc.scanned_at < limits_.rescan_interval) continue;
+            (unknown_uids.count(proc.info.uid) ? candidates : others).push_back(pid);
+        }
+        candidates.insert(candidates.end(), others.begin(), others.end());
+        for (std::int32_t pid : candidates) {
+            if (unknown.empty()) break;
+            auto it = processes_.find(pid);
+            if (it == processes_.end()) continue;
+            if (!load_process(root_fd, pid, it->second.dir_ino, true)) continue;
+            auto again = processes_.find(pid);
+            if (again == processes_.end()) continue;
+            for (std::uint64_t inode : again->second.inodes) unknown.erase(inode);
+        }
+    }
+
+    // 6. Fill in owners and one ProcessInfo per distinct owner.
+    std::unordered_set<std::int32_t> listed_pids;
+    for (const sstop::ProcessInfo& info : sample.processes) listed_pids.insert(info.id.pid);
+    for (sstop::SocketObs& sock : sample.sockets) {
+        if (sock.inode == 0 || sock.owner.pid != 0) continue;
+        auto it = inodes_.find(sock.inode);
+        if (it == inodes_.end()) continue;
+        it->second.wanted_in_scan = scan;
+        auto proc = processes_.find(it->second.owner.pid);
+        if (proc == processes_.end() || proc->second.info.id != it->second.owner) continue;
+        sock.owner = it->second.owner;
+        if (listed_pids.insert(sock.owner.pid).second) {
+            sample.processes.push_back(proc->second.info);
+        }
+    }
+
+    if (limits_.forget_after_scans > 0 && scan % limits_.forget_after_scans == 0) {
+        sweep_unwanted();
+    }
+}
+
+}  // namespace sstop::plugins::linuxproc

@@ -1,0 +1,312 @@
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <linuxproc/owner_map.hpp>
+#include <string>
+#include <vector>
+
+namespace fs = std::filesystem;
+namespace lp = sstop::plugins::linuxproc;
+
+namespace {
+
+// A fake procfs: <root>/<pid>/{stat,status,cmdline,fd/<n> -> socket:[inode]}.
+class FakeProc {
+  public:
+    FakeProc() {
+        std::string tmpl = (fs::temp_directory_path() / "sstop-fakeproc-XXXXXX").string();
+        root_ = ::mkdtemp(tmpl.data());
+    }
+    ~FakeProc() {
+        std::error_code ec;
+        fs::remove_all(root_, ec);
+    }
+    const fs::path& root() const { return root_; }
+
+    void add_process(int pid, std::uint64_t start_time, std::uint32_t uid, const std::string& comm,
+                     const std::vector<std::uint64_t>& inodes) {
+        fs::path dir = root_ / std::to_string(pid);
+        fs::create_directories(dir / "fd");
+        std::ofstream(dir / "stat") << pid << " (" << comm << ") S 1 " << pid << " " << pid
+                                    << " 0 -1 4194560 0 0 0 0 0 0 0 0 20 0 1 0 " << start_time
+                                    << " 1000 10 18446744073709551615\n";
+        std::ofstream(dir / "status") << "Name:\t" << comm << "\nUid:\t" << uid << "\t" << uid
+                                      << "\t" << uid << "\t" << uid << "\n";
+        std::string cmdline =
+            "/usr/bin/" + comm + std::string(1, '\0') + "--flag" + std::string(1, '\0');
+        std::ofstream(dir / "cmdline") << cmdline;
+        fs::create_symlink("/dev/null", dir / "fd" / "0");
+        int fd = 3;
+        for (std::uint64_t inode : inodes) add_socket(pid, fd++, inode);
+    }
+    void add_socket(int pid, int fd, std::uint64_t inode) {
+        fs::create_symlink("socket:[" + std::to_string(inode) + "]",
+                           root_ / std::to_string(pid) / "fd" / std::to_string(fd));
+    }
+    void remove_fd(int pid, int fd) {
+        fs::remove(root_ / std::to_string(pid) / "fd" / std::to_string(fd));
+    }
+    void remove_process(int pid) { fs::remove_all(root_ / std::to_string(pid)); }
+    // Moves a pid's directory aside, keeping it alive so a new one gets another inode number
+    // (as the kernel gives a reused pid a new /proc dentry).
+    void retire_process(int pid) {
+        fs::rename(root_ / std::to_string(pid), root_ / ("old" + std::to_string(pid)));
+    }
+
+  private:
+    fs::path root_;
+};
+
+sstop::SocketObs socket_with(std::uint64_t inode, std::uint32_t uid = 0) {
+    sstop::SocketObs sock;
+    sock.key.proto = sstop::Proto::Tcp;
+    sock.inode = inode;
+    sock.uid = uid;
+    return sock;
+}
+
+sstop::Sample sample_of(const std::vector<std::uint64_t>& inodes, std::uint32_t uid = 0) {
+    sstop::Sample sample;
+    for (std::uint64_t inode : inodes) sample.sockets.push_back(socket_with(inode, uid));
+    return sample;
+}
+
+lp::OwnerMapLimits never_rescan() {
+    lp::OwnerMapLimits limits;
+    limits.rescan_interval = std::chrono::hours(1);
+    return limits;
+}
+
+lp::OwnerMapLimits always_rescan() {
+    lp::OwnerMapLimits limits;
+    limits.rescan_interval = std::chrono::seconds(0);
+    return limits;
+}
+
+}  // namespace
+
+TEST(OwnerMap, AttributesSocketsAndListsEachOwnerOnce) {
+    FakeProc proc;
+    proc.add_process(100, 5000, 1000, "nginx", {1001, 1002});
+    proc.add_process(200, 6000, 0, "sshd", {2001});
+    lp::OwnerMap map(proc.root().string());
+
+    sstop::Sample sample = sample_of({1001, 1002, 2001, 9999, 0});
+    map.attribute(sample);
+
+    EXPECT_EQ(sample.sockets[0].owner, (sstop::ProcessId{100, 5000}));
+    EXPECT_EQ(sample.sockets[1].owner, (sstop::ProcessId{100, 5000}));
+    EXPECT_EQ(sample.sockets[2].owner, (sstop::ProcessId{200, 6000}));
+    EXPECT_EQ(sample.sockets[3].owner.pid, 0);
+    EXPECT_EQ(sample.sockets[4].owner.pid, 0);
+    ASSERT_EQ(sample.processes.size(), 2u);
+    for (const sstop::ProcessInfo& info : sample.processes) {
+        if (info.id.pid == 100) {
+            EXPECT_EQ(info.name, "nginx");
+            EXPECT_EQ(info.uid, 1000u);
+            EXPECT_EQ(info.cmdline, "/usr/bin/nginx --flag");
+            EXPECT_EQ(info.ppid, 1);
+        } else {
+            EXPECT_EQ(info.id, (sstop::ProcessId{200, 6000}));
+            EXPECT_EQ(info.name, "sshd");
+        }
+    }
+    EXPECT_EQ(map.owner_of(1002), (sstop::ProcessId{100, 5000}));
+    EXPECT_FALSE(map.owner_of(9999));
+}
+
+TEST(OwnerMap, LeavesKnownOwnersAndListedProcessesAlone) {
+    FakeProc proc;
+    proc.add_process(100, 5000, 0, "a", {1001, 1002});
+    lp::OwnerMap map(proc.root().string());
+    sstop::Sample sample = sample_of({1001, 1002});
+    sample.sockets[0].owner = sstop::ProcessId{42, 7};
+    sample.processes.push_back(sstop::ProcessInfo{});
+    sample.processes.back().id = sstop::ProcessId{100, 5000};
+    map.attribute(sample);
+    EXPECT_EQ(sample.sockets[0].owner, (sstop::ProcessId{42, 7}));
+    EXPECT_EQ(sample.sockets[1].owner, (sstop::ProcessId{100, 5000}));
+    EXPECT_EQ(sample.processes.size(), 1u);  // pid 100 was already listed
+}
+
+TEST(OwnerMap, SteadyStateRescansNothing) {
+    FakeProc proc;
+    proc.add_process(100, 5000, 0, "a", {1001});
+    proc.add_process(200, 6000, 0, "b", {2001});
+    lp::OwnerMap map(proc.root().string(), never_rescan());
+
+    sstop::Sample first = sample_of({1001, 2001, 4242});
+    map.attribute(first);
+    const lp::OwnerMapStats before = map.stats();
+    EXPECT_EQ(before.pids_scanned, 2u);
+
+    // Same sockets, plus one nobody owns: nothing is read again.
+    sstop::Sample second = sample_of({1001, 2001, 4242});
+    map.attribute(second);
+    const lp::OwnerMapStats after = map.stats();
+    EXPECT_EQ(after.pids_scanned, before.pids_scanned);
+    EXPECT_EQ(after.fds_read, before.fds_read);
+    EXPECT_EQ(after.scans, 2u);
+    EXPECT_EQ(second.sockets[0].owner.pid, 100);
+    EXPECT_EQ(second.sockets[1].owner.pid, 200);
+    EXPECT_EQ(second.processes.size(), 2u);
+}
+
+TEST(OwnerMap, NewProcessIsScannedWithoutRescanningKnownOnes) {
+    FakeProc proc;
+    proc.add_process(100, 5000, 0, "a", {1001});
+    lp::OwnerMap map(proc.root().string(), never_rescan());
+    sstop::Sample first = sample_of({1001});
+    map.attribute(first);
+    proc.add_process(300, 7000, 0, "c", {3001});
+    sstop::Sample second = sample_of({1001, 3001});
+    map.attribute(second);
+    EXPECT_EQ(map.stats().pids_scanned, 2u);  // 100 once, 300 once
+    EXPECT_EQ(second.sockets[1].owner, (sstop::ProcessId{300, 7000}));
+}
+
+TEST(OwnerMap, RateLimitsRescansForUnknownInodes) {
+    FakeProc proc;
+    proc.add_process(100, 5000, 0, "a", {1001});
+    lp::OwnerMap map(proc.root().string(), never_rescan());
+    sstop::Sample first = sample_of({1001});
+    map.attribute(first);
+    proc.add_socket(100, 9, 1009);  // a new socket in a known process
+    sstop::Sample second = sample_of({1001, 1009});
+    map.attribute(second);
+    EXPECT_EQ(map.stats().pids_scanned, 1u);
+    EXPECT_EQ(second.sockets[1].owner.pid, 0);  // found only after the interval
+}
+
+TEST(OwnerMap, RescansProcessesOfTheSocketsUidFirst) {
+    FakeProc proc;
+    proc.add_process(100, 5000, 0, "root-daemon", {1001});
+    proc.add_process(200, 6000, 1000, "user-app", {2001});
+    lp::OwnerMap map(proc.root().string(), always_rescan());
+    sstop::Sample first = sample_of({1001, 2001});
+    map.attribute(first);
+    ASSERT_EQ(map.stats().pids_scanned, 2u);
+
+    proc.add_socket(200, 9, 2009);
+    sstop::Sample second = sample_of({2009}, 1000);
+    map.attribute(second);
+    EXPECT_EQ(second.sockets[0].owner, (sstop::ProcessId{200, 6000}));
+    EXPECT_EQ(map.stats().pids_scanned, 3u);  // only the uid-1000 process was read again
+}
+
+TEST(OwnerMap, RescanForgetsClosedSockets) {
+    FakeProc proc;
+    proc.add_process(100, 5000, 0, "a", {1001, 1002});  // fds 3 and 4
+    lp::OwnerMap map(proc.root().string(), always_rescan());
+    sstop::Sample first = sample_of({1001, 1002});
+    map.attribute(first);
+    ASSERT_TRUE(map.owner_of(1002));
+    proc.remove_fd(100, 4);
+    sstop::Sample second = sample_of({1001, 5555});  // 5555 unknown: forces a rescan
+    map.attribute(second);
+    EXPECT_FALSE(map.owner_of(1002));
+    EXPECT_TRUE(map.owner_of(1001));
+}
+
+TEST(OwnerMap, ReusedPidWithNewStartTimeIsANewProcess) {
+    FakeProc proc;
+    proc.add_process(100, 5000, 0, "old", {1001});
+    lp::OwnerMap map(proc.root().string(), never_rescan());
+    sstop::Sample first = sample_of({1001});
+    map.attribute(first);
+    ASSERT_EQ(first.sockets[0].owner, (sstop::ProcessId{100, 5000}));
+
+    proc.retire_process(100);
+    proc.add_process(100, 9000, 0, "new", {3001});
+    sstop::Sample second = sample_of({3001, 1001});
+    map.attribute(second);
+    EXPECT_EQ(second.sockets[0].owner, (sstop::ProcessId{100, 9000}));
+    EXPECT_EQ(second.sockets[1].owner.pid, 0);  // the old process's socket is not the new one's
+    EXPECT_FALSE(map.owner_of(1001));
+    ASSERT_EQ(second.processes.size(), 1u);
+    EXPECT_EQ(second.processes[0].name, "new");
+}
+
+TEST(OwnerMap, SkipsProcessesThatVanishOrCannotBeRead) {
+    FakeProc proc;
+    proc.add_process(100, 5000, 0, "a", {1001});
+    // Listed but gone by the time it is opened.
+    fs::create_symlink(proc.root() / "does-not-exist", proc.root() / "300");
+    // Died between opening the directory and reading stat.
+    fs::create_directories(proc.root() / "400" / "fd");
+    // Readable stat but no fd directory (another user's process without privileges).
+    proc.add_process(500, 8000, 0, "locked", {});
+    fs::remove_all(proc.root() / "500" / "fd");
+    // Not pids at all.
+    fs::create_directories(proc.root() / "net");
+    fs::create_directories(proc.root() / "12ab");
+
+    lp::OwnerMap map(proc.root().string(), never_rescan());
+    sstop::Sample sample = sample_of({1001, 4001});
+    map.attribute(sample);
+    EXPECT_EQ(sample.sockets[0].owner.pid, 100);
+    EXPECT_EQ(sample.sockets[1].owner.pid, 0);
+    EXPECT_EQ(map.stats().processes, 2u);  // 100 and 500
+
+    // A process that exits is forgotten with its sockets.
+    proc.remove_process(100);
+    sstop::Sample again = sample_of({1001});
+    map.attribute(again);
+    EXPECT_EQ(again.sockets[0].owner.pid, 0);
+    EXPECT_FALSE(map.owner_of(1001));
+    EXPECT_EQ(map.stats().processes, 1u);
+}
+
+TEST(OwnerMap, StopsAddingProcessesAtTheBound) {
+    FakeProc proc;
+    for (int pid = 100; pid < 105; ++pid) proc.add_process(pid, 1000 + pid, 0, "p", {});
+    lp::OwnerMapLimits limits = never_rescan();
+    limits.max_processes = 3;
+    lp::OwnerMap map(proc.root().string(), limits);
+    sstop::Sample sample;
+    map.attribute(sample);
+    map.attribute(sample);
+    EXPECT_EQ(map.stats().processes, 3u);
+    EXPECT_GT(map.stats().processes_skipped, 0u);
+    EXPECT_EQ(map.stats().pids_scanned, 3u);  // the skipped ones are not read every poll
+}
+
+TEST(OwnerMap, StopsAddingInodesAtTheBound) {
+    FakeProc proc;
+    proc.add_process(100, 5000, 0, "a", {1001, 1002, 1003, 1004});
+    lp::OwnerMapLimits limits = never_rescan();
+    limits.max_inodes = 2;
+    lp::OwnerMap map(proc.root().string(), limits);
+    sstop::Sample sample = sample_of({1001, 1002, 1003, 1004});
+    map.attribute(sample);
+    EXPECT_EQ(map.stats().inodes, 2u);
+    EXPECT_EQ(map.stats().inodes_skipped, 2u);
+}
+
+TEST(OwnerMap, ForgetsInodesNotWantedForAWhile) {
+    FakeProc proc;
+    proc.add_process(100, 5000, 0, "a", {1001, 1002});
+    lp::OwnerMapLimits limits = never_rescan();
+    limits.forget_after_scans = 2;
+    lp::OwnerMap map(proc.root().string(), limits);
+    for (int i = 0; i < 4; ++i) {
+        sstop::Sample sample = sample_of({1001});  // 1002 is never asked for (say, AF_UNIX)
+        map.attribute(sample);
+        EXPECT_EQ(sample.sockets[0].owner.pid, 100);
+    }
+    EXPECT_FALSE(map.owner_of(1002));
+    EXPECT_TRUE(map.owner_of(1001));
+    EXPECT_EQ(map.stats().inodes, 1u);
+}
+
+TEST(OwnerMap, MissingProcRootAttributesNothing) {
+    lp::OwnerMap map("/nonexistent/sstop-proc");
+    sstop::Sample sample = sample_of({1001});
+    map.attribute(sample);
+    EXPECT_EQ(sample.sockets[0].owner.pid, 0);
+    EXPECT_TRUE(sample.processes.empty());
+}
