@@ -1,1 +1,80 @@
-int main() { return 0; }
+// sstop: entry point. Parses the command line, runs the App, and turns the start-up errors
+// into one line on stderr and a distinct exit code.
+
+#include <pthread.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdio>
+#include <filesystem>
+#include <string>
+#include <system_error>
+#include <thread>
+#include <vector>
+
+#include "app/app.hpp"
+#include "app/cli.hpp"
+#include "config/config.hpp"
+
+namespace {
+
+std::string executable_path(const char* argv0) {
+    // Plugins are found relative to the executable, so resolve symlinks to the real file.
+    std::error_code ec;
+    auto p = std::filesystem::read_symlink("/proc/self/exe", ec);
+    if (!ec) return p.string();
+    p = std::filesystem::weakly_canonical(argv0, ec);
+    return ec ? std::string(argv0) : p.string();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    using namespace sstop::host;
+    // A closed stdout shows up as EPIPE from write(), handled as a clean end.
+    ::signal(SIGPIPE, SIG_IGN);
+    // Termination signals are taken by one thread with sigwait, never in a handler, so the
+    // shutdown runs in ordinary code. Blocked here, before any thread starts.
+    sigset_t stop_signals;
+    sigemptyset(&stop_signals);
+    sigaddset(&stop_signals, SIGINT);
+    sigaddset(&stop_signals, SIGTERM);
+    sigaddset(&stop_signals, SIGHUP);
+    pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+    CliOptions cli;
+    try {
+        cli = parse_cli(std::vector<std::string>(argv + 1, argv + argc));
+    } catch (const UsageError& e) {
+        std::fprintf(stderr, "sstop: %s\n", e.what());
+        return kExitUsage;
+    }
+
+    App app(cli, executable_path(argv[0]));
+    std::atomic<bool> done{false};
+    std::thread signal_thread([&] {
+        timespec wait{0, 200 * 1000 * 1000};
+        while (!done.load()) {
+            int sig = sigtimedwait(&stop_signals, nullptr, &wait);
+            if (sig > 0) app.request_stop();
+        }
+    });
+    int rc;
+    try {
+        rc = app.run();
+    } catch (const UsageError& e) {
+        std::fprintf(stderr, "sstop: %s\n", e.what());
+        rc = kExitUsage;
+    } catch (const ConfigError& e) {
+        std::fprintf(stderr, "sstop: %s\n", e.what());
+        rc = kExitUsage;
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "sstop: %s\n", e.what());
+        rc = kExitRuntime;
+    }
+    done = true;
+    signal_thread.join();
+    std::fflush(stdout);
+    return rc;
+}

@@ -106,7 +106,7 @@ typedef const sstop_plugin_descriptor_v1* (*sstop_plugin_v1_fn)();
         return new cls(context);                                                                   \
     }                                                                                              \
     extern "C" SSTOP_EXPORT const sstop_plugin_descriptor_v1* sstop_plugin_v1() {                  \
-        static const sstop::OptionList option_list_ = (options);                                   \
+        static const sstop::OptionList option_list_ = options;                                     \
         static const sstop_plugin_descriptor_v1 descriptor_ = {sizeof(sstop_plugin_descriptor_v1), \
                                                                SSTOP_ABI_MAJOR,                    \
                                                                SSTOP_ABI_MINOR,                    \

@@ -1,0 +1,230 @@
+#include "app/app.hpp"
+
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <set>
+#include <sstop/version.hpp>
+
+#include "app/source_set.hpp"
+#include "core/output.hpp"
+
+#ifndef SSTOP_INSTALL_PLUGIN_DIR
+#define SSTOP_INSTALL_PLUGIN_DIR "/usr/local/lib/sstop/plugins"
+#endif
+#ifndef SSTOP_INSTALL_SYSCONF_DIR
+#define SSTOP_INSTALL_SYSCONF_DIR "/etc"
+#endif
+
+namespace sstop::host {
+
+namespace {
+
+/// Thrown when stdout is gone (reader closed the pipe): not an error, just the end.
+struct OutputClosed {};
+
+}  // namespace
+
+App::App(CliOptions cli, std::string exe_path)
+    : cli_(std::move(cli)), exe_path_(std::move(exe_path)), log_(true) {}
+
+App::~App() {
+    stop_collector();
+    bus_.disconnect_all();
+    if (sources_) sources_->stop();
+    sources_.reset();
+    aggregator_.reset();
+    registry_.reset();
+}
+
+void App::request_stop() {
+    stop_.store(true);
+    { std::lock_guard lock(wake_mutex_); }
+    wake_.notify_all();
+    latest_.close();
+}
+
+std::vector<std::string> App::configured_order() const {
+    return cli_.sources ? *cli_.sources : config_.sources;
+}
+
+int App::run() {
+    if (cli_.help) {
+        std::fputs(help_text().c_str(), stdout);
+        return kExitOk;
+    }
+    if (cli_.version) {
+        std::printf("sstop %s (plugin ABI %d.%d, build key '%s')\n", SSTOP_VERSION_STRING,
+                    SSTOP_ABI_MAJOR, SSTOP_ABI_MINOR, SSTOP_BUILD_KEY);
+        return kExitOk;
+    }
+
+    auto path = find_config_file(cli_.config_path, SSTOP_INSTALL_SYSCONF_DIR);
+    config_ = path ? load_config_file(*path) : Config{};
+    if (cli_.interval) config_.interval = *cli_.interval;
+    if (cli_.no_dns) config_.dns.enabled = false;
+    interval_ns_ = config_.interval.count();
+    if (!config_.log_file.empty()) {
+        std::string error;
+        if (!log_.open_file(config_.log_file, error))
+            log_.write(Notice::Level::Warning, "log_file: cannot open " + error);
+    }
+
+    registry_ = std::make_unique<PluginRegistry>();
+    registry_->discover(plugin_search_dirs(cli_.plugin_paths, config_.plugin_paths,
+                                           std::getenv("SSTOP_PLUGIN_PATH"), exe_path_,
+                                           SSTOP_INSTALL_PLUGIN_DIR));
+
+    if (cli_.list_plugins) return list_plugins();
+    if (cli_.check_config) return check_config();
+    return run_streaming();
+}
+
+int App::list_plugins() {
+    const auto& files = registry_->files();
+    std::printf("%-12s %-9s %-8s %-4s %-8s %s\n", "ID", "KIND", "VERSION", "ABI", "VERDICT",
+                "PATH / REASON");
+    for (const auto& f : files) {
+        std::printf("%-12s %-9s %-8s %-4s %-8s %s%s%s\n", f.id.c_str(), f.kind.c_str(),
+                    f.version.empty() ? "-" : f.version.c_str(),
+                    f.abi.empty() ? "-" : f.abi.c_str(), f.loaded ? "loaded" : "skipped",
+                    f.path.c_str(), f.loaded ? "" : ": ", f.reason.c_str());
+    }
+    if (files.empty()) std::printf("(no plugin files found)\n");
+    // Say what the configuration wants but is not installed (a trimmed plugin set).
+    auto report_missing = [&](const std::vector<std::string>& ids, const char* what) {
+        for (const auto& id : ids)
+            if (!registry_->has(id))
+                std::printf("missing: %s '%s' is configured but not installed\n", what, id.c_str());
+    };
+    report_missing(configured_order(), "source");
+    report_missing(config_.views, "view");
+    report_missing(config_.exporters, "exporter");
+    return kExitOk;
+}
+
+int App::check_config() {
+    std::set<std::string> checked;
+    for (const auto& [id, node] : config_.plugin_sections) {
+        (void)node;
+        if (!registry_->has(id)) {
+            std::fprintf(stderr,
+                         "sstop: %s: plugins.%s: no plugin '%s' is installed; section ignored\n",
+                         config_.path.c_str(), id.c_str(), id.c_str());
+            continue;
+        }
+        auto schema = registry_->options_of(id);
+        resolve_plugin_options(config_, id, schema.items, schema.count);
+        checked.insert(id);
+    }
+    std::printf("sstop: configuration OK (%s)\n",
+                config_.path.empty() ? "built-in defaults" : config_.path.c_str());
+    return kExitOk;
+}
+
+bool App::write_out(const std::string& text) {
+    const char* p = text.data();
+    std::size_t left = text.size();
+    while (left > 0) {
+        ssize_t n = ::write(STDOUT_FILENO, p, left);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            if (errno == EPIPE) throw OutputClosed{};
+            throw std::runtime_error(std::string("writing output: ") + std::strerror(errno));
+        }
+        p += n;
+        left -= static_cast<std::size_t>(n);
+    }
+    return true;
+}
+
+void App::start_collector() {
+    aggregator_ = std::make_unique<core::Aggregator>(config_.aggregator);
+    // Both slots run on the collector thread: the aggregator turns the tick into a snapshot,
+    // and the snapshot is handed to consumers through the latest-wins slot.
+    bus_.tick.connect(
+        [this](const core::TickInput& tick) { bus_.snapshot(aggregator_->ingest(tick)); });
+    bus_.snapshot.connect(
+        [this](const std::shared_ptr<const Snapshot>& snap) { latest_.put(snap); });
+    collector_ = std::thread([this] { collector_loop(); });
+}
+
+void App::stop_collector() {
+    request_stop();
+    if (collector_.joinable()) collector_.join();
+}
+
+void App::collector_loop() {
+    using Clock = std::chrono::steady_clock;
+    auto next = Clock::now();
+    while (!stop_.load()) {
+        core::TickInput tick;
+        tick.now = Clock::now();
+        tick.unix_time_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                std::chrono::system_clock::now().time_since_epoch())
+                                .count();
+        try {
+            sources_->collect(tick);
+            tick.sources = sources_->active_ids();
+            tick.notices = log_.notices();
+            bus_.tick(tick);
+        } catch (const std::exception& e) {
+            // The collector catches at its root and reports; the next tick tries again.
+            log_.write(Notice::Level::Error, std::string("collector: ") + e.what());
+        }
+        auto interval = std::chrono::nanoseconds(interval_ns_.load());
+        next += interval;
+        auto now = Clock::now();
+        if (next < now) next = now + interval;  // after a stall: skip, never burst
+        std::unique_lock lock(wake_mutex_);
+        wake_.wait_until(lock, next, [this] { return stop_.load(); });
+    }
+}
+
+int App::run_streaming() {
+    sources_ = std::make_unique<SourceSet>(*registry_, config_, log_);
+    std::string why;
+    if (!sources_->start(configured_order(), why)) {
+        std::fprintf(stderr, "sstop: no usable source: %s\n", why.c_str());
+        return kExitNoSource;
+    }
+    start_collector();
+
+    long wanted = cli_.once ? 1 : cli_.count ? *cli_.count : -1;
+    long written = 0;
+    bool tty = ::isatty(STDOUT_FILENO);
+    std::uint64_t seen = 0;
+    int rc = kExitOk;
+    try {
+        if (cli_.output == OutputMode::Csv) write_out(core::csv_header());
+        while (!stop_.load() && (wanted < 0 || written < wanted)) {
+            auto snap = latest_.wait_newer(seen, std::chrono::milliseconds(200));
+            if (!snap || snap->seq == 0) continue;  // seq 0 is the baseline: no rates yet
+            switch (cli_.output) {
+                case OutputMode::Json:
+                    write_out(core::snapshot_to_json(*snap));
+                    break;
+                case OutputMode::Csv:
+                    write_out(core::snapshot_to_csv(*snap));
+                    break;
+                case OutputMode::Default:
+                    write_out((tty ? "\x1b[H\x1b[2J" : "") + core::snapshot_to_text(*snap, 20) +
+                              (tty ? "" : "\n"));
+                    break;
+            }
+            ++written;
+        }
+    } catch (const OutputClosed&) {
+        // `sstop --json | head -1`: the reader is done, so are we.
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "sstop: %s\n", e.what());
+        rc = kExitRuntime;
+    }
+    stop_collector();
+    return rc;
+}
+
+}  // namespace sstop::host

@@ -1,0 +1,76 @@
+#pragma once
+// The application: owns everything of one run, and fixes the start-up and shutdown order.
+//
+// Start-up: config → plugin discovery → sources (open privileged handles) → aggregator
+// connected to the bus → collector thread → output (headless writer or UI) on the main thread.
+// Shutdown: stop and join the collector and capture threads → disconnect the bus → destroy
+// plugin objects → release libraries (the registry goes last).
+
+#include <atomic>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "app/cli.hpp"
+#include "app/log.hpp"
+#include "config/config.hpp"
+#include "core/aggregator.hpp"
+#include "core/bus.hpp"
+#include "plugin/registry.hpp"
+
+namespace sstop::host {
+
+class SourceSet;
+
+/// Exit codes.
+enum ExitCode : int {
+    kExitOk = 0,
+    kExitRuntime = 1,
+    kExitUsage = 2,
+    kExitNoSource = 3,
+};
+
+class App {
+  public:
+    App(CliOptions cli, std::string exe_path);
+    ~App();
+    App(const App&) = delete;
+    App& operator=(const App&) = delete;
+
+    /// Runs to completion and returns the exit code. Throws UsageError/ConfigError for the
+    /// caller to report.
+    int run();
+
+    /// Asks a running App to stop (from the signal thread).
+    void request_stop();
+
+  private:
+    int list_plugins();
+    int check_config();
+    int run_streaming();
+    void collector_loop();
+    void start_collector();
+    void stop_collector();
+    std::vector<std::string> configured_order() const;
+    bool write_out(const std::string& text);
+
+    CliOptions cli_;
+    std::string exe_path_;
+    Config config_;
+    Log log_;
+    // Declared before everything that may hold plugin objects, so it is destroyed last.
+    std::unique_ptr<PluginRegistry> registry_;
+    core::Bus bus_;
+    std::unique_ptr<core::Aggregator> aggregator_;
+    std::unique_ptr<SourceSet> sources_;
+    core::LatestSlot<Snapshot> latest_;
+    std::atomic<bool> stop_{false};
+    std::atomic<long long> interval_ns_{1000000000};
+    std::mutex wake_mutex_;
+    std::condition_variable wake_;
+    std::thread collector_;
+};
+
+}  // namespace sstop::host

@@ -1,0 +1,159 @@
+#include "app/cli.hpp"
+
+#include <charconv>
+
+#include "config/config.hpp"
+
+namespace sstop::host {
+
+std::vector<std::string> split_ids(const std::string& list, const std::string& option) {
+    std::vector<std::string> out;
+    std::size_t start = 0;
+    while (true) {
+        std::size_t comma = list.find(',', start);
+        std::string item = list.substr(start, comma == std::string::npos ? comma : comma - start);
+        if (item.empty()) throw UsageError(option + ": empty name in list '" + list + "'");
+        for (char c : item)
+            if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'))
+                throw UsageError(option + ": '" + item + "' is not a plugin id ([a-z0-9-]+)");
+        out.push_back(item);
+        if (comma == std::string::npos) break;
+        start = comma + 1;
+    }
+    return out;
+}
+
+CliOptions parse_cli(const std::vector<std::string>& args) {
+    CliOptions o;
+    for (std::size_t i = 0; i < args.size(); ++i) {
+        std::string arg = args[i];
+        std::optional<std::string> inline_value;
+        if (arg.rfind("--", 0) == 0) {
+            auto eq = arg.find('=');
+            if (eq != std::string::npos) {
+                inline_value = arg.substr(eq + 1);
+                arg = arg.substr(0, eq);
+            }
+        }
+        auto value = [&]() -> std::string {
+            if (inline_value) return *inline_value;
+            if (i + 1 >= args.size()) throw UsageError(arg + " needs a value (see --help)");
+            return args[++i];
+        };
+        auto flag = [&] {
+            if (inline_value) throw UsageError(arg + " takes no value");
+        };
+        if (arg == "-c" || arg == "--config") {
+            o.config_path = value();
+        } else if (arg == "-i" || arg == "--interval") {
+            std::string v = value();
+            std::chrono::nanoseconds d;
+            try {
+                d = parse_duration(v);
+            } catch (const std::exception& e) {
+                throw UsageError(std::string("--interval: ") + e.what());
+            }
+            if (d < std::chrono::milliseconds(100) || d > std::chrono::seconds(10))
+                throw UsageError("--interval: " + v + " is out of range (100ms to 10s)");
+            o.interval = d;
+        } else if (arg == "--sources") {
+            o.sources = split_ids(value(), "--sources");
+        } else if (arg == "--plugin-path") {
+            std::string v = value();
+            if (v.empty()) throw UsageError("--plugin-path: empty directory");
+            o.plugin_paths.push_back(v);
+        } else if (arg == "--json" || arg == "--csv") {
+            flag();
+            OutputMode m = arg == "--json" ? OutputMode::Json : OutputMode::Csv;
+            if (o.output != OutputMode::Default && o.output != m)
+                throw UsageError("--json and --csv cannot be used together");
+            o.output = m;
+        } else if (arg == "-1" || arg == "--once") {
+            flag();
+            o.once = true;
+        } else if (arg == "--count") {
+            std::string v = value();
+            long n = 0;
+            auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+            if (ec != std::errc() || p != v.data() + v.size() || n < 1)
+                throw UsageError("--count: '" + v + "' is not a positive whole number");
+            o.count = n;
+        } else if (arg == "-n" || arg == "--no-dns") {
+            flag();
+            o.no_dns = true;
+        } else if (arg == "--list-plugins") {
+            flag();
+            o.list_plugins = true;
+        } else if (arg == "--check-config") {
+            flag();
+            o.check_config = true;
+        } else if (arg == "-V" || arg == "--version") {
+            flag();
+            o.version = true;
+        } else if (arg == "-h" || arg == "--help") {
+            flag();
+            o.help = true;
+        } else if (!arg.empty() && arg[0] == '-') {
+            throw UsageError("unknown option '" + arg + "' (see --help)");
+        } else {
+            throw UsageError("unexpected argument '" + arg + "' (see --help)");
+        }
+    }
+    if (o.once && o.count) throw UsageError("--once and --count cannot be used together");
+    return o;
+}
+
+std::string help_text() {
+    return R"HELP(Usage: sstop [OPTIONS]
+
+sstop shows, in real time, which processes use the network: per-process download and
+upload rates, their connections, the remote hosts they talk to and the ports they
+listen on. Without --json or --csv it runs interactively; with them it streams
+snapshots for scripts.
+
+Options:
+  -c, --config FILE      read the configuration from FILE (YAML). Default lookup:
+                         $XDG_CONFIG_HOME/sstop/sstop.yaml, then /etc/sstop/sstop.yaml,
+                         else built-in defaults.
+  -i, --interval DUR     time between updates: 500ms, 1s, 2.5s (100ms to 10s;
+                         default 1s, or `interval` in the config).
+      --sources LIST     comma-separated source plugins to use, in failover order,
+                         e.g. netlink,afpacket or procnet (overrides `sources`).
+      --plugin-path DIR  also look for plugins in DIR, before the other directories
+                         (repeatable).
+      --json             print one JSON object per update (JSON Lines) and no UI.
+      --csv              print a CSV header, then one row per process per update.
+  -1, --once             print one update after one full interval, then exit.
+      --count N          print N updates, then exit.
+  -n, --no-dns           do not resolve remote addresses to names.
+      --list-plugins     list every plugin file found, with its verdict, and exit.
+      --check-config     validate the configuration and the plugin sections, and exit.
+  -V, --version          print the version, ABI and build key, and exit.
+  -h, --help             print this help and exit.
+
+Output fields (--json): ts, seq, interval_s, sources, totals, unattributed,
+interfaces[], processes[] (pid, name, cmdline, uid, rx_bps, tx_bps, rx_bytes,
+tx_bytes, connections, listening, sockets[]), remote_hosts[], listen_ports[],
+counters, notices. *_bps are smoothed payload bytes per second; *_bytes are payload
+bytes counted since sstop started. Interface figures are the kernel's link counters.
+
+Plugins are searched in: each --plugin-path, `plugins.paths` of the config,
+$SSTOP_PLUGIN_PATH, <dir of sstop>/../lib/sstop/plugins, and the install directory.
+
+Privileges: socket lists need none; mapping other users' sockets to processes needs
+CAP_DAC_READ_SEARCH and CAP_SYS_PTRACE; packet capture (UDP bytes, unattributed
+traffic) needs CAP_NET_RAW. Run as root, or:
+  setcap cap_net_raw,cap_dac_read_search,cap_sys_ptrace+ep "$(command -v sstop)"
+
+Exit status: 0 success, 1 runtime error, 2 usage or configuration error,
+3 no usable source.
+
+Examples:
+  sudo sstop                              interactive view
+  sstop --json --once | jq .processes     one snapshot for a script
+  sstop --csv --interval 5s --count 12    a minute of per-process rows
+  sstop --sources procnet --json          force the /proc source
+)HELP";
+}
+
+}  // namespace sstop::host

@@ -1,0 +1,44 @@
+#pragma once
+// Command-line parsing. Pure: argv in, CliOptions out, UsageError on bad input.
+
+#include <chrono>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace sstop::host {
+
+/// A command-line error; main prints "sstop: <what>" and exits 2.
+class UsageError : public std::runtime_error {
+  public:
+    using std::runtime_error::runtime_error;
+};
+
+enum class OutputMode { Default, Json, Csv };
+
+struct CliOptions {
+    std::optional<std::string> config_path;
+    std::optional<std::chrono::nanoseconds> interval;
+    std::optional<std::vector<std::string>> sources;
+    std::vector<std::string> plugin_paths;
+    OutputMode output = OutputMode::Default;
+    bool once = false;
+    std::optional<long> count;
+    bool no_dns = false;
+    bool list_plugins = false;
+    bool check_config = false;
+    bool version = false;
+    bool help = false;
+};
+
+/// Parses arguments (argv[0] excluded). Accepts "--opt value" and "--opt=value".
+CliOptions parse_cli(const std::vector<std::string>& args);
+
+/// The text of `--help`.
+std::string help_text();
+
+/// Parses "a,b,c" into ids; rejects empty items.
+std::vector<std::string> split_ids(const std::string& list, const std::string& option);
+
+}  // namespace sstop::host

@@ -1,0 +1,349 @@
+#include "core/output.hpp"
+
+#include <cinttypes>
+#include <cmath>
+#include <cstdio>
+#include <sstop/format.hpp>
+
+namespace sstop::core {
+namespace {
+
+// Length of the valid UTF-8 sequence at s[i], or 0 if it is not valid.
+std::size_t utf8_sequence_length(std::string_view s, std::size_t i) {
+    auto c = static_cast<unsigned char>(s[i]);
+    std::size_t n;
+    std::uint32_t cp;
+    if (c < 0x80) return 1;
+    if ((c & 0xE0) == 0xC0) {
+        n = 2;
+        cp = c & 0x1F;
+    } else if ((c & 0xF0) == 0xE0) {
+        n = 3;
+        cp = c & 0x0F;
+    } else if ((c & 0xF8) == 0xF0) {
+        n = 4;
+        cp = c & 0x07;
+    } else {
+        return 0;
+    }
+    if (i + n > s.size()) return 0;
+    for (std::size_t k = 1; k < n; ++k) {
+        auto cc = static_cast<unsigned char>(s[i + k]);
+        if ((cc & 0xC0) != 0x80) return 0;
+        cp = cp << 6 | (cc & 0x3F);
+    }
+    // Overlong forms, surrogates and values past U+10FFFF are invalid.
+    static const std::uint32_t kMin[] = {0, 0, 0x80, 0x800, 0x10000};
+    if (cp < kMin[n] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
+    return n;
+}
+
+void append_number(std::string& out, double v) {
+    if (!std::isfinite(v)) v = 0;
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.1f", v);
+    out += buf;
+}
+
+void append_number(std::string& out, std::uint64_t v) { out += std::to_string(v); }
+
+void append_traffic_fields(std::string& out, const Traffic& t) {
+    out += "\"rx_bps\":";
+    append_number(out, t.rx_bps);
+    out += ",\"tx_bps\":";
+    append_number(out, t.tx_bps);
+    out += ",\"rx_bytes\":";
+    append_number(out, t.rx_bytes);
+    out += ",\"tx_bytes\":";
+    append_number(out, t.tx_bytes);
+}
+
+void append_traffic_object(std::string& out, const Traffic& t) {
+    out += '{';
+    append_traffic_fields(out, t);
+    out += '}';
+}
+
+void append_endpoint(std::string& out, const Endpoint& e) {
+    if (e.addr.family == Family::None) {
+        out += "null";
+        return;
+    }
+    append_json_string(out, format_endpoint(e));
+}
+
+void append_csv_field(std::string& out, std::string_view text) {
+    bool quote = text.find_first_of(",\"\r\n") != std::string_view::npos;
+    if (!quote) {
+        out += text;
+        return;
+    }
+    out += '"';
+    for (char c : text) {
+        if (c == '"') out += '"';
+        out += c;
+    }
+    out += '"';
+}
+
+std::string unix_seconds(std::int64_t ns) {
+    char buf[40];
+    std::snprintf(buf, sizeof buf, "%" PRId64 ".%03" PRId64, ns / 1000000000,
+                  (ns % 1000000000) / 1000000);
+    return buf;
+}
+
+}  // namespace
+
+const char* proto_name(Proto proto) {
+    switch (proto) {
+        case Proto::Tcp:
+            return "tcp";
+        case Proto::Udp:
+            return "udp";
+        case Proto::Unknown:
+            break;
+    }
+    return "?";
+}
+
+void append_json_string(std::string& out, std::string_view text) {
+    out += '"';
+    for (std::size_t i = 0; i < text.size();) {
+        auto c = static_cast<unsigned char>(text[i]);
+        if (c >= 0x80) {
+            std::size_t n = utf8_sequence_length(text, i);
+            if (n == 0) {
+                out += "\\ufffd";
+                ++i;
+            } else {
+                out.append(text.substr(i, n));
+                i += n;
+            }
+            continue;
+        }
+        switch (c) {
+            case '"':
+                out += "\\\"";
+                break;
+            case '\\':
+                out += "\\\\";
+                break;
+            case '\n':
+                out += "\\n";
+                break;
+            case '\r':
+                out += "\\r";
+                break;
+            case '\t':
+                out += "\\t";
+                break;
+            default:
+                if (c < 0x20 || c == 0x7F) {
+                    char buf[8];
+                    std::snprintf(buf, sizeof buf, "\\u%04x", c);
+                    out += buf;
+                } else {
+                    out += static_cast<char>(c);
+                }
+        }
+        ++i;
+    }
+    out += '"';
+}
+
+std::string snapshot_to_json(const Snapshot& s) {
+    std::string out;
+    out.reserve(1024 + s.processes.size() * 256);
+    out += "{\"ts\":";
+    out += unix_seconds(s.unix_time_ns);
+    out += ",\"seq\":";
+    append_number(out, s.seq);
+    out += ",\"interval_s\":";
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.3f", s.interval_s);
+    out += buf;
+    out += ",\"sources\":[";
+    for (std::size_t i = 0; i < s.sources.size(); ++i) {
+        if (i) out += ',';
+        append_json_string(out, s.sources[i]);
+    }
+    out += "],\"totals\":";
+    append_traffic_object(out, s.totals);
+    out += ",\"unattributed\":";
+    append_traffic_object(out, s.unattributed);
+
+    out += ",\"interfaces\":[";
+    for (std::size_t i = 0; i < s.interfaces.size(); ++i) {
+        const auto& itf = s.interfaces[i];
+        if (i) out += ',';
+        out += "{\"name\":";
+        append_json_string(out, itf.name);
+        out += ",\"up\":";
+        out += itf.up ? "true," : "false,";
+        append_traffic_fields(out, itf.traffic);
+        out += '}';
+    }
+
+    out += "],\"processes\":[";
+    for (std::size_t i = 0; i < s.processes.size(); ++i) {
+        const auto& p = s.processes[i];
+        if (i) out += ',';
+        out += "{\"pid\":";
+        out += std::to_string(p.info.id.pid);
+        out += ",\"name\":";
+        append_json_string(out, p.info.name);
+        out += ",\"cmdline\":";
+        append_json_string(out, p.info.cmdline);
+        out += ",\"uid\":";
+        out += std::to_string(p.info.uid);
+        out += ',';
+        append_traffic_fields(out, p.traffic);
+        out += ",\"connections\":";
+        out += std::to_string(p.connections);
+        out += ",\"listening\":";
+        out += std::to_string(p.listening);
+        out += ",\"sockets\":[";
+        for (std::size_t k = 0; k < p.sockets.size(); ++k) {
+            const auto& c = p.sockets[k];
+            if (k) out += ',';
+            out += "{\"proto\":\"";
+            out += proto_name(c.key.proto);
+            out += "\",\"local\":";
+            append_endpoint(out, c.key.local);
+            out += ",\"remote\":";
+            append_endpoint(out, c.key.remote);
+            out += ",\"state\":\"";
+            out += state_name(c.state, c.key.proto);
+            out += "\",\"inode\":";
+            append_number(out, c.inode);
+            out += ",\"measured\":";
+            out += c.measured ? "true," : "false,";
+            append_traffic_fields(out, c.traffic);
+            if (!c.remote_name.empty()) {
+                out += ",\"remote_name\":";
+                append_json_string(out, c.remote_name);
+            }
+            out += '}';
+        }
+        out += "]}";
+    }
+
+    out += "],\"remote_hosts\":[";
+    for (std::size_t i = 0; i < s.remote_hosts.size(); ++i) {
+        const auto& h = s.remote_hosts[i];
+        if (i) out += ',';
+        out += "{\"addr\":";
+        append_json_string(out, format_addr(h.addr));
+        if (!h.name.empty()) {
+            out += ",\"name\":";
+            append_json_string(out, h.name);
+        }
+        out += ',';
+        append_traffic_fields(out, h.traffic);
+        out += ",\"connections\":";
+        out += std::to_string(h.connections);
+        out += ",\"processes\":[";
+        for (std::size_t k = 0; k < h.processes.size(); ++k) {
+            if (k) out += ',';
+            append_json_string(out, h.processes[k]);
+        }
+        out += "]}";
+    }
+
+    out += "],\"listen_ports\":[";
+    for (std::size_t i = 0; i < s.listen_ports.size(); ++i) {
+        const auto& l = s.listen_ports[i];
+        if (i) out += ',';
+        out += "{\"proto\":\"";
+        out += proto_name(l.proto);
+        out += "\",\"addr\":";
+        append_json_string(out, l.addr.family == Family::None ? "*" : format_addr(l.addr));
+        out += ",\"port\":";
+        out += std::to_string(l.port);
+        out += ",\"pid\":";
+        out += std::to_string(l.owner.pid);
+        out += ",\"name\":";
+        append_json_string(out, l.name);
+        out += '}';
+    }
+
+    out += "],\"counters\":{";
+    for (std::size_t i = 0; i < s.counters.size(); ++i) {
+        if (i) out += ',';
+        append_json_string(out, s.counters[i].name);
+        out += ':';
+        append_number(out, s.counters[i].value);
+    }
+    out += "},\"notices\":[";
+    for (std::size_t i = 0; i < s.notices.size(); ++i) {
+        if (i) out += ',';
+        append_json_string(out, s.notices[i].text);
+    }
+    out += "]}\n";
+    return out;
+}
+
+std::string csv_header() {
+    return "ts,pid,name,uid,rx_bps,tx_bps,rx_bytes,tx_bytes,connections,listening,cmdline\n";
+}
+
+std::string snapshot_to_csv(const Snapshot& s) {
+    std::string out;
+    std::string ts = unix_seconds(s.unix_time_ns);
+    for (const auto& p : s.processes) {
+        out += ts;
+        out += ',';
+        out += std::to_string(p.info.id.pid);
+        out += ',';
+        append_csv_field(out, p.info.name);
+        out += ',';
+        out += std::to_string(p.info.uid);
+        out += ',';
+        append_number(out, p.traffic.rx_bps);
+        out += ',';
+        append_number(out, p.traffic.tx_bps);
+        out += ',';
+        append_number(out, p.traffic.rx_bytes);
+        out += ',';
+        append_number(out, p.traffic.tx_bytes);
+        out += ',';
+        out += std::to_string(p.connections);
+        out += ',';
+        out += std::to_string(p.listening);
+        out += ',';
+        append_csv_field(out, p.info.cmdline);
+        out += '\n';
+    }
+    return out;
+}
+
+std::string snapshot_to_text(const Snapshot& s, int max_rows) {
+    std::string out;
+    char line[256];
+    std::string sources;
+    for (const auto& id : s.sources) sources += (sources.empty() ? "" : ",") + id;
+    std::snprintf(line, sizeof line,
+                  "sstop  sources: %s  total ↓ %s  ↑ %s  unattributed ↓ %s  ↑ %s\n",
+                  sources.empty() ? "-" : sources.c_str(), format_rate(s.totals.rx_bps).c_str(),
+                  format_rate(s.totals.tx_bps).c_str(), format_rate(s.unattributed.rx_bps).c_str(),
+                  format_rate(s.unattributed.tx_bps).c_str());
+    out += line;
+    std::snprintf(line, sizeof line, "%8s  %-16s %12s %12s %10s %10s %5s\n", "PID", "NAME",
+                  "DOWN/s", "UP/s", "DOWN", "UP", "CONN");
+    out += line;
+    int rows = 0;
+    for (const auto& p : s.processes) {
+        if (rows++ >= max_rows) break;
+        std::snprintf(line, sizeof line, "%8d  %-16.16s %12s %12s %10s %10s %5u\n", p.info.id.pid,
+                      p.info.name.c_str(), format_rate(p.traffic.rx_bps).c_str(),
+                      format_rate(p.traffic.tx_bps).c_str(),
+                      format_bytes(static_cast<double>(p.traffic.rx_bytes)).c_str(),
+                      format_bytes(static_cast<double>(p.traffic.tx_bytes)).c_str(), p.connections);
+        out += line;
+    }
+    for (const auto& n : s.notices) out += "! " + n.text + "\n";
+    return out;
+}
+
+}  // namespace sstop::core

@@ -1,0 +1,66 @@
+#include "app/cli.hpp"
+
+#include <gtest/gtest.h>
+
+namespace sstop::host {
+namespace {
+
+TEST(Cli, ParsesEveryOption) {
+    auto o = parse_cli({"--config", "a.yaml", "--interval=500ms", "--sources", "netlink,afpacket",
+                        "--plugin-path", "/x", "--plugin-path=/y", "--json", "--count", "3", "-n"});
+    EXPECT_EQ(o.config_path, "a.yaml");
+    EXPECT_EQ(o.interval, std::chrono::milliseconds(500));
+    EXPECT_EQ(o.sources, (std::vector<std::string>{"netlink", "afpacket"}));
+    EXPECT_EQ(o.plugin_paths, (std::vector<std::string>{"/x", "/y"}));
+    EXPECT_EQ(o.output, OutputMode::Json);
+    EXPECT_EQ(o.count, 3);
+    EXPECT_TRUE(o.no_dns);
+    EXPECT_FALSE(o.once);
+}
+
+TEST(Cli, FlagsWithoutValues) {
+    auto o = parse_cli({"--csv", "--once", "--list-plugins", "--check-config", "-V", "-h"});
+    EXPECT_EQ(o.output, OutputMode::Csv);
+    EXPECT_TRUE(o.once && o.list_plugins && o.check_config && o.version && o.help);
+}
+
+TEST(Cli, IntervalBoundsAreEnforced) {
+    EXPECT_EQ(parse_cli({"-i", "100ms"}).interval, std::chrono::milliseconds(100));
+    EXPECT_EQ(parse_cli({"-i", "10s"}).interval, std::chrono::seconds(10));
+    EXPECT_EQ(parse_cli({"-i", "2.5s"}).interval, std::chrono::milliseconds(2500));
+    EXPECT_THROW(parse_cli({"-i", "99ms"}), UsageError);
+    EXPECT_THROW(parse_cli({"-i", "11s"}), UsageError);
+    EXPECT_THROW(parse_cli({"-i", "fast"}), UsageError);
+}
+
+TEST(Cli, ErrorsSayWhatIsWrong) {
+    auto message = [](std::vector<std::string> args) {
+        try {
+            parse_cli(args);
+        } catch (const UsageError& e) {
+            return std::string(e.what());
+        }
+        return std::string("(no error)");
+    };
+    EXPECT_EQ(message({"--bogus"}), "unknown option '--bogus' (see --help)");
+    EXPECT_EQ(message({"--config"}), "--config needs a value (see --help)");
+    EXPECT_EQ(message({"--json", "--csv"}), "--json and --csv cannot be used together");
+    EXPECT_EQ(message({"--once", "--count", "2"}), "--once and --count cannot be used together");
+    EXPECT_EQ(message({"--count", "0"}), "--count: '0' is not a positive whole number");
+    EXPECT_EQ(message({"--count", "3x"}), "--count: '3x' is not a positive whole number");
+    EXPECT_EQ(message({"--sources", "a,,b"}), "--sources: empty name in list 'a,,b'");
+    EXPECT_EQ(message({"--sources", "Net"}), "--sources: 'Net' is not a plugin id ([a-z0-9-]+)");
+    EXPECT_EQ(message({"--json=yes"}), "--json takes no value");
+    EXPECT_EQ(message({"stray"}), "unexpected argument 'stray' (see --help)");
+}
+
+TEST(Cli, HelpDocumentsEveryOption) {
+    std::string help = help_text();
+    for (const char* opt : {"--config", "--interval", "--sources", "--plugin-path", "--json",
+                            "--csv", "--once", "--count", "--no-dns", "--list-plugins",
+                            "--check-config", "--version", "--help", "Exit status"})
+        EXPECT_NE(help.find(opt), std::string::npos) << opt;
+}
+
+}  // namespace
+}  // namespace sstop::host

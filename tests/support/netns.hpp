@@ -1,0 +1,93 @@
+#pragma once
+// Test support: network namespaces made by the test, processes inside them, and sstop runs.
+//
+// Rules kept here so every test keeps them: namespace names carry the test's pid and a
+// counter (tests run in parallel); namespaces and children are removed in destructors, so a
+// failing assertion still cleans up; traffic only ever goes to namespaces made here.
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <functional>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+namespace sstop::testing {
+
+/// True when this process may create network namespaces (root with CAP_SYS_ADMIN).
+bool can_create_netns();
+
+/// Runs argv, returns its stdout; `exit_code` gets the exit status (128+signal if killed).
+/// Kills the command after `timeout`. stderr goes to `err` when given.
+std::string run_capture(const std::vector<std::string>& argv, int* exit_code,
+                        std::chrono::milliseconds timeout = std::chrono::seconds(30),
+                        std::string* err = nullptr);
+
+/// A network namespace with lo up; deleted on destruction.
+class Netns {
+  public:
+    explicit Netns(const std::string& tag);
+    ~Netns();
+    Netns(const Netns&) = delete;
+    Netns& operator=(const Netns&) = delete;
+    const std::string& name() const { return name_; }
+    /// Runs `ip -n <ns> <args...>` and fails the test if it fails.
+    void ip(const std::vector<std::string>& args) const;
+
+  private:
+    std::string name_;
+};
+
+/// Two namespaces joined by a veth pair: a = 10.77.0.1/24, fd77::1/64; b = 10.77.0.2/24,
+/// fd77::2/64 (private to these namespaces).
+class NetnsPair {
+  public:
+    explicit NetnsPair(const std::string& tag);
+    Netns a;
+    Netns b;
+    static constexpr const char* kAddrA4 = "10.77.0.1";
+    static constexpr const char* kAddrB4 = "10.77.0.2";
+    static constexpr const char* kAddrA6 = "fd77::1";
+    static constexpr const char* kAddrB6 = "fd77::2";
+};
+
+/// A child process running `body` inside a namespace. `body` calls `ready()` once its
+/// sockets are set up; the constructor returns after that (or fails the test after 10 s).
+/// The child is killed (SIGKILL, by pid) and reaped on destruction.
+class Child {
+  public:
+    using Body = std::function<void(const std::function<void()>& ready)>;
+    Child(const Netns& ns, const std::string& comm, Body body);
+    ~Child();
+    Child(const Child&) = delete;
+    Child& operator=(const Child&) = delete;
+    pid_t pid() const { return pid_; }
+    /// Waits for the child to exit by itself; returns its exit status.
+    int wait();
+
+  private:
+    pid_t pid_ = -1;
+};
+
+/// Path of the built sstop binary.
+std::string sstop_binary();
+
+/// Runs sstop inside `ns` with `args`; returns one parsed JSON object per output line.
+/// Fails the test on a non-zero exit or unparsable output.
+std::vector<nlohmann::json> run_sstop_json(
+    const Netns& ns, const std::vector<std::string>& args,
+    std::chrono::milliseconds timeout = std::chrono::seconds(60));
+
+/// Socket helpers for child bodies: they abort the child (exit 99) on failure.
+int tcp_listen(const std::string& addr, int port);
+int tcp_connect(const std::string& addr, int port);
+int tcp_accept(int listen_fd);
+int udp_bind(const std::string& addr, int port);
+int udp_connect(const std::string& addr, int port);
+/// Writes exactly `n` bytes (a pattern) to fd.
+void write_exactly(int fd, std::size_t n);
+/// Reads until `n` bytes arrived or EOF; returns bytes read.
+std::size_t read_exactly(int fd, std::size_t n);
+
+}  // namespace sstop::testing
