@@ -1,0 +1,39 @@
+#pragma once
+/// @file proc_net_parser.hpp
+/// Pure parsers for `/proc/net/{tcp,tcp6,udp,udp6}` and `/proc/net/dev`.
+
+#include <cstddef>
+#include <sstop/model.hpp>
+#include <string_view>
+#include <vector>
+
+namespace sstop::plugins::procnet {
+
+/// Lines longer than this are not kernel output and are counted as malformed.
+inline constexpr std::size_t kMaxLineLength = 512;
+
+/// Result of parsing one `/proc/net/{tcp,udp}{,6}` file.
+struct ProcNetParse {
+    std::vector<sstop::SocketObs> sockets;  ///< one per well-formed line
+    std::size_t malformed = 0;              ///< lines skipped (short, non-hex, truncated, overlong)
+};
+
+/// Parses the text of a `/proc/net/{tcp,tcp6,udp,udp6}` file. The header line is skipped; a
+/// last line without its newline (a truncated read) is malformed, never parsed in part.
+/// Addresses are the kernel's `__be32` words printed as host-order integers; they come out in
+/// network byte order, IPv4-mapped IPv6 addresses normalised to `Family::V4`. An all-zero
+/// remote with port 0 (listeners, unconnected UDP) becomes `Family::None`, port 0. Owners are
+/// left unknown; `has_bytes` is false.
+ProcNetParse parse_proc_net(std::string_view text, sstop::Proto proto, sstop::Family family);
+
+/// Result of parsing `/proc/net/dev`.
+struct ProcNetDevParse {
+    std::vector<sstop::InterfaceObs> interfaces;  ///< name and 64-bit rx/tx bytes and packets
+    std::size_t malformed = 0;                    ///< lines skipped
+};
+
+/// Parses the text of `/proc/net/dev` (two header lines). `index` stays 0 and `up` false: the
+/// file has neither.
+ProcNetDevParse parse_proc_net_dev(std::string_view text);
+
+}  // namespace sstop::plugins::procnet

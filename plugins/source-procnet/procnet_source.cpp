@@ -1,0 +1,163 @@
+#include "procnet_source.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <charconv>
+#include <cstring>
+
+#include "proc_net_parser.hpp"
+
+namespace sstop::plugins::procnet {
+namespace {
+
+// /proc/net/tcp with 100k sockets is ~15 MB; beyond this the read stops and the cut line is
+// counted as malformed, so a pathological table cannot take all memory.
+constexpr std::size_t kMaxFileBytes = 256u << 20;
+
+struct Table {
+    const char* name;
+    sstop::Proto proto;
+    sstop::Family family;
+};
+constexpr Table kTables[] = {
+    {"tcp", sstop::Proto::Tcp, sstop::Family::V4},
+    {"tcp6", sstop::Proto::Tcp, sstop::Family::V6},
+    {"udp", sstop::Proto::Udp, sstop::Family::V4},
+    {"udp6", sstop::Proto::Udp, sstop::Family::V6},
+};
+
+std::string parent_of(const std::string& path) {
+    std::string trimmed = path;
+    while (trimmed.size() > 1 && trimmed.back() == '/') trimmed.pop_back();
+    std::size_t slash = trimmed.rfind('/');
+    if (slash == std::string::npos) return ".";
+    if (slash == 0) return "";
+    return trimmed.substr(0, slash);
+}
+
+}  // namespace
+
+ProcnetSource::ProcnetSource(sstop::PluginContext& context)
+    : proc_root_(context.options().get_string("proc_root")),
+      sys_net_root_(parent_of(proc_root_) + "/sys/class/net"),
+      owners_(proc_root_) {}
+
+std::uint32_t ProcnetSource::capabilities() const {
+    return sstop::kProvidesSockets | sstop::kProvidesInterfaces | sstop::kProvidesOwners;
+}
+
+void ProcnetSource::open() {
+    const std::string path = proc_root_ + "/net/tcp";
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        throw sstop::PluginUnavailable("procnet: cannot read /proc/net/tcp: " +
+                                       std::string(std::strerror(errno)));
+    }
+    ::close(fd);
+}
+
+ProcnetSource::ReadResult ProcnetSource::read_file(const std::string& path) {
+    buffer_.clear();
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        last_errno_ = errno;
+        return errno == ENOENT ? ReadResult::Missing : ReadResult::Failed;
+    }
+    ReadResult result = ReadResult::Ok;
+    std::size_t used = 0;
+    for (;;) {
+        if (used == kMaxFileBytes) {
+            result = ReadResult::Truncated;
+            break;
+        }
+        if (buffer_.size() - used < 64 * 1024) {
+            buffer_.resize(std::min(kMaxFileBytes, std::max<std::size_t>(used * 2, 256 * 1024)));
+        }
+        ssize_t n = ::read(fd, buffer_.data() + used, buffer_.size() - used);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            last_errno_ = errno;
+            result = ReadResult::Failed;
+            break;
+        }
+        if (n == 0) break;
+        used += static_cast<std::size_t>(n);
+    }
+    ::close(fd);
+    buffer_.resize(used);  // shrinking keeps the capacity for the next read
+    return result;
+}
+
+// /proc/net/dev has no flags. sysfs (next to procfs: <proc_root>/../sys) gives operstate and
+// ifindex for two small reads per interface. "unknown" is what lo and many virtual devices
+// report while up; without sysfs an interface that is listed counts as up.
+void ProcnetSource::fill_interface_state(sstop::InterfaceObs& obs) {
+    obs.up = true;
+    const std::string dir = sys_net_root_ + "/" + obs.name;
+    if (read_file(dir + "/operstate") == ReadResult::Ok) {
+        std::string_view state(buffer_);
+        while (!state.empty() && (state.back() == '\n' || state.back() == ' '))
+            state.remove_suffix(1);
+        obs.up = state == "up" || state == "unknown";
+    }
+    if (read_file(dir + "/ifindex") == ReadResult::Ok) {
+        std::uint32_t index = 0;
+        auto [ptr, ec] = std::from_chars(buffer_.data(), buffer_.data() + buffer_.size(), index);
+        (void)ptr;
+        if (ec == std::errc{}) obs.index = index;
+    }
+}
+
+sstop::CollectStatus ProcnetSource::collect(sstop::Sample& out) {
+    sstop::CollectStatus status;
+    std::string missing;
+    for (const Table& table : kTables) {
+        ReadResult result = read_file(proc_root_ + "/net/" + table.name);
+        if (result == ReadResult::Missing && table.family == sstop::Family::V6)
+            continue;  // no IPv6
+        if (result == ReadResult::Missing || result == ReadResult::Failed) {
+            if (table.proto == sstop::Proto::Tcp && table.family == sstop::Family::V4) {
+                return {sstop::CollectStatus::Code::Failed,
+                        "procnet: cannot read " + proc_root_ +
+                            "/net/tcp: " + std::strerror(last_errno_)};
+            }
+            missing += missing.empty() ? table.name : std::string(", ") + table.name;
+            continue;
+        }
+        if (result == ReadResult::Truncated) {
+            missing += missing.empty() ? table.name : std::string(", ") + table.name;
+        }
+        ProcNetParse parsed = parse_proc_net(buffer_, table.proto, table.family);
+        malformed_lines_ += parsed.malformed;
+        out.sockets.insert(out.sockets.end(), parsed.sockets.begin(), parsed.sockets.end());
+    }
+    out.has_sockets = missing.empty();
+
+    if (read_file(proc_root_ + "/net/dev") == ReadResult::Ok) {
+        ProcNetDevParse parsed = parse_proc_net_dev(buffer_);
+        malformed_lines_ += parsed.malformed;
+        out.interfaces = std::move(parsed.interfaces);
+        for (sstop::InterfaceObs& obs : out.interfaces) fill_interface_state(obs);
+        out.has_interfaces = true;
+    } else {
+        missing += missing.empty() ? "dev" : ", dev";
+    }
+
+    owners_.attribute(out);
+
+    const linuxproc::OwnerMapStats stats = owners_.stats();
+    out.counters.push_back({"malformed_lines", malformed_lines_});
+    out.counters.push_back({"owner_pids_scanned", stats.pids_scanned});
+    out.counters.push_back({"owner_fds_read", stats.fds_read});
+    out.counters.push_back({"owner_skipped", stats.processes_skipped + stats.inodes_skipped});
+
+    if (!missing.empty()) {
+        status.code = sstop::CollectStatus::Code::Degraded;
+        status.message = "procnet: incomplete read of /proc/net/{" + missing + "}";
+    }
+    return status;
+}
+
+}  // namespace sstop::plugins::procnet

@@ -1,0 +1,29 @@
+#pragma once
+// A minimal host side for constructing ProcnetSource in tests.
+
+#include <sstop/plugin.hpp>
+#include <string>
+#include <vector>
+
+namespace sstop::plugins::procnet::testing {
+
+class FakeContext final : public sstop::PluginContext {
+  public:
+    explicit FakeContext(std::string proc_root) {
+        sstop::OptionValue value;
+        value.type = SSTOP_OPTION_STRING;
+        value.s = std::move(proc_root);
+        options_.values["proc_root"] = value;
+    }
+    std::string_view plugin_id() const override { return "procnet"; }
+    const sstop::Options& options() const override { return options_; }
+    void log(sstop::Notice::Level, std::string_view message) override {
+        logged.emplace_back(message);
+    }
+    std::vector<std::string> logged;
+
+  private:
+    sstop::Options options_;
+};
+
+}  // namespace sstop::plugins::procnet::testing
