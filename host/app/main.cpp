@@ -5,7 +5,6 @@
 #include <signal.h>
 #include <unistd.h>
 
-#include <atomic>
 #include <cstdio>
 #include <filesystem>
 #include <string>
@@ -41,6 +40,8 @@ int main(int argc, char** argv) {
     sigaddset(&stop_signals, SIGINT);
     sigaddset(&stop_signals, SIGTERM);
     sigaddset(&stop_signals, SIGHUP);
+    // SIGUSR2 is how main tells the signal thread to end; it is never acted on otherwise.
+    sigaddset(&stop_signals, SIGUSR2);
     pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
     CliOptions cli;
@@ -52,12 +53,12 @@ int main(int argc, char** argv) {
     }
 
     App app(cli, executable_path(argv[0]));
-    std::atomic<bool> done{false};
     std::thread signal_thread([&] {
-        timespec wait{0, 200 * 1000 * 1000};
-        while (!done.load()) {
-            int sig = sigtimedwait(&stop_signals, nullptr, &wait);
-            if (sig > 0) app.request_stop();
+        while (true) {
+            int sig = 0;
+            if (sigwait(&stop_signals, &sig) != 0) continue;
+            if (sig == SIGUSR2) return;
+            app.request_stop();
         }
     });
     int rc;
@@ -73,7 +74,7 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "sstop: %s\n", e.what());
         rc = kExitRuntime;
     }
-    done = true;
+    pthread_kill(signal_thread.native_handle(), SIGUSR2);
     signal_thread.join();
     std::fflush(stdout);
     return rc;

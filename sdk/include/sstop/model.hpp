@@ -218,6 +218,16 @@ struct InterfaceSummary {
     Traffic traffic;   ///< rates and totals from the kernel's counters
 };
 
+/// Traffic of a group of processes (a container, a systemd unit, a user …). Reserved in v1
+/// for the planned groups view; the core may leave the list empty.
+struct GroupSummary {
+    std::string kind;               ///< what groups them: "container", "unit", "user", …
+    std::string name;               ///< the group's name
+    Traffic traffic;                ///< sum over its processes
+    std::uint32_t processes = 0;    ///< processes in the group
+    std::uint32_t connections = 0;  ///< their non-listening sockets
+};
+
 /// A status line for users (a source failed over, a plugin was disabled, drops seen).
 struct Notice {
     enum class Level : std::uint8_t { Info, Warning, Error };
@@ -228,7 +238,7 @@ struct Notice {
 /// What the core publishes once per tick. Immutable once published; shared by
 /// `std::shared_ptr<const Snapshot>` between threads.
 struct Snapshot {
-    std::uint64_t seq = 0;                        ///< 1 for the first snapshot, then +1 per tick
+    std::uint64_t seq = 0;  ///< 0 for the baseline taken at start (no rates), then +1 per tick
     std::int64_t unix_time_ns = 0;                ///< wall-clock time of the tick
     double interval_s = 0;                        ///< seconds covered by this tick
     std::vector<std::string> sources;             ///< ids of the sources that contributed
@@ -238,6 +248,7 @@ struct Snapshot {
     std::vector<ProcessSummary> processes;        ///< sorted by rx+tx rate, descending
     std::vector<RemoteHostSummary> remote_hosts;  ///< sorted by rx+tx rate, descending
     std::vector<ListenPortSummary> listen_ports;  ///< sorted by port, then protocol
+    std::vector<GroupSummary> groups;             ///< sorted by rx+tx rate; may be empty
     std::vector<double> rx_history;               ///< system rx rate, oldest first (≤ 60 points)
     std::vector<double> tx_history;               ///< system tx rate, oldest first (≤ 60 points)
     std::vector<SourceCounter> counters;          ///< source health counters, "<source>.<name>"

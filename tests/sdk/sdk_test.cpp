@@ -1,0 +1,115 @@
+// The SDK's helpers and contract, as a third-party plugin sees them.
+
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <sstop/abi_check.hpp>
+#include <sstop/format.hpp>
+#include <sstop/plugin.hpp>
+#include <sstop/source.hpp>
+
+namespace {
+
+sstop::IpAddr v6(std::initializer_list<std::uint16_t> words) {
+    sstop::IpAddr a;
+    a.family = sstop::Family::V6;
+    int i = 0;
+    for (auto w : words) {
+        a.bytes[2 * i] = static_cast<std::uint8_t>(w >> 8);
+        a.bytes[2 * i + 1] = static_cast<std::uint8_t>(w);
+        ++i;
+    }
+    return a;
+}
+
+TEST(Format, Ipv6FollowsRfc5952) {
+    EXPECT_EQ(sstop::format_addr(v6({0, 0, 0, 0, 0, 0, 0, 1})), "::1");
+    EXPECT_EQ(sstop::format_addr(v6({0x2001, 0xdb8, 0, 0, 0, 0, 0, 1})), "2001:db8::1");
+    EXPECT_EQ(sstop::format_addr(v6({0x2001, 0xdb8, 0, 1, 0, 0, 0, 1})), "2001:db8:0:1::1");
+    EXPECT_EQ(sstop::format_addr(v6({0x2001, 0xdb8, 0, 0, 1, 0, 0, 1})), "2001:db8::1:0:0:1");
+    EXPECT_EQ(sstop::format_addr(v6({0xfe80, 0, 0, 0, 0, 0, 0, 0})), "fe80::");
+    EXPECT_EQ(sstop::format_addr(v6({0, 0, 0, 0, 0, 0, 0, 0})), "::");
+    EXPECT_EQ(sstop::format_addr(v6({1, 0, 2, 0, 3, 0, 4, 0})), "1:0:2:0:3:0:4:0");
+}
+
+TEST(Format, EndpointsAndUnsetAddresses) {
+    sstop::Endpoint e;
+    e.addr.family = sstop::Family::V4;
+    e.addr.bytes[0] = 127, e.addr.bytes[3] = 1;
+    e.port = 8080;
+    EXPECT_EQ(sstop::format_endpoint(e), "127.0.0.1:8080");
+    sstop::Endpoint six{v6({0, 0, 0, 0, 0, 0, 0, 1}), 443};
+    EXPECT_EQ(sstop::format_endpoint(six), "[::1]:443");
+    EXPECT_EQ(sstop::format_addr(sstop::IpAddr{}), "*");
+}
+
+TEST(Format, BytesRatesAndAges) {
+    EXPECT_EQ(sstop::format_bytes(0), "0 B");
+    EXPECT_EQ(sstop::format_bytes(1023), "1023 B");
+    EXPECT_EQ(sstop::format_bytes(1024), "1.00 KiB");
+    EXPECT_EQ(sstop::format_bytes(1536 * 1024), "1.50 MiB");
+    EXPECT_EQ(sstop::format_bytes(200.0 * 1024 * 1024 * 1024), "200 GiB");
+    EXPECT_EQ(sstop::format_rate(-5), "0 B/s");
+    EXPECT_EQ(sstop::format_age(45), "45s");
+    EXPECT_EQ(sstop::format_age(192), "3m12s");
+    EXPECT_EQ(sstop::format_age(7500), "2h5m");
+    EXPECT_EQ(sstop::format_age(100800), "1d4h");
+}
+
+TEST(Format, SparklineScalesToTheLargestValue) {
+    EXPECT_EQ(sstop::sparkline({0, 4, 8}, 3, false), " =@");
+    EXPECT_EQ(sstop::sparkline({8}, 3, false), "  @") << "right-aligned, padded";
+    EXPECT_EQ(sstop::sparkline({0, 8}, 2, true), " █");
+    EXPECT_EQ(sstop::sparkline({1, 1000}, 2, false), ".@") << "a small non-zero value shows";
+}
+
+TEST(Options, AccessorsAndUndeclaredKeys) {
+    sstop::Options o;
+    sstop::OptionValue v;
+    v.type = SSTOP_OPTION_DURATION;
+    v.i = 1500000000;
+    v.d = 1.5;
+    o.values["timeout"] = v;
+    EXPECT_DOUBLE_EQ(o.get_seconds("timeout"), 1.5);
+    EXPECT_THROW(o.get_bool("nope"), sstop::OptionError);
+}
+
+struct Fixture : sstop::Source {
+    explicit Fixture(sstop::PluginContext&) {}
+    std::uint32_t capabilities() const override { return sstop::kProvidesSockets; }
+    sstop::CollectStatus collect(sstop::Sample&) override { return {}; }
+};
+
+}  // namespace
+
+static const sstop_option_v1 kOptions[] = {
+    {"enabled", SSTOP_OPTION_BOOL, "true", 0, 0, "turns it on"}};
+SSTOP_REGISTER_SOURCE(Fixture, "fixture", "1.2.3", "a test source", sstop::option_list(kOptions))
+
+TEST(Descriptor, RegistrationMacroFillsEveryField) {
+    const sstop_plugin_descriptor_v1* d = sstop_plugin_v1();
+    EXPECT_EQ(d->struct_size, sizeof(sstop_plugin_descriptor_v1));
+    EXPECT_EQ(d->abi_major, SSTOP_ABI_MAJOR);
+    EXPECT_EQ(d->abi_minor, SSTOP_ABI_MINOR);
+    EXPECT_EQ(d->kind, static_cast<std::uint32_t>(sstop::PluginKind::Source));
+    EXPECT_STREQ(d->id, "fixture");
+    EXPECT_STREQ(d->version, "1.2.3");
+    EXPECT_STREQ(d->build_key, SSTOP_BUILD_KEY);
+    ASSERT_EQ(d->option_count, 1u);
+    EXPECT_STREQ(d->options[0].key, "enabled");
+    EXPECT_NE(d->create, nullptr);
+}
+
+TEST(Descriptor, BuildKeyNamesCompilerLibraryAndStandard) {
+    std::string key = SSTOP_BUILD_KEY;
+    EXPECT_NE(key.find("c++2020"), std::string::npos) << key;
+    EXPECT_TRUE(key.find("libstdc++-") != std::string::npos ||
+                key.find("libc++-") != std::string::npos)
+        << key;
+}
+
+TEST(Model, StateNamesMatchSs) {
+    EXPECT_STREQ(sstop::state_name(sstop::SocketState::Established, sstop::Proto::Tcp), "ESTAB");
+    EXPECT_STREQ(sstop::state_name(sstop::SocketState::Close, sstop::Proto::Udp), "UNCONN");
+    EXPECT_STREQ(sstop::state_name(sstop::SocketState::Listen, sstop::Proto::Tcp), "LISTEN");
+}
