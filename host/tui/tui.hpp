@@ -1,0 +1,47 @@
+#pragma once
+// The terminal UI: the host owns the screen (ncursesw); each view plugin draws inside the
+// rectangle it is given through the SDK's Canvas. Runs on the main thread.
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <sstop/view.hpp>
+
+#include "config/config.hpp"
+#include "core/bus.hpp"
+
+namespace sstop::tui {
+
+/// A loaded view plugin, in tab order.
+struct TabView {
+    std::string id;                    ///< plugin id
+    std::shared_ptr<sstop::View> view; ///< the plugin's object (UI thread only)
+};
+
+/// What the UI needs from the rest of the app.
+struct TuiHooks {
+    /// Snapshots from the collector (latest wins).
+    core::LatestSlot<Snapshot>* snapshots = nullptr;
+    /// Current update interval, and a setter the UI calls for `+`/`-` (clamped 100ms..10s).
+    std::chrono::nanoseconds interval{std::chrono::seconds(1)};
+    std::function<void(std::chrono::nanoseconds)> set_interval;
+    /// True once a termination signal asked the app to stop.
+    std::function<bool()> stop_requested;
+    /// Warnings and errors while the UI runs (never printed to the terminal).
+    std::function<void(Notice::Level, const std::string&)> log;
+    /// Reverse DNS on (the `d` key toggles names in views; `-n` starts with it off).
+    bool dns_enabled = true;
+    /// Theme, colours, unicode and mouse settings.
+    host::UiConfig ui;
+};
+
+/// Runs the UI until the user quits or `stop_requested()`; restores the terminal on every
+/// exit path (return, exception, SIGTERM/SIGINT/SIGHUP, crash signals). Returns the exit
+/// code (0 on a normal quit). Throws std::runtime_error if the terminal cannot be used
+/// (e.g. TERM unset or unknown) before it changes anything.
+int run_tui(std::vector<TabView> views, const TuiHooks& hooks);
+
+}  // namespace sstop::tui
