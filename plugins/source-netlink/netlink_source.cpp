@@ -1,0 +1,387 @@
+#include "netlink_source.hpp"
+
+#include <linux/inet_diag.h>
+#include <linux/rtnetlink.h>
+#include <linux/sock_diag.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <set>
+
+#include "rtnl_link.hpp"
+
+namespace sstop::plugins::netlink {
+namespace {
+
+constexpr int kMaxDumpRetries = 3;
+constexpr std::size_t kMaxCookies = 131072;
+// A closed socket whose fd is still open is unhashed (absent from dumps) until the fd goes;
+// its destroy notification comes later, so its entry must outlive a few missing dumps.
+constexpr std::uint64_t kCookieKeepCollects = 64;
+constexpr std::size_t kMaxDestroyPerCollect = 100000;
+constexpr std::size_t kMinBuffer = 32768;  // as iproute2; never below MNL_SOCKET_BUFFER_SIZE
+constexpr std::int64_t kMaxRcvbuf = 268435456;
+
+std::string errno_text(int err) { return std::strerror(err); }
+
+void set_rcvbuf(int fd, std::int64_t bytes) {
+    int v = static_cast<int>(bytes);
+    // SO_RCVBUFFORCE ignores rmem_max but needs CAP_NET_ADMIN; fall back silently.
+    if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &v, sizeof v) != 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &v, sizeof v);
+}
+
+/// Opens and binds a netlink socket; nullptr with errno set on failure.
+MnlSocketPtr open_socket(int bus, int flags) {
+    MnlSocketPtr s(mnl_socket_open2(bus, flags));
+    if (!s) return nullptr;
+    if (mnl_socket_bind(s.get(), 0, MNL_SOCKET_AUTOPID) < 0) return nullptr;
+    // A dump the kernel never finishes must not stall the collector forever.
+    timeval tv{2, 0};
+    setsockopt(mnl_socket_get_fd(s.get()), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    return s;
+}
+
+const char* proto_name(std::uint8_t family, std::uint8_t protocol) {
+    if (protocol == IPPROTO_TCP) return family == AF_INET ? "tcp4" : "tcp6";
+    return family == AF_INET ? "udp4" : "udp6";
+}
+
+}  // namespace
+
+std::optional<std::uint64_t> parse_fail_after(std::string_view fault) {
+    constexpr std::string_view kKey = "netlink_fail_after=";
+    auto pos = fault.find(kKey);
+    if (pos == std::string_view::npos) return std::nullopt;
+    std::uint64_t n = 0;
+    bool any = false;
+    for (auto i = pos + kKey.size(); i < fault.size() && fault[i] >= '0' && fault[i] <= '9'; ++i) {
+        n = n * 10 + static_cast<std::uint64_t>(fault[i] - '0');
+        any = true;
+    }
+    if (!any) return std::nullopt;
+    return n;
+}
+
+NetlinkSource::NetlinkSource(PluginContext& context) : context_(&context) {
+    const Options& o = context.options();
+    settings_.proc_root = o.get_string("proc_root");
+    settings_.destroy_events = o.get_bool("destroy_events");
+    settings_.rcvbuf = o.get_int("rcvbuf");
+    if (const char* fault = std::getenv("SSTOP_FAULT"))
+        settings_.fail_after = parse_fail_after(fault);
+}
+
+NetlinkSource::NetlinkSource(NetlinkSettings settings) : settings_(std::move(settings)) {}
+
+NetlinkSource::~NetlinkSource() = default;
+
+std::uint32_t NetlinkSource::capabilities() const {
+    return kProvidesSockets | kProvidesTcpBytes | kProvidesInterfaces | kProvidesOwners;
+}
+
+void NetlinkSource::log(Notice::Level level, std::string_view message) {
+    if (context_) context_->log(level, message);
+}
+
+void NetlinkSource::open() {
+    buffer_.resize(std::max<std::size_t>(kMinBuffer, MNL_SOCKET_BUFFER_SIZE));
+    diag_ = open_socket(NETLINK_SOCK_DIAG, 0);
+    if (!diag_)
+        throw PluginUnavailable("netlink: sock_diag unavailable (inet_diag module missing?): " +
+                                errno_text(errno));
+    // Probe with a real TCP dump so a kernel without inet_diag is refused here, not later.
+    std::vector<DiagRecord> probe;
+    DumpResult r = dump_sockets(AF_INET, IPPROTO_TCP, probe);
+    if (!r.ok)
+        throw PluginUnavailable("netlink: sock_diag unavailable (inet_diag module missing?): " +
+                                r.error);
+    route_ = open_socket(NETLINK_ROUTE, 0);
+    if (!route_)
+        log(Notice::Level::Warning, "netlink: rtnetlink unavailable: " + errno_text(errno));
+
+    if (settings_.destroy_events) {
+        destroy_ = open_socket(NETLINK_SOCK_DIAG, SOCK_NONBLOCK);
+        bool ok = destroy_ != nullptr;
+        // Group numbers are small today, but ADD_MEMBERSHIP works for any group number
+        // while the bind() mask only covers groups 1..32.
+        for (int group : {SKNLGRP_INET_TCP_DESTROY, SKNLGRP_INET_UDP_DESTROY,
+                          SKNLGRP_INET6_TCP_DESTROY, SKNLGRP_INET6_UDP_DESTROY}) {
+            if (!ok) break;
+            ok = mnl_socket_setsockopt(destroy_.get(), NETLINK_ADD_MEMBERSHIP, &group,
+                                       sizeof group) == 0;
+        }
+        if (!ok) {
+            log(Notice::Level::Warning,
+                "netlink: destroy notifications unavailable, short-lived connections may be "
+                "missed: " +
+                    errno_text(errno));
+            destroy_.reset();
+        } else {
+            destroy_rcvbuf_ = settings_.rcvbuf;
+            set_rcvbuf(mnl_socket_get_fd(destroy_.get()), destroy_rcvbuf_);
+        }
+    }
+    owners_.emplace(settings_.proc_root);
+}
+
+NetlinkSource::DumpResult NetlinkSource::dump(
+    MnlSocketPtr& sock, int protocol, nlmsghdr* request,
+    const std::function<void(const nlmsghdr*)>& on_message) {
+    DumpResult result;
+    auto fail = [&](std::string why) {
+        result.ok = false;
+        result.error = std::move(why);
+        // The socket may still hold the rest of this dump; a fresh one is simpler than draining.
+        sock = open_socket(protocol, 0);
+        return result;
+    };
+    if (!sock) {
+        sock = open_socket(protocol, 0);
+        if (!sock) return fail("socket: " + errno_text(errno));
+    }
+    request->nlmsg_seq = ++seq_;
+    if (mnl_socket_sendto(sock.get(), request, request->nlmsg_len) < 0)
+        return fail("send: " + errno_text(errno));
+    const std::uint32_t portid = mnl_socket_get_portid(sock.get());
+    const int fd = mnl_socket_get_fd(sock.get());
+    for (;;) {
+        // Learn the datagram's size first so a large one is never cut (iproute2 does this).
+        ssize_t want = recv(fd, nullptr, 0, MSG_PEEK | MSG_TRUNC);
+        if (want < 0) {
+            if (errno == EINTR) continue;
+            return fail("recv: " + errno_text(errno));
+        }
+        if (static_cast<std::size_t>(want) > buffer_.size())
+            buffer_.resize(static_cast<std::size_t>(want));
+        sockaddr_nl from{};
+        iovec iov{buffer_.data(), buffer_.size()};
+        msghdr msg{};
+        msg.msg_name = &from;
+        msg.msg_namelen = sizeof from;
+        msg.msg_iov = &iov;
+        msg.msg_iovlen = 1;
+        ssize_t n = recvmsg(fd, &msg, 0);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            return fail("recv: " + errno_text(errno));
+        }
+        if (msg.msg_flags & MSG_TRUNC) return fail("reply truncated");
+        if (from.nl_pid != 0) continue;  // not from the kernel
+        WalkResult w =
+            walk_dump_buffer(std::span<std::uint8_t>(buffer_.data(), static_cast<std::size_t>(n)),
+                             seq_, portid, on_message);
+        result.interrupted = result.interrupted || w.interrupted;
+        if (w.status == WalkResult::Status::Error) return fail(errno_text(w.error));
+        if (w.status == WalkResult::Status::Done) return result;
+    }
+}
+
+NetlinkSource::DumpResult NetlinkSource::dump_sockets(std::uint8_t family, std::uint8_t protocol,
+                                                      std::vector<DiagRecord>& out) {
+    alignas(nlmsghdr) std::uint8_t req_buf[MNL_NLMSG_HDRLEN + MNL_ALIGN(sizeof(inet_diag_req_v2))];
+    std::memset(req_buf, 0, sizeof req_buf);
+    nlmsghdr* nlh = mnl_nlmsg_put_header(req_buf);
+    nlh->nlmsg_type = SOCK_DIAG_BY_FAMILY;
+    nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+    auto* req =
+        static_cast<inet_diag_req_v2*>(mnl_nlmsg_put_extra_header(nlh, sizeof(inet_diag_req_v2)));
+    req->sdiag_family = family;
+    req->sdiag_protocol = protocol;
+    req->idiag_states = ~0u;  // every state, TIME_WAIT and SYN_RECV included
+    if (protocol == IPPROTO_TCP) req->idiag_ext = 1u << (INET_DIAG_INFO - 1);
+    const Proto proto = protocol == IPPROTO_TCP ? Proto::Tcp : Proto::Udp;
+
+    DumpResult r;
+    for (int attempt = 0;; ++attempt) {
+        std::vector<DiagRecord> records;
+        r = dump(diag_, NETLINK_SOCK_DIAG, nlh, [&](const nlmsghdr* m) {
+            if (auto rec = parse_diag_message(m, proto))
+                records.push_back(std::move(*rec));
+            else
+                ++malformed_;
+        });
+        if (!r.ok) {
+            r.error = std::string(proto_name(family, protocol)) + " dump: " + r.error;
+            return r;
+        }
+        if (r.interrupted) ++dump_interrupted_;
+        if (!r.interrupted || attempt == kMaxDumpRetries) {
+            out.insert(out.end(), std::make_move_iterator(records.begin()),
+                       std::make_move_iterator(records.end()));
+            return r;
+        }
+        ++dump_retries_;
+    }
+}
+
+void NetlinkSource::raise_destroy_rcvbuf() {
+    destroy_rcvbuf_ = std::min(kMaxRcvbuf, destroy_rcvbuf_ * 2);
+    set_rcvbuf(mnl_socket_get_fd(destroy_.get()), destroy_rcvbuf_);
+}
+
+void NetlinkSource::drain_destroy_events(std::vector<DiagRecord>& out) {
+    if (!destroy_) return;
+    const int fd = mnl_socket_get_fd(destroy_.get());
+    std::size_t taken = 0;
+    while (taken < kMaxDestroyPerCollect) {
+        ssize_t want = recv(fd, nullptr, 0, MSG_PEEK | MSG_TRUNC | MSG_DONTWAIT);
+        if (want < 0) {
+            if (errno == EINTR) continue;
+            if (errno == ENOBUFS) {
+                // Notifications were lost; the next full dump covers what is still alive.
+                ++enobufs_;
+                raise_destroy_rcvbuf();
+                continue;
+            }
+            return;  // EAGAIN: drained
+        }
+        if (static_cast<std::size_t>(want) > buffer_.size())
+            buffer_.resize(static_cast<std::size_t>(want));
+        ssize_t n = recv(fd, buffer_.data(), buffer_.size(), MSG_DONTWAIT);
+        if (n <= 0) {
+            if (n < 0 && errno == ENOBUFS) {
+                ++enobufs_;
+                raise_destroy_rcvbuf();
+                continue;
+            }
+            return;
+        }
+        walk_dump_buffer(std::span<std::uint8_t>(buffer_.data(), static_cast<std::size_t>(n)), 0, 0,
+                         [&](const nlmsghdr* m) {
+                             if (auto rec = parse_diag_message(m, Proto::Unknown)) {
+                                 rec->obs.closed = true;
+                                 out.push_back(std::move(*rec));
+                                 ++taken;
+                             } else {
+                                 ++malformed_;
+                             }
+                         });
+    }
+}
+
+CollectStatus NetlinkSource::collect(Sample& out) {
+    if (settings_.fail_after && successful_collects_ >= *settings_.fail_after)
+        return {CollectStatus::Code::Failed, "netlink: failure injected by SSTOP_FAULT"};
+    if (!diag_ || !owners_) return {CollectStatus::Code::Failed, "netlink: not open"};
+    ++generation_;
+    std::vector<std::string> degraded;
+
+    std::vector<DiagRecord> closed;
+    drain_destroy_events(closed);
+    destroy_events_ += closed.size();
+
+    std::vector<DiagRecord> live;
+    for (std::uint8_t family : {std::uint8_t{AF_INET}, std::uint8_t{AF_INET6}}) {
+        for (std::uint8_t protocol : {std::uint8_t{IPPROTO_TCP}, std::uint8_t{IPPROTO_UDP}}) {
+            DumpResult r = dump_sockets(family, protocol, live);
+            if (!r.ok && protocol == IPPROTO_TCP)
+                return {CollectStatus::Code::Failed, "netlink: " + r.error};
+            if (!r.ok) degraded.push_back(r.error);  // udp_diag may be missing
+            if (r.interrupted)
+                degraded.push_back(std::string(proto_name(family, protocol)) +
+                                   " dump inconsistent (interrupted 4 times)");
+        }
+    }
+
+    out.has_sockets = true;
+    out.sockets.reserve(out.sockets.size() + live.size() + closed.size());
+    const std::size_t first_live = out.sockets.size();
+    for (DiagRecord& rec : live) {
+        auto it = rec.obs.cookie ? cookies_.find(rec.obs.cookie) : cookies_.end();
+        bool fin =
+            peer_fin_received(rec.obs.state) || (it != cookies_.end() && it->second.peer_fin);
+        apply_tcp_bytes(rec.obs, rec.tcp, fin);
+        out.sockets.push_back(rec.obs);
+    }
+    owners_->attribute(out);
+
+    // Remember owners by cookie: destroy notifications carry no inode, and TIME_WAIT sockets
+    // have none either, but both keep the cookie of the socket they were.
+    for (std::size_t i = first_live; i < out.sockets.size(); ++i) {
+        SocketObs& s = out.sockets[i];
+        if (!s.cookie) continue;
+        auto it = cookies_.find(s.cookie);
+        if (it == cookies_.end()) {
+            if (cookies_.size() >= kMaxCookies) {
+                ++cookie_map_full_;
+                continue;
+            }
+            it = cookies_.emplace(s.cookie, CookieEntry{}).first;
+        }
+        CookieEntry& e = it->second;
+        if (s.owner.pid != 0)
+            e.owner = s.owner;
+        else if (s.inode == 0)
+            s.owner = e.owner;
+        e.peer_fin = e.peer_fin || peer_fin_received(s.state);
+        e.last_seen = generation_;
+    }
+
+    std::set<ProcessId> present;
+    for (const ProcessInfo& p : out.processes) present.insert(p.id);
+    for (DiagRecord& rec : closed) {
+        auto it = rec.obs.cookie ? cookies_.find(rec.obs.cookie) : cookies_.end();
+        bool fin = peer_fin_received(rec.obs.state);
+        if (it != cookies_.end()) {
+            rec.obs.owner = it->second.owner;
+            fin = fin || it->second.peer_fin;
+            cookies_.erase(it);
+        }
+        apply_tcp_bytes(rec.obs, rec.tcp, fin);
+        if (rec.obs.owner.pid != 0 && !present.count(rec.obs.owner)) {
+            // The owner may have no live socket left; give the host its name anyway.
+            auto p = last_processes_.find(rec.obs.owner);
+            if (p != last_processes_.end()) {
+                out.processes.push_back(p->second);
+                present.insert(rec.obs.owner);
+            }
+        }
+        out.sockets.push_back(rec.obs);
+    }
+    std::erase_if(cookies_, [&](const auto& kv) {
+        return kv.second.last_seen + kCookieKeepCollects <= generation_;
+    });
+    last_processes_.clear();
+    for (const ProcessInfo& p : out.processes) last_processes_.emplace(p.id, p);
+
+    if (route_ || (route_ = open_socket(NETLINK_ROUTE, 0))) {
+        alignas(nlmsghdr) std::uint8_t req_buf[MNL_NLMSG_HDRLEN + MNL_ALIGN(sizeof(rtgenmsg))];
+        std::memset(req_buf, 0, sizeof req_buf);
+        nlmsghdr* nlh = mnl_nlmsg_put_header(req_buf);
+        nlh->nlmsg_type = RTM_GETLINK;
+        nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+        auto* gen = static_cast<rtgenmsg*>(mnl_nlmsg_put_extra_header(nlh, sizeof(rtgenmsg)));
+        gen->rtgen_family = AF_UNSPEC;
+        std::vector<InterfaceObs> ifaces;
+        DumpResult r = dump(route_, NETLINK_ROUTE, nlh, [&](const nlmsghdr* m) {
+            if (auto i = parse_link_message(m)) ifaces.push_back(std::move(*i));
+        });
+        if (r.ok) {
+            out.has_interfaces = true;
+            out.interfaces = std::move(ifaces);
+        } else {
+            degraded.push_back("interfaces: " + r.error);
+        }
+    } else {
+        degraded.push_back("interfaces: rtnetlink unavailable");
+    }
+
+    out.counters.push_back({"dump_retries", dump_retries_});
+    out.counters.push_back({"dump_interrupted", dump_interrupted_});
+    out.counters.push_back({"destroy_events", destroy_events_});
+    out.counters.push_back({"enobufs", enobufs_});
+    out.counters.push_back({"malformed", malformed_});
+    out.counters.push_back({"cookie_map_full", cookie_map_full_});
+    ++successful_collects_;
+    if (degraded.empty()) return {};
+    std::string msg = "netlink: ";
+    for (std::size_t i = 0; i < degraded.size(); ++i) msg += (i ? "; " : "") + degraded[i];
+    return {CollectStatus::Code::Degraded, msg};
+}
+
+}  // namespace sstop::plugins::netlink

@@ -1,0 +1,100 @@
+#pragma once
+/// @file netlink_source.hpp
+/// The netlink source: TCP/UDP sockets with exact TCP byte counters from NETLINK_SOCK_DIAG,
+/// final counters of closed sockets from the sock_diag destroy groups, and interface counters
+/// from rtnetlink.
+
+#include <libmnl/libmnl.h>
+
+#include <cstdint>
+#include <linuxproc/owner_map.hpp>
+#include <map>
+#include <memory>
+#include <optional>
+#include <sstop/plugin.hpp>
+#include <sstop/source.hpp>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "sock_diag.hpp"
+
+namespace sstop::plugins::netlink {
+
+/// Settings of the source (the plugin's options, plus the fault seam).
+struct NetlinkSettings {
+    std::string proc_root = "/proc";        ///< where procfs is mounted (owner lookup)
+    bool destroy_events = true;             ///< subscribe to sock_diag destroy notifications
+    std::int64_t rcvbuf = 4 * 1024 * 1024;  ///< SO_RCVBUF of the netlink sockets, bytes
+    /// Test seam: collect() fails after this many successful collects (SSTOP_FAULT).
+    std::optional<std::uint64_t> fail_after;
+};
+
+/// Reads "netlink_fail_after=N" from an SSTOP_FAULT value ("a|netlink_fail_after=3|b").
+std::optional<std::uint64_t> parse_fail_after(std::string_view fault);
+
+/// Owns a libmnl socket.
+struct MnlSocketCloser {
+    void operator()(mnl_socket* s) const { mnl_socket_close(s); }
+};
+using MnlSocketPtr = std::unique_ptr<mnl_socket, MnlSocketCloser>;
+
+/// The source. Collector thread only.
+class NetlinkSource : public Source {
+  public:
+    /// Built by the plugin loader: options come from the context, SSTOP_FAULT from the env.
+    explicit NetlinkSource(PluginContext& context);
+    /// Built directly (tests).
+    explicit NetlinkSource(NetlinkSettings settings);
+    ~NetlinkSource() override;
+
+    std::uint32_t capabilities() const override;
+    /// Opens the sock_diag, destroy-group and rtnetlink sockets. Throws PluginUnavailable
+    /// when sock_diag cannot be used.
+    void open() override;
+    CollectStatus collect(Sample& out) override;
+
+  private:
+    struct CookieEntry {
+        ProcessId owner;
+        bool peer_fin = false;        ///< seen in a state after the peer's FIN
+        std::uint64_t last_seen = 0;  ///< collect generation of the last dump listing it
+    };
+    struct DumpResult {
+        bool ok = true;
+        std::string error;  ///< why it failed, when !ok
+        bool interrupted = false;
+    };
+
+    DumpResult dump(MnlSocketPtr& sock, int protocol, nlmsghdr* request,
+                    const std::function<void(const nlmsghdr*)>& on_message);
+    DumpResult dump_sockets(std::uint8_t family, std::uint8_t protocol,
+                            std::vector<DiagRecord>& out);
+    void drain_destroy_events(std::vector<DiagRecord>& out);
+    void raise_destroy_rcvbuf();
+    void log(Notice::Level level, std::string_view message);
+
+    NetlinkSettings settings_;
+    PluginContext* context_ = nullptr;
+    std::optional<linuxproc::OwnerMap> owners_;
+    MnlSocketPtr diag_;
+    MnlSocketPtr destroy_;
+    MnlSocketPtr route_;
+    std::uint32_t seq_ = 0;
+    std::vector<std::uint8_t> buffer_;
+    std::unordered_map<std::uint64_t, CookieEntry> cookies_;  ///< bounded by kMaxCookies
+    std::map<ProcessId, ProcessInfo> last_processes_;         ///< owners seen last collect
+    std::uint64_t generation_ = 0;
+    std::uint64_t successful_collects_ = 0;
+    std::int64_t destroy_rcvbuf_ = 0;
+    // Health counters, cumulative.
+    std::uint64_t dump_retries_ = 0;
+    std::uint64_t dump_interrupted_ = 0;
+    std::uint64_t destroy_events_ = 0;
+    std::uint64_t enobufs_ = 0;
+    std::uint64_t malformed_ = 0;
+    std::uint64_t cookie_map_full_ = 0;
+};
+
+}  // namespace sstop::plugins::netlink

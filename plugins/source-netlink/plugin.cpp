@@ -1,0 +1,21 @@
+// Descriptor and option schema of the netlink source; the work is in netlink_source.cpp.
+#include <sstop/plugin.hpp>
+
+#include "netlink_source.hpp"
+
+namespace {
+const sstop_option_v1 kOptions[] = {
+    {"proc_root", SSTOP_OPTION_STRING, "/proc", 0, 0,
+     "where procfs is mounted (socket owners are found under <proc_root>/<pid>/fd)"},
+    {"destroy_events", SSTOP_OPTION_BOOL, "true", 0, 0,
+     "listen to sock_diag destroy notifications so connections that close between ticks "
+     "still count"},
+    {"rcvbuf", SSTOP_OPTION_INT, "4194304", 65536, 268435456,
+     "receive buffer of the destroy-notification socket, bytes (doubled on overflow)"},
+};
+}  // namespace
+
+SSTOP_REGISTER_SOURCE(sstop::plugins::netlink::NetlinkSource, "netlink", "1.0.0",
+                      "TCP/UDP sockets with exact TCP byte counters (sock_diag), interfaces "
+                      "(rtnetlink)",
+                      sstop::option_list(kOptions))
