@@ -212,6 +212,7 @@ void OwnerMap::attribute(sstop::Sample& sample) {
     //    reused; its stat is read again to compare start times.
     std::vector<std::pair<std::int32_t, std::uint64_t>> fresh;
     std::size_t listed = 0;
+    std::size_t fresh_new = 0;
     while (dirent* entry = ::readdir(root.get())) {
         auto pid = pid_of_name(entry->d_name);
         if (!pid) continue;
@@ -220,9 +221,11 @@ void OwnerMap::attribute(sstop::Sample& sample) {
         if (it != processes_.end()) {
             it->second.seen_in_scan = scan;
             if (it->second.dir_ino == entry->d_ino) continue;
-        } else if (processes_.size() + fresh.size() >= limits_.max_processes) {
+        } else if (processes_.size() + fresh_new >= limits_.max_processes) {
             ++stats_.processes_skipped;
             continue;
+        } else {
+            ++fresh_new;
         }
         fresh.emplace_back(*pid, static_cast<std::uint64_t>(entry->d_ino));
     }
