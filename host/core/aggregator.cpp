@@ -1,0 +1,972 @@
+// The core aggregator. One ingest per tick, on the collector thread:
+//   1. live socket observations: per-socket deltas from cumulative counters;
+//   2. closed-socket final records: last delta, credited to the owner, then forgotten
+//      (a bounded "recently closed" memory keeps the owner for late flow bytes);
+//   3. flow counters: per-flow deltas, joined to sockets that have no counters of their own;
+//   4. interface counters;
+//   5. per-entity sums of the tick's deltas feed each entity's own EMA (so a socket that
+//      closes does not make its process's rate jump), histories;
+//   6. stale expiry, then an immutable snapshot.
+//
+// Bounds: when a table is full, sockets and flows that are already gone (absent from the
+// latest sample) are evicted oldest-first to make room; if the live ones alone fill the
+// table, new entries are not tracked and are counted in `core.dropped_*`. Processes and
+// remote hosts beyond their bound are not tracked either (their bytes go to unattributed /
+// stay only in the process totals). Recently-closed memory is a FIFO of max_sockets entries.
+
+#include "core/aggregator.hpp"
+
+#include <algorithm>
+#include <deque>
+#include <string>
+#include <tuple>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "core/history_ring.hpp"
+#include "core/keys.hpp"
+#include "core/rate_ema.hpp"
+
+namespace sstop::core {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// Interfaces are few; the bound only guards against a broken source.
+constexpr std::size_t kMaxInterfaces = 4096;
+// Socket sources remembered for the baseline rule; there are only a handful.
+constexpr std::size_t kMaxSocketSources = 64;
+
+double seconds_between(Clock::time_point from, Clock::time_point to) {
+    return std::chrono::duration<double>(to - from).count();
+}
+
+/// Delta of a cumulative counter. A counter that went backwards was reset (socket reused,
+/// source restarted): the delta is 0 and the new value is the baseline, never a spike.
+std::uint64_t counter_delta(std::uint64_t& prev, std::uint64_t cur, std::uint64_t& resets) {
+    std::uint64_t delta = 0;
+    if (cur >= prev) {
+        delta = cur - prev;
+    } else {
+        ++resets;
+    }
+    prev = cur;
+    return delta;
+}
+
+/// Rates and byte totals of one entity. Deltas are summed during a tick and fed to the
+/// EMAs once, when the tick closes.
+struct TrafficState {
+    explicit TrafficState(double alpha) : rx_ema(alpha), tx_ema(alpha) {}
+
+    void add(std::uint64_t rx, std::uint64_t tx) {
+        tick_rx += rx;
+        tick_tx += tx;
+    }
+
+    void close_tick(double dt_s) {
+        rx_bytes += tick_rx;
+        tx_bytes += tick_tx;
+        rx_ema.update(static_cast<double>(tick_rx), dt_s);
+        tx_ema.update(static_cast<double>(tick_tx), dt_s);
+        tick_rx = 0;
+        tick_tx = 0;
+    }
+
+    Traffic traffic() const { return Traffic{rx_ema.value(), tx_ema.value(), rx_bytes, tx_bytes}; }
+    double rate() const { return rx_ema.value() + tx_ema.value(); }
+
+    RateEma rx_ema;
+    RateEma tx_ema;
+    std::uint64_t rx_bytes = 0;
+    std::uint64_t tx_bytes = 0;
+    std::uint64_t tick_rx = 0;
+    std::uint64_t tick_tx = 0;
+};
+
+struct SocketEntry {
+    explicit SocketEntry(double alpha) : traffic(alpha) {}
+
+    SocketKey key;
+    SocketState state = SocketState::Unknown;
+    std::uint64_t inode = 0;
+    std::uint64_t cookie = 0;
+    ProcessId owner;
+    bool has_bytes = false;       // the latest observation carried counters
+    bool counters_known = false;  // prev_* is a valid baseline
+    bool measured = false;        // counters or a matched flow have measured it
+    std::uint64_t prev_rx = 0;
+    std::uint64_t prev_tx = 0;
+    Clock::time_point first_seen{};
+    Clock::time_point last_seen{};
+    std::uint64_t seen_seq = 0;  // tick of the last live observation
+    TrafficState traffic;
+};
+
+struct FlowEntry {
+    std::uint64_t prev_rx = 0;
+    std::uint64_t prev_tx = 0;
+    Clock::time_point last_seen{};
+    std::uint64_t seen_seq = 0;
+};
+
+struct ProcessEntry {
+    ProcessEntry(double alpha, std::size_t history_points)
+        : traffic(alpha), history(history_points) {}
+
+    ProcessInfo info;
+    TrafficState traffic;
+    HistoryRing<double> history;
+    Clock::time_point last_seen{};  // last tick it owned a live socket (or was created)
+    bool listed = false;            // owns a socket of the latest socket sample
+};
+
+struct RemoteEntry {
+    explicit RemoteEntry(double alpha) : traffic(alpha) {}
+
+    TrafficState traffic;
+    Clock::time_point last_seen{};
+    std::uint32_t connections = 0;  // live connections this tick
+    std::vector<ProcessId> owners;  // owners of those connections, this tick
+};
+
+struct InterfaceEntry {
+    explicit InterfaceEntry(double alpha) : traffic(alpha) {}
+
+    std::uint64_t prev_rx = 0;
+    std::uint64_t prev_tx = 0;
+    TrafficState traffic;
+    Clock::time_point last_update{};
+};
+
+struct ClosedEntry {
+    ProcessId owner;
+    bool has_bytes = false;  // its own counters already covered its bytes
+    Clock::time_point closed_at{};
+    std::uint64_t generation = 0;
+};
+
+/// Unconnected UDP sockets are found by namespace and local port.
+struct UdpPortKey {
+    std::uint64_t netns = 0;
+    std::uint16_t port = 0;
+    friend bool operator==(const UdpPortKey&, const UdpPortKey&) = default;
+};
+
+struct UdpPortKeyHash {
+    std::size_t operator()(const UdpPortKey& key) const noexcept {
+        return hash_combine(mix64(key.netns), key.port);
+    }
+};
+
+struct FlowDelta {
+    const SocketKey* key;
+    std::uint64_t rx;
+    std::uint64_t tx;
+};
+
+}  // namespace
+
+struct Aggregator::State {
+    explicit State(AggregatorConfig cfg)
+        : config(cfg),
+          unattributed(cfg.ema_alpha),
+          totals(cfg.ema_alpha),
+          rx_history(cfg.system_history),
+          tx_history(cfg.system_history) {}
+
+    AggregatorConfig config;
+    std::uint64_t next_seq = 0;
+    Clock::time_point last_now{};
+    Clock::time_point now{};
+
+    std::unordered_map<SocketId, SocketEntry, SocketIdHash> sockets;
+    std::unordered_map<SocketKey, FlowEntry, SocketKeyHash> flows;
+    std::unordered_map<ProcessId, ProcessEntry, ProcessIdHash> processes;
+    std::unordered_map<IpAddr, RemoteEntry, IpAddrHash> remotes;
+    std::unordered_map<std::string, InterfaceEntry> interfaces;
+    std::unordered_map<SocketKey, ClosedEntry, SocketKeyHash> closed;
+    std::deque<std::pair<SocketKey, std::uint64_t>> closed_order;  // FIFO for bound and expiry
+    std::uint64_t closed_generation = 0;
+
+    TrafficState unattributed;
+    TrafficState totals;
+    HistoryRing<double> rx_history;
+    HistoryRing<double> tx_history;
+
+    bool have_socket_sample = false;
+    std::uint64_t last_socket_seq = 0;
+    std::vector<std::string> prev_socket_sources;
+    std::vector<std::pair<std::string, bool>> latest_interfaces;  // name, up
+
+    // Rebuilt lazily once per tick (only when flows or cookie-less closed records need them).
+    bool indexes_built = false;
+    using SocketNode = std::pair<const SocketId, SocketEntry>;
+    std::unordered_map<SocketKey, SocketNode*, SocketKeyHash> key_index;
+    std::unordered_map<UdpPortKey, std::vector<SocketEntry*>, UdpPortKeyHash> udp_index;
+
+    std::uint64_t dropped_sockets = 0;
+    std::uint64_t evicted_sockets = 0;
+    std::uint64_t dropped_flows = 0;
+    std::uint64_t evicted_flows = 0;
+    std::uint64_t dropped_processes = 0;
+    std::uint64_t dropped_remote_hosts = 0;
+    std::uint64_t dropped_interfaces = 0;
+    std::uint64_t evicted_closed = 0;
+    std::uint64_t counter_resets = 0;
+
+    bool present(const SocketEntry& e) const {
+        return have_socket_sample && e.seen_seq == last_socket_seq;
+    }
+
+    bool stale(Clock::time_point last_seen) const {
+        return seconds_between(last_seen, now) >= config.stale_after_s;
+    }
+
+    // ---- tables ---------------------------------------------------------------------------
+
+    ProcessEntry* process_for(const ProcessId& id) {
+        if (id.pid == 0) {
+            return nullptr;
+        }
+        auto it = processes.find(id);
+        if (it != processes.end()) {
+            return &it->second;
+        }
+        if (processes.size() >= config.max_processes) {
+            ++dropped_processes;
+            return nullptr;
+        }
+        it = processes.try_emplace(id, config.ema_alpha, config.process_history).first;
+        it->second.info.id = id;
+        it->second.last_seen = now;
+        return &it->second;
+    }
+
+    RemoteEntry* remote_for(const IpAddr& addr) {
+        auto it = remotes.find(addr);
+        if (it != remotes.end()) {
+            return &it->second;
+        }
+        if (remotes.size() >= config.max_remote_hosts) {
+            ++dropped_remote_hosts;
+            return nullptr;
+        }
+        it = remotes.try_emplace(addr, config.ema_alpha).first;
+        it->second.last_seen = now;
+        return &it->second;
+    }
+
+    /// Credits bytes to an owner (or the unattributed bucket) and, for a socket with a
+    /// peer, to the remote host. Every byte the core counts passes here exactly once,
+    /// which is what makes totals == processes + unattributed hold exactly.
+    void attribute(ProcessEntry* process, const SocketKey& key, bool credit_remote,
+                   std::uint64_t rx, std::uint64_t tx) {
+        if (rx == 0 && tx == 0) {
+            return;
+        }
+        if (process != nullptr) {
+            process->traffic.add(rx, tx);
+        } else {
+            unattributed.add(rx, tx);
+        }
+        totals.add(rx, tx);
+        if (credit_remote && !remote_unset(key)) {
+            if (RemoteEntry* remote = remote_for(key.remote.addr)) {
+                remote->traffic.add(rx, tx);
+            }
+        }
+    }
+
+    void remember_closed(const SocketKey& key, const ProcessId& owner, bool has_bytes) {
+        auto it = closed.find(key);
+        if (it == closed.end()) {
+            while (!closed.empty() && !closed_order.empty() &&
+                   closed.size() >= config.max_sockets) {
+                pop_oldest_closed();
+                ++evicted_closed;
+            }
+            if (config.max_sockets == 0) {
+                return;
+            }
+            it = closed.try_emplace(key).first;
+        }
+        it->second.owner = owner;
+        it->second.has_bytes = has_bytes;
+        it->second.closed_at = now;
+        it->second.generation = ++closed_generation;
+        closed_order.emplace_back(key, it->second.generation);
+        if (closed_order.size() > 2 * config.max_sockets + 16) {
+            compact_closed_order();
+        }
+    }
+
+    // The FIFO keeps superseded records of keys closed again; drop them so it stays bounded.
+    void compact_closed_order() {
+        std::deque<std::pair<SocketKey, std::uint64_t>> kept;
+        for (const auto& item : closed_order) {
+            auto it = closed.find(item.first);
+            if (it != closed.end() && it->second.generation == item.second) {
+                kept.push_back(item);
+            }
+        }
+        closed_order.swap(kept);
+    }
+
+    // Pops the FIFO front; entries re-remembered later have a newer generation and stay.
+    void pop_oldest_closed() {
+        while (!closed_order.empty()) {
+            auto [key, generation] = closed_order.front();
+            closed_order.pop_front();
+            auto it = closed.find(key);
+            if (it != closed.end() && it->second.generation == generation) {
+                closed.erase(it);
+                return;
+            }
+        }
+    }
+
+    void build_indexes() {
+        if (indexes_built) {
+            return;
+        }
+        indexes_built = true;
+        key_index.reserve(sockets.size());
+        for (auto& node : sockets) {
+            SocketEntry* e = &node.second;
+            auto [it, inserted] = key_index.try_emplace(e->key, &node);
+            // One key, several sockets (a reused 5-tuple, reuseport listeners): the one in the
+            // latest sample wins, then the most recently seen.
+            if (!inserted && better_match(*e, it->second->second)) {
+                it->second = &node;
+            }
+            if (is_unconnected_udp(e->key, e->state) && e->key.local.port != 0) {
+                udp_index[UdpPortKey{e->key.netns, e->key.local.port}].push_back(e);
+            }
+        }
+    }
+
+    bool better_match(const SocketEntry& a, const SocketEntry& b) const {
+        if (present(a) != present(b)) {
+            return present(a);
+        }
+        return a.last_seen > b.last_seen;
+    }
+
+    void unindex(SocketEntry* e) {
+        if (!indexes_built) {
+            return;
+        }
+        auto it = key_index.find(e->key);
+        if (it != key_index.end() && &it->second->second == e) {
+            key_index.erase(it);
+        }
+        auto uit = udp_index.find(UdpPortKey{e->key.netns, e->key.local.port});
+        if (uit != udp_index.end()) {
+            auto& v = uit->second;
+            v.erase(std::remove(v.begin(), v.end(), e), v.end());
+        }
+    }
+
+    // Makes room for `incoming` sockets by evicting sockets that were already gone from the
+    // previous sample, oldest first. Live sockets are never evicted.
+    void make_room_for_sockets(std::size_t incoming) {
+        if (sockets.size() + incoming <= config.max_sockets) {
+            return;
+        }
+        std::size_t need = sockets.size() + incoming - config.max_sockets;
+        std::vector<std::pair<Clock::time_point, SocketId>> absent;
+        for (const auto& [id, e] : sockets) {
+            if (!present(e)) {
+                absent.emplace_back(e.last_seen, id);
+            }
+        }
+        need = std::min(need, absent.size());
+        auto by_age = [](const auto& a, const auto& b) { return a.first < b.first; };
+        if (need < absent.size()) {
+            std::nth_element(absent.begin(), absent.begin() + static_cast<std::ptrdiff_t>(need),
+                             absent.end(), by_age);
+        }
+        for (std::size_t i = 0; i < need; ++i) {
+            sockets.erase(absent[i].second);
+        }
+        evicted_sockets += need;
+    }
+
+    void make_room_for_flows(std::size_t incoming, std::uint64_t last_flow_seq) {
+        if (flows.size() + incoming <= config.max_flows) {
+            return;
+        }
+        std::size_t need = flows.size() + incoming - config.max_flows;
+        std::vector<std::pair<Clock::time_point, SocketKey>> absent;
+        for (const auto& [key, f] : flows) {
+            if (f.seen_seq != last_flow_seq) {
+                absent.emplace_back(f.last_seen, key);
+            }
+        }
+        need = std::min(need, absent.size());
+        auto by_age = [](const auto& a, const auto& b) { return a.first < b.first; };
+        if (need < absent.size()) {
+            std::nth_element(absent.begin(), absent.begin() + static_cast<std::ptrdiff_t>(need),
+                             absent.end(), by_age);
+        }
+        for (std::size_t i = 0; i < need; ++i) {
+            flows.erase(absent[i].second);
+        }
+        evicted_flows += need;
+    }
+
+    // ---- the steps of a tick --------------------------------------------------------------
+
+    void observe_socket(const SocketObs& obs, bool baseline, std::uint64_t seq) {
+        const SocketId id = socket_id(obs);
+        auto it = sockets.find(id);
+        if (it == sockets.end()) {
+            if (sockets.size() >= config.max_sockets) {
+                ++dropped_sockets;
+                return;
+            }
+            it = sockets.try_emplace(id, config.ema_alpha).first;
+            SocketEntry& e = it->second;
+            e.first_seen = now;
+            // Born after its source started reporting: everything it counted is new traffic.
+            e.counters_known = !baseline;
+        }
+        SocketEntry& e = it->second;
+        e.key = obs.key;
+        e.state = obs.state;
+        if (obs.inode != 0) {
+            e.inode = obs.inode;
+        }
+        if (obs.cookie != 0) {
+            e.cookie = obs.cookie;
+        }
+        if (obs.owner.pid != 0) {
+            e.owner = obs.owner;
+        }
+        if (obs.has_bytes) {
+            if (e.counters_known) {
+                const std::uint64_t rx = counter_delta(e.prev_rx, obs.rx_bytes, counter_resets);
+                const std::uint64_t tx = counter_delta(e.prev_tx, obs.tx_bytes, counter_resets);
+                e.traffic.add(rx, tx);
+            } else {
+                e.prev_rx = obs.rx_bytes;
+                e.prev_tx = obs.tx_bytes;
+                e.counters_known = true;
+            }
+            e.has_bytes = true;
+            e.measured = true;
+        } else {
+            // Without counters now, the old baseline would later swallow bytes that flows
+            // already counted.
+            e.has_bytes = false;
+            e.counters_known = false;
+            e.prev_rx = 0;
+            e.prev_tx = 0;
+        }
+        e.last_seen = now;
+        e.seen_seq = seq;
+    }
+
+    void apply_closed(const SocketObs& obs, bool baseline) {
+        auto it = sockets.find(socket_id(obs));
+        if (it == sockets.end()) {
+            // The final record may lack what the live dumps had (inode 0): fall back to the
+            // 5-tuple of a known socket.
+            build_indexes();
+            if (auto kit = key_index.find(obs.key); kit != key_index.end()) {
+                it = sockets.find(kit->second->first);
+            }
+        }
+        if (it == sockets.end()) {
+            // Born and gone between two ticks.
+            std::uint64_t rx = 0;
+            std::uint64_t tx = 0;
+            if (obs.has_bytes && !baseline) {
+                rx = obs.rx_bytes;
+                tx = obs.tx_bytes;
+            }
+            attribute(process_for(obs.owner), obs.key, true, rx, tx);
+            remember_closed(obs.key, obs.owner, obs.has_bytes);
+            return;
+        }
+        SocketEntry& e = it->second;
+        if (obs.has_bytes && e.counters_known) {
+            const std::uint64_t rx = counter_delta(e.prev_rx, obs.rx_bytes, counter_resets);
+            const std::uint64_t tx = counter_delta(e.prev_tx, obs.tx_bytes, counter_resets);
+            e.traffic.add(rx, tx);
+        }
+        const ProcessId owner = obs.owner.pid != 0 ? obs.owner : e.owner;
+        // The socket leaves now, so its last bytes are credited directly instead of in the
+        // per-socket pass of this tick.
+        attribute(process_for(owner), e.key, true, e.traffic.tick_rx, e.traffic.tick_tx);
+        remember_closed(e.key, owner, e.has_bytes || obs.has_bytes);
+        unindex(&e);
+        sockets.erase(it);
+    }
+
+    void observe_sockets(const TickInput& tick, std::uint64_t seq) {
+        std::size_t incoming = 0;
+        bool any = false;
+        for (const auto& sample : tick.samples) {
+            if (sample.has_sockets) {
+                any = true;
+                incoming += sample.sockets.size();
+            }
+        }
+        std::vector<std::string> sources_now;
+        std::vector<bool> baseline(tick.samples.size(), false);
+        for (std::size_t i = 0; i < tick.samples.size(); ++i) {
+            const auto& source = tick.samples[i].source;
+            // A source that did not report sockets in the previous tick starts with a
+            // baseline: its existing sockets are not new traffic (start-up, fail-over).
+            baseline[i] = std::find(prev_socket_sources.begin(), prev_socket_sources.end(),
+                                    source) == prev_socket_sources.end();
+            if (tick.samples[i].has_sockets && sources_now.size() < kMaxSocketSources &&
+                std::find(sources_now.begin(), sources_now.end(), source) == sources_now.end()) {
+                sources_now.push_back(source);
+            }
+        }
+        if (any) {
+            make_room_for_sockets(incoming);
+            for (std::size_t i = 0; i < tick.samples.size(); ++i) {
+                const auto& sample = tick.samples[i];
+                if (!sample.has_sockets) {
+                    continue;
+                }
+                for (const auto& obs : sample.sockets) {
+                    if (!obs.closed) {
+                        observe_socket(obs, baseline[i], seq);
+                    }
+                }
+            }
+            have_socket_sample = true;
+            last_socket_seq = seq;
+            prev_socket_sources = std::move(sources_now);
+        }
+        for (std::size_t i = 0; i < tick.samples.size(); ++i) {
+            for (const auto& obs : tick.samples[i].sockets) {
+                if (obs.closed) {
+                    apply_closed(obs, baseline[i]);
+                }
+            }
+        }
+    }
+
+    SocketEntry* unconnected_udp_for(const SocketKey& flow) {
+        auto it = udp_index.find(UdpPortKey{flow.netns, flow.local.port});
+        if (it == udp_index.end()) {
+            return nullptr;
+        }
+        SocketEntry* exact = nullptr;
+        SocketEntry* wildcard = nullptr;
+        for (SocketEntry* e : it->second) {
+            if (e->key.local.addr == flow.local.addr) {
+                if (exact == nullptr || better_match(*e, *exact)) {
+                    exact = e;
+                }
+            } else if (is_wildcard(e->key.local.addr)) {
+                if (wildcard == nullptr || better_match(*e, *wildcard)) {
+                    wildcard = e;
+                }
+            }
+        }
+        return exact != nullptr ? exact : wildcard;
+    }
+
+    void join_flows(const TickInput& tick, std::uint64_t seq, std::uint64_t& last_flow_seq) {
+        std::size_t incoming = 0;
+        for (const auto& sample : tick.samples) {
+            incoming += sample.flows.size();
+        }
+        if (incoming == 0) {
+            return;
+        }
+        make_room_for_flows(incoming, last_flow_seq);
+        last_flow_seq = seq;
+        std::vector<FlowDelta> deltas;
+        deltas.reserve(incoming);
+        for (const auto& sample : tick.samples) {
+            for (const auto& flow : sample.flows) {
+                auto it = flows.find(flow.key);
+                if (it == flows.end()) {
+                    if (flows.size() >= config.max_flows) {
+                        ++dropped_flows;
+                        continue;
+                    }
+                    it = flows.try_emplace(flow.key).first;
+                    if (seq == 0) {  // start-up baseline; later flows are new traffic
+                        it->second.prev_rx = flow.rx_bytes;
+                        it->second.prev_tx = flow.tx_bytes;
+                    }
+                }
+                FlowEntry& f = it->second;
+                const std::uint64_t rx = counter_delta(f.prev_rx, flow.rx_bytes, counter_resets);
+                const std::uint64_t tx = counter_delta(f.prev_tx, flow.tx_bytes, counter_resets);
+                f.last_seen = now;
+                f.seen_seq = seq;
+                if (rx != 0 || tx != 0) {
+                    deltas.push_back(FlowDelta{&it->first, rx, tx});
+                }
+            }
+        }
+        if (deltas.empty()) {
+            return;
+        }
+        build_indexes();
+        for (const auto& d : deltas) {
+            const SocketKey& key = *d.key;
+            SocketEntry* socket = nullptr;
+            if (auto it = key_index.find(key); it != key_index.end()) {
+                socket = &it->second->second;
+            } else if (key.proto == Proto::Udp) {
+                socket = unconnected_udp_for(key);
+            }
+            if (socket != nullptr) {
+                // A socket with its own counters already counted these bytes.
+                if (!socket->has_bytes) {
+                    socket->traffic.add(d.rx, d.tx);
+                    socket->measured = true;
+                }
+                continue;
+            }
+            if (auto it = closed.find(key); it != closed.end()) {
+                if (!it->second.has_bytes) {
+                    attribute(process_for(it->second.owner), key, true, d.rx, d.tx);
+                }
+                continue;
+            }
+            attribute(nullptr, key, false, d.rx, d.tx);
+        }
+    }
+
+    void observe_interfaces(const TickInput& tick) {
+        const Sample* latest = nullptr;
+        for (const auto& sample : tick.samples) {
+            if (sample.has_interfaces) {
+                latest = &sample;
+            }
+        }
+        if (latest == nullptr) {
+            return;
+        }
+        latest_interfaces.clear();
+        for (const auto& obs : latest->interfaces) {
+            auto it = interfaces.find(obs.name);
+            if (it == interfaces.end()) {
+                if (interfaces.size() >= kMaxInterfaces) {
+                    ++dropped_interfaces;
+                    continue;
+                }
+                // Kernel counters run since boot: the first sight is always a baseline.
+                it = interfaces.try_emplace(obs.name, config.ema_alpha).first;
+                it->second.prev_rx = obs.rx_bytes;
+                it->second.prev_tx = obs.tx_bytes;
+                it->second.last_update = now;
+                latest_interfaces.emplace_back(obs.name, obs.up);
+                continue;
+            }
+            InterfaceEntry& e = it->second;
+            if (e.last_update == now) {
+                continue;  // listed twice in one sample
+            }
+            const std::uint64_t rx = counter_delta(e.prev_rx, obs.rx_bytes, counter_resets);
+            const std::uint64_t tx = counter_delta(e.prev_tx, obs.tx_bytes, counter_resets);
+            e.traffic.add(rx, tx);
+            // Measured from its own last update, so a tick without an interface sample does
+            // not bend its rate.
+            e.traffic.close_tick(seconds_between(e.last_update, now));
+            e.last_update = now;
+            latest_interfaces.emplace_back(obs.name, obs.up);
+        }
+    }
+
+    void aggregate(const TickInput& tick, std::uint64_t seq, double dt) {
+        for (auto& [id, p] : processes) {
+            p.listed = false;
+        }
+        for (auto& [addr, r] : remotes) {
+            r.connections = 0;
+            r.owners.clear();
+        }
+        for (auto& [id, e] : sockets) {
+            const bool live = present(e);
+            ProcessEntry* p = nullptr;
+            if (e.owner.pid != 0 && (live || e.traffic.tick_rx != 0 || e.traffic.tick_tx != 0)) {
+                p = process_for(e.owner);
+            }
+            attribute(p, e.key, true, e.traffic.tick_rx, e.traffic.tick_tx);
+            e.traffic.close_tick(dt);
+            if (!live) {
+                continue;
+            }
+            if (p != nullptr) {
+                p->listed = true;
+                p->last_seen = now;
+            }
+            if (is_connected(e.key, e.state)) {
+                if (RemoteEntry* r = remote_for(e.key.remote.addr)) {
+                    ++r->connections;
+                    r->last_seen = now;
+                    if (p != nullptr) {
+                        r->owners.push_back(e.owner);
+                    }
+                }
+            }
+        }
+        for (const auto& sample : tick.samples) {
+            for (const auto& info : sample.processes) {
+                if (auto it = processes.find(info.id); it != processes.end()) {
+                    it->second.info = info;
+                }
+            }
+        }
+        for (auto& [id, p] : processes) {
+            p.traffic.close_tick(dt);
+            if (seq > 0) {
+                p.history.push(p.traffic.rate());
+            }
+        }
+        for (auto& [addr, r] : remotes) {
+            r.traffic.close_tick(dt);
+        }
+        unattributed.close_tick(dt);
+        totals.close_tick(dt);
+        if (seq > 0) {
+            rx_history.push(totals.rx_ema.value());
+            tx_history.push(totals.tx_ema.value());
+        }
+    }
+
+    void expire() {
+        std::erase_if(sockets, [&](const auto& kv) { return stale(kv.second.last_seen); });
+        std::erase_if(flows, [&](const auto& kv) { return stale(kv.second.last_seen); });
+        std::erase_if(processes, [&](const auto& kv) { return stale(kv.second.last_seen); });
+        std::erase_if(remotes, [&](const auto& kv) { return stale(kv.second.last_seen); });
+        std::erase_if(interfaces, [&](const auto& kv) { return stale(kv.second.last_update); });
+        while (!closed_order.empty()) {
+            const auto& [key, generation] = closed_order.front();
+            auto it = closed.find(key);
+            if (it == closed.end() || it->second.generation != generation) {
+                closed_order.pop_front();  // superseded by a newer record of the same key
+                continue;
+            }
+            if (!stale(it->second.closed_at)) {
+                break;
+            }
+            closed.erase(it);
+            closed_order.pop_front();
+        }
+    }
+
+    std::shared_ptr<const Snapshot> build_snapshot(const TickInput& tick, std::uint64_t seq,
+                                                   double dt) const {
+        auto snap = std::make_shared<Snapshot>();
+        snap->seq = seq;
+        snap->unix_time_ns = tick.unix_time_ns;
+        snap->interval_s = dt;
+        snap->sources = tick.sources;
+        snap->notices = tick.notices;
+        snap->totals = totals.traffic();
+        snap->unattributed = unattributed.traffic();
+
+        snap->interfaces.reserve(latest_interfaces.size());
+        for (const auto& [name, up] : latest_interfaces) {
+            auto it = interfaces.find(name);
+            if (it == interfaces.end()) {
+                continue;
+            }
+            InterfaceSummary s;
+            s.name = name;
+            s.up = up;
+            s.traffic = it->second.traffic.traffic();
+            snap->interfaces.push_back(std::move(s));
+        }
+        std::sort(snap->interfaces.begin(), snap->interfaces.end(),
+                  [](const auto& a, const auto& b) { return a.name < b.name; });
+
+        std::unordered_map<ProcessId, std::size_t, ProcessIdHash> index;
+        index.reserve(processes.size());
+        for (const auto& [id, p] : processes) {
+            if (!p.listed) {
+                continue;
+            }
+            index.emplace(id, snap->processes.size());
+            ProcessSummary s;
+            s.info = p.info;
+            s.traffic = p.traffic.traffic();
+            s.history = p.history.values();
+            snap->processes.push_back(std::move(s));
+        }
+
+        for (const auto& [id, e] : sockets) {
+            if (!present(e)) {
+                continue;
+            }
+            const bool listening = is_listening(e.key, e.state);
+            const bool listed_port =
+                (e.state == SocketState::Listen && e.key.proto == Proto::Tcp) ||
+                (is_unconnected_udp(e.key, e.state) && e.key.local.port != 0);
+            const ProcessSummary* owner_summary = nullptr;
+            if (auto it = index.find(e.owner); e.owner.pid != 0 && it != index.end()) {
+                ProcessSummary& ps = snap->processes[it->second];
+                owner_summary = &ps;
+                if (listening) {
+                    ++ps.listening;
+                } else {
+                    ++ps.connections;
+                }
+                ConnectionSummary c;
+                c.key = e.key;
+                c.state = e.state;
+                c.inode = e.inode;
+                c.cookie = e.cookie;
+                c.traffic = e.traffic.traffic();
+                c.age_s = seconds_between(e.first_seen, now);
+                c.measured = e.measured;
+                ps.sockets.push_back(std::move(c));
+            }
+            if (listed_port) {
+                ListenPortSummary lp;
+                lp.proto = e.key.proto;
+                lp.addr = e.key.local.addr;
+                lp.port = e.key.local.port;
+                lp.owner = e.owner;
+                if (owner_summary != nullptr) {
+                    lp.name = owner_summary->info.name;
+                } else if (auto pit = processes.find(e.owner); pit != processes.end()) {
+                    lp.name = pit->second.info.name;
+                }
+                snap->listen_ports.push_back(std::move(lp));
+            }
+        }
+
+        for (auto& ps : snap->processes) {
+            std::sort(ps.sockets.begin(), ps.sockets.end(), [](const auto& a, const auto& b) {
+                const double ra = a.traffic.rx_bps + a.traffic.tx_bps;
+                const double rb = b.traffic.rx_bps + b.traffic.tx_bps;
+                if (ra != rb) {
+                    return ra > rb;
+                }
+                if (a.key != b.key) {
+                    return a.key < b.key;
+                }
+                return std::pair(a.cookie, a.inode) < std::pair(b.cookie, b.inode);
+            });
+        }
+        std::sort(snap->processes.begin(), snap->processes.end(), [](const auto& a, const auto& b) {
+            const double ra = a.traffic.rx_bps + a.traffic.tx_bps;
+            const double rb = b.traffic.rx_bps + b.traffic.tx_bps;
+            if (ra != rb) {
+                return ra > rb;
+            }
+            return a.info.id < b.info.id;
+        });
+
+        auto port_order = [](const ListenPortSummary& a, const ListenPortSummary& b) {
+            return std::tie(a.port, a.proto, a.addr, a.owner) <
+                   std::tie(b.port, b.proto, b.addr, b.owner);
+        };
+        auto port_same = [](const ListenPortSummary& a, const ListenPortSummary& b) {
+            return a.port == b.port && a.proto == b.proto && a.addr == b.addr && a.owner == b.owner;
+        };
+        std::sort(snap->listen_ports.begin(), snap->listen_ports.end(), port_order);
+        snap->listen_ports.erase(
+            std::unique(snap->listen_ports.begin(), snap->listen_ports.end(), port_same),
+            snap->listen_ports.end());
+
+        for (const auto& [addr, r] : remotes) {
+            if (r.connections == 0) {
+                continue;
+            }
+            RemoteHostSummary s;
+            s.addr = addr;
+            s.traffic = r.traffic.traffic();
+            s.connections = r.connections;
+            for (const auto& owner : r.owners) {
+                if (auto it = processes.find(owner); it != processes.end()) {
+                    s.processes.push_back(it->second.info.name);
+                }
+            }
+            std::sort(s.processes.begin(), s.processes.end());
+            s.processes.erase(std::unique(s.processes.begin(), s.processes.end()),
+                              s.processes.end());
+            snap->remote_hosts.push_back(std::move(s));
+        }
+        std::sort(snap->remote_hosts.begin(), snap->remote_hosts.end(),
+                  [](const auto& a, const auto& b) {
+                      const double ra = a.traffic.rx_bps + a.traffic.tx_bps;
+                      const double rb = b.traffic.rx_bps + b.traffic.tx_bps;
+                      if (ra != rb) {
+                          return ra > rb;
+                      }
+                      return a.addr < b.addr;
+                  });
+
+        snap->rx_history = rx_history.values();
+        snap->tx_history = tx_history.values();
+
+        for (const auto& sample : tick.samples) {
+            for (const auto& c : sample.counters) {
+                snap->counters.push_back(SourceCounter{sample.source + "." + c.name, c.value});
+            }
+        }
+        const std::pair<const char*, std::uint64_t> own[] = {
+            {"core.dropped_sockets", dropped_sockets},
+            {"core.evicted_sockets", evicted_sockets},
+            {"core.dropped_flows", dropped_flows},
+            {"core.evicted_flows", evicted_flows},
+            {"core.dropped_processes", dropped_processes},
+            {"core.dropped_remote_hosts", dropped_remote_hosts},
+            {"core.dropped_interfaces", dropped_interfaces},
+            {"core.evicted_closed", evicted_closed},
+            {"core.counter_resets", counter_resets},
+        };
+        for (const auto& [name, value] : own) {
+            snap->counters.push_back(SourceCounter{name, value});
+        }
+        return snap;
+    }
+
+    std::uint64_t last_flow_seq = 0;
+};
+
+Aggregator::Aggregator(AggregatorConfig config) : state_(std::make_unique<State>(config)) {}
+
+Aggregator::~Aggregator() = default;
+
+std::shared_ptr<const Snapshot> Aggregator::ingest(const TickInput& tick) {
+    State& s = *state_;
+    const std::uint64_t seq = s.next_seq++;
+    double dt = 0;
+    if (seq > 0) {
+        dt = std::max(0.0, seconds_between(s.last_now, tick.now));
+    }
+    s.last_now = tick.now;
+    s.now = tick.now;
+    s.indexes_built = false;
+    s.key_index.clear();
+    s.udp_index.clear();
+
+    s.observe_sockets(tick, seq);
+    s.join_flows(tick, seq, s.last_flow_seq);
+    s.observe_interfaces(tick);
+    s.aggregate(tick, seq, dt);
+    s.expire();
+    auto snapshot = s.build_snapshot(tick, seq, dt);
+    // The indexes hold pointers into the socket table; drop them before it changes again.
+    s.key_index.clear();
+    s.udp_index.clear();
+    s.indexes_built = false;
+    return snapshot;
+}
+
+TableSizes Aggregator::table_sizes() const {
+    const State& s = *state_;
+    return TableSizes{s.sockets.size(), s.flows.size(), s.processes.size(), s.remotes.size()};
+}
+
+const AggregatorConfig& Aggregator::config() const { return state_->config; }
+
+}  // namespace sstop::core

@@ -1,0 +1,60 @@
+#pragma once
+// Exponential moving average of a rate, independent of the tick length.
+
+#include <cmath>
+
+namespace sstop::core {
+
+/// Smooths a rate (units per second) from deltas observed over ticks of any length.
+///
+/// `alpha` is the weight of one second of elapsed time. A tick of `dt` seconds gets the
+/// weight `1 - (1 - alpha)^dt`, so two 500 ms ticks smooth exactly like one 1 s tick and
+/// changing the refresh interval at run time does not change how fast rates react.
+/// The first update sets the average to the instantaneous rate: a one-shot run after one
+/// interval shows the real rate, not `alpha` times it.
+class RateEma {
+  public:
+    /// `alpha` in (0, 1]; values outside are clamped (1 = no smoothing).
+    explicit RateEma(double alpha = 0.3) noexcept : alpha_(clamp_alpha(alpha)) {}
+
+    /// Weight of a tick of `dt_s` seconds for a per-second `alpha`.
+    static double weight(double alpha, double dt_s) noexcept {
+        return 1.0 - std::pow(1.0 - clamp_alpha(alpha), dt_s);
+    }
+
+    /// Feeds `delta` units counted over the last `dt_s` seconds. A non-positive or NaN
+    /// `dt_s` carries no rate information and is ignored.
+    void update(double delta, double dt_s) noexcept {
+        if (!(dt_s > 0)) {
+            return;
+        }
+        const double instant = delta / dt_s;
+        if (!initialised_) {
+            value_ = instant;
+            initialised_ = true;
+            return;
+        }
+        value_ += weight(alpha_, dt_s) * (instant - value_);
+    }
+
+    /// Current smoothed rate, 0 before the first update.
+    double value() const noexcept { return value_; }
+    /// True once a tick with a positive length was fed.
+    bool initialised() const noexcept { return initialised_; }
+    /// The per-second weight in use.
+    double alpha() const noexcept { return alpha_; }
+
+  private:
+    static double clamp_alpha(double alpha) noexcept {
+        if (!(alpha > 0)) {
+            return 1e-6;  // keeps the weight positive so the average still moves
+        }
+        return alpha > 1 ? 1.0 : alpha;
+    }
+
+    double alpha_;
+    double value_ = 0;
+    bool initialised_ = false;
+};
+
+}  // namespace sstop::core
