@@ -1,0 +1,280 @@
+// The config schema: YAML document → typed Config, validating every key.
+
+#include "config/config.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <string>
+#include <system_error>
+#include <utility>
+
+#include "config/yaml_reader.hpp"
+
+namespace sstop::host {
+namespace {
+
+using detail::Field;
+using detail::NodeReader;
+using std::chrono::hours;
+using std::chrono::milliseconds;
+using std::chrono::minutes;
+using std::chrono::seconds;
+
+std::string format_error(const std::string& file, int line, int column, const std::string& key,
+                         const std::string& message) {
+    std::string text = file;
+    if (line > 0) {
+        text += ":" + std::to_string(line);
+        if (column > 0) text += ":" + std::to_string(column);
+    }
+    text += ": ";
+    if (!key.empty()) text += key + ": ";
+    return text + message;
+}
+
+const std::vector<std::string> kTopKeys{"interval",   "sources", "views", "exporters", "plugins",
+                                        "aggregator", "dns",     "ui",    "log_file"};
+const std::vector<std::string> kAggregatorKeys{"ema_alpha", "stale_after",   "max_sockets",
+                                               "max_flows", "max_processes", "max_remote_hosts"};
+const std::vector<std::string> kDnsKeys{"enabled", "workers",      "queue_size", "cache_size",
+                                        "ttl",     "negative_ttl", "timeout"};
+const std::vector<std::string> kUiKeys{"theme", "unicode", "mouse", "colors"};
+const std::vector<std::string> kColorRoles{"text",   "dim",      "header",    "selected",  "zebra",
+                                           "accent", "good",     "warn",      "bad",       "rx",
+                                           "tx",     "rate_low", "rate_high", "background"};
+const std::vector<std::string> kPluginsReservedKeys{"paths", "disable"};
+
+std::size_t read_size(const NodeReader& reader, const Field& field, std::int64_t min,
+                      std::int64_t max) {
+    return static_cast<std::size_t>(reader.read_int(field, min, max));
+}
+
+void read_aggregator(const NodeReader& reader, const Field& section, core::AggregatorConfig& out) {
+    for (const Field& field : reader.mapping(section, kAggregatorKeys)) {
+        const std::string key = field.path.substr(section.path.size() + 1);
+        if (key == "ema_alpha") {
+            out.ema_alpha = reader.read_double(field, 0.0, 1.0, true);
+        } else if (key == "stale_after") {
+            const auto value = reader.read_duration(field, seconds(1), hours(1));
+            out.stale_after_s = std::chrono::duration<double>(value).count();
+        } else if (key == "max_sockets") {
+            out.max_sockets = read_size(reader, field, 1024, 16777216);
+        } else if (key == "max_flows") {
+            out.max_flows = read_size(reader, field, 1024, 16777216);
+        } else if (key == "max_processes") {
+            out.max_processes = read_size(reader, field, 64, 1048576);
+        } else if (key == "max_remote_hosts") {
+            out.max_remote_hosts = read_size(reader, field, 64, 1048576);
+        }
+    }
+}
+
+void read_dns(const NodeReader& reader, const Field& section, DnsConfig& out) {
+    for (const Field& field : reader.mapping(section, kDnsKeys)) {
+        const std::string key = field.path.substr(section.path.size() + 1);
+        if (key == "enabled") {
+            out.enabled = reader.read_bool(field);
+        } else if (key == "workers") {
+            out.workers = read_size(reader, field, 1, 16);
+        } else if (key == "queue_size") {
+            out.queue_size = read_size(reader, field, 1, 65536);
+        } else if (key == "cache_size") {
+            out.cache_size = read_size(reader, field, 16, 1048576);
+        } else if (key == "ttl") {
+            out.ttl = reader.read_duration(field, seconds(1), hours(24));
+        } else if (key == "negative_ttl") {
+            out.negative_ttl = reader.read_duration(field, seconds(1), hours(24));
+        } else if (key == "timeout") {
+            out.timeout = reader.read_duration(field, milliseconds(100), seconds(30));
+        }
+    }
+}
+
+bool is_hex_colour(const std::string& text) {
+    if (text.size() != 7 || text[0] != '#') return false;
+    for (std::size_t i = 1; i < text.size(); ++i) {
+        const char c = text[i];
+        const bool hex = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+        if (!hex) return false;
+    }
+    return true;
+}
+
+void read_ui(const NodeReader& reader, const Field& section, UiConfig& out) {
+    for (const Field& field : reader.mapping(section, kUiKeys)) {
+        const std::string key = field.path.substr(section.path.size() + 1);
+        if (key == "theme") {
+            out.theme = reader.read_string(field);
+            if (out.theme.empty()) reader.fail(field, "missing value: expected a theme name");
+        } else if (key == "unicode") {
+            out.unicode = reader.read_choice(field, {"auto", "always", "never"});
+        } else if (key == "mouse") {
+            out.mouse = reader.read_bool(field);
+        } else if (key == "colors") {
+            for (const Field& colour : reader.mapping(field, kColorRoles)) {
+                const std::string role = colour.path.substr(field.path.size() + 1);
+                const std::string value = reader.read_string(colour);
+                if (value.empty()) {
+                    // The usual cause: an unquoted "#" starts a YAML comment.
+                    reader.fail(colour,
+                                "missing value: expected a colour \"#rrggbb\" (quote it: an "
+                                "unquoted # starts a comment)");
+                }
+                if (!is_hex_colour(value)) {
+                    reader.fail(colour, "expected a colour \"#rrggbb\", got " +
+                                            detail::describe(colour.value));
+                }
+                out.colors[role] = value;
+            }
+        }
+    }
+}
+
+void read_plugins(const NodeReader& reader, const Field& section, Config& out) {
+    for (const Field& field : reader.mapping(section, {})) {
+        const std::string key = field.path.substr(section.path.size() + 1);
+        if (key == "paths") {
+            out.plugin_paths = reader.read_string_list(field, false);
+            for (std::size_t i = 0; i < out.plugin_paths.size(); ++i) {
+                if (out.plugin_paths[i].empty()) {
+                    reader.fail(Field{field.key_mark, field.value[i],
+                                      field.path + "[" + std::to_string(i) + "]"},
+                                "missing value: expected a directory");
+                }
+            }
+            continue;
+        }
+        if (key == "disable") {
+            out.plugin_disable = reader.read_string_list(field, true);
+            continue;
+        }
+        const bool is_section =
+            !field.value.IsDefined() || field.value.IsNull() || field.value.IsMap();
+        if (!is_section) {
+            // A list under "path:" is a typo of "paths:", not a plugin called "path".
+            const std::string near = detail::suggest(key, kPluginsReservedKeys);
+            if (!near.empty()) {
+                reader.fail(field.key_mark, field.path,
+                            "unknown key '" + key + "' (did you mean '" + near + "'?)");
+            }
+            reader.fail(field, "expected a mapping of the options of plugin '" + key + "', got " +
+                                   detail::describe(field.value));
+        }
+        if (!detail::is_plugin_id(key)) {
+            reader.fail(field.key_mark, field.path,
+                        "'" + key + "' is not a plugin id (lowercase letters, digits and '-')");
+        }
+        // Validated against the plugin's schema once it is loaded (resolve_plugin_options);
+        // checked for well-formed keys now so a typo is caught even if the plugin is absent.
+        reader.mapping(field, {});
+        out.plugin_sections[key] = field.value;
+    }
+}
+
+Config read_config(const YAML::Node& root, const std::string& file) {
+    Config config;
+    config.path = file;
+    const NodeReader reader(file);
+    if (!root.IsDefined() || root.IsNull()) return config;  // empty file: all defaults
+    if (!root.IsMap()) {
+        reader.fail(root.Mark(), "",
+                    "expected a mapping of settings (key: value) at the top level, got " +
+                        detail::describe(root));
+    }
+    detail::check_duplicate_keys(root, file);
+    for (const Field& field : reader.mapping(Field{root.Mark(), root, ""}, kTopKeys)) {
+        const std::string& key = field.path;
+        if (key == "interval") {
+            config.interval = reader.read_duration(field, milliseconds(100), seconds(10));
+        } else if (key == "sources") {
+            config.sources = reader.read_string_list(field, true);
+        } else if (key == "views") {
+            config.views = reader.read_string_list(field, true);
+        } else if (key == "exporters") {
+            config.exporters = reader.read_string_list(field, true);
+        } else if (key == "plugins") {
+            read_plugins(reader, field, config);
+        } else if (key == "aggregator") {
+            read_aggregator(reader, field, config.aggregator);
+        } else if (key == "dns") {
+            read_dns(reader, field, config.dns);
+        } else if (key == "ui") {
+            read_ui(reader, field, config.ui);
+        } else if (key == "log_file") {
+            config.log_file = reader.read_string(field);
+        }
+    }
+    return config;
+}
+
+// Owns a file descriptor for the duration of a read.
+class FileDescriptor {
+  public:
+    explicit FileDescriptor(int fd) : fd_(fd) {}
+    ~FileDescriptor() {
+        if (fd_ >= 0) ::close(fd_);
+    }
+    FileDescriptor(const FileDescriptor&) = delete;
+    FileDescriptor& operator=(const FileDescriptor&) = delete;
+    int get() const { return fd_; }
+
+  private:
+    int fd_;
+};
+
+[[noreturn]] void cannot_read(const std::string& path, int error) {
+    throw ConfigError(path, 0, 0, "",
+                      "cannot read: " + std::error_code(error, std::generic_category()).message());
+}
+
+[[noreturn]] void too_large(const std::string& path, const std::string& size) {
+    throw ConfigError(path, 0, 0, "",
+                      "too large (" + size + "); a config file may be at most 1 MiB");
+}
+
+}  // namespace
+
+ConfigError::ConfigError(std::string file, int line, int column, std::string key,
+                         std::string message)
+    : std::runtime_error(format_error(file, line, column, key, message)),
+      file_(std::move(file)),
+      line_(line),
+      column_(column),
+      key_(std::move(key)),
+      message_(std::move(message)) {}
+
+Config load_config_text(std::string_view text, const std::string& name) {
+    return read_config(detail::parse_document(text, name), name);
+}
+
+Config load_config_file(const std::string& path) {
+    const FileDescriptor fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY));
+    if (fd.get() < 0) cannot_read(path, errno);
+    struct stat info {};
+    if (::fstat(fd.get(), &info) != 0) cannot_read(path, errno);
+    if (S_ISDIR(info.st_mode)) cannot_read(path, EISDIR);
+    // Check the size before reading, so a huge file is refused without reading it.
+    if (S_ISREG(info.st_mode) &&
+        static_cast<std::uint64_t>(info.st_size) > detail::kMaxConfigBytes) {
+        too_large(path, std::to_string(info.st_size) + " bytes");
+    }
+    // Read at most one byte past the limit: a pipe or device may not report its size.
+    std::string text;
+    char buffer[65536];
+    while (text.size() <= detail::kMaxConfigBytes) {
+        const ssize_t n = ::read(fd.get(), buffer, sizeof buffer);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            cannot_read(path, errno);
+        }
+        if (n == 0) break;
+        text.append(buffer, static_cast<std::size_t>(n));
+    }
+    if (text.size() > detail::kMaxConfigBytes) too_large(path, "more than 1 MiB");
+    return load_config_text(text, path);
+}
+
+}  // namespace sstop::host
