@@ -11,6 +11,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <set>
+#include <unordered_set>
 
 #include "rtnl_link.hpp"
 
@@ -267,7 +268,8 @@ void NetlinkSource::drain_destroy_events(std::vector<DiagRecord>& out) {
 CollectStatus NetlinkSource::collect(Sample& out) {
     if (settings_.fail_after && successful_collects_ >= *settings_.fail_after)
         return {CollectStatus::Code::Failed, "netlink: failure injected by SSTOP_FAULT"};
-    if (!diag_ || !owners_) return {CollectStatus::Code::Failed, "netlink: not open"};
+    // diag_ itself may be null here after a failed reopen; dump() retries opening it.
+    if (!owners_) return {CollectStatus::Code::Failed, "netlink: not open"};
     ++generation_;
     std::vector<std::string> degraded;
 
@@ -291,7 +293,14 @@ CollectStatus NetlinkSource::collect(Sample& out) {
     out.has_sockets = true;
     out.sockets.reserve(out.sockets.size() + live.size() + closed.size());
     const std::size_t first_live = out.sockets.size();
+    // A dump resumes by hash bucket, so under churn it may list a socket twice.
+    std::unordered_set<std::uint64_t> listed;
+    listed.reserve(live.size());
     for (DiagRecord& rec : live) {
+        if (rec.obs.cookie && !listed.insert(rec.obs.cookie).second) {
+            ++duplicates_;
+            continue;
+        }
         auto it = rec.obs.cookie ? cookies_.find(rec.obs.cookie) : cookies_.end();
         bool fin =
             peer_fin_received(rec.obs.state) || (it != cookies_.end() && it->second.peer_fin);
@@ -377,6 +386,7 @@ CollectStatus NetlinkSource::collect(Sample& out) {
     out.counters.push_back({"enobufs", enobufs_});
     out.counters.push_back({"malformed", malformed_});
     out.counters.push_back({"cookie_map_full", cookie_map_full_});
+    out.counters.push_back({"duplicates", duplicates_});
     ++successful_collects_;
     if (degraded.empty()) return {};
     std::string msg = "netlink: ";

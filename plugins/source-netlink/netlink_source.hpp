@@ -95,6 +95,7 @@ class NetlinkSource : public Source {
     std::uint64_t enobufs_ = 0;
     std::uint64_t malformed_ = 0;
     std::uint64_t cookie_map_full_ = 0;
+    std::uint64_t duplicates_ = 0;
 };
 
 }  // namespace sstop::plugins::netlink

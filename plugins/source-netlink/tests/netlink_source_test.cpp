@@ -305,6 +305,38 @@ TEST(NetlinkSource, LoopbackInterfaceCountersGrow) {
     EXPECT_GE(lo_of(s2)->rx_bytes, rx1 + 200000);
 }
 
+std::uint64_t counter(const Sample& s, const std::string& name) {
+    for (const auto& c : s.counters)
+        if (c.name == name) return c.value;
+    return 0;
+}
+
+TEST(NetlinkSource, DestroyOverflowIsCountedAndCollectGoesOn) {
+    NetlinkSettings st = test_settings();
+    st.rcvbuf = 4096;  // a few notifications fill it (below the option's range on purpose)
+    NetlinkSource src(st);
+    src.open();
+    collect_ok(src);
+    Conn keep(AF_INET);  // a live connection the resync dump must still show
+    for (int i = 0; i < 200; ++i) {
+        Conn c(AF_INET);
+        send_all(c.client.fd, 10);
+        recv_exact(c.server.fd, 10);
+    }
+    std::uint64_t enobufs = 0;
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    Sample s;
+    while (enobufs == 0 && std::chrono::steady_clock::now() < deadline) {
+        s = Sample{};
+        CollectStatus st2 = src.collect(s);
+        ASSERT_NE(st2.code, CollectStatus::Code::Failed) << st2.message;
+        enobufs = counter(s, "enobufs");
+        if (enobufs == 0) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    EXPECT_GT(enobufs, 0u);
+    EXPECT_NE(find(s, Proto::Tcp, keep.client_port(), keep.port, false), nullptr);
+}
+
 TEST(NetlinkSource, FaultSeamFailsAfterNCollects) {
     NetlinkSettings st = test_settings();
     st.fail_after = 2;

@@ -1,0 +1,72 @@
+// Loads the built netlink.so like the host does and drives it through its descriptor.
+#include <dlfcn.h>
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <memory>
+#include <sstop/plugin.hpp>
+#include <sstop/source.hpp>
+#include <string>
+
+namespace {
+
+class FakeContext : public sstop::PluginContext {
+  public:
+    sstop::Options options_;
+    std::string_view plugin_id() const override { return "netlink"; }
+    const sstop::Options& options() const override { return options_; }
+    void log(sstop::Notice::Level, std::string_view) override {}
+};
+
+struct Library {
+    void* handle = dlopen(SSTOP_BINARY_DIR "/lib/sstop/plugins/netlink.so", RTLD_NOW | RTLD_LOCAL);
+    ~Library() {
+        if (handle) dlclose(handle);
+    }
+};
+
+const sstop_plugin_descriptor_v1* descriptor(const Library& lib) {
+    auto fn = reinterpret_cast<sstop_plugin_v1_fn>(dlsym(lib.handle, SSTOP_PLUGIN_ENTRY_NAME));
+    return fn ? fn() : nullptr;
+}
+
+TEST(NetlinkPlugin, DescriptorDeclaresIdKindAndOptions) {
+    Library lib;
+    ASSERT_NE(lib.handle, nullptr) << dlerror();
+    const auto* d = descriptor(lib);
+    ASSERT_NE(d, nullptr);
+    EXPECT_STREQ(d->id, "netlink");
+    EXPECT_EQ(d->kind, static_cast<std::uint32_t>(sstop::PluginKind::Source));
+    EXPECT_STREQ(d->build_key, SSTOP_BUILD_KEY);
+    ASSERT_EQ(d->option_count, 3u);
+    EXPECT_STREQ(d->options[0].key, "proc_root");
+    EXPECT_STREQ(d->options[1].key, "destroy_events");
+    EXPECT_STREQ(d->options[2].key, "rcvbuf");
+    EXPECT_EQ(d->options[2].min, 65536);
+    EXPECT_EQ(d->options[2].max, 268435456);
+}
+
+TEST(NetlinkPlugin, CreatedSourceHonoursFaultSeamFromEnvironment) {
+    Library lib;
+    ASSERT_NE(lib.handle, nullptr) << dlerror();
+    const auto* d = descriptor(lib);
+    ASSERT_NE(d, nullptr);
+    FakeContext ctx;
+    ctx.options_.values["proc_root"].s = "/proc";
+    ctx.options_.values["destroy_events"].b = false;
+    ctx.options_.values["rcvbuf"].i = 65536;
+    ::setenv("SSTOP_FAULT", "netlink_fail_after=1", 1);
+    {
+        std::unique_ptr<sstop::Plugin> p(d->create(ctx));
+        ::unsetenv("SSTOP_FAULT");
+        auto* src = dynamic_cast<sstop::Source*>(p.get());
+        ASSERT_NE(src, nullptr);
+        src->open();
+        sstop::Sample a, b;
+        EXPECT_NE(src->collect(a).code, sstop::CollectStatus::Code::Failed);
+        EXPECT_TRUE(a.has_sockets);
+        EXPECT_EQ(src->collect(b).code, sstop::CollectStatus::Code::Failed);
+    }  // destroyed before the library is released
+}
+
+}  // namespace
