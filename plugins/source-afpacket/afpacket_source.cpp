@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <string_view>
 
@@ -196,10 +197,15 @@ CollectStatus AfpacketSource::collect(Sample& out) {
     out.counters.push_back({"overflow_bytes", c.overflow_bytes});
     out.counters.push_back({"fragments", c.fragments});
     out.counters.push_back({"duplicates", c.duplicates});
-    if (new_drops > 0)
-        return {CollectStatus::Code::Degraded, "afpacket: kernel dropped " +
-                                                   std::to_string(new_drops) +
-                                                   " packets (ring full; raise ring_size_mb)"};
+    if (new_drops > 0) {
+        // snprintf, not std::to_string: the latter adds an STB_GNU_UNIQUE symbol that would
+        // keep the plugin from ever unloading (LINUX-FACTS 5).
+        char text[128];
+        std::snprintf(text, sizeof(text),
+                      "afpacket: kernel dropped %llu packets (ring full; raise ring_size_mb)",
+                      static_cast<unsigned long long>(new_drops));
+        return {CollectStatus::Code::Degraded, text};
+    }
     return {};
 }
 
