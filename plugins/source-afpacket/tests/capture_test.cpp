@@ -147,8 +147,7 @@ class CaptureTest : public ::testing::Test {
                             " dev " + dev + " && ip -n " + ns + " addr add " + v6 + " dev " + dev +
                             " nodad && ip -n " + ns + " link set " + dev + " up"));
         }
-        AfpacketConfig config;
-        source_ = std::make_unique<AfpacketSource>(config);
+        source_ = std::make_unique<AfpacketSource>(config());
         std::promise<void> opened;
         auto opened_future = opened.get_future();
         // The capture thread lives in A, so ifindex lookups match the socket's namespace.
@@ -166,7 +165,7 @@ class CaptureTest : public ::testing::Test {
                 return;
             }
             opened.set_value();
-            source_->capture_loop(StopToken(stop_));
+            if (runs_loop()) source_->capture_loop(StopToken(stop_));
         });
         ASSERT_NO_THROW(opened_future.get());
     }
@@ -230,6 +229,10 @@ class CaptureTest : public ::testing::Test {
         ::close(cfd);
         ::close(lfd);
     }
+
+    virtual AfpacketConfig config() const { return AfpacketConfig{}; }
+    /// False: the ring is opened but never read, so the kernel must drop.
+    virtual bool runs_loop() const { return true; }
 
     std::string ns_a_, ns_b_;
     bool created_ = false;
@@ -344,6 +347,41 @@ TEST_F(CaptureTest, CollectReportsHealthCounters) {
     EXPECT_EQ(counter("kernel_drops"), 0u);
     EXPECT_EQ(counter("malformed"), 0u);
     EXPECT_EQ(counter("flow_table_full"), 0u);
+}
+
+/// A 1 MiB ring that nobody reads.
+class UnreadRingTest : public CaptureTest {
+  protected:
+    AfpacketConfig config() const override {
+        AfpacketConfig c;
+        c.ring_bytes = 1u << 20;
+        return c;
+    }
+    bool runs_loop() const override { return false; }
+};
+
+TEST_F(UnreadRingTest, KernelDropsAreReportedAndAccumulated) {
+    const int afd = in_netns(ns_a_, [] { return make_socket(AF_INET, SOCK_DGRAM); });
+    bind_to(afd, "192.0.2.1");
+    sockaddr_storage to = address("192.0.2.2", 9);  // nobody listens: B answers ICMP
+    const char byte = 'x';
+    // Far more frames than 1 MiB of ring slots holds (each takes ≥ 128 bytes).
+    for (int i = 0; i < 30000; ++i)
+        ::sendto(afd, &byte, 1, 0, reinterpret_cast<sockaddr*>(&to), sizeof(to));
+    ::close(afd);
+    auto drops = [](const Sample& s) {
+        for (const SourceCounter& c : s.counters)
+            if (c.name == "kernel_drops") return c.value;
+        return std::uint64_t{0};
+    };
+    Sample first;
+    const CollectStatus status = source_->collect(first);
+    EXPECT_EQ(status.code, CollectStatus::Code::Degraded);
+    EXPECT_NE(status.message.find("ring_size_mb"), std::string::npos) << status.message;
+    EXPECT_GT(drops(first), 0u);
+    Sample second;  // the kernel counter was reset by the first read; ours is cumulative
+    EXPECT_EQ(source_->collect(second).code, CollectStatus::Code::Ok);
+    EXPECT_EQ(drops(second), drops(first));
 }
 
 TEST(CaptureNoCap, WithoutCapNetRawOpenSaysWhatIsLostInOneLine) {
