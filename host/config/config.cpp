@@ -247,7 +247,13 @@ ConfigError::ConfigError(std::string file, int line, int column, std::string key
       message_(std::move(message)) {}
 
 Config load_config_text(std::string_view text, const std::string& name) {
-    return read_config(detail::parse_document(text, name), name);
+    const YAML::Node root = detail::parse_document(text, name);
+    try {
+        return read_config(root, name);
+    } catch (const YAML::Exception& e) {
+        // Not expected once the document parsed; still, never show yaml-cpp's raw what().
+        NodeReader(name).fail(e.mark, "", "YAML error: " + e.msg);
+    }
 }
 
 Config load_config_file(const std::string& path) {

@@ -102,8 +102,10 @@ std::vector<std::string> check_schema(const std::string& file, const std::string
 
 }  // namespace
 
-Options resolve_plugin_options(const Config& config, const std::string& id,
-                               const sstop_option_v1* schema, std::uint32_t count) {
+namespace {
+
+Options resolve(const Config& config, const std::string& id, const sstop_option_v1* schema,
+                std::uint32_t count) {
     const std::string file = config.path.empty() ? "<built-in config>" : config.path;
     const std::string prefix = "plugins." + id;
     const NodeReader reader(file);
@@ -147,6 +149,19 @@ Options resolve_plugin_options(const Config& config, const std::string& id,
         }
     }
     return options;
+}
+
+}  // namespace
+
+Options resolve_plugin_options(const Config& config, const std::string& id,
+                               const sstop_option_v1* schema, std::uint32_t count) {
+    try {
+        return resolve(config, id, schema, count);
+    } catch (const YAML::Exception& e) {
+        // Not expected for nodes that came from load_config_*; never show yaml-cpp's what().
+        detail::NodeReader(config.path.empty() ? "<built-in config>" : config.path)
+            .fail(e.mark, "plugins." + id, "YAML error: " + e.msg);
+    }
 }
 
 }  // namespace sstop::host

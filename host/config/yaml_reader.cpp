@@ -249,7 +249,8 @@ std::string suggest(std::string_view key, const std::vector<std::string>& candid
     std::size_t best_distance = 3;
     for (const std::string& candidate : candidates) {
         const std::size_t d = edit_distance(key, candidate);
-        if (d < best_distance) {
+        // Two edits turn any two-letter word into any other; require a real resemblance.
+        if (d < best_distance && d < std::min(key.size(), candidate.size())) {
             best = candidate;
             best_distance = d;
         }

@@ -180,6 +180,13 @@ TEST(Config, ValidFileSetsEveryKind) {
     EXPECT_EQ(c.plugin_sections.at("procnet")["proc_root"].as<std::string>(), "/host/proc");
 }
 
+TEST(Config, ByteOrderMarkAndCrlfAreAccepted) {
+    const Config c =
+        load_config_text("\xEF\xBB\xBFinterval: 2s\r\ndns:\r\n  workers: 3\r\n", "t.yaml");
+    EXPECT_EQ(c.interval, 2s);
+    EXPECT_EQ(c.dns.workers, 3u);
+}
+
 TEST(Config, EmptySectionsAndListsAreAllowed) {
     const Config c = load_config_text("dns:\nui:\nexporters: []\nsources:\n", "t.yaml");
     EXPECT_TRUE(c.dns.enabled);
@@ -238,6 +245,12 @@ TEST(ConfigErrors, UnknownKeySuggestsClosest) {
 TEST(ConfigErrors, UnknownNestedKeySuggestsClosest) {
     expect_error(file_error(fixture("unknown_nested_key.yaml")), 3, 3, "dns.timout",
                  "unknown key 'timout' (did you mean 'timeout'?)");
+}
+
+TEST(ConfigErrors, ShortUnknownKeyGetsNoFarFetchedSuggestion) {
+    expect_error(text_error("k0: 1\n"), 1, 1, "k0",
+                 "unknown key 'k0' (expected one of: interval sources views exporters plugins "
+                 "aggregator dns ui log_file)");
 }
 
 TEST(ConfigErrors, UnknownKeyFarFromAnyListsTheKeys) {
