@@ -14,7 +14,7 @@
 namespace sstop::plugins::linuxproc {
 namespace {
 
-using Clock = std::chrono::steady_clock;
+using SteadyClock = std::chrono::steady_clock;
 
 // More pids than the kernel can ever have (PID_MAX_LIMIT); bounds the per-call listing.
 constexpr std::size_t kMaxListed = 1u << 22;
@@ -71,8 +71,10 @@ std::optional<std::int32_t> pid_of_name(const char* name) {
 
 }  // namespace
 
-OwnerMap::OwnerMap(std::string proc_root, OwnerMapLimits limits)
-    : proc_root_(std::move(proc_root)), limits_(limits) {}
+OwnerMap::OwnerMap(std::string proc_root, OwnerMapLimits limits, Clock clock)
+    : proc_root_(std::move(proc_root)), limits_(limits), clock_(std::move(clock)) {
+    if (!clock_) clock_ = [] { return SteadyClock::now(); };
+}
 
 std::optional<sstop::ProcessId> OwnerMap::owner_of(std::uint64_t inode) const {
     auto it = inodes_.find(inode);
@@ -84,6 +86,7 @@ OwnerMapStats OwnerMap::stats() const {
     OwnerMapStats out = stats_;
     out.inodes = inodes_.size();
     out.processes = processes_.size();
+    out.unattributed = unattributed_.size();
     return out;
 }
 
@@ -138,7 +141,8 @@ void OwnerMap::scan_fds(int pid_dir_fd, Process& proc) {
     }
 }
 
-bool OwnerMap::load_process(int root_fd, std::int32_t pid, std::uint64_t dir_ino, bool force_scan) {
+bool OwnerMap::load_process(int root_fd, std::int32_t pid, std::uint64_t dir_ino, bool force_scan,
+                            SteadyClock::time_point now) {
     char name[16];
     auto [end, ec] = std::to_chars(name, name + sizeof name - 1, pid);
     (void)ec;
@@ -183,7 +187,7 @@ bool OwnerMap::load_process(int root_fd, std::int32_t pid, std::uint64_t dir_ino
     proc.dir_ino = dir_ino;
     proc.seen_in_scan = stats_.scans;
     if (force_scan) {
-        proc.scanned_at = Clock::now();
+        proc.scanned_at = now;
         scan_fds(pid_dir.get(), proc);
     }
     return true;
@@ -192,6 +196,9 @@ bool OwnerMap::load_process(int root_fd, std::int32_t pid, std::uint64_t dir_ino
 void OwnerMap::sweep_unwanted() {
     const std::uint64_t now = stats_.scans;
     std::erase_if(inodes_, [&](const auto& item) {
+        return now - item.second.wanted_in_scan >= limits_.forget_after_scans;
+    });
+    std::erase_if(unattributed_, [&](const auto& item) {
         return now - item.second.wanted_in_scan >= limits_.forget_after_scans;
     });
     for (auto& [pid, proc] : processes_) {
@@ -204,6 +211,7 @@ void OwnerMap::sweep_unwanted() {
 
 void OwnerMap::attribute(sstop::Sample& sample) {
     const std::uint64_t scan = ++stats_.scans;
+    const SteadyClock::time_point now = clock_();
     UniqueDir root(::opendir(proc_root_.c_str()));
     if (!root) return;
     const int root_fd = ::dirfd(root.get());
@@ -241,7 +249,7 @@ void OwnerMap::attribute(sstop::Sample& sample) {
     }
 
     // 3. Read processes never seen before (a reused pid counts as never seen).
-    for (const auto& [pid, dir_ino] : fresh) load_process(root_fd, pid, dir_ino, false);
+    for (const auto& [pid, dir_ino] : fresh) load_process(root_fd, pid, dir_ino, false, now);
 
     // 4. Answer from the cache; collect what is still unknown.
     std::unordered_set<std::uint64_t> unknown;
@@ -251,17 +259,21 @@ void OwnerMap::attribute(sstop::Sample& sample) {
         auto it = inodes_.find(sock.inode);
         if (it != inodes_.end()) {
             it->second.wanted_in_scan = scan;
-        } else {
-            unknown.insert(sock.inode);
-            unknown_uids.insert(sock.uid);
+            continue;
         }
+        auto missed = unattributed_.find(sock.inode);
+        if (missed != unattributed_.end()) {
+            missed->second.wanted_in_scan = scan;
+            if (now < missed->second.retry_at) continue;  // still backing off
+        }
+        unknown.insert(sock.inode);
+        unknown_uids.insert(sock.uid);
     }
 
     // 5. Rescan known processes for unknown inodes, the sockets' uids first, each process at
     //    most once per rescan_interval so an unattributable socket does not walk /proc on
     //    every poll.
     if (!unknown.empty()) {
-        const auto now = Clock::now();
         std::vector<std::int32_t> candidates;
         std::vector<std::int32_t> others;
         for (const auto& [pid, proc] : processes_) {
@@ -269,14 +281,31 @@ void OwnerMap::attribute(sstop::Sample& sample) {
             (unknown_uids.count(proc.info.uid) ? candidates : others).push_back(pid);
         }
         candidates.insert(candidates.end(), others.begin(), others.end());
+        bool rescanned_any = false;
         for (std::int32_t pid : candidates) {
             if (unknown.empty()) break;
+            rescanned_any = true;
             auto it = processes_.find(pid);
             if (it == processes_.end()) continue;
-            if (!load_process(root_fd, pid, it->second.dir_ino, true)) continue;
+            if (!load_process(root_fd, pid, it->second.dir_ino, true, now)) continue;
             auto again = processes_.find(pid);
             if (again == processes_.end()) continue;
             for (std::uint64_t inode : again->second.inodes) unknown.erase(inode);
+        }
+        // What a rescan missed waits, with a growing back-off, before it can make processes
+        // be read again. Without a rescan (all rate-limited) nothing was missed yet.
+        for (std::uint64_t inode : rescanned_any ? unknown : decltype(unknown){}) {
+            auto [it, added] = unattributed_.try_emplace(inode);
+            if (added && unattributed_.size() > limits_.max_inodes) {
+                unattributed_.erase(it);
+                ++stats_.inodes_skipped;
+                continue;
+            }
+            Unattributed& entry = it->second;
+            entry.backoff = added ? limits_.rescan_interval
+                                  : std::min(entry.backoff * 2, limits_.max_unattributed_backoff);
+            entry.retry_at = now + entry.backoff;
+            entry.wanted_in_scan = scan;
         }
     }
 
@@ -288,6 +317,7 @@ void OwnerMap::attribute(sstop::Sample& sample) {
         auto it = inodes_.find(sock.inode);
         if (it == inodes_.end()) continue;
         it->second.wanted_in_scan = scan;
+        unattributed_.erase(sock.inode);
         auto proc = processes_.find(it->second.owner.pid);
         if (proc == processes_.end() || proc->second.info.id != it->second.owner) continue;
         sock.owner = it->second.owner;

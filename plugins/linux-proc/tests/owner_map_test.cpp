@@ -81,6 +81,15 @@ lp::OwnerMapLimits never_rescan() {
     return limits;
 }
 
+// A clock the test moves by hand.
+struct ManualClock {
+    std::chrono::steady_clock::time_point now{};
+    void advance_ms(int ms) { now += std::chrono::milliseconds(ms); }
+    lp::OwnerMap::Clock fn() {
+        return [this] { return now; };
+    }
+};
+
 lp::OwnerMapLimits always_rescan() {
     lp::OwnerMapLimits limits;
     limits.rescan_interval = std::chrono::seconds(0);
@@ -180,6 +189,62 @@ TEST(OwnerMap, RateLimitsRescansForUnknownInodes) {
     map.attribute(second);
     EXPECT_EQ(map.stats().pids_scanned, 1u);
     EXPECT_EQ(second.sockets[1].owner.pid, 0);  // found only after the interval
+}
+
+TEST(OwnerMap, NewSocketOfAKnownProcessIsFoundOnceTheIntervalPassed) {
+    FakeProc proc;
+    proc.add_process(100, 5000, 0, "a", {1001});
+    ManualClock clock;
+    lp::OwnerMap map(proc.root().string(), {}, clock.fn());  // 2 s interval
+    sstop::Sample first = sample_of({1001});
+    map.attribute(first);
+    proc.add_socket(100, 9, 1009);
+
+    clock.advance_ms(1000);
+    sstop::Sample early = sample_of({1001, 1009});
+    map.attribute(early);
+    EXPECT_EQ(early.sockets[1].owner.pid, 0);
+    EXPECT_EQ(map.stats().pids_scanned, 1u);
+
+    clock.advance_ms(1000);
+    sstop::Sample later = sample_of({1001, 1009});
+    map.attribute(later);
+    EXPECT_EQ(later.sockets[1].owner, (sstop::ProcessId{100, 5000}));
+    EXPECT_EQ(map.stats().pids_scanned, 2u);
+}
+
+TEST(OwnerMap, UnattributableSocketBacksOffExponentially) {
+    FakeProc proc;
+    proc.add_process(100, 5000, 0, "a", {1001});
+    proc.add_process(200, 6000, 0, "b", {2001});
+    ManualClock clock;
+    lp::OwnerMapLimits limits;
+    limits.rescan_interval = std::chrono::seconds(2);
+    limits.max_unattributed_backoff = std::chrono::seconds(8);
+    lp::OwnerMap map(proc.root().string(), limits, clock.fn());
+
+    // (time in ms, pids_scanned after the call): full rescans at 3, 5, 9, 17 s only.
+    const std::vector<std::pair<int, std::uint64_t>> steps = {
+        {0, 2},    {1000, 2},  {3000, 4},   {4000, 4},   {5000, 6},  {8000, 6},
+        {9000, 8}, {16000, 8}, {17000, 10}, {24000, 10}, {25000, 12}};
+    int at = 0;
+    for (const auto& [time_ms, scanned] : steps) {
+        clock.advance_ms(time_ms - at);
+        at = time_ms;
+        sstop::Sample sample = sample_of({1001, 2001, 4242});
+        map.attribute(sample);
+        EXPECT_EQ(map.stats().pids_scanned, scanned) << "at " << time_ms << " ms";
+        EXPECT_EQ(sample.sockets[2].owner.pid, 0);
+    }
+    EXPECT_EQ(map.stats().unattributed, 1u);
+
+    // Once a process holds it, it is found at the next retry and leaves the back-off list.
+    proc.add_socket(200, 9, 4242);
+    clock.advance_ms(8000);
+    sstop::Sample found = sample_of({1001, 2001, 4242});
+    map.attribute(found);
+    EXPECT_EQ(found.sockets[2].owner, (sstop::ProcessId{200, 6000}));
+    EXPECT_EQ(map.stats().unattributed, 0u);
 }
 
 TEST(OwnerMap, RescansProcessesOfTheSocketsUidFirst) {

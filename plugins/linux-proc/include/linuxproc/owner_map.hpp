@@ -6,8 +6,10 @@
 /// Cost model: each `attribute` call lists `<proc_root>` once. The fd directories of pids
 /// never seen before are scanned; a known process is rescanned only when some wanted inode is
 /// still unknown, processes with the socket's uid first, and each process at most once per
-/// `OwnerMapLimits::rescan_interval`. So a socket that nobody here owns (a process in another
-/// pid namespace, a socket whose fd is already closed) costs nothing between intervals.
+/// `OwnerMapLimits::rescan_interval`. An inode that a rescan did not find (a process in another
+/// pid namespace, a socket whose fd is already closed) is retried with exponential back-off up
+/// to `max_unattributed_backoff`, so a permanently unattributable socket costs a walk of the
+/// known processes only rarely, not every interval.
 ///
 /// Privileges: mapping processes of other users needs CAP_DAC_READ_SEARCH (to open their
 /// `fd/` directory) and CAP_SYS_PTRACE (to read the links). Without them only the caller's
@@ -18,6 +20,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <sstop/model.hpp>
 #include <string>
@@ -33,6 +36,8 @@ struct OwnerMapLimits {
     std::size_t max_processes = 65536;  ///< most processes tracked
     /// A known process is rescanned for unknown inodes at most this often.
     std::chrono::steady_clock::duration rescan_interval = std::chrono::seconds(2);
+    /// Longest wait before an inode that no rescan found makes processes be rescanned again.
+    std::chrono::steady_clock::duration max_unattributed_backoff = std::chrono::seconds(64);
     /// An inode not wanted by this many consecutive `attribute` calls is forgotten.
     std::uint32_t forget_after_scans = 16;
 };
@@ -44,6 +49,7 @@ struct OwnerMapStats {
     std::uint64_t fds_read = 0;           ///< fd links read
     std::size_t inodes = 0;               ///< inode entries held now
     std::size_t processes = 0;            ///< processes tracked now
+    std::size_t unattributed = 0;         ///< inodes in back-off after a rescan missed them
     std::uint64_t processes_skipped = 0;  ///< pids not tracked because of `max_processes`
     std::uint64_t inodes_skipped = 0;     ///< inodes not stored because of `max_inodes`
 };
@@ -51,8 +57,13 @@ struct OwnerMapStats {
 /// Socket inode → owning process, over one procfs root.
 class OwnerMap {
   public:
-    /// `proc_root` is where procfs is mounted (a fake tree in tests).
-    explicit OwnerMap(std::string proc_root = "/proc", OwnerMapLimits limits = {});
+    /// Source of the current time (tests inject one).
+    using Clock = std::function<std::chrono::steady_clock::time_point()>;
+
+    /// `proc_root` is where procfs is mounted (a fake tree in tests); `clock` defaults to
+    /// `std::chrono::steady_clock::now`.
+    explicit OwnerMap(std::string proc_root = "/proc", OwnerMapLimits limits = {},
+                      Clock clock = {});
 
     /// For every socket in `sample.sockets` with `inode != 0` and `owner.pid == 0`: finds the
     /// owning process, sets `SocketObs::owner`, and appends one `ProcessInfo` per distinct
@@ -78,8 +89,14 @@ class OwnerMap {
         sstop::ProcessId owner;
         std::uint64_t wanted_in_scan = 0;  // last `attribute` call that asked for it
     };
+    struct Unattributed {
+        std::chrono::steady_clock::time_point retry_at{};
+        std::chrono::steady_clock::duration backoff{};
+        std::uint64_t wanted_in_scan = 0;
+    };
 
-    bool load_process(int root_fd, std::int32_t pid, std::uint64_t dir_ino, bool force_info);
+    bool load_process(int root_fd, std::int32_t pid, std::uint64_t dir_ino, bool force_scan,
+                      std::chrono::steady_clock::time_point now);
     void scan_fds(int pid_dir_fd, Process& proc);
     void drop_process(std::int32_t pid);
     void forget_inodes_of(Process& proc);
@@ -87,10 +104,11 @@ class OwnerMap {
 
     std::string proc_root_;
     OwnerMapLimits limits_;
+    Clock clock_;
     std::unordered_map<std::int32_t, Process> processes_;
     std::unordered_map<std::uint64_t, InodeOwner> inodes_;
+    std::unordered_map<std::uint64_t, Unattributed> unattributed_;
     OwnerMapStats stats_;
-    std::string link_buf_;  // reused for readlink
     std::string file_buf_;  // reused for small files
 };
 
