@@ -1,0 +1,56 @@
+#pragma once
+/// @file processes_view.hpp
+/// The "Processes" tab: one row per process with network activity, and a detail page with
+/// its connections.
+
+#include <memory>
+#include <optional>
+#include <sstop/plugin.hpp>
+#include <sstop/view.hpp>
+#include <vector>
+
+#include "table.hpp"
+
+namespace sstop::plugins::processes {
+
+/// Table of processes (PID, NAME, ↓/↑ rate, total, connections, history sparkline,
+/// bandwidth bar), sorted and filtered as the host's ViewContext says. The selection
+/// follows the same process (pid and start time) across snapshots. Enter opens the detail
+/// page of the selected process; Esc returns. UI thread only, like every View.
+class ProcessesView final : public View {
+  public:
+    ProcessesView() = default;
+    /// The plugin constructor; the view has no options.
+    explicit ProcessesView(PluginContext& context);
+
+    std::string title() const override { return "Processes"; }
+    std::int32_t hotkey() const override { return 0; }
+    std::vector<KeyHint> key_hints() const override;
+    void update(std::shared_ptr<const Snapshot> snapshot) override;
+    void draw(Canvas& canvas, const ViewContext& context) override;
+    bool on_key(const KeyEvent& key, const ViewContext& context) override;
+    bool on_mouse(const MouseEvent& mouse, const ViewContext& context) override;
+    std::optional<ProcessInfo> selected_process() const override;
+
+    /// True while the detail page is shown.
+    bool in_detail() const { return detail_.has_value(); }
+
+  private:
+    std::vector<const ProcessSummary*> rows(const ViewContext& context) const;
+    // Puts the cursor on the selected process if it is still listed, then remembers the
+    // process under the cursor.
+    void sync(const std::vector<const ProcessSummary*>& rows);
+    const ProcessSummary* find(const ProcessId& id) const;
+    std::vector<const ConnectionSummary*> connections(const ProcessSummary& p) const;
+    void draw_table(Canvas& canvas, const ViewContext& context);
+    void draw_detail(Canvas& canvas, const ViewContext& context);
+
+    std::shared_ptr<const Snapshot> snapshot_;
+    view_common::ListCursor cursor_;
+    std::optional<ProcessId> selected_;
+    std::optional<ProcessId> detail_;
+    view_common::ListCursor detail_cursor_;
+    static constexpr int kDetailTableY = 4;  // rows above the connection table's header
+};
+
+}  // namespace sstop::plugins::processes

@@ -1,0 +1,396 @@
+#include "processes_view.hpp"
+
+#include <gtest/gtest.h>
+
+#include <sstop/format.hpp>
+
+#include "text_canvas.hpp"
+
+using sstop::ConnectionSummary;
+using sstop::KeyEvent;
+using sstop::ProcessSummary;
+using sstop::Snapshot;
+using sstop::SortKey;
+using sstop::ThemeRole;
+using sstop::ViewContext;
+using sstop::plugins::processes::ProcessesView;
+using sstop::plugins::view_common::testing::built_plugin_path;
+using sstop::plugins::view_common::testing::FakeContext;
+using sstop::plugins::view_common::testing::PluginLibrary;
+using sstop::plugins::view_common::testing::TextCanvas;
+
+namespace {
+
+sstop::IpAddr v4(std::uint8_t a, std::uint8_t b, std::uint8_t c, std::uint8_t d) {
+    sstop::IpAddr ip;
+    ip.family = sstop::Family::V4;
+    ip.bytes[0] = a, ip.bytes[1] = b, ip.bytes[2] = c, ip.bytes[3] = d;
+    return ip;
+}
+
+ConnectionSummary conn(sstop::IpAddr remote, std::uint16_t port, sstop::SocketState state,
+                       std::string name = {}, double rx = 0) {
+    ConnectionSummary c;
+    c.key.proto = sstop::Proto::Tcp;
+    c.key.local = {v4(10, 0, 0, 2), 40000};
+    c.key.remote = {remote, port};
+    c.state = state;
+    c.remote_name = std::move(name);
+    c.traffic.rx_bps = rx;
+    c.age_s = 75;
+    c.measured = true;
+    return c;
+}
+
+ProcessSummary proc(int pid, std::string name, double rx, double tx, std::uint32_t conns) {
+    ProcessSummary p;
+    p.info.id.pid = pid;
+    p.info.id.start_time = 1000 + static_cast<std::uint64_t>(pid);
+    p.info.uid = 1000;
+    p.info.name = std::move(name);
+    p.info.cmdline = "/usr/bin/" + p.info.name;
+    p.traffic.rx_bps = rx;
+    p.traffic.tx_bps = tx;
+    p.traffic.rx_bytes = 2048;
+    p.traffic.tx_bytes = 1024;
+    p.connections = conns;
+    p.history = {1, 2, 3, rx + tx};
+    return p;
+}
+
+// firefox: big download; curl: biggest upload and total; sshd: most connections.
+std::shared_ptr<Snapshot> sample() {
+    auto s = std::make_shared<Snapshot>();
+    auto curl = proc(200, "curl", 100, 9000, 1);
+    curl.sockets.push_back(conn(v4(1, 1, 1, 1), 80, sstop::SocketState::Established));
+    auto firefox = proc(100, "firefox", 5000, 100, 3);
+    firefox.info.cmdline = "/usr/bin/firefox --private-window";
+    firefox.sockets.push_back(
+        conn(v4(93, 184, 216, 34), 443, sstop::SocketState::Established, "example.com", 4000));
+    firefox.sockets.push_back(conn(v4(8, 8, 4, 4), 443, sstop::SocketState::TimeWait));
+    auto listener = conn({}, 0, sstop::SocketState::Listen);
+    listener.key.local = {v4(0, 0, 0, 0), 8080};
+    firefox.sockets.push_back(listener);
+    firefox.listening = 1;
+    auto sshd = proc(50, "sshd", 10, 10, 5);
+    s->processes = {curl, firefox, sshd};  // the core's order: by rx+tx
+    return s;
+}
+
+ViewContext ctx(SortKey sort = SortKey::Rate, std::string filter = {}, bool names = true) {
+    ViewContext c;
+    c.sort = sort;
+    c.filter = std::move(filter);
+    c.show_names = names;
+    return c;
+}
+
+TextCanvas draw(ProcessesView& view, const ViewContext& c, int w = 140, int h = 20,
+                bool unicode = true) {
+    TextCanvas canvas(w, h, unicode);
+    view.draw(canvas, c);
+    EXPECT_EQ(canvas.out_of_bounds(), 0) << canvas.dump();
+    return canvas;
+}
+
+// The row on which `name` is listed as a process (column NAME).
+int row_of(const TextCanvas& canvas, const std::string& name) {
+    return canvas.find_row(" " + name + " ");
+}
+
+}  // namespace
+
+TEST(ProcessesView, TitleHotkeyAndHints) {
+    ProcessesView view;
+    EXPECT_EQ(view.title(), "Processes");
+    EXPECT_EQ(view.hotkey(), 0);
+    auto hints = view.key_hints();
+    ASSERT_FALSE(hints.empty());
+    EXPECT_EQ(hints[0].key, "Enter");
+    bool has_jk = false;
+    for (const auto& h : hints) has_jk |= h.key == "j/k";
+    EXPECT_TRUE(has_jk);
+}
+
+TEST(ProcessesView, EmptyStateBeforeFirstSnapshotAndWhenIdle) {
+    ProcessesView view;
+    auto canvas = draw(view, ctx());
+    EXPECT_GE(canvas.find_row("No processes with network activity"), 0) << canvas.dump();
+    EXPECT_FALSE(view.selected_process().has_value());
+    EXPECT_FALSE(view.on_key(KeyEvent{sstop::kKeyEnter}, ctx()));
+    view.update(std::make_shared<Snapshot>());
+    canvas = draw(view, ctx());
+    EXPECT_GE(canvas.find_row("No processes with network activity"), 0);
+}
+
+TEST(ProcessesView, ShowsColumnsAndValues) {
+    ProcessesView view;
+    view.update(sample());
+    auto canvas = draw(view, ctx());
+    std::string header = canvas.row(0);
+    for (const char* col :
+         {"PID", "NAME", "↓ RATE", "↑ RATE", "TOTAL", "CONN", "HISTORY", "BANDWIDTH"})
+        EXPECT_NE(header.find(col), std::string::npos) << col << " in " << header;
+    EXPECT_EQ(canvas.role_bg_at(0, 0), static_cast<int>(ThemeRole::Header));
+    int y = row_of(canvas, "firefox");
+    ASSERT_GE(y, 1) << canvas.dump();
+    std::string row = canvas.row(y);
+    EXPECT_NE(row.find("100 firefox"), std::string::npos) << row;
+    EXPECT_NE(row.find(sstop::format_rate(5000)), std::string::npos) << row;
+    EXPECT_NE(row.find(sstop::format_rate(100)), std::string::npos) << row;
+    EXPECT_NE(row.find(sstop::format_bytes(3072)), std::string::npos) << row;
+    EXPECT_NE(row.find(sstop::sparkline({1, 2, 3, 5100}, 16, true)), std::string::npos) << row;
+    EXPECT_NE(row.find("█"), std::string::npos) << row;  // bandwidth bar
+}
+
+TEST(ProcessesView, SortsBySortKey) {
+    struct Case {
+        SortKey key;
+        std::vector<std::string> order;
+        const char* marked;
+    };
+    const Case cases[] = {
+        {SortKey::Rate, {"curl", "firefox", "sshd"}, "↓ RATE▾"},
+        {SortKey::Download, {"firefox", "curl", "sshd"}, "↓ RATE▾"},
+        {SortKey::Upload, {"curl", "firefox", "sshd"}, "↑ RATE▾"},
+        {SortKey::Pid, {"sshd", "firefox", "curl"}, "PID▾"},
+        {SortKey::Name, {"curl", "firefox", "sshd"}, "NAME▾"},
+        {SortKey::Connections, {"sshd", "firefox", "curl"}, "CONN▾"},
+    };
+    for (const Case& c : cases) {
+        ProcessesView view;
+        view.update(sample());
+        auto canvas = draw(view, ctx(c.key));
+        for (std::size_t i = 0; i < c.order.size(); ++i)
+            EXPECT_EQ(row_of(canvas, c.order[i]), static_cast<int>(i) + 1)
+                << static_cast<int>(c.key) << "\n"
+                << canvas.dump();
+        EXPECT_NE(canvas.row(0).find(c.marked), std::string::npos) << canvas.row(0);
+    }
+}
+
+TEST(ProcessesView, FilterMatchesNameCmdlinePidAndRemoteAddress) {
+    ProcessesView view;
+    view.update(sample());
+    for (const char* filter : {"FIRE", "private-window", "100", "93.184", "example.COM"}) {
+        auto canvas = draw(view, ctx(SortKey::Rate, filter));
+        EXPECT_EQ(row_of(canvas, "firefox"), 1) << filter << "\n" << canvas.dump();
+        EXPECT_EQ(row_of(canvas, "curl"), -1) << filter;
+        EXPECT_EQ(row_of(canvas, "sshd"), -1) << filter;
+    }
+    auto canvas = draw(view, ctx(SortKey::Rate, "1.1.1.1"));
+    EXPECT_EQ(row_of(canvas, "curl"), 1);
+    canvas = draw(view, ctx(SortKey::Rate, "nothing-like-this"));
+    EXPECT_GE(canvas.find_row("No process matches 'nothing-like-this'"), 0) << canvas.dump();
+}
+
+TEST(ProcessesView, SelectionFollowsProcessWhenOrderChanges) {
+    ProcessesView view;
+    view.update(sample());
+    draw(view, ctx());
+    ASSERT_TRUE(view.on_key(KeyEvent{'j'}, ctx()));
+    ASSERT_EQ(view.selected_process()->id.pid, 100);  // firefox, second by rate
+    auto next = sample();
+    next->processes[1].traffic.rx_bps = 1e9;  // firefox now on top
+    std::swap(next->processes[0], next->processes[1]);
+    view.update(next);
+    auto canvas = draw(view, ctx());
+    EXPECT_EQ(row_of(canvas, "firefox"), 1);
+    EXPECT_EQ(view.selected_process()->id.pid, 100);
+    EXPECT_EQ(canvas.role_bg_at(5, 1), static_cast<int>(ThemeRole::Selected));
+    EXPECT_NE(canvas.role_bg_at(5, 2), static_cast<int>(ThemeRole::Selected));
+    // A reused pid with another start time is another process: the selection does not
+    // silently jump to it, it stays at the same row.
+    auto reused = sample();
+    reused->processes[1].info.id.start_time = 1;
+    view.update(reused);
+    draw(view, ctx());
+    EXPECT_NE(view.selected_process()->id.start_time, 1u);
+}
+
+TEST(ProcessesView, ZebraAndSelectedRows) {
+    ProcessesView view;
+    view.update(sample());
+    auto canvas = draw(view, ctx());
+    EXPECT_EQ(canvas.role_bg_at(3, 1), static_cast<int>(ThemeRole::Selected));
+    EXPECT_EQ(canvas.role_bg_at(3, 2), static_cast<int>(ThemeRole::Zebra));
+    EXPECT_EQ(canvas.role_bg_at(3, 3), -1);
+}
+
+TEST(ProcessesView, BarColourComesFromRateStyle) {
+    ProcessesView view;
+    view.update(sample());
+    auto canvas = draw(view, ctx());
+    std::string row = canvas.row(1);  // curl, the top rate: level 1
+    int x = sstop::plugins::view_common::text_cells(row.substr(0, row.find("█")));
+    EXPECT_EQ(canvas.role_fg_at(x, 1), -1);
+    EXPECT_EQ(canvas.style_at(x, 1).fg.g, 255);
+}
+
+TEST(ProcessesView, NavigationKeys) {
+    auto s = std::make_shared<Snapshot>();
+    for (int i = 0; i < 50; ++i)
+        s->processes.push_back(proc(1000 + i, "p" + std::to_string(i), 100 - i, 0, 1));
+    ProcessesView view;
+    view.update(s);
+    draw(view, ctx(), 80, 11);  // 10 rows visible
+    view.on_key(KeyEvent{sstop::kKeyPageDown}, ctx());
+    EXPECT_EQ(view.selected_process()->id.pid, 1010);
+    view.on_key(KeyEvent{sstop::kKeyCtrlU}, ctx());
+    EXPECT_EQ(view.selected_process()->id.pid, 1005);
+    view.on_key(KeyEvent{'G'}, ctx());
+    EXPECT_EQ(view.selected_process()->id.pid, 1049);
+    auto canvas = draw(view, ctx(), 80, 11);
+    EXPECT_GE(row_of(canvas, "p49"), 1) << canvas.dump();  // scrolled into view
+    view.on_key(KeyEvent{'g'}, ctx());
+    EXPECT_EQ(view.selected_process()->id.pid, 1000);
+    view.on_key(KeyEvent{sstop::kKeyDown}, ctx());
+    view.on_key(KeyEvent{sstop::kKeyEnd}, ctx());
+    view.on_key(KeyEvent{'k'}, ctx());
+    EXPECT_EQ(view.selected_process()->id.pid, 1048);
+    EXPECT_FALSE(view.on_key(KeyEvent{'x'}, ctx()));
+    EXPECT_FALSE(view.on_key(KeyEvent{sstop::kKeyEscape}, ctx()));  // nothing to go back from
+}
+
+TEST(ProcessesView, EnterShowsDetailWithConnectionsAndEscGoesBack) {
+    ProcessesView view;
+    view.update(sample());
+    draw(view, ctx());
+    view.on_key(KeyEvent{'j'}, ctx());
+    ASSERT_TRUE(view.on_key(KeyEvent{sstop::kKeyEnter}, ctx()));
+    ASSERT_TRUE(view.in_detail());
+    auto canvas = draw(view, ctx());
+    EXPECT_NE(canvas.row(0).find("firefox"), std::string::npos) << canvas.dump();
+    EXPECT_NE(canvas.row(0).find("pid 100"), std::string::npos);
+    EXPECT_NE(canvas.row(0).find("uid 1000"), std::string::npos);
+    EXPECT_GE(canvas.find_row("/usr/bin/firefox --private-window"), 0);
+    EXPECT_GE(canvas.find_row(sstop::format_bytes(2048)), 0);
+    int header = canvas.find_row("PROTO");
+    ASSERT_GE(header, 0);
+    for (const char* col : {"LOCAL", "REMOTE", "STATE", "AGE", "↓ RATE", "↑ RATE"})
+        EXPECT_NE(canvas.row(header).find(col), std::string::npos) << col;
+    int estab = canvas.find_row("example.com:443");
+    ASSERT_GT(estab, header) << canvas.dump();
+    std::string row = canvas.row(estab);
+    EXPECT_NE(row.find("TCP"), std::string::npos);
+    EXPECT_NE(row.find("10.0.0.2:40000"), std::string::npos);
+    EXPECT_NE(row.find("1m15s"), std::string::npos);
+    EXPECT_NE(row.find(sstop::format_rate(4000)), std::string::npos);
+    int x =
+        static_cast<int>(sstop::plugins::view_common::text_cells(row.substr(0, row.find("ESTAB"))));
+    EXPECT_EQ(canvas.role_fg_at(x, estab), static_cast<int>(ThemeRole::Good));
+    int tw = canvas.find_row("TIME-WAIT");
+    ASSERT_GT(tw, header);
+    x = sstop::plugins::view_common::text_cells(
+        canvas.row(tw).substr(0, canvas.row(tw).find("TIME-WAIT")));
+    EXPECT_EQ(canvas.role_fg_at(x, tw), static_cast<int>(ThemeRole::Warn));
+    int listen = canvas.find_row("LISTEN");
+    ASSERT_GT(listen, tw);  // listeners last
+    x = sstop::plugins::view_common::text_cells(
+        canvas.row(listen).substr(0, canvas.row(listen).find("LISTEN")));
+    EXPECT_EQ(canvas.role_fg_at(x, listen), static_cast<int>(ThemeRole::Accent));
+    EXPECT_EQ(view.selected_process()->id.pid, 100);
+
+    canvas = draw(view, ctx(SortKey::Rate, {}, false));  // `d`: addresses instead of names
+    EXPECT_EQ(canvas.find_row("example.com"), -1);
+    EXPECT_GT(canvas.find_row("93.184.216.34:443"), header);
+
+    EXPECT_EQ(view.key_hints()[0].key, "Esc");
+    ASSERT_TRUE(view.on_key(KeyEvent{sstop::kKeyEscape}, ctx()));
+    EXPECT_FALSE(view.in_detail());
+    canvas = draw(view, ctx());
+    EXPECT_EQ(row_of(canvas, "curl"), 1);
+}
+
+TEST(ProcessesView, DetailSaysWhenProcessExited) {
+    ProcessesView view;
+    view.update(sample());
+    draw(view, ctx());
+    view.on_key(KeyEvent{'j'}, ctx());
+    view.on_key(KeyEvent{sstop::kKeyEnter}, ctx());
+    auto gone = sample();
+    gone->processes.erase(gone->processes.begin() + 1);
+    view.update(gone);
+    auto canvas = draw(view, ctx());
+    EXPECT_GE(canvas.find_row("process 100 has exited"), 0) << canvas.dump();
+    EXPECT_FALSE(view.selected_process().has_value());
+    EXPECT_TRUE(view.on_key(KeyEvent{'j'}, ctx()));  // harmless
+    ASSERT_TRUE(view.on_key(KeyEvent{sstop::kKeyEscape}, ctx()));
+    canvas = draw(view, ctx());
+    EXPECT_EQ(row_of(canvas, "curl"), 1);
+    EXPECT_EQ(view.selected_process()->id.pid, 50);  // the row it was on is now sshd
+}
+
+TEST(ProcessesView, NarrowAndTinyCanvasesStayInBounds) {
+    ProcessesView view;
+    view.update(sample());
+    for (int w = 0; w <= 60; ++w)
+        for (int h = 0; h <= 6; ++h) {
+            TextCanvas table(w, h);
+            view.draw(table, ctx());
+            EXPECT_EQ(table.out_of_bounds(), 0) << w << "x" << h;
+        }
+    auto canvas = draw(view, ctx(), 40, 10);
+    EXPECT_NE(canvas.row(0).find("PID"), std::string::npos);
+    EXPECT_NE(canvas.row(0).find("NAME"), std::string::npos);
+    EXPECT_EQ(canvas.row(0).find("HISTORY"), std::string::npos);  // dropped first
+    EXPECT_EQ(canvas.row(0).find("BANDWIDTH"), std::string::npos);
+    EXPECT_GE(row_of(canvas, "firefox"), 1);
+    view.on_key(KeyEvent{sstop::kKeyEnter}, ctx());
+    for (int w = 0; w <= 60; ++w)
+        for (int h = 0; h <= 8; ++h) {
+            TextCanvas detail(w, h);
+            view.draw(detail, ctx());
+            EXPECT_EQ(detail.out_of_bounds(), 0) << "detail " << w << "x" << h;
+        }
+}
+
+TEST(ProcessesView, AsciiFallbackHasNoNonAsciiBytes) {
+    ProcessesView view;
+    auto s = sample();
+    s->processes[0].info.name = "cürl";  // a non-ASCII name must not leak either
+    view.update(s);
+    auto canvas = draw(view, ctx(), 140, 20, false);
+    EXPECT_FALSE(canvas.has_non_ascii()) << canvas.dump();
+    EXPECT_NE(canvas.row(0).find("DN RATE"), std::string::npos) << canvas.row(0);
+    EXPECT_NE(canvas.dump().find("#"), std::string::npos);  // bars in ASCII
+    view.on_key(KeyEvent{'j'}, ctx());
+    view.on_key(KeyEvent{sstop::kKeyEnter}, ctx());
+    canvas = draw(view, ctx(), 140, 20, false);
+    EXPECT_FALSE(canvas.has_non_ascii()) << canvas.dump();
+    EXPECT_GE(canvas.find_row("ESTAB"), 0);
+}
+
+TEST(ProcessesView, MouseClickSelectsAndDoubleClickOpensDetail) {
+    ProcessesView view;
+    view.update(sample());
+    draw(view, ctx());
+    sstop::MouseEvent click{sstop::MouseEvent::Kind::Click, 3, 3};
+    EXPECT_TRUE(view.on_mouse(click, ctx()));
+    EXPECT_EQ(view.selected_process()->id.pid, 50);
+    click.kind = sstop::MouseEvent::Kind::DoubleClick;
+    click.y = 2;
+    EXPECT_TRUE(view.on_mouse(click, ctx()));
+    EXPECT_TRUE(view.in_detail());
+    EXPECT_EQ(view.selected_process()->id.pid, 100);
+}
+
+TEST(ProcessesPlugin, LoadsThroughItsDescriptor) {
+    PluginLibrary lib(built_plugin_path("processes"));
+    ASSERT_EQ(lib.error(), "");
+    const sstop_plugin_descriptor_v1* d = lib.descriptor();
+    ASSERT_NE(d, nullptr);
+    EXPECT_STREQ(d->id, "processes");
+    EXPECT_EQ(d->kind, static_cast<std::uint32_t>(sstop::PluginKind::View));
+    EXPECT_EQ(d->abi_major, SSTOP_ABI_MAJOR);
+    EXPECT_STREQ(d->build_key, SSTOP_BUILD_KEY);
+    FakeContext context("processes");
+    std::unique_ptr<sstop::Plugin> object(d->create(context));
+    auto* view = dynamic_cast<sstop::View*>(object.get());
+    ASSERT_NE(view, nullptr);
+    EXPECT_EQ(view->title(), "Processes");
+    view->update(sample());
+    TextCanvas canvas(100, 10);
+    view->draw(canvas, ctx());
+    EXPECT_GE(canvas.find_row("firefox"), 1);
+}
