@@ -1,8 +1,8 @@
 #include "proc_net_parser.hpp"
 
-#include <charconv>
 #include <cstdint>
 #include <cstring>
+#include <linuxproc/number.hpp>
 #include <optional>
 
 namespace sstop::plugins::procnet {
@@ -24,14 +24,7 @@ std::size_t split(std::string_view text, std::string_view (&out)[N]) {
     return count;
 }
 
-template <typename T>
-std::optional<T> parse_number(std::string_view text, int base) {
-    T value{};
-    if (text.empty()) return std::nullopt;
-    auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value, base);
-    if (ec != std::errc{} || ptr != text.data() + text.size()) return std::nullopt;
-    return value;
-}
+using linuxproc::parse_unsigned;
 
 // The kernel prints each 32-bit word of the address with "%08X" of the word as loaded in host
 // order; storing the parsed integer back in host order restores the network-order bytes.
@@ -41,11 +34,11 @@ std::optional<sstop::Endpoint> parse_endpoint(std::string_view text, sstop::Fami
     sstop::Endpoint ep;
     ep.addr.family = family;
     for (std::size_t word = 0; word < addr_len / 8; ++word) {
-        auto value = parse_number<std::uint32_t>(text.substr(word * 8, 8), 16);
+        auto value = parse_unsigned<std::uint32_t>(text.substr(word * 8, 8), 16);
         if (!value) return std::nullopt;
         std::memcpy(ep.addr.bytes.data() + word * 4, &*value, 4);
     }
-    auto port = parse_number<std::uint16_t>(text.substr(addr_len + 1), 16);
+    auto port = parse_unsigned<std::uint16_t>(text.substr(addr_len + 1), 16);
     if (!port) return std::nullopt;
     ep.port = *port;
 
@@ -85,14 +78,14 @@ std::optional<sstop::SocketObs> parse_socket_line(std::string_view line, sstop::
     std::string_view f[10];
     if (split(line, f) < 10) return std::nullopt;
     if (f[0].size() < 2 || f[0].back() != ':' ||
-        !parse_number<std::uint32_t>(f[0].substr(0, f[0].size() - 1), 10)) {
+        !parse_unsigned<std::uint32_t>(f[0].substr(0, f[0].size() - 1), 10)) {
         return std::nullopt;
     }
     auto local = parse_endpoint(f[1], family);
     auto remote = parse_endpoint(f[2], family);
-    auto state = parse_number<std::uint32_t>(f[3], 16);
-    auto uid = parse_number<std::uint32_t>(f[7], 10);
-    auto inode = parse_number<std::uint64_t>(f[9], 10);
+    auto state = parse_unsigned<std::uint32_t>(f[3], 16);
+    auto uid = parse_unsigned<std::uint32_t>(f[7], 10);
+    auto inode = parse_unsigned<std::uint64_t>(f[9], 10);
     if (!local || !remote || !state || f[3].size() != 2 || !uid || !inode) return std::nullopt;
 
     sstop::SocketObs sock;
@@ -153,7 +146,7 @@ ProcNetDevParse parse_proc_net_dev(std::string_view text) {
         if (split(line.substr(colon + 1), f) < 10) return false;
         std::uint64_t values[10];
         for (std::size_t i = 0; i < 10; ++i) {
-            auto v = parse_number<std::uint64_t>(f[i], 10);
+            auto v = parse_unsigned<std::uint64_t>(f[i], 10);
             if (!v) return false;
             values[i] = *v;
         }

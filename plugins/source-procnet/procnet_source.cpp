@@ -5,8 +5,8 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <charconv>
 #include <cstring>
+#include <linuxproc/number.hpp>
 
 #include "proc_net_parser.hpp"
 
@@ -104,10 +104,9 @@ void ProcnetSource::fill_interface_state(sstop::InterfaceObs& obs) {
         obs.up = state == "up" || state == "unknown";
     }
     if (read_file(dir + "/ifindex") == ReadResult::Ok) {
-        std::uint32_t index = 0;
-        auto [ptr, ec] = std::from_chars(buffer_.data(), buffer_.data() + buffer_.size(), index);
-        (void)ptr;
-        if (ec == std::errc{}) obs.index = index;
+        std::string_view text(buffer_);
+        while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.remove_suffix(1);
+        obs.index = linuxproc::parse_unsigned<std::uint32_t>(text).value_or(0);
     }
 }
 

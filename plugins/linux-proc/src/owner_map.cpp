@@ -4,7 +4,7 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <charconv>
+#include <linuxproc/number.hpp>
 #include <linuxproc/owner_map.hpp>
 #include <linuxproc/proc_parse.hpp>
 #include <memory>
@@ -62,11 +62,10 @@ bool read_at(int dir_fd, const char* name, std::string& out, std::size_t cap) {
 
 std::optional<std::int32_t> pid_of_name(const char* name) {
     std::string_view text(name);
-    if (text.empty() || text.size() > 10) return std::nullopt;
-    std::int32_t pid = 0;
-    auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), pid);
-    if (ec != std::errc{} || ptr != text.data() + text.size() || pid <= 0) return std::nullopt;
-    return pid;
+    if (text.size() > 10) return std::nullopt;
+    auto pid = parse_unsigned<std::uint32_t>(text);
+    if (!pid || *pid == 0 || *pid > 0x7fffffffu) return std::nullopt;
+    return static_cast<std::int32_t>(*pid);
 }
 
 }  // namespace
@@ -143,10 +142,8 @@ void OwnerMap::scan_fds(int pid_dir_fd, Process& proc) {
 
 bool OwnerMap::load_process(int root_fd, std::int32_t pid, std::uint64_t dir_ino, bool force_scan,
                             SteadyClock::time_point now) {
-    char name[16];
-    auto [end, ec] = std::to_chars(name, name + sizeof name - 1, pid);
-    (void)ec;
-    *end = '\0';
+    char name[24];
+    format_decimal(static_cast<std::uint32_t>(pid), name);
     // Everything about one process is read through this one directory fd: if the pid dies and
     // is reused meanwhile, the reads fail (ESRCH/ENOENT) instead of mixing two processes.
     UniqueFd pid_dir(::openat(root_fd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC));

@@ -1,4 +1,4 @@
-#include <charconv>
+#include <linuxproc/number.hpp>
 #include <linuxproc/proc_parse.hpp>
 
 namespace sstop::plugins::linuxproc {
@@ -18,15 +18,6 @@ std::string_view next_token(std::string_view& rest) {
     return token;
 }
 
-template <typename T>
-std::optional<T> to_number(std::string_view text) {
-    T value{};
-    if (text.empty()) return std::nullopt;
-    auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-    if (ec != std::errc{} || ptr != text.data() + text.size()) return std::nullopt;
-    return value;
-}
-
 }  // namespace
 
 std::optional<ProcStat> parse_stat(std::string_view stat) {
@@ -37,7 +28,7 @@ std::optional<ProcStat> parse_stat(std::string_view stat) {
     }
     std::string_view pid_part = stat.substr(0, open);
     while (!pid_part.empty() && pid_part.back() == ' ') pid_part.remove_suffix(1);
-    if (!to_number<std::int32_t>(pid_part)) return std::nullopt;
+    if (!parse_unsigned<std::uint32_t>(pid_part)) return std::nullopt;
 
     ProcStat out;
     out.comm = std::string(stat.substr(open + 1, close - open - 1));
@@ -50,11 +41,11 @@ std::optional<ProcStat> parse_stat(std::string_view stat) {
             if (token.size() != 1) return std::nullopt;
             out.state = token[0];
         } else if (field == 4) {
-            auto ppid = to_number<std::int32_t>(token);
-            if (!ppid) return std::nullopt;
-            out.ppid = *ppid;
+            auto ppid = parse_unsigned<std::uint32_t>(token);
+            if (!ppid || *ppid > 0x7fffffffu) return std::nullopt;
+            out.ppid = static_cast<std::int32_t>(*ppid);
         } else if (field == 22) {
-            auto start = to_number<std::uint64_t>(token);
+            auto start = parse_unsigned<std::uint64_t>(token);
             if (!start) return std::nullopt;
             out.start_time = *start;
         }
@@ -68,7 +59,8 @@ std::optional<std::uint64_t> parse_socket_link(std::string_view link) {
         link.back() != ']') {
         return std::nullopt;
     }
-    return to_number<std::uint64_t>(link.substr(kPrefix.size(), link.size() - kPrefix.size() - 1));
+    return parse_unsigned<std::uint64_t>(
+        link.substr(kPrefix.size(), link.size() - kPrefix.size() - 1));
 }
 
 std::optional<std::uint32_t> parse_status_uid(std::string_view status) {
@@ -80,7 +72,7 @@ std::optional<std::uint32_t> parse_status_uid(std::string_view status) {
             status.substr(pos, end == std::string_view::npos ? std::string_view::npos : end - pos);
         if (line.substr(0, kKey.size()) == kKey) {
             std::string_view rest = line.substr(kKey.size());
-            return to_number<std::uint32_t>(next_token(rest));
+            return parse_unsigned<std::uint32_t>(next_token(rest));
         }
         if (end == std::string_view::npos) break;
         pos = end + 1;

@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <linuxproc/number.hpp>
 #include <linuxproc/proc_parse.hpp>
 #include <sstream>
 #include <string>
@@ -78,4 +79,26 @@ TEST(JoinCmdline, JoinsArgumentsWithSpacesAndCaps) {
     EXPECT_EQ(lp::join_cmdline(""), "");
     std::string long_arg(10000, 'x');
     EXPECT_EQ(lp::join_cmdline(long_arg).size(), lp::kMaxCmdline);
+}
+
+TEST(ParseUnsigned, AcceptsOnlyWholeInRangeNumbers) {
+    EXPECT_EQ(lp::parse_unsigned<std::uint32_t>("0100007F", 16), 0x0100007Fu);
+    EXPECT_EQ(lp::parse_unsigned<std::uint32_t>("ffffffff", 16), 0xffffffffu);
+    EXPECT_FALSE(lp::parse_unsigned<std::uint32_t>("100000000", 16));  // overflows
+    EXPECT_EQ(lp::parse_unsigned<std::uint64_t>("18446744073709551615"), UINT64_MAX);
+    EXPECT_FALSE(lp::parse_unsigned<std::uint64_t>("18446744073709551616"));
+    EXPECT_FALSE(lp::parse_unsigned<std::uint16_t>("7F", 10));  // hex digit in decimal
+    EXPECT_FALSE(lp::parse_unsigned<std::uint16_t>("0x10", 16));
+    EXPECT_FALSE(lp::parse_unsigned<std::uint16_t>("-1"));
+    EXPECT_FALSE(lp::parse_unsigned<std::uint16_t>(""));
+}
+
+TEST(FormatDecimal, WritesNulTerminatedDigits) {
+    char buf[24];
+    EXPECT_EQ(lp::format_decimal(0, buf), 1u);
+    EXPECT_STREQ(buf, "0");
+    EXPECT_EQ(lp::format_decimal(4194304, buf), 7u);
+    EXPECT_STREQ(buf, "4194304");
+    EXPECT_EQ(lp::format_decimal(UINT64_MAX, buf), 20u);
+    EXPECT_STREQ(buf, "18446744073709551615");
 }
