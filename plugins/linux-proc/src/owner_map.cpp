@@ -314,7 +314,7 @@ void OwnerMap::attribute(sstop::Sample& sample) {
         auto it = inodes_.find(sock.inode);
         if (it == inodes_.end()) continue;
         it->second.wanted_in_scan = scan;
-        unattributed_.erase(sock.inode);
+        if (!unattributed_.empty()) unattributed_.erase(sock.inode);
         auto proc = processes_.find(it->second.owner.pid);
         if (proc == processes_.end() || proc->second.info.id != it->second.owner) continue;
         sock.owner = it->second.owner;
