@@ -129,8 +129,15 @@ std::vector<int> layout(const std::vector<Column>& columns, int width) {
     }
     for (std::size_t i = 0; i < columns.size(); ++i)
         if (shown[i]) widths[i] = std::max(1, columns[i].width);
-    // Still too wide: shrink the last columns, and hide them when even one cell is too much.
+    // Still too wide: growing columns are the flexible ones, so they give up to half their
+    // width first; then the last columns shrink, and hide when even one cell is too much.
     int excess = needed() - width;
+    for (std::size_t i = columns.size(); i-- > 0 && excess > 0;) {
+        if (!shown[i] || columns[i].grow <= 0) continue;
+        int cut = std::min(excess, widths[i] - std::max(1, widths[i] / 2));
+        widths[i] -= cut;
+        excess -= cut;
+    }
     for (std::size_t i = columns.size(); i-- > 0 && excess > 0;) {
         if (!shown[i]) continue;
         int cut = std::min(excess, widths[i] - 1);
@@ -180,6 +187,11 @@ Style on_row(const Style& cell, const Style& row) {
     s.default_bg = row.default_bg;
     s.attrs = static_cast<std::uint8_t>(s.attrs | row.attrs);
     return s;
+}
+
+Style row_style(const Canvas& canvas, int index, bool selected) {
+    if (selected) return canvas.style(ThemeRole::Selected);
+    return canvas.style(index % 2 == 1 ? ThemeRole::Zebra : ThemeRole::Text);
 }
 
 void draw_header(Canvas& canvas, int y, const std::vector<Column>& columns,

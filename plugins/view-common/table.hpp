@@ -50,8 +50,9 @@ struct Column {
 
 /// Widths of `columns` for a table `width` cells wide with one space between columns.
 /// Columns are dropped highest `drop_rank` first until the rest fit; spare width goes to the
-/// growing columns. A dropped column has width 0; no width is ever negative, and the sum of
-/// the shown widths plus gaps never exceeds `width` (kept columns shrink if they must).
+/// growing columns (which are also the first to shrink). A dropped column has width 0; no width is
+/// ever negative, and the sum of the shown widths plus gaps never exceeds `width` (kept columns
+/// shrink if they must).
 std::vector<int> layout(const std::vector<Column>& columns, int width);
 
 /// x position of each column for the widths from `layout` (hidden columns get the x of
@@ -61,6 +62,10 @@ std::vector<int> column_x(const std::vector<int>& widths);
 /// A style that keeps `cell`'s foreground and takes `row`'s background and attributes, so
 /// coloured cells sit on zebra and selected rows.
 Style on_row(const Style& cell, const Style& row);
+
+/// The style of list row `index`: Selected when `selected`, Zebra on every other row, Text
+/// otherwise.
+Style row_style(const Canvas& canvas, int index, bool selected);
 
 /// Draws the header row at `y`: the row is filled with ThemeRole::Header and each shown
 /// column's title (plus "▾", or "v" without Unicode, when `sorted`) is fitted to its width.

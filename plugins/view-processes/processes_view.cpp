@@ -220,14 +220,11 @@ void ProcessesView::draw_table(Canvas& canvas, const ViewContext& context) {
     double max_rate = 0;
     for (const ProcessSummary* p : list) max_rate = std::max(max_rate, total_rate(p->traffic));
     int top = cursor_.scroll(n, visible);
-    Style text = canvas.style(ThemeRole::Text);
     for (int r = 0; r < visible && top + r < n; ++r) {
         const ProcessSummary& p = *list[static_cast<std::size_t>(top + r)];
         const int y = 1 + r;
         const bool selected = top + r == cursor_.index();
-        Style row = selected             ? canvas.style(ThemeRole::Selected)
-                    : (top + r) % 2 == 1 ? canvas.style(ThemeRole::Zebra)
-                                         : text;
+        Style row = vc::row_style(canvas, top + r, selected);
         canvas.fill(0, y, width, 1, row);
         auto cell = [&](ThemeRole role) {
             return selected ? row : vc::on_row(canvas.style(role), row);
@@ -305,14 +302,11 @@ void ProcessesView::draw_detail(Canvas& canvas, const ViewContext& context) {
         return;
     }
     int top = detail_cursor_.scroll(n, visible);
-    Style text = canvas.style(ThemeRole::Text);
     for (int r = 0; r < visible && top + r < n; ++r) {
         const ConnectionSummary& c = *conns[static_cast<std::size_t>(top + r)];
         const int y = kDetailTableY + 1 + r;
         const bool selected = top + r == detail_cursor_.index();
-        Style row = selected             ? canvas.style(ThemeRole::Selected)
-                    : (top + r) % 2 == 1 ? canvas.style(ThemeRole::Zebra)
-                                         : text;
+        Style row = vc::row_style(canvas, top + r, selected);
         canvas.fill(0, y, width, 1, row);
         auto cell = [&](ThemeRole role) {
             return selected ? row : vc::on_row(canvas.style(role), row);

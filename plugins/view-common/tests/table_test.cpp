@@ -138,3 +138,11 @@ TEST(ViewListCursor, ScrollKeepsSelectionVisible) {
     EXPECT_EQ(c.scroll(100, 10), 3);
     EXPECT_EQ(c.scroll(5, 10), 0);  // the list shrank below one page
 }
+
+TEST(ViewLayout, GrowingColumnsShrinkBeforeFixedOnes) {
+    std::vector<Column> cols = {{"ADDR", 16, Align::Left, 1}, {"PORT", 6}, {"NAME", 10}};
+    auto w = vc::layout(cols, 30);  // needs 34
+    EXPECT_EQ(w[0], 12);
+    EXPECT_EQ(w[1], 6);
+    EXPECT_EQ(w[2], 10);
+}

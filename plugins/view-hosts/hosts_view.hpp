@@ -1,0 +1,44 @@
+#pragma once
+/// @file hosts_view.hpp
+/// The "Hosts" tab: traffic per remote host across all processes.
+
+#include <memory>
+#include <optional>
+#include <sstop/plugin.hpp>
+#include <sstop/view.hpp>
+#include <vector>
+
+#include "table.hpp"
+
+namespace sstop::plugins::hosts {
+
+/// Table of remote hosts (ADDRESS, NAME, ↓/↑ rate, total, connections, processes), sorted
+/// and filtered as the host's ViewContext says; the selection follows the same address
+/// across snapshots. UI thread only, like every View.
+class HostsView final : public View {
+  public:
+    HostsView() = default;
+    /// The plugin constructor; the view has no options.
+    explicit HostsView(PluginContext& context);
+
+    std::string title() const override { return "Hosts"; }
+    std::int32_t hotkey() const override { return 'h'; }
+    std::vector<KeyHint> key_hints() const override;
+    void update(std::shared_ptr<const Snapshot> snapshot) override;
+    void draw(Canvas& canvas, const ViewContext& context) override;
+    bool on_key(const KeyEvent& key, const ViewContext& context) override;
+    bool on_mouse(const MouseEvent& mouse, const ViewContext& context) override;
+
+    /// The address under the cursor (after the last draw or key), if any.
+    std::optional<IpAddr> selected_host() const { return selected_; }
+
+  private:
+    std::vector<const RemoteHostSummary*> rows(const ViewContext& context) const;
+    void sync(const std::vector<const RemoteHostSummary*>& rows);
+
+    std::shared_ptr<const Snapshot> snapshot_;
+    view_common::ListCursor cursor_;
+    std::optional<IpAddr> selected_;
+};
+
+}  // namespace sstop::plugins::hosts

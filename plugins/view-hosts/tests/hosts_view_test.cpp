@@ -1,0 +1,218 @@
+#include "hosts_view.hpp"
+
+#include <gtest/gtest.h>
+
+#include <sstop/format.hpp>
+
+#include "text_canvas.hpp"
+
+using sstop::KeyEvent;
+using sstop::RemoteHostSummary;
+using sstop::Snapshot;
+using sstop::SortKey;
+using sstop::ThemeRole;
+using sstop::ViewContext;
+using sstop::plugins::hosts::HostsView;
+using sstop::plugins::view_common::testing::built_plugin_path;
+using sstop::plugins::view_common::testing::FakeContext;
+using sstop::plugins::view_common::testing::PluginLibrary;
+using sstop::plugins::view_common::testing::TextCanvas;
+
+namespace {
+
+sstop::IpAddr v4(std::uint8_t a, std::uint8_t b, std::uint8_t c, std::uint8_t d) {
+    sstop::IpAddr ip;
+    ip.family = sstop::Family::V4;
+    ip.bytes[0] = a, ip.bytes[1] = b, ip.bytes[2] = c, ip.bytes[3] = d;
+    return ip;
+}
+
+RemoteHostSummary host(sstop::IpAddr addr, std::string name, double rx, double tx,
+                       std::uint32_t conns, std::vector<std::string> procs) {
+    RemoteHostSummary h;
+    h.addr = addr;
+    h.name = std::move(name);
+    h.traffic.rx_bps = rx;
+    h.traffic.tx_bps = tx;
+    h.traffic.rx_bytes = 4096;
+    h.traffic.tx_bytes = 1024;
+    h.connections = conns;
+    h.processes = std::move(procs);
+    return h;
+}
+
+// cdn: biggest download; backup: biggest upload and rate; dns: most connections, no name.
+std::shared_ptr<Snapshot> sample() {
+    auto s = std::make_shared<Snapshot>();
+    sstop::IpAddr v6;
+    v6.family = sstop::Family::V6;
+    v6.bytes[0] = 0x20, v6.bytes[1] = 0x01, v6.bytes[2] = 0x0d, v6.bytes[3] = 0xb8;
+    v6.bytes[15] = 1;
+    s->remote_hosts = {
+        host(v4(10, 1, 1, 9), "backup.example.net", 100, 90000, 1, {"rsync"}),
+        host(v4(93, 184, 216, 34), "cdn.example.com", 50000, 500, 4, {"curl", "firefox"}),
+        host(v4(1, 1, 1, 1), "", 10, 10, 9, {"systemd-resolve"}),
+        host(v6, "six.example.org", 0, 0, 2, {"ssh"}),
+    };
+    return s;
+}
+
+ViewContext ctx(SortKey sort = SortKey::Rate, std::string filter = {}, bool names = true) {
+    ViewContext c;
+    c.sort = sort;
+    c.filter = std::move(filter);
+    c.show_names = names;
+    return c;
+}
+
+TextCanvas draw(HostsView& view, const ViewContext& c, int w = 130, int h = 12,
+                bool unicode = true) {
+    TextCanvas canvas(w, h, unicode);
+    view.draw(canvas, c);
+    EXPECT_EQ(canvas.out_of_bounds(), 0) << canvas.dump();
+    return canvas;
+}
+
+}  // namespace
+
+TEST(HostsView, TitleHotkeyAndHints) {
+    HostsView view;
+    EXPECT_EQ(view.title(), "Hosts");
+    EXPECT_EQ(view.hotkey(), 'h');
+    EXPECT_FALSE(view.key_hints().empty());
+    EXPECT_FALSE(view.selected_process().has_value());
+}
+
+TEST(HostsView, EmptyStateBeforeFirstSnapshot) {
+    HostsView view;
+    auto canvas = draw(view, ctx());
+    EXPECT_GE(canvas.find_row("No remote hosts"), 0) << canvas.dump();
+    EXPECT_TRUE(view.on_key(KeyEvent{'j'}, ctx()));
+    EXPECT_FALSE(view.selected_host().has_value());
+}
+
+TEST(HostsView, ShowsColumnsAndValues) {
+    HostsView view;
+    view.update(sample());
+    auto canvas = draw(view, ctx());
+    for (const char* col : {"ADDRESS", "NAME", "↓ RATE", "↑ RATE", "TOTAL", "CONN", "PROCESSES"})
+        EXPECT_NE(canvas.row(0).find(col), std::string::npos) << col << " in " << canvas.row(0);
+    int y = canvas.find_row("93.184.216.34");
+    ASSERT_GE(y, 1);
+    std::string row = canvas.row(y);
+    EXPECT_NE(row.find("cdn.example.com"), std::string::npos) << row;
+    EXPECT_NE(row.find(sstop::format_rate(50000)), std::string::npos) << row;
+    EXPECT_NE(row.find(sstop::format_bytes(5120)), std::string::npos) << row;
+    EXPECT_NE(row.find("curl, firefox"), std::string::npos) << row;
+    EXPECT_GE(canvas.find_row("2001:db8::1"), 1) << canvas.dump();
+}
+
+TEST(HostsView, NamesColumnFollowsShowNames) {
+    HostsView view;
+    view.update(sample());
+    auto canvas = draw(view, ctx(SortKey::Rate, {}, false));
+    EXPECT_EQ(canvas.row(0).find("NAME"), std::string::npos) << canvas.row(0);
+    EXPECT_EQ(canvas.find_row("cdn.example.com"), -1);
+    EXPECT_GE(canvas.find_row("93.184.216.34"), 1);
+}
+
+TEST(HostsView, SortsBySortKeyWithAddressAndNameFallbacks) {
+    struct Case {
+        SortKey key;
+        std::vector<std::string> order;
+        const char* marked;
+    };
+    const Case cases[] = {
+        {SortKey::Rate, {"10.1.1.9", "93.184.216.34", "1.1.1.1", "2001:db8::1"}, "↑ RATE▾"},
+        {SortKey::Download, {"93.184.216.34", "10.1.1.9", "1.1.1.1", "2001:db8::1"}, "↓ RATE▾"},
+        {SortKey::Upload, {"10.1.1.9", "93.184.216.34", "1.1.1.1", "2001:db8::1"}, "↑ RATE▾"},
+        {SortKey::Pid, {"1.1.1.1", "10.1.1.9", "93.184.216.34", "2001:db8::1"}, "ADDRESS▾"},
+        {SortKey::Name, {"10.1.1.9", "93.184.216.34", "2001:db8::1", "1.1.1.1"}, "NAME▾"},
+        {SortKey::Connections, {"1.1.1.1", "93.184.216.34", "2001:db8::1", "10.1.1.9"}, "CONN▾"},
+    };
+    for (const Case& c : cases) {
+        HostsView view;
+        view.update(sample());
+        auto canvas = draw(view, ctx(c.key));
+        for (std::size_t i = 0; i < c.order.size(); ++i)
+            EXPECT_EQ(canvas.find_row(c.order[i] + " "), static_cast<int>(i) + 1)
+                << static_cast<int>(c.key) << "\n"
+                << canvas.dump();
+        EXPECT_NE(canvas.row(0).find(c.marked), std::string::npos) << canvas.row(0);
+    }
+}
+
+TEST(HostsView, FilterMatchesAddressNameAndProcesses) {
+    HostsView view;
+    view.update(sample());
+    for (const char* filter : {"93.184", "CDN.example", "firefox"}) {
+        auto canvas = draw(view, ctx(SortKey::Rate, filter));
+        EXPECT_EQ(canvas.find_row("93.184.216.34"), 1) << filter << "\n" << canvas.dump();
+        EXPECT_EQ(canvas.find_row("10.1.1.9"), -1) << filter;
+        EXPECT_EQ(canvas.find_row("1.1.1.1 "), -1) << filter;
+    }
+    auto canvas = draw(view, ctx(SortKey::Rate, "zzz"));
+    EXPECT_GE(canvas.find_row("No host matches 'zzz'"), 0);
+}
+
+TEST(HostsView, SelectionFollowsHostAndNavigates) {
+    HostsView view;
+    view.update(sample());
+    draw(view, ctx());
+    EXPECT_TRUE(view.on_key(KeyEvent{sstop::kKeyDown}, ctx()));
+    ASSERT_EQ(view.selected_host(), v4(93, 184, 216, 34));
+    auto next = sample();
+    next->remote_hosts[1].traffic.rx_bps = 1e9;
+    view.update(next);
+    auto canvas = draw(view, ctx());
+    EXPECT_EQ(canvas.find_row("93.184.216.34"), 1) << canvas.dump();
+    EXPECT_EQ(view.selected_host(), v4(93, 184, 216, 34));
+    EXPECT_EQ(canvas.role_bg_at(0, 1), static_cast<int>(ThemeRole::Selected));
+    EXPECT_EQ(canvas.role_bg_at(0, 2), static_cast<int>(ThemeRole::Zebra));
+    view.on_key(KeyEvent{'G'}, ctx());
+    EXPECT_EQ(view.selected_host()->family, sstop::Family::V6);
+    view.on_key(KeyEvent{'g'}, ctx());
+    EXPECT_EQ(view.selected_host(), v4(93, 184, 216, 34));
+    EXPECT_FALSE(view.on_key(KeyEvent{sstop::kKeyEnter}, ctx()));
+    EXPECT_FALSE(view.on_key(KeyEvent{sstop::kKeyEscape}, ctx()));
+}
+
+TEST(HostsView, NarrowAndTinyCanvasesStayInBounds) {
+    HostsView view;
+    view.update(sample());
+    for (int w = 0; w <= 60; ++w)
+        for (int h = 0; h <= 5; ++h) {
+            TextCanvas canvas(w, h);
+            view.draw(canvas, ctx());
+            EXPECT_EQ(canvas.out_of_bounds(), 0) << w << "x" << h;
+        }
+    auto canvas = draw(view, ctx(), 40, 6);
+    EXPECT_NE(canvas.row(0).find("ADDRESS"), std::string::npos);
+    EXPECT_GE(canvas.find_row("93.184.216.34"), 1);
+}
+
+TEST(HostsView, AsciiFallbackHasNoNonAsciiBytes) {
+    HostsView view;
+    auto s = sample();
+    s->remote_hosts[0].name = "bäckup.example";
+    view.update(s);
+    auto canvas = draw(view, ctx(), 130, 12, false);
+    EXPECT_FALSE(canvas.has_non_ascii()) << canvas.dump();
+    EXPECT_NE(canvas.row(0).find("UP RATEv"), std::string::npos) << canvas.row(0);
+}
+
+TEST(HostsPlugin, LoadsThroughItsDescriptor) {
+    PluginLibrary lib(built_plugin_path("hosts"));
+    ASSERT_EQ(lib.error(), "");
+    const sstop_plugin_descriptor_v1* d = lib.descriptor();
+    ASSERT_NE(d, nullptr);
+    EXPECT_STREQ(d->id, "hosts");
+    EXPECT_EQ(d->kind, static_cast<std::uint32_t>(sstop::PluginKind::View));
+    EXPECT_STREQ(d->build_key, SSTOP_BUILD_KEY);
+    FakeContext context("hosts");
+    std::unique_ptr<sstop::Plugin> object(d->create(context));
+    auto* view = dynamic_cast<sstop::View*>(object.get());
+    ASSERT_NE(view, nullptr);
+    EXPECT_EQ(view->title(), "Hosts");
+    EXPECT_EQ(view->hotkey(), 'h');
+}

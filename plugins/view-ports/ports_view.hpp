@@ -1,0 +1,52 @@
+#pragma once
+/// @file ports_view.hpp
+/// The "Ports" tab: listening sockets and the processes that own them.
+
+#include <memory>
+#include <optional>
+#include <sstop/plugin.hpp>
+#include <sstop/view.hpp>
+#include <vector>
+
+#include "table.hpp"
+
+namespace sstop::plugins::ports {
+
+/// Table of listening sockets (PROTO, ADDRESS, PORT, PID, PROCESS), always sorted by port
+/// (then protocol, address, pid), filtered on any column. The selection follows the same
+/// socket across snapshots; its owner is what `selected_process` returns, for the kill
+/// overlay. UI thread only, like every View.
+class PortsView final : public View {
+  public:
+    PortsView() = default;
+    /// The plugin constructor; the view has no options.
+    explicit PortsView(PluginContext& context);
+
+    std::string title() const override { return "Ports"; }
+    std::int32_t hotkey() const override { return 'l'; }
+    std::vector<KeyHint> key_hints() const override;
+    void update(std::shared_ptr<const Snapshot> snapshot) override;
+    void draw(Canvas& canvas, const ViewContext& context) override;
+    bool on_key(const KeyEvent& key, const ViewContext& context) override;
+    bool on_mouse(const MouseEvent& mouse, const ViewContext& context) override;
+    std::optional<ProcessInfo> selected_process() const override;
+
+  private:
+    /// What identifies a listening socket between snapshots.
+    struct PortId {
+        Proto proto = Proto::Unknown;
+        IpAddr addr;
+        std::uint16_t port = 0;
+        ProcessId owner;
+        friend bool operator==(const PortId&, const PortId&) = default;
+    };
+    static PortId id_of(const ListenPortSummary& p);
+    std::vector<const ListenPortSummary*> rows(const ViewContext& context) const;
+    void sync(const std::vector<const ListenPortSummary*>& rows);
+
+    std::shared_ptr<const Snapshot> snapshot_;
+    view_common::ListCursor cursor_;
+    std::optional<PortId> selected_;
+};
+
+}  // namespace sstop::plugins::ports
