@@ -1,0 +1,333 @@
+#include "core/dns_resolver.hpp"
+
+#include <arpa/inet.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <random>
+#include <sstream>
+#include <system_error>
+
+#include "core/dns_message.hpp"
+
+namespace sstop::core {
+namespace {
+
+constexpr std::size_t kMaxNameservers = 3;           // glibc's MAXNS
+constexpr std::size_t kMaxResolvConf = 64 * 1024;    // a real one is a few hundred bytes
+constexpr std::size_t kMaxReply = 4096;              // plain UDP replies are at most 512 bytes
+const char* const kDefaultNameserver = "127.0.0.1";  // what glibc uses without any line
+
+/// Owns a file descriptor.
+class Fd {
+  public:
+    explicit Fd(int fd) : fd_(fd) {}
+    ~Fd() {
+        if (fd_ >= 0) ::close(fd_);
+    }
+    Fd(const Fd&) = delete;
+    Fd& operator=(const Fd&) = delete;
+    int get() const { return fd_; }
+
+  private:
+    int fd_;
+};
+
+bool numeric_address(const std::string& text) {
+    std::string addr = text.substr(0, text.find('%'));
+    std::array<unsigned char, 16> buf{};
+    if (inet_pton(AF_INET, addr.c_str(), buf.data()) == 1) return true;
+    if (inet_pton(AF_INET6, addr.c_str(), buf.data()) == 1) return true;
+    return false;
+}
+
+std::string read_file(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return {};
+    std::string text(kMaxResolvConf, '\0');
+    in.read(text.data(), static_cast<std::streamsize>(text.size()));
+    text.resize(static_cast<std::size_t>(in.gcount()));
+    return text;
+}
+
+/// Resolves a numeric address (with an optional %scope) without any network I/O.
+bool to_sockaddr(const std::string& server, std::uint16_t port, sockaddr_storage& ss,
+                 socklen_t& len) {
+    addrinfo hints{};
+    hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV;
+    hints.ai_socktype = SOCK_DGRAM;
+    addrinfo* res = nullptr;
+    std::string service = std::to_string(port);
+    if (getaddrinfo(server.c_str(), service.c_str(), &hints, &res) != 0 || res == nullptr)
+        return false;
+    std::memcpy(&ss, res->ai_addr, res->ai_addrlen);
+    len = res->ai_addrlen;
+    freeaddrinfo(res);
+    return true;
+}
+
+bool same_endpoint(const sockaddr_storage& a, const sockaddr_storage& b) {
+    if (a.ss_family != b.ss_family) return false;
+    if (a.ss_family == AF_INET) {
+        const auto& x = reinterpret_cast<const sockaddr_in&>(a);
+        const auto& y = reinterpret_cast<const sockaddr_in&>(b);
+        return x.sin_port == y.sin_port && x.sin_addr.s_addr == y.sin_addr.s_addr;
+    }
+    if (a.ss_family == AF_INET6) {
+        const auto& x = reinterpret_cast<const sockaddr_in6&>(a);
+        const auto& y = reinterpret_cast<const sockaddr_in6&>(b);
+        return x.sin6_port == y.sin6_port &&
+               std::memcmp(&x.sin6_addr, &y.sin6_addr, sizeof x.sin6_addr) == 0;
+    }
+    return false;
+}
+
+}  // namespace
+
+std::vector<std::string> parse_nameservers(std::string_view resolv_conf) {
+    std::vector<std::string> out;
+    std::istringstream lines{std::string(resolv_conf)};
+    std::string line;
+    while (out.size() < kMaxNameservers && std::getline(lines, line)) {
+        std::istringstream words(line);
+        std::string keyword;
+        std::string address;
+        if (!(words >> keyword) || keyword != "nameserver" || !(words >> address)) continue;
+        if (numeric_address(address)) out.push_back(address);
+    }
+    return out;
+}
+
+DnsResolver::DnsResolver(const host::DnsConfig& config, DnsTransport transport)
+    : config_(config), transport_(std::move(transport)) {
+    config_.workers = std::max<std::size_t>(config_.workers, 1);
+    config_.queue_size = std::max<std::size_t>(config_.queue_size, 1);
+    config_.cache_size = std::max<std::size_t>(config_.cache_size, 1);
+    if (!config_.enabled) return;
+    stop_fd_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    if (stop_fd_ < 0) throw std::system_error(errno, std::generic_category(), "dns: eventfd");
+    cache_.reserve(std::min<std::size_t>(config_.cache_size, 65536));
+    workers_.reserve(config_.workers);
+    try {
+        for (std::size_t i = 0; i < config_.workers; ++i)
+            workers_.emplace_back([this] { worker_loop(); });
+    } catch (...) {
+        stop();  // join what did start: no thread may outlive the object
+        throw;
+    }
+}
+
+DnsResolver::~DnsResolver() { stop(); }
+
+void DnsResolver::stop() {
+    {
+        std::lock_guard lock(mutex_);
+        stopping_ = true;
+    }
+    wake_.notify_all();
+    if (stop_fd_ >= 0) {
+        std::uint64_t one = 1;
+        [[maybe_unused]] auto n = ::write(stop_fd_, &one, sizeof one);
+    }
+    for (auto& t : workers_) {
+        if (t.joinable()) t.join();
+    }
+    workers_.clear();
+    if (stop_fd_ >= 0) {
+        ::close(stop_fd_);
+        stop_fd_ = -1;
+    }
+}
+
+std::chrono::steady_clock::time_point DnsResolver::now() const {
+    return transport_.clock ? transport_.clock() : std::chrono::steady_clock::now();
+}
+
+std::string DnsResolver::name_of(const IpAddr& addr) {
+    if (!config_.enabled || addr.family == Family::None) return {};
+    auto t = now();
+    std::lock_guard lock(mutex_);
+    auto it = cache_.find(addr);
+    if (it == cache_.end()) {
+        enqueue_locked(addr);
+        return {};
+    }
+    Entry& e = it->second;
+    lru_.splice(lru_.begin(), lru_, e.lru);
+    if (t >= e.expires) enqueue_locked(addr);  // stale: serve the old name, refresh once
+    return e.name;
+}
+
+bool DnsResolver::enqueue_locked(const IpAddr& addr) {
+    if (stopping_ || in_flight_.count(addr) != 0) return false;
+    if (queue_.size() >= config_.queue_size) {
+        dropped_.fetch_add(1, std::memory_order_relaxed);  // asked again on a later tick
+        return false;
+    }
+    queue_.push_back(addr);
+    in_flight_.insert(addr);
+    wake_.notify_one();
+    return true;
+}
+
+void DnsResolver::store_locked(const IpAddr& addr, const Result& result) {
+    auto t = now();
+    auto it = cache_.find(addr);
+    if (it == cache_.end()) {
+        if (cache_.size() >= config_.cache_size) {
+            cache_.erase(lru_.back());
+            lru_.pop_back();
+        }
+        lru_.push_front(addr);
+        it = cache_.emplace(addr, Entry{{}, t, lru_.begin()}).first;
+    }
+    Entry& e = it->second;
+    switch (result.outcome) {
+        case Outcome::Name:
+            e.name = result.name;
+            e.expires = t + config_.ttl;
+            break;
+        case Outcome::NoName:
+            e.name.clear();  // the name is gone: stop showing it
+            e.expires = t + config_.negative_ttl;
+            break;
+        default:
+            // A timeout or a broken reply says nothing about the name: keep an old one, and
+            // ask again only after the negative TTL.
+            e.expires = t + config_.negative_ttl;
+            break;
+    }
+}
+
+void DnsResolver::worker_loop() {
+    while (true) {
+        IpAddr addr;
+        {
+            std::unique_lock lock(mutex_);
+            wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+            if (stopping_) return;
+            addr = queue_.front();
+            queue_.pop_front();
+        }
+        Result result;
+        try {
+            lookups_.fetch_add(1, std::memory_order_relaxed);
+            result = lookup(addr);
+        } catch (const std::exception&) {
+            result.outcome = Outcome::Failure;  // e.g. bad_alloc: one lookup fails, not the app
+        }
+        if (result.outcome == Outcome::Timeout) timeouts_.fetch_add(1, std::memory_order_relaxed);
+        if (result.outcome == Outcome::NoName || result.outcome == Outcome::Failure)
+            failures_.fetch_add(1, std::memory_order_relaxed);
+        std::lock_guard lock(mutex_);
+        in_flight_.erase(addr);
+        if (result.outcome == Outcome::Cancelled) return;
+        store_locked(addr, result);
+    }
+}
+
+DnsResolver::Result DnsResolver::lookup(const IpAddr& addr) {
+    auto servers = parse_nameservers(read_file(transport_.resolv_conf));
+    if (servers.empty()) servers.push_back(kDefaultNameserver);
+    auto deadline = std::chrono::steady_clock::now() + config_.timeout;
+    bool all_timed_out = true;
+    for (std::size_t i = 0; i < servers.size(); ++i) {
+        auto remaining = deadline - std::chrono::steady_clock::now();
+        if (remaining <= std::chrono::steady_clock::duration::zero()) break;
+        // Each remaining server gets an equal share, so one dead server cannot use up the
+        // whole lookup timeout.
+        auto budget = remaining / static_cast<long>(servers.size() - i);
+        Result r = query_server(servers[i], addr, budget);
+        if (r.outcome == Outcome::Name || r.outcome == Outcome::NoName ||
+            r.outcome == Outcome::Cancelled)
+            return r;
+        if (r.outcome != Outcome::Timeout) all_timed_out = false;
+    }
+    return Result{all_timed_out ? Outcome::Timeout : Outcome::Failure, {}};
+}
+
+DnsResolver::Result DnsResolver::query_server(const std::string& server, const IpAddr& addr,
+                                              std::chrono::steady_clock::duration budget) {
+    Result failure{Outcome::Failure, {}};
+    sockaddr_storage to{};
+    socklen_t to_len = 0;
+    if (!to_sockaddr(server, transport_.port, to, to_len)) return failure;
+    Fd sock(::socket(to.ss_family, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
+    if (sock.get() < 0) return failure;
+    // A connected UDP socket: the kernel drops datagrams from any other address, and an ICMP
+    // port unreachable comes back as ECONNREFUSED instead of a silent timeout.
+    if (::connect(sock.get(), reinterpret_cast<const sockaddr*>(&to), to_len) != 0) return failure;
+
+    std::string question = dns::ptr_name(addr);
+    std::random_device random;  // unpredictable ids make off-path spoofing harder
+    auto id = static_cast<std::uint16_t>(random() & 0xffff);
+    auto query = dns::encode_ptr_query(id, question);
+    if (query.empty() || ::send(sock.get(), query.data(), query.size(), 0) < 0) return failure;
+
+    auto deadline = std::chrono::steady_clock::now() + budget;
+    std::array<std::uint8_t, kMaxReply> buf{};
+    while (true) {
+        auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline -
+                                                                 std::chrono::steady_clock::now());
+        if (left.count() <= 0) return Result{Outcome::Timeout, {}};
+        std::array<pollfd, 2> fds{pollfd{sock.get(), POLLIN, 0}, pollfd{stop_fd_, POLLIN, 0}};
+        int n = ::poll(fds.data(), fds.size(),
+                       static_cast<int>(std::min<long long>(left.count(), 60'000)));
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            return failure;
+        }
+        if (fds[1].revents != 0) return Result{Outcome::Cancelled, {}};
+        if (n == 0) continue;  // the deadline check above decides
+        sockaddr_storage from{};
+        socklen_t from_len = sizeof from;
+        ssize_t got = ::recvfrom(sock.get(), buf.data(), buf.size(), 0,
+                                 reinterpret_cast<sockaddr*>(&from), &from_len);
+        if (got < 0) {
+            if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) continue;
+            return failure;  // ECONNREFUSED and the like
+        }
+        if (!same_endpoint(from, to)) continue;
+        auto reply = dns::decode_ptr_reply(
+            std::span<const std::uint8_t>(buf.data(), static_cast<std::size_t>(got)), id, question);
+        switch (reply.kind) {
+            case dns::ReplyKind::Name:
+                return Result{Outcome::Name, std::move(reply.name)};
+            case dns::ReplyKind::NoName:
+                return Result{Outcome::NoName, {}};
+            case dns::ReplyKind::Mismatch:
+                continue;  // a late reply to an older query, or spoofing: keep waiting
+            default:
+                return failure;
+        }
+    }
+}
+
+std::vector<SourceCounter> DnsResolver::counters() const {
+    std::uint64_t entries = 0;
+    std::uint64_t queued = 0;
+    {
+        std::lock_guard lock(mutex_);
+        entries = cache_.size();
+        queued = queue_.size();
+    }
+    return {
+        {"dns.cache_entries", entries},
+        {"dns.queued", queued},
+        {"dns.lookups", lookups_.load(std::memory_order_relaxed)},
+        {"dns.failures", failures_.load(std::memory_order_relaxed)},
+        {"dns.timeouts", timeouts_.load(std::memory_order_relaxed)},
+        {"dns.dropped", dropped_.load(std::memory_order_relaxed)},
+    };
+}
+
+}  // namespace sstop::core

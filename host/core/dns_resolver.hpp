@@ -1,0 +1,116 @@
+#pragma once
+// Reverse DNS for the views: a bounded cache answered without blocking, fed by a small pool of
+// worker threads that send PTR queries over UDP to the nameservers of resolv.conf.
+//
+// Why not getnameinfo(): it cannot be given a timeout or be cancelled, so with a dead resolver
+// every lookup would hang in libc for the resolver's full retry schedule, and threads (or
+// shutdown) would pile up behind it. A minimal PTR client over UDP has a per-lookup deadline
+// and is interrupted at once on shutdown.
+//
+// Threads: name_of() and counters() from any thread (the collector calls name_of every tick);
+// lookups run only on the resolver's own workers; the destructor stops and joins them.
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <list>
+#include <mutex>
+#include <sstop/model.hpp>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "config/config.hpp"
+#include "core/keys.hpp"
+#include "core/name_resolver.hpp"
+
+namespace sstop::core {
+
+/// Where lookups go, and hooks for tests.
+struct DnsTransport {
+    /// resolv.conf to read the nameservers from (re-read for every lookup, so a changed file
+    /// is picked up). `ip netns exec` bind-mounts /etc/netns/<ns>/resolv.conf over it.
+    std::string resolv_conf = "/etc/resolv.conf";
+    /// UDP port of the nameservers; tests point it at a fake server on an ephemeral port.
+    std::uint16_t port = 53;
+    /// Clock for cache expiry (empty: steady_clock::now). Lookup timeouts always use the real
+    /// steady clock.
+    std::function<std::chrono::steady_clock::time_point()> clock;
+};
+
+/// Up to three nameserver addresses from resolv.conf text, in order (as glibc's MAXNS). Lines
+/// other than `nameserver <numeric address>` (options, search, comments, garbage) are skipped;
+/// an IPv6 address may carry a `%scope`.
+std::vector<std::string> parse_nameservers(std::string_view resolv_conf);
+
+/// The reverse-DNS resolver: non-blocking `name_of`, background lookups, bounded everything.
+class DnsResolver : public NameResolver {
+  public:
+    /// Starts `config.workers` threads (none when `config.enabled` is false). Sizes of 0 are
+    /// treated as 1.
+    explicit DnsResolver(const host::DnsConfig& config, DnsTransport transport = {});
+    /// Stops the workers (a lookup in progress is interrupted at once) and joins them.
+    ~DnsResolver() override;
+    DnsResolver(const DnsResolver&) = delete;
+    DnsResolver& operator=(const DnsResolver&) = delete;
+
+    /// The cached name ("" if unknown, negative or pending). A miss or an expired entry queues
+    /// one lookup if the queue has room and none is in flight for `addr`; an expired entry
+    /// keeps serving its old name meanwhile. Never blocks. Any thread.
+    std::string name_of(const IpAddr& addr) override;
+
+    /// Health counters: dns.cache_entries and dns.queued (current sizes), dns.lookups (lookups
+    /// started), dns.failures (lookups that ended without a name other than by timeout:
+    /// NXDOMAIN, no PTR, server errors, malformed replies, socket errors), dns.timeouts,
+    /// dns.dropped (lookups not queued because the queue was full). Any thread.
+    std::vector<SourceCounter> counters() const;
+
+  private:
+    struct Entry {
+        std::string name;  // "" for a negative entry
+        std::chrono::steady_clock::time_point expires;
+        std::list<IpAddr>::iterator lru;  // position in lru_ (front = most recently used)
+    };
+    enum class Outcome { Name, NoName, Failure, Timeout, Cancelled };
+    struct Result {
+        Outcome outcome = Outcome::Failure;
+        std::string name;
+    };
+
+    void stop();
+    std::chrono::steady_clock::time_point now() const;
+    bool enqueue_locked(const IpAddr& addr);
+    void store_locked(const IpAddr& addr, const Result& result);
+    void worker_loop();
+    Result lookup(const IpAddr& addr);
+    Result query_server(const std::string& server, const IpAddr& addr,
+                        std::chrono::steady_clock::duration budget);
+
+    host::DnsConfig config_;
+    DnsTransport transport_;
+    int stop_fd_ = -1;  // eventfd: readable once stopping, wakes workers blocked in poll()
+
+    mutable std::mutex mutex_;
+    std::condition_variable wake_;
+    bool stopping_ = false;
+    std::deque<IpAddr> queue_;                          // bound: config_.queue_size
+    std::unordered_set<IpAddr, IpAddrHash> in_flight_;  // queued or running; bound: queue+workers
+    std::unordered_map<IpAddr, Entry, IpAddrHash> cache_;  // bound: config_.cache_size
+    std::list<IpAddr> lru_;
+
+    std::atomic<std::uint64_t> lookups_{0};
+    std::atomic<std::uint64_t> failures_{0};
+    std::atomic<std::uint64_t> timeouts_{0};
+    std::atomic<std::uint64_t> dropped_{0};
+
+    std::vector<std::thread> workers_;  // last: started after everything above exists
+};
+
+}  // namespace sstop::core
