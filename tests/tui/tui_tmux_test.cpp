@@ -1,0 +1,395 @@
+// The terminal UI as a user meets it: the tui_harness (real UI shell, fake views, synthetic
+// snapshots) runs in a private tmux server; keys go in with send-keys, the screen comes
+// back with capture-pane. Every wait is bounded.
+
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <functional>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace {
+
+using namespace std::chrono_literals;
+
+std::string run(const std::string& cmd, int* rc = nullptr) {
+    std::string out;
+    FILE* p = ::popen(cmd.c_str(), "r");
+    if (!p) return out;
+    std::array<char, 4096> buf{};
+    std::size_t n;
+    while ((n = std::fread(buf.data(), 1, buf.size(), p)) > 0) out.append(buf.data(), n);
+    const int status = ::pclose(p);
+    if (rc) *rc = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    return out;
+}
+
+bool have_tmux() {
+    int rc = 0;
+    run("command -v tmux >/dev/null 2>&1", &rc);
+    return rc == 0;
+}
+
+std::vector<std::string> lines_of(const std::string& text) {
+    std::vector<std::string> out;
+    std::istringstream in(text);
+    for (std::string l; std::getline(in, l);) out.push_back(l);
+    return out;
+}
+
+// The row index of the first line containing `needle`, -1 if none.
+int row_of(const std::string& screen, const std::string& needle) {
+    const auto lines = lines_of(screen);
+    for (std::size_t i = 0; i < lines.size(); ++i)
+        if (lines[i].find(needle) != std::string::npos) return static_cast<int>(i);
+    return -1;
+}
+
+class TuiTmux : public ::testing::Test {
+  protected:
+    void SetUp() override {
+        if (!have_tmux()) GTEST_SKIP() << "tmux is not installed";
+        static int counter = 0;
+        socket_ = "sstop-test-" + std::to_string(::getpid()) + "-" + std::to_string(++counter);
+        pid_file_ = "/tmp/" + socket_ + ".pid";
+        // The pane inherits the server's environment: a UTF-8 locale, as a user's terminal.
+        ::setenv("LC_ALL", "C.UTF-8", 1);
+    }
+
+    void TearDown() override {
+        if (!socket_.empty()) run(tmux("kill-server") + " 2>/dev/null");
+        if (victim_ > 0) {
+            ::kill(victim_, SIGKILL);
+            ::waitpid(victim_, nullptr, 0);
+        }
+        std::remove(pid_file_.c_str());
+    }
+
+    std::string tmux(const std::string& args) const {
+        return "tmux -u -L " + socket_ + " -f /dev/null " + args;
+    }
+
+    // Starts `program` in a 160x45 pane; when it ends, the pane prints EXIT=<code> and
+    // keeps a shell, so the exit code and the restored screen can be read.
+    void start(const std::string& program, int w = 160, int h = 45) {
+        const std::string inner = program + "; echo EXIT=$?; exec sh";
+        int rc = 0;
+        run(tmux("new-session -d -s t -x " + std::to_string(w) + " -y " + std::to_string(h) + " '" +
+                 inner + "'"),
+            &rc);
+        ASSERT_EQ(rc, 0) << "tmux new-session failed";
+    }
+
+    void start_harness(const std::string& extra = "") {
+        start(std::string(SSTOP_TUI_HARNESS) + " --pid-file " + pid_file_ + " " + extra);
+    }
+
+    std::string capture(bool colours = false) const {
+        return run(tmux(std::string("capture-pane -p ") + (colours ? "-e " : "") + "-t t"));
+    }
+
+    void keys(const std::string& args) const { run(tmux("send-keys -t t " + args)); }
+    void literal(const std::string& text) const { run(tmux("send-keys -t t -l '" + text + "'")); }
+
+    // Polls the screen until `pred` holds, up to `limit`; returns the last screen.
+    std::string wait_until(const std::function<bool(const std::string&)>& pred,
+                           std::chrono::milliseconds limit = 5s) const {
+        const auto end = std::chrono::steady_clock::now() + limit;
+        std::string screen;
+        while (true) {
+            screen = capture();
+            if (pred(screen) || std::chrono::steady_clock::now() > end) return screen;
+            std::this_thread::sleep_for(50ms);
+        }
+    }
+
+    std::string wait_for(const std::string& text, std::chrono::milliseconds limit = 5s) const {
+        return wait_until([&](const std::string& s) { return s.find(text) != std::string::npos; },
+                          limit);
+    }
+
+    std::string wait_gone(const std::string& text, std::chrono::milliseconds limit = 5s) const {
+        return wait_until([&](const std::string& s) { return s.find(text) == std::string::npos; },
+                          limit);
+    }
+
+    static bool has(const std::string& screen, const std::string& text) {
+        return screen.find(text) != std::string::npos;
+    }
+
+    pid_t harness_pid() const {
+        pid_t pid = 0;
+        std::ifstream(pid_file_) >> pid;
+        return pid;
+    }
+
+    std::string socket_;
+    std::string pid_file_;
+    pid_t victim_ = -1;
+};
+
+TEST_F(TuiTmux, ShowsHeaderTabsViewAndStatusLine) {
+    start_harness();
+    auto s = wait_for("zulu");
+    ASSERT_TRUE(has(s, "zulu")) << s;
+    EXPECT_TRUE(has(s, "sstop")) << s;
+    EXPECT_TRUE(has(s, "harness")) << s;       // active sources
+    EXPECT_TRUE(has(s, "↓ 400 B/s")) << s;     // total download
+    EXPECT_TRUE(has(s, "↑ 9.03 KiB/s")) << s;  // total upload
+    EXPECT_TRUE(has(s, "eth0")) << s;          // busiest up non-lo interface
+    EXPECT_TRUE(has(s, "1 Procs")) << s;
+    EXPECT_TRUE(has(s, "2 Hosts")) << s;
+    EXPECT_TRUE(has(s, "3 Broken")) << s;
+    EXPECT_TRUE(has(s, "move")) << s;            // the view's key hint
+    EXPECT_TRUE(has(s, "harness notice")) << s;  // newest notice
+    EXPECT_TRUE(has(s, "every 1s")) << s;
+    // Colours: tmux-256color gives 256-colour sequences.
+    EXPECT_TRUE(has(capture(true), "38;5;")) << capture(true);
+}
+
+TEST_F(TuiTmux, SwitchesTabsByNumberTabAndHotkey) {
+    start_harness();
+    ASSERT_TRUE(has(wait_for("zulu"), "zulu"));
+    keys("2");
+    EXPECT_TRUE(has(wait_for("HOSTS VIEW"), "HOSTS VIEW"));
+    keys("1");
+    EXPECT_TRUE(has(wait_gone("HOSTS VIEW"), "zulu"));
+    keys("Tab");
+    EXPECT_TRUE(has(wait_for("HOSTS VIEW"), "HOSTS VIEW"));
+    keys("BTab");
+    EXPECT_TRUE(has(wait_gone("HOSTS VIEW"), "zulu"));
+    keys("h");
+    EXPECT_TRUE(has(wait_for("HOSTS VIEW"), "HOSTS VIEW"));
+    keys("p");
+    EXPECT_TRUE(has(wait_for("zulu"), "zulu"));
+}
+
+TEST_F(TuiTmux, AThrowingViewShowsItsErrorAndTheRestKeepsWorking) {
+    start_harness();
+    ASSERT_TRUE(has(wait_for("zulu"), "zulu"));
+    keys("3");
+    auto s = wait_for("view broken failed: boom");
+    EXPECT_TRUE(has(s, "view broken failed: boom")) << s;
+    keys("1");
+    EXPECT_TRUE(has(wait_for("zulu"), "zulu"));
+}
+
+TEST_F(TuiTmux, ViewDrawingIsClippedToItsRectangle) {
+    start_harness();
+    ASSERT_TRUE(has(wait_for("zulu"), "zulu"));
+    keys("2");
+    auto s = wait_for("HOSTS VIEW");
+    EXPECT_TRUE(has(s, "EDGE-")) << s;
+    EXPECT_FALSE(has(s, "EDGE-C")) << s;  // cut at the right edge, not wrapped
+    EXPECT_TRUE(has(s, "日本語")) << s;
+    EXPECT_TRUE(has(s, "▁▂▃▄▅▆▇█")) << s;
+}
+
+TEST_F(TuiTmux, HelpOverlayListsHostAndViewKeys) {
+    start_harness();
+    ASSERT_TRUE(has(wait_for("zulu"), "zulu"));
+    keys("?");
+    auto s = wait_for("any key closes");
+    EXPECT_TRUE(has(s, "send a signal to the selected process")) << s;
+    EXPECT_TRUE(has(s, "update interval")) << s;
+    EXPECT_TRUE(has(s, "go to Hosts")) << s;
+    EXPECT_TRUE(has(s, "Procs keys:")) << s;
+    keys("x");
+    EXPECT_FALSE(has(wait_gone("any key closes"), "any key closes"));
+}
+
+TEST_F(TuiTmux, FilterNarrowsLiveAndEscapeClears) {
+    start_harness();
+    ASSERT_TRUE(has(wait_for("zulu"), "zulu"));
+    keys("/");
+    literal("al");
+    auto s = wait_gone("zulu");
+    EXPECT_TRUE(has(s, "alpha")) << s;
+    EXPECT_FALSE(has(s, "mike")) << s;
+    EXPECT_TRUE(has(s, "filter: /al")) << s;
+    keys("Enter");
+    s = wait_gone("Enter keep");
+    EXPECT_FALSE(has(s, "zulu")) << s;  // Enter keeps the filter
+    keys("/");
+    keys("Escape");
+    EXPECT_TRUE(has(wait_for("zulu"), "zulu"));
+}
+
+TEST_F(TuiTmux, SortKeyChangesTheOrder) {
+    start_harness();
+    auto s = wait_for("zulu");
+    ASSERT_LT(row_of(s, "zulu"), row_of(s, "mike")) << s;  // by rate: zulu first
+    keys("s");
+    s = wait_for("sort by download");
+    EXPECT_GT(row_of(s, "zulu"), row_of(s, "mike")) << s;  // zulu downloads nothing
+    EXPECT_TRUE(has(s, "sort download")) << s;
+}
+
+TEST_F(TuiTmux, TooSmallScreenAndBack) {
+    start_harness();
+    ASSERT_TRUE(has(wait_for("zulu"), "zulu"));
+    run(tmux("resize-window -t t -x 40 -y 10"));
+    auto s = wait_for("terminal too small");
+    EXPECT_TRUE(has(s, "terminal too small: 40×10, need 60×15")) << s;
+    run(tmux("resize-window -t t -x 160 -y 45"));
+    s = wait_for("zulu");
+    EXPECT_TRUE(has(s, "1 Procs")) << s;
+    EXPECT_FALSE(has(s, "too small")) << s;
+    // A storm of resizes ends in a correct screen.
+    for (int i = 0; i < 10; ++i)
+        run(tmux("resize-window -t t -x " + std::to_string(60 + i * 7) + " -y " +
+                 std::to_string(15 + i)));
+    run(tmux("resize-window -t t -x 120 -y 30"));
+    s = wait_for("zulu");
+    EXPECT_TRUE(has(s, "1 Procs")) << s;
+}
+
+TEST_F(TuiTmux, PauseFreezesTheDisplay) {
+    start_harness();
+    ASSERT_TRUE(has(wait_for("tick 3"), "tick 3"));
+    keys("Space");
+    auto s = wait_for("PAUSED");
+    ASSERT_TRUE(has(s, "PAUSED")) << s;
+    const int row = row_of(s, "tick ");
+    const std::string frozen = lines_of(s)[static_cast<std::size_t>(row)];
+    // Snapshots keep arriving every 200 ms; over a second the tick must not move.
+    const auto changed = wait_until(
+        [&](const std::string& now) { return now.find(frozen) == std::string::npos; }, 1s);
+    EXPECT_TRUE(has(changed, frozen)) << changed;
+    keys("Space");
+    s = wait_gone(frozen);
+    EXPECT_FALSE(has(s, "PAUSED")) << s;
+}
+
+TEST_F(TuiTmux, PlusAndMinusStepTheInterval) {
+    start_harness();
+    ASSERT_TRUE(has(wait_for("zulu"), "zulu"));
+    keys("+");
+    EXPECT_TRUE(has(wait_for("every 2s"), "every 2s"));
+    keys("- -");
+    EXPECT_TRUE(has(wait_for("every 500ms"), "every 500ms"));
+}
+
+TEST_F(TuiTmux, KillOverlaySendsTheChosenSignalAfterConfirmation) {
+    victim_ = ::fork();
+    ASSERT_GE(victim_, 0);
+    if (victim_ == 0) {
+        ::execlp("sleep", "sleep", "1000", static_cast<char*>(nullptr));
+        ::_exit(127);
+    }
+    const std::string pid = std::to_string(victim_);
+    start_harness("--victim-pid " + pid);
+    ASSERT_TRUE(has(wait_for("zulu"), "zulu"));
+    keys("/");
+    literal("victim");
+    keys("Enter");
+    wait_gone("zulu");
+    keys("K");
+    auto s = wait_for("Send a signal to " + pid + " (victim)");
+    ASSERT_TRUE(has(s, "SIGTERM")) << s;
+    keys("Enter");
+    s = wait_for("y/n");
+    EXPECT_TRUE(has(s, "Send SIGTERM to " + pid + " (victim)? y/n")) << s;
+    keys("y");
+    s = wait_for("sent SIGTERM to " + pid + " (victim)");
+    EXPECT_TRUE(has(s, "sent SIGTERM to " + pid + " (victim)")) << s;
+    int status = 0;
+    pid_t got = 0;
+    for (int i = 0; i < 100 && got == 0; ++i) {
+        got = ::waitpid(victim_, &status, WNOHANG);
+        if (got == 0) std::this_thread::sleep_for(50ms);
+    }
+    ASSERT_EQ(got, victim_);
+    EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM);
+    victim_ = -1;
+}
+
+TEST_F(TuiTmux, KillOverlayCanBeCancelled) {
+    start_harness();
+    ASSERT_TRUE(has(wait_for("zulu"), "zulu"));
+    keys("K");
+    ASSERT_TRUE(has(wait_for("Send a signal to"), "Send a signal to"));
+    keys("j");
+    keys("Enter");
+    EXPECT_TRUE(has(wait_for("Send SIGKILL"), "Send SIGKILL"));
+    keys("n");
+    keys("Escape");
+    EXPECT_FALSE(has(wait_gone("Send a signal to"), "Send a signal to"));
+}
+
+TEST_F(TuiTmux, QuitExitsZeroAndRestoresTheScreen) {
+    start_harness();
+    ASSERT_TRUE(has(wait_for("zulu"), "zulu"));
+    keys("q");
+    auto s = wait_for("EXIT=");
+    EXPECT_TRUE(has(s, "EXIT=0")) << s;
+    EXPECT_FALSE(has(s, "1 Procs")) << s;  // the alternate screen is gone
+}
+
+TEST_F(TuiTmux, CtrlCExitsZero) {
+    start_harness();
+    ASSERT_TRUE(has(wait_for("zulu"), "zulu"));
+    keys("C-c");
+    auto s = wait_for("EXIT=");
+    EXPECT_TRUE(has(s, "EXIT=0")) << s;
+    EXPECT_FALSE(has(s, "1 Procs")) << s;
+}
+
+TEST_F(TuiTmux, SigtermExitsZeroAndRestoresTheScreen) {
+    start_harness();
+    ASSERT_TRUE(has(wait_for("zulu"), "zulu"));
+    const pid_t pid = harness_pid();
+    ASSERT_GT(pid, 0);
+    ::kill(pid, SIGTERM);
+    auto s = wait_for("EXIT=");
+    EXPECT_TRUE(has(s, "EXIT=0")) << s;
+    EXPECT_FALSE(has(s, "1 Procs")) << s;
+}
+
+TEST_F(TuiTmux, CrashRestoresTheScreen) {
+    start_harness();
+    ASSERT_TRUE(has(wait_for("zulu"), "zulu"));
+    keys("!");  // the fake view calls abort()
+    auto s = wait_for("EXIT=");
+    EXPECT_TRUE(has(s, "EXIT=134")) << s;  // 128 + SIGABRT: the default action ran
+    EXPECT_FALSE(has(s, "1 Procs")) << s;
+    // The tty is sane again: the shell echoes what is typed.
+    literal("echo restored-ok");
+    keys("Enter");
+    EXPECT_TRUE(has(wait_for("restored-ok\n"), "restored-ok"));
+}
+
+TEST_F(TuiTmux, DumbTerminalIsACleanError) {
+    start("TERM=dumb " + std::string(SSTOP_TUI_HARNESS));
+    auto s = wait_for("EXIT=");
+    EXPECT_TRUE(has(s, "terminal 'dumb' cannot show the interactive view; use --json or --csv"))
+        << s;
+    EXPECT_TRUE(has(s, "EXIT=2")) << s;
+}
+
+TEST_F(TuiTmux, UnknownTermFallsBack) {
+    start("TERM=no-such-terminal " + std::string(SSTOP_TUI_HARNESS));
+    auto s = wait_for("zulu");
+    EXPECT_TRUE(has(s, "1 Procs")) << s;
+    keys("q");
+    EXPECT_TRUE(has(wait_for("EXIT="), "EXIT=0"));
+}
+
+TEST_F(TuiTmux, AsciiFallbackUnderTheCLocale) {
+    start("LC_ALL=C " + std::string(SSTOP_TUI_HARNESS));
+    auto s = wait_for("zulu");
+    EXPECT_TRUE(has(s, "v 400 B/s")) << s;  // ASCII arrows instead of ↓
+    EXPECT_FALSE(has(s, "↓")) << s;
+}
+
+}  // namespace
