@@ -53,9 +53,11 @@ bool numeric_address(const std::string& text) {
 std::string read_file(const std::string& path) {
     std::ifstream in(path, std::ios::binary);
     if (!in) return {};
-    std::string text(kMaxResolvConf, '\0');
-    in.read(text.data(), static_cast<std::streamsize>(text.size()));
-    text.resize(static_cast<std::size_t>(in.gcount()));
+    std::string text;
+    std::array<char, 4096> buf{};
+    while (text.size() < kMaxResolvConf &&
+           in.read(buf.data(), static_cast<std::streamsize>(buf.size())).gcount() > 0)
+        text.append(buf.data(), static_cast<std::size_t>(in.gcount()));
     return text;
 }
 
@@ -231,7 +233,11 @@ void DnsResolver::worker_loop() {
         std::lock_guard lock(mutex_);
         in_flight_.erase(addr);
         if (result.outcome == Outcome::Cancelled) return;
-        store_locked(addr, result);
+        try {
+            store_locked(addr, result);
+        } catch (const std::exception&) {
+            // Out of memory while caching: the address is simply asked again later.
+        }
     }
 }
 

@@ -40,8 +40,8 @@ struct DnsTransport {
     std::string resolv_conf = "/etc/resolv.conf";
     /// UDP port of the nameservers; tests point it at a fake server on an ephemeral port.
     std::uint16_t port = 53;
-    /// Clock for cache expiry (empty: steady_clock::now). Lookup timeouts always use the real
-    /// steady clock.
+    /// Clock for cache expiry (empty: steady_clock::now); called from the caller's and the
+    /// workers' threads, so it must be thread-safe. Lookup timeouts always use the real clock.
     std::function<std::chrono::steady_clock::time_point()> clock;
 };
 

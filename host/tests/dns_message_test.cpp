@@ -3,6 +3,8 @@
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -261,6 +263,31 @@ TEST(DnsMessage, EveryByteFlipNeverCrashes) {
         }
     }
     EXPECT_GT(names, 0u);  // flips of the TTL, say, still decode
+}
+
+TEST(DnsMessage, RandomRepliesWithOurHeaderNeverCrash) {
+    // Seeded random bodies behind a header that passes the id and QR checks, so the decoder's
+    // name and record parsing sees the noise.
+    std::mt19937 rng(12345);
+    const Bytes good = reply(7, 0, {{kTypePtr, name_bytes("h.example")}});
+    std::size_t names = 0;
+    for (int round = 0; round < 20000; ++round) {
+        // A prefix of a good reply (at least its header), then random bytes; a whole reply
+        // followed by trailing noise still decodes.
+        std::size_t keep = std::max<std::size_t>(rng() % (good.size() + 1), kHeaderSize);
+        Bytes b(good.begin(), good.begin() + static_cast<long>(keep));
+        std::size_t extra = rng() % 64;
+        for (std::size_t i = 0; i < extra; ++i) b.push_back(static_cast<std::uint8_t>(rng()));
+        auto r = decode_ptr_reply(b, 7, kQuestion);
+        if (r.kind == ReplyKind::Name) {
+            ++names;
+            EXPECT_TRUE(is_display_safe(r.name));
+            EXPECT_FALSE(r.name.empty());
+        } else {
+            EXPECT_TRUE(r.name.empty());
+        }
+    }
+    EXPECT_GT(names, 0u);
 }
 
 }  // namespace
