@@ -18,6 +18,7 @@
 
 #include <algorithm>
 #include <deque>
+#include <iterator>
 #include <string>
 #include <tuple>
 #include <unordered_map>
@@ -218,10 +219,6 @@ struct Aggregator::State {
 
     bool present(const SocketEntry& e) const {
         return have_socket_sample && e.seen_seq == last_socket_seq;
-    }
-
-    bool stale(Clock::time_point last_seen) const {
-        return seconds_between(last_seen, now) >= config.stale_after_s;
     }
 
     // ---- tables ---------------------------------------------------------------------------
@@ -469,13 +466,22 @@ struct Aggregator::State {
         e.seen_seq = seq;
     }
 
+    // A final record matched by 5-tuple must not contradict what is known of the socket:
+    // a reused 5-tuple (a new socket) has another cookie or inode.
+    static bool may_be_same(const SocketEntry& e, const SocketObs& obs) {
+        const bool cookie_ok = obs.cookie == 0 || e.cookie == 0 || e.cookie == obs.cookie;
+        const bool inode_ok = obs.inode == 0 || e.inode == 0 || e.inode == obs.inode;
+        return cookie_ok && inode_ok;
+    }
+
     void apply_closed(const SocketObs& obs, bool baseline) {
         auto it = sockets.find(socket_id(obs));
         if (it == sockets.end()) {
             // The final record may lack what the live dumps had (inode 0): fall back to the
             // 5-tuple of a known socket.
             build_indexes();
-            if (auto kit = key_index.find(obs.key); kit != key_index.end()) {
+            if (auto kit = key_index.find(obs.key);
+                kit != key_index.end() && may_be_same(kit->second->second, obs)) {
                 it = sockets.find(kit->second->first);
             }
         }
@@ -546,9 +552,13 @@ struct Aggregator::State {
             prev_socket_sources = std::move(sources_now);
         }
         for (std::size_t i = 0; i < tick.samples.size(); ++i) {
-            for (const auto& obs : tick.samples[i].sockets) {
+            const auto& sample = tick.samples[i];
+            // Final records in a sample without a socket list (events only) have no start-up
+            // baseline of their own: only the first tick is one.
+            const bool closed_baseline = seq == 0 || (sample.has_sockets && baseline[i]);
+            for (const auto& obs : sample.sockets) {
                 if (obs.closed) {
-                    apply_closed(obs, baseline[i]);
+                    apply_closed(obs, closed_baseline);
                 }
             }
         }
@@ -690,7 +700,9 @@ struct Aggregator::State {
             r.connections = 0;
             r.owners.clear();
         }
-        for (auto& [id, e] : sockets) {
+        const auto cutoff = stale_cutoff();
+        for (auto it = sockets.begin(); it != sockets.end();) {
+            SocketEntry& e = it->second;
             const bool live = present(e);
             ProcessEntry* p = nullptr;
             if (e.owner.pid != 0 && (live || e.traffic.tick_rx != 0 || e.traffic.tick_tx != 0)) {
@@ -699,8 +711,12 @@ struct Aggregator::State {
             attribute(p, e.key, true, e.traffic.tick_rx, e.traffic.tick_tx);
             e.traffic.close_tick(dt);
             if (!live) {
+                // Stale sockets leave here, saving expiry a pass over the biggest table; the
+                // late bytes of this tick were credited just above.
+                it = expired(e.last_seen, cutoff) ? sockets.erase(it) : std::next(it);
                 continue;
             }
+            ++it;
             if (p != nullptr) {
                 p->listed = true;
                 p->last_seen = now;
@@ -739,12 +755,26 @@ struct Aggregator::State {
         }
     }
 
+    // Entries last seen at or before this are stale. Compared as time points: expiry looks at
+    // every entry every tick.
+    Clock::time_point stale_cutoff() const {
+        return now - std::chrono::duration_cast<Clock::duration>(
+                         std::chrono::duration<double>(std::clamp(config.stale_after_s, 0.0, 1e9)));
+    }
+
+    // Something seen in this very tick is never stale, whatever the configured age.
+    bool expired(Clock::time_point last_seen, Clock::time_point cutoff) const {
+        return last_seen <= cutoff && last_seen < now;
+    }
+
+    // Sockets are expired in aggregate().
     void expire() {
-        std::erase_if(sockets, [&](const auto& kv) { return stale(kv.second.last_seen); });
-        std::erase_if(flows, [&](const auto& kv) { return stale(kv.second.last_seen); });
-        std::erase_if(processes, [&](const auto& kv) { return stale(kv.second.last_seen); });
-        std::erase_if(remotes, [&](const auto& kv) { return stale(kv.second.last_seen); });
-        std::erase_if(interfaces, [&](const auto& kv) { return stale(kv.second.last_update); });
+        const auto cutoff = stale_cutoff();
+        auto old = [&](Clock::time_point t) { return expired(t, cutoff); };
+        std::erase_if(flows, [&](const auto& kv) { return old(kv.second.last_seen); });
+        std::erase_if(processes, [&](const auto& kv) { return old(kv.second.last_seen); });
+        std::erase_if(remotes, [&](const auto& kv) { return old(kv.second.last_seen); });
+        std::erase_if(interfaces, [&](const auto& kv) { return old(kv.second.last_update); });
         while (!closed_order.empty()) {
             const auto& [key, generation] = closed_order.front();
             auto it = closed.find(key);
@@ -752,7 +782,7 @@ struct Aggregator::State {
                 closed_order.pop_front();  // superseded by a newer record of the same key
                 continue;
             }
-            if (!stale(it->second.closed_at)) {
+            if (!old(it->second.closed_at)) {
                 break;
             }
             closed.erase(it);
@@ -885,7 +915,8 @@ struct Aggregator::State {
             s.traffic = r.traffic.traffic();
             s.connections = r.connections;
             for (const auto& owner : r.owners) {
-                if (auto it = processes.find(owner); it != processes.end()) {
+                if (auto it = processes.find(owner);
+                    it != processes.end() && !it->second.info.name.empty()) {
                     s.processes.push_back(it->second.info.name);
                 }
             }

@@ -22,35 +22,49 @@ inline std::uint64_t hash_combine(std::uint64_t seed, std::uint64_t value) noexc
     return mix64(seed ^ (value + 0x9e3779b97f4a7c15ULL + (seed << 6) + (seed >> 2)));
 }
 
-inline std::uint64_t hash_ip(std::uint64_t seed, const IpAddr& addr) noexcept {
-    std::uint64_t lo = 0;
-    std::uint64_t hi = 0;
-    std::memcpy(&lo, addr.bytes.data(), sizeof lo);
-    std::memcpy(&hi, addr.bytes.data() + sizeof lo, sizeof hi);
-    seed = hash_combine(seed, static_cast<std::uint64_t>(addr.family));
-    seed = hash_combine(seed, lo);
-    return hash_combine(seed, hi);
+inline std::uint64_t address_word(const IpAddr& addr, std::size_t half) noexcept {
+    std::uint64_t word = 0;
+    std::memcpy(&word, addr.bytes.data() + half * sizeof word, sizeof word);
+    return word;
 }
 
-inline std::uint64_t hash_endpoint(std::uint64_t seed, const Endpoint& ep) noexcept {
-    return hash_combine(hash_ip(seed, ep.addr), ep.port);
+// Cheap multiply-fold per word, one strong mix at the end: a 5-tuple is hashed on every
+// tick for every socket and flow.
+inline std::uint64_t fold(std::uint64_t h, std::uint64_t word) noexcept {
+    h ^= word;
+    h *= 0x9fb21c651e98df25ULL;
+    return h ^ (h >> 29);
+}
+
+inline std::uint64_t hash_ip(std::uint64_t seed, const IpAddr& addr) noexcept {
+    seed = fold(seed, address_word(addr, 0) ^ static_cast<std::uint64_t>(addr.family) << 56);
+    return fold(seed, address_word(addr, 1));
 }
 
 inline std::uint64_t hash_socket_key(std::uint64_t seed, const SocketKey& key) noexcept {
-    seed = hash_combine(seed, static_cast<std::uint64_t>(key.proto));
-    seed = hash_endpoint(seed, key.local);
-    seed = hash_endpoint(seed, key.remote);
-    return hash_combine(seed, key.netns);
+    const std::uint64_t small = static_cast<std::uint64_t>(key.proto) |
+                                static_cast<std::uint64_t>(key.local.addr.family) << 8 |
+                                static_cast<std::uint64_t>(key.remote.addr.family) << 16 |
+                                static_cast<std::uint64_t>(key.local.port) << 24 |
+                                static_cast<std::uint64_t>(key.remote.port) << 40;
+    seed = fold(seed, small);
+    seed = fold(seed, address_word(key.local.addr, 0));
+    seed = fold(seed, address_word(key.local.addr, 1));
+    seed = fold(seed, address_word(key.remote.addr, 0));
+    seed = fold(seed, address_word(key.remote.addr, 1));
+    return fold(seed, key.netns);
 }
 
 /// Hash of an `IpAddr` for unordered containers.
 struct IpAddrHash {
-    std::size_t operator()(const IpAddr& addr) const noexcept { return hash_ip(0, addr); }
+    std::size_t operator()(const IpAddr& addr) const noexcept { return mix64(hash_ip(0, addr)); }
 };
 
 /// Hash of a `SocketKey` for unordered containers.
 struct SocketKeyHash {
-    std::size_t operator()(const SocketKey& key) const noexcept { return hash_socket_key(0, key); }
+    std::size_t operator()(const SocketKey& key) const noexcept {
+        return mix64(hash_socket_key(0, key));
+    }
 };
 
 /// Hash of a `ProcessId` for unordered containers.
@@ -86,7 +100,10 @@ inline SocketId socket_id(const SocketObs& obs) noexcept {
 /// Hash of a `SocketId` for unordered containers.
 struct SocketIdHash {
     std::size_t operator()(const SocketId& id) const noexcept {
-        return hash_combine(hash_combine(hash_socket_key(0, id.key), id.cookie), id.inode);
+        if (id.cookie != 0) {
+            return mix64(id.cookie ^ mix64(id.key.netns));
+        }
+        return mix64(fold(hash_socket_key(0, id.key), id.inode));
     }
 };
 

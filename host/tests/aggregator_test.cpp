@@ -807,3 +807,49 @@ TEST(Aggregator, SocketsAbsentFromTheLatestSampleAreNotListed) {
     snap = agg.ingest(tick_at(kT0 + 2s, {flows_sample({})}));
     ASSERT_EQ(snap->processes.size(), 1u);
 }
+
+TEST(Aggregator, FinalRecordWithoutInodeMatchesByTupleButNotAReusedOne) {
+    Aggregator agg;
+    const auto a = tcp(40000, v4(1, 1, 1, 1), 443);
+    const auto keep = tcp(40001, v4(2, 2, 2, 2), 443);
+    // Known by (5-tuple, inode) only, as a source without cookies reports it.
+    agg.ingest(tick_at(
+        kT0, {sockets_sample({sock(a, pid(100), 100, 0, 11), sock(keep, pid(100), 0, 0, 12)})}));
+    SocketObs final_record = sock(a, ProcessId{}, 400, 0, 0, SocketState::Close);
+    final_record.closed = true;
+    auto snap = agg.ingest(
+        tick_at(kT0 + 1s, {sockets_sample({sock(keep, pid(100), 0, 0, 12), final_record})}));
+    EXPECT_EQ(find_process(*snap, pid(100))->traffic.rx_bytes, 300u);
+    EXPECT_EQ(agg.table_sizes().sockets, 1u);
+
+    // A live socket on the same 5-tuple with another cookie is not the one that closed.
+    Aggregator agg2;
+    auto live = sock(a, pid(100), 100, 0, 0);
+    live.cookie = 5;
+    agg2.ingest(tick_at(kT0, {sockets_sample({live})}));
+    SocketObs other = sock(a, ProcessId{}, 900, 0, 0, SocketState::Close);
+    other.cookie = 6;
+    other.closed = true;
+    live.rx_bytes = 150;
+    snap = agg2.ingest(tick_at(kT0 + 1s, {sockets_sample({live, other})}));
+    ASSERT_EQ(snap->processes.size(), 1u);
+    EXPECT_EQ(snap->processes[0].sockets.size(), 1u);  // the live socket stays listed
+    EXPECT_EQ(snap->processes[0].traffic.rx_bytes, 50u);
+    EXPECT_EQ(snap->unattributed.rx_bytes, 900u);  // born and closed between ticks, no owner
+}
+
+TEST(Aggregator, FinalRecordsInAnEventOnlySampleCountAfterStart) {
+    Aggregator agg;
+    const auto keep = tcp(40001, v4(2, 2, 2, 2), 443);
+    agg.ingest(tick_at(kT0, {sockets_sample({sock(keep, pid(100), 0, 0, 12)})}));
+    Sample events;
+    events.source = "netlink-events";
+    SocketObs final_record =
+        sock(tcp(40000, v4(1, 1, 1, 1), 443), pid(100), 800, 80, 0, SocketState::Close);
+    final_record.cookie = 9;
+    final_record.closed = true;
+    events.sockets.push_back(final_record);
+    auto snap =
+        agg.ingest(tick_at(kT0 + 1s, {sockets_sample({sock(keep, pid(100), 0, 0, 12)}), events}));
+    EXPECT_EQ(find_process(*snap, pid(100))->traffic.rx_bytes, 800u);
+}
