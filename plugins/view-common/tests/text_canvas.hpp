@@ -182,6 +182,14 @@ class PluginLibrary {
         return fn();
     }
 
+    /// True while the library at `path` is mapped in this process (without loading it).
+    static bool is_loaded(const std::string& path) {
+        void* h = dlopen(path.c_str(), RTLD_NOW | RTLD_NOLOAD);
+        if (!h) return false;
+        dlclose(h);
+        return true;
+    }
+
   private:
     void* handle_;
 };

@@ -216,3 +216,16 @@ TEST(HostsPlugin, LoadsThroughItsDescriptor) {
     EXPECT_EQ(view->title(), "Hosts");
     EXPECT_EQ(view->hotkey(), 'h');
 }
+
+TEST(HostsPlugin, UnloadsWhenClosed) {
+    // Nothing may pin the library (e.g. STB_GNU_UNIQUE symbols), or a host could never
+    // release it and lifetime bugs would hide.
+    const std::string path = built_plugin_path("hosts");
+    {
+        PluginLibrary lib(path);
+        ASSERT_EQ(lib.error(), "");
+        ASSERT_NE(lib.descriptor(), nullptr);
+        EXPECT_TRUE(PluginLibrary::is_loaded(path));
+    }
+    EXPECT_FALSE(PluginLibrary::is_loaded(path));
+}

@@ -187,3 +187,16 @@ TEST(PortsPlugin, LoadsThroughItsDescriptor) {
     EXPECT_EQ(view->title(), "Ports");
     EXPECT_EQ(view->hotkey(), 'l');
 }
+
+TEST(PortsPlugin, UnloadsWhenClosed) {
+    // Nothing may pin the library (e.g. STB_GNU_UNIQUE symbols), or a host could never
+    // release it and lifetime bugs would hide.
+    const std::string path = built_plugin_path("ports");
+    {
+        PluginLibrary lib(path);
+        ASSERT_EQ(lib.error(), "");
+        ASSERT_NE(lib.descriptor(), nullptr);
+        EXPECT_TRUE(PluginLibrary::is_loaded(path));
+    }
+    EXPECT_FALSE(PluginLibrary::is_loaded(path));
+}

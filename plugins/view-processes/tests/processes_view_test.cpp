@@ -394,3 +394,16 @@ TEST(ProcessesPlugin, LoadsThroughItsDescriptor) {
     view->draw(canvas, ctx());
     EXPECT_GE(canvas.find_row("firefox"), 1);
 }
+
+TEST(ProcessesPlugin, UnloadsWhenClosed) {
+    // Nothing may pin the library (e.g. STB_GNU_UNIQUE symbols), or a host could never
+    // release it and lifetime bugs would hide.
+    const std::string path = built_plugin_path("processes");
+    {
+        PluginLibrary lib(path);
+        ASSERT_EQ(lib.error(), "");
+        ASSERT_NE(lib.descriptor(), nullptr);
+        EXPECT_TRUE(PluginLibrary::is_loaded(path));
+    }
+    EXPECT_FALSE(PluginLibrary::is_loaded(path));
+}
