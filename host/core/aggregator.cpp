@@ -8,6 +8,12 @@
 //      closes does not make its process's rate jump), histories;
 //   6. stale expiry, then an immutable snapshot.
 //
+// Baselines: a socket source's first sample (at start-up, or when a source takes over after
+// a fail-over) only sets baselines; a socket first seen later was born since and its whole
+// counter is new traffic. Flows follow the same rule with the first tick as the baseline
+// (flow counters start with the capture). Interfaces always baseline on first sight (kernel
+// counters run since boot).
+//
 // Bounds: when a table is full, sockets and flows that are already gone (absent from the
 // latest sample) are evicted oldest-first to make room; if the live ones alone fill the
 // table, new entries are not tracked and are counted in `core.dropped_*`. Processes and
