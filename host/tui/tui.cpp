@@ -355,6 +355,14 @@ class Ui {
         MEVENT ev{};
         if (getmouse(&ev) != OK) return;
         if (mode_ != Mode::Normal) return;
+        // curses groups two clicks within its interval into a double click even when they
+        // hit different places; only the same cell twice is a double click here.
+        const bool same_cell = ev.x == last_click_.first && ev.y == last_click_.second;
+        if (ev.bstate & (BUTTON1_CLICKED | BUTTON1_DOUBLE_CLICKED)) last_click_ = {ev.x, ev.y};
+        if ((ev.bstate & BUTTON1_DOUBLE_CLICKED) && !same_cell) {
+            ev.bstate &= ~static_cast<mmask_t>(BUTTON1_DOUBLE_CLICKED);
+            ev.bstate |= BUTTON1_CLICKED;
+        }
         if (ev.y == kTabRow && (ev.bstate & (BUTTON1_CLICKED | BUTTON1_DOUBLE_CLICKED))) {
             for (std::size_t i = 0; i < tab_spans_.size(); ++i)
                 if (ev.x >= tab_spans_[i].first && ev.x < tab_spans_[i].second) current_ = i;
@@ -664,6 +672,7 @@ class Ui {
     std::optional<std::string> message_;
     Clock::time_point message_until_{};
     std::vector<std::pair<int, int>> tab_spans_;  ///< [start, end) columns per tab
+    std::pair<int, int> last_click_{-1, -1};
     int view_y_ = kViewTop;
     int view_h_ = 0;
     bool dirty_ = true;

@@ -46,8 +46,9 @@ class ProcsView : public View {
     void draw(Canvas& c, const ViewContext& ctx) override {
         rows_ = visible(ctx);
         if (cursor_ >= rows_.size()) cursor_ = rows_.empty() ? 0 : rows_.size() - 1;
-        c.text(1, 0, "tick " + std::to_string(snapshot_ ? snapshot_->seq : 0),
-               c.style(ThemeRole::Dim));
+        std::string top = "tick " + std::to_string(snapshot_ ? snapshot_->seq : 0);
+        if (cursor_ < rows_.size()) top += "  selected " + rows_[cursor_].info.name;
+        c.text(1, 0, top, c.style(ThemeRole::Dim));
         Style header = c.style(ThemeRole::Header);
         c.fill(0, 1, c.width(), 1, header);
         c.text(1, 1, "PID         NAME       RATE", header);
@@ -76,6 +77,18 @@ class ProcsView : public View {
         }
         if (key.code == '!') std::abort();
         return false;
+    }
+
+    bool on_mouse(const MouseEvent& m, const ViewContext&) override {
+        const int row = m.y - 2;
+        if (m.kind == MouseEvent::Kind::Click && row >= 0 &&
+            static_cast<std::size_t>(row) < rows_.size()) {
+            cursor_ = static_cast<std::size_t>(row);
+            return true;
+        }
+        if (m.kind == MouseEvent::Kind::WheelDown && cursor_ + 1 < rows_.size()) ++cursor_;
+        if (m.kind == MouseEvent::Kind::WheelUp && cursor_ > 0) --cursor_;
+        return true;
     }
 
     std::optional<ProcessInfo> selected_process() const override {

@@ -327,6 +327,52 @@ TEST_F(TuiTmux, KillOverlayCanBeCancelled) {
     EXPECT_FALSE(has(wait_gone("Send a signal to"), "Send a signal to"));
 }
 
+// An X10 mouse report (what tmux-256color's kmous announces): press then release of
+// button 1 at screen column `x`, row `y` (0-based).
+std::string click_at(int x, int y) {
+    auto c = [](int v) { return std::string(1, static_cast<char>(33 + v)); };
+    return "\x1b[M " + c(x) + c(y) + "\x1b[M#" + c(x) + c(y);
+}
+
+TEST_F(TuiTmux, MouseClickSwitchesTabsAndSelectsInsideTheView) {
+    start_harness();
+    auto s = wait_for("zulu");
+    const int tabs = row_of(s, "2 Hosts");
+    ASSERT_GE(tabs, 0) << s;
+    const int col = static_cast<int>(lines_of(s)[static_cast<std::size_t>(tabs)].find("Hosts"));
+    literal(click_at(col, tabs));
+    EXPECT_TRUE(has(wait_for("HOSTS VIEW"), "HOSTS VIEW"));
+    keys("1");
+    s = wait_for("alpha");
+    // A click on alpha's row reaches the view in its own coordinates and selects it.
+    literal(click_at(5, row_of(s, "alpha")));
+    s = wait_for("selected alpha");
+    ASSERT_TRUE(has(s, "selected alpha")) << s;
+    keys("K");
+    s = wait_for("Send a signal to");
+    EXPECT_TRUE(has(s, "Send a signal to 2000000003 (alpha)")) << s;
+}
+
+TEST_F(TuiTmux, InterfaceKeyCyclesTheHeaderInterface) {
+    start_harness();
+    auto s = wait_for("zulu");
+    ASSERT_TRUE(has(s, "eth0  ↓ 2.00 KiB/s")) << s;
+    keys("i");
+    s = wait_for("interface lo");
+    EXPECT_TRUE(has(s, "lo  ↓ 977 KiB/s")) << s;
+    keys("i");
+    EXPECT_TRUE(has(wait_for("interface eth0"), "eth0  ↓ 2.00 KiB/s"));
+}
+
+TEST_F(TuiTmux, DKeyTogglesNamesForViews) {
+    start_harness();
+    ASSERT_TRUE(has(wait_for("zulu"), "zulu"));
+    keys("2");
+    ASSERT_TRUE(has(wait_for("names on"), "names on"));
+    keys("d");
+    EXPECT_TRUE(has(wait_for("names off"), "names off"));
+}
+
 TEST_F(TuiTmux, QuitExitsZeroAndRestoresTheScreen) {
     start_harness();
     ASSERT_TRUE(has(wait_for("zulu"), "zulu"));
