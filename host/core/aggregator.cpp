@@ -271,6 +271,10 @@ struct Aggregator::State {
         }
         if (process != nullptr) {
             process->traffic.add(rx, tx);
+            // Traffic keeps a process listed (and its bytes in the books) until it has been
+            // quiet for stale_after, even when it has no socket left: a process that exits
+            // right after a transfer still shows what it moved.
+            process->last_seen = now;
         } else {
             unattributed.add(rx, tx);
         }
@@ -825,8 +829,9 @@ struct Aggregator::State {
         std::unordered_map<ProcessId, std::size_t, ProcessIdHash> index;
         index.reserve(processes.size());
         for (const auto& [id, p] : processes) {
-            if (!p.listed) {
-                continue;
+            const Traffic t = p.traffic.traffic();
+            if (!p.listed && t.rx_bytes == 0 && t.tx_bytes == 0) {
+                continue;  // no socket and never any traffic: nothing to show
             }
             index.emplace(id, snap->processes.size());
             ProcessSummary s;

@@ -625,8 +625,11 @@ TEST(Aggregator, StaleSocketsExpireAfterThirtySecondsButKeepLateFlowBytes) {
     // The socket vanished from the sample without a final record.
     auto snap = agg.ingest(tick_at(kT0 + 1s, {sockets_sample({sock(keep, pid(200), 0, 0, 2)}),
                                               flows_sample({flow(gone, 300, 0)})}));
-    EXPECT_EQ(find_process(*snap, pid(100)), nullptr);  // not listed: it has no live socket
-    EXPECT_EQ(snap->unattributed.rx_bytes, 0u);         // but its late bytes are its owner's
+    // No live socket, but its late bytes are its owner's, so it is listed with them.
+    ASSERT_NE(find_process(*snap, pid(100)), nullptr);
+    EXPECT_EQ(find_process(*snap, pid(100))->traffic.rx_bytes, 300u);
+    EXPECT_EQ(find_process(*snap, pid(100))->connections, 0u);
+    EXPECT_EQ(snap->unattributed.rx_bytes, 0u);
     EXPECT_EQ(snap->totals.rx_bytes, 300u);
     EXPECT_EQ(agg.table_sizes().sockets, 2u);
     EXPECT_EQ(agg.table_sizes().processes, 2u);
@@ -636,11 +639,12 @@ TEST(Aggregator, StaleSocketsExpireAfterThirtySecondsButKeepLateFlowBytes) {
     EXPECT_EQ(agg.table_sizes().processes, 2u);
     agg.ingest(tick_at(kT0 + 30s, {sockets_sample({sock(keep, pid(200), 0, 0, 2)})}));
     EXPECT_EQ(agg.table_sizes().sockets, 1u);  // unseen for 30 s: gone from every table
-    EXPECT_EQ(agg.table_sizes().processes, 1u);
     EXPECT_EQ(agg.table_sizes().remote_hosts, 1u);
-    EXPECT_EQ(agg.table_sizes().flows, 1u);  // its flow last reported at +1 s
+    EXPECT_EQ(agg.table_sizes().flows, 1u);      // its flow last reported at +1 s
+    EXPECT_EQ(agg.table_sizes().processes, 2u);  // its owner last had traffic at +1 s
     agg.ingest(tick_at(kT0 + 31s, {sockets_sample({sock(keep, pid(200), 0, 0, 2)})}));
     EXPECT_EQ(agg.table_sizes().flows, 0u);
+    EXPECT_EQ(agg.table_sizes().processes, 1u);
     // Later flow bytes for the forgotten socket are nobody's.
     snap = agg.ingest(tick_at(kT0 + 32s, {sockets_sample({sock(keep, pid(200), 0, 0, 2)}),
                                           flows_sample({flow(gone, 100, 0)})}));
@@ -741,11 +745,17 @@ TEST(Aggregator, ReusedPidWithNewStartTimeIsANewProcess) {
                                                  {info(pid(100, 1), "old")})}));
     auto snap = agg.ingest(tick_at(
         kT0 + 2s, {sockets_sample({sock(b, pid(100, 9), 70, 0, 2)}, {info(pid(100, 9), "new")})}));
-    ASSERT_EQ(snap->processes.size(), 1u);
-    EXPECT_EQ(snap->processes[0].info.id, pid(100, 9));
-    EXPECT_EQ(snap->processes[0].info.name, "new");
-    EXPECT_EQ(snap->processes[0].traffic.rx_bytes, 70u);  // none of the old process's 5000
-    EXPECT_EQ(agg.table_sizes().processes, 2u);           // the old one waits to go stale
+    const auto* fresh = find_process(*snap, pid(100, 9));
+    ASSERT_NE(fresh, nullptr);
+    EXPECT_EQ(fresh->info.name, "new");
+    EXPECT_EQ(fresh->traffic.rx_bytes, 70u);  // none of the old process's 5000
+    // The old process is a different entry: listed with what it moved until it goes stale.
+    const auto* old = find_process(*snap, pid(100, 1));
+    ASSERT_NE(old, nullptr);
+    EXPECT_EQ(old->info.name, "old");
+    EXPECT_EQ(old->traffic.rx_bytes, 5000u);
+    EXPECT_EQ(old->connections, 0u);
+    EXPECT_EQ(agg.table_sizes().processes, 2u);
 }
 
 TEST(Aggregator, HistoriesAreCappedAtSixteenAndSixty) {
@@ -852,4 +862,37 @@ TEST(Aggregator, FinalRecordsInAnEventOnlySampleCountAfterStart) {
     auto snap =
         agg.ingest(tick_at(kT0 + 1s, {sockets_sample({sock(keep, pid(100), 0, 0, 12)}), events}));
     EXPECT_EQ(find_process(*snap, pid(100))->traffic.rx_bytes, 800u);
+}
+
+TEST(Aggregator, ProcessThatExitsAfterATransferStaysListedUntilStale) {
+    Aggregator agg;
+    const auto a = tcp(40000, v4(1, 1, 1, 1), 443);
+    agg.ingest(tick_at(kT0, {sockets_sample({})}));
+    // Born and gone between two ticks: only its final record and its info arrive.
+    SocketObs final_record = sock(a, pid(300), 0, 5000, 0, SocketState::Close);
+    final_record.cookie = 9;
+    final_record.closed = true;
+    auto snap = agg.ingest(
+        tick_at(kT0 + 1s, {sockets_sample({final_record}, {info(pid(300), "short")})}));
+    const auto* p = find_process(*snap, pid(300));
+    ASSERT_NE(p, nullptr) << "a process with traffic and no socket left is still shown";
+    EXPECT_EQ(p->info.name, "short");
+    EXPECT_EQ(p->traffic.tx_bytes, 5000u);
+    EXPECT_EQ(p->connections, 0u);
+    EXPECT_EQ(sum_tx(*snap), snap->totals.tx_bytes);
+    // Still listed with its bytes while quiet for less than stale_after …
+    snap = agg.ingest(tick_at(kT0 + 20s, {sockets_sample({})}));
+    ASSERT_NE(find_process(*snap, pid(300)), nullptr);
+    EXPECT_EQ(sum_tx(*snap), snap->totals.tx_bytes);
+    // … and gone after it.
+    snap = agg.ingest(tick_at(kT0 + 32s, {sockets_sample({})}));
+    EXPECT_EQ(find_process(*snap, pid(300)), nullptr);
+}
+
+TEST(Aggregator, ProcessWithNoSocketAndNoTrafficIsNotListed) {
+    Aggregator agg;
+    const auto a = tcp(40000, v4(1, 1, 1, 1), 443);
+    agg.ingest(tick_at(kT0, {sockets_sample({bare(a, pid(100), 1)})}));
+    auto snap = agg.ingest(tick_at(kT0 + 1s, {sockets_sample({})}));
+    EXPECT_EQ(find_process(*snap, pid(100)), nullptr);
 }

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cstdio>
 #include <cstring>
 #include <sstream>
 
@@ -304,6 +305,161 @@ std::size_t read_exactly(int fd, std::size_t n) {
         got += static_cast<std::size_t>(r);
     }
     return got;
+}
+
+}  // namespace sstop::testing
+
+namespace sstop::testing {
+
+pid_t spawn_in(const Netns& ns, const std::vector<std::string>& argv, int* stdout_fd) {
+    int out[2] = {-1, -1};
+    if (stdout_fd && pipe2(out, O_CLOEXEC) != 0) return -1;
+    pid_t pid = fork();
+    if (pid == 0) {
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        std::string path = "/var/run/netns/" + ns.name();
+        int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+        if (fd < 0 || setns(fd, CLONE_NEWNET) != 0) _exit(126);
+        if (stdout_fd) dup2(out[1], 1);
+        std::vector<char*> args;
+        for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+        args.push_back(nullptr);
+        execvp(args[0], args.data());
+        _exit(127);
+    }
+    if (stdout_fd) {
+        close(out[1]);
+        *stdout_fd = out[0];
+    }
+    return pid;
+}
+
+int wait_child(pid_t pid, std::chrono::milliseconds timeout) {
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (std::chrono::steady_clock::now() < deadline) {
+        int status = 0;
+        pid_t r = waitpid(pid, &status, WNOHANG);
+        if (r == pid) return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+        if (r < 0) return -1;
+        usleep(10000);
+    }
+    kill(pid, SIGKILL);
+    waitpid(pid, nullptr, 0);
+    return -1;
+}
+
+SstopRun::SstopRun(const Netns& ns, const std::vector<std::string>& args) {
+    int out[2], err[2];
+    if (pipe2(out, O_CLOEXEC) != 0 || pipe2(err, O_CLOEXEC) != 0) {
+        ADD_FAILURE() << "pipe";
+        return;
+    }
+    pid_ = fork();
+    if (pid_ == 0) {
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        std::string path = "/var/run/netns/" + ns.name();
+        int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+        if (fd < 0 || setns(fd, CLONE_NEWNET) != 0) _exit(126);
+        dup2(out[1], 1);
+        dup2(err[1], 2);
+        std::vector<std::string> argv{sstop_binary(), "--json"};
+        argv.insert(argv.end(), args.begin(), args.end());
+        std::vector<char*> cargs;
+        for (const auto& a : argv) cargs.push_back(const_cast<char*>(a.c_str()));
+        cargs.push_back(nullptr);
+        execv(cargs[0], cargs.data());
+        _exit(127);
+    }
+    close(out[1]);
+    close(err[1]);
+    out_thread_ = std::thread([this, fd = out[0]] { reader(fd, true); });
+    err_thread_ = std::thread([this, fd = err[0]] { reader(fd, false); });
+}
+
+void SstopRun::reader(int fd, bool is_stdout) {
+    char buf[65536];
+    while (true) {
+        ssize_t n = read(fd, buf, sizeof buf);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) break;
+        std::lock_guard lock(mutex_);
+        if (!is_stdout) {
+            err_.append(buf, static_cast<std::size_t>(n));
+            continue;
+        }
+        partial_.append(buf, static_cast<std::size_t>(n));
+        std::size_t nl;
+        while ((nl = partial_.find('\n')) != std::string::npos) {
+            try {
+                snaps_.push_back(nlohmann::json::parse(partial_.substr(0, nl)));
+            } catch (const std::exception& e) {
+                ADD_FAILURE() << "unparsable JSON line: " << e.what();
+            }
+            partial_.erase(0, nl + 1);
+        }
+        cv_.notify_all();
+    }
+    close(fd);
+    if (is_stdout) {
+        std::lock_guard lock(mutex_);
+        eof_ = true;
+        cv_.notify_all();
+    }
+}
+
+bool SstopRun::wait_for_seq(int seq, std::chrono::milliseconds timeout) {
+    std::unique_lock lock(mutex_);
+    return cv_.wait_for(lock, timeout,
+                        [&] {
+                            return eof_ ||
+                                   (!snaps_.empty() && snaps_.back()["seq"].get<int>() >= seq);
+                        }) &&
+           !snaps_.empty() && snaps_.back()["seq"].get<int>() >= seq;
+}
+
+int SstopRun::stop() {
+    if (pid_ > 0) {
+        kill(pid_, SIGTERM);  // our own child, by pid
+        exit_code_ = wait_child(pid_, std::chrono::seconds(10));
+        pid_ = -1;
+    }
+    if (out_thread_.joinable()) out_thread_.join();
+    if (err_thread_.joinable()) err_thread_.join();
+    return exit_code_;
+}
+
+SstopRun::~SstopRun() { stop(); }
+
+std::vector<nlohmann::json> SstopRun::snapshots() {
+    std::lock_guard lock(mutex_);
+    return snaps_;
+}
+
+std::string SstopRun::errors() {
+    std::lock_guard lock(mutex_);
+    return err_;
+}
+
+Gate::Gate()
+    : path_(::testing::TempDir() + "sstop-gate-" + std::to_string(getpid()) + "-" +
+            std::to_string(g_counter++)) {
+    std::remove(path_.c_str());
+}
+
+Gate::~Gate() { std::remove(path_.c_str()); }
+
+void Gate::fire() {
+    int fd = open(path_.c_str(), O_CREAT | O_WRONLY | O_CLOEXEC, 0600);
+    if (fd >= 0) close(fd);
+}
+
+bool Gate::wait(std::chrono::milliseconds timeout) const {
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (access(path_.c_str(), F_OK) != 0) {
+        if (std::chrono::steady_clock::now() > deadline) return false;
+        usleep(2000);
+    }
+    return true;
 }
 
 }  // namespace sstop::testing

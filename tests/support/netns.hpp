@@ -8,9 +8,12 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <condition_variable>
 #include <functional>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace sstop::testing {
@@ -89,5 +92,60 @@ int udp_connect(const std::string& addr, int port);
 void write_exactly(int fd, std::size_t n);
 /// Reads until `n` bytes arrived or EOF; returns bytes read.
 std::size_t read_exactly(int fd, std::size_t n);
+
+}  // namespace sstop::testing
+
+namespace sstop::testing {
+
+/// sstop running in the background inside a namespace, its JSON lines collected as they come.
+/// Stopped with SIGTERM (by pid) on stop() or destruction.
+class SstopRun {
+  public:
+    SstopRun(const Netns& ns, const std::vector<std::string>& args);
+    ~SstopRun();
+    SstopRun(const SstopRun&) = delete;
+    SstopRun& operator=(const SstopRun&) = delete;
+    /// Waits until a snapshot with seq >= `seq` arrived; false on timeout or exit.
+    bool wait_for_seq(int seq, std::chrono::milliseconds timeout);
+    /// Stops sstop (SIGTERM) and returns its exit code.
+    int stop();
+    /// Every snapshot so far.
+    std::vector<nlohmann::json> snapshots();
+    /// What sstop wrote to stderr (complete after stop()).
+    std::string errors();
+
+  private:
+    void reader(int fd, bool is_stdout);
+    pid_t pid_ = -1;
+    int exit_code_ = -1;
+    std::mutex mutex_;
+    std::condition_variable cv_;
+    std::vector<nlohmann::json> snaps_;
+    std::string err_;
+    std::string partial_;
+    bool eof_ = false;
+    std::thread out_thread_, err_thread_;
+};
+
+/// Starts argv inside `ns` (fork, setns, exec); returns the pid (the caller reaps it).
+pid_t spawn_in(const Netns& ns, const std::vector<std::string>& argv, int* stdout_fd = nullptr);
+
+/// Waits for a child started by spawn_in; returns its exit code, or -1 after `timeout` (then
+/// the child is killed by pid).
+int wait_child(pid_t pid, std::chrono::milliseconds timeout);
+
+/// A one-shot signal between processes: the test calls fire(), children block in wait().
+/// A marker file, not a pipe: forked children would hold each other's pipe ends open.
+class Gate {
+  public:
+    Gate();
+    ~Gate();
+    void fire();  ///< releases every waiter
+    /// Blocks until fire(); false after `timeout` (the child then gives up).
+    bool wait(std::chrono::milliseconds timeout = std::chrono::seconds(60)) const;
+
+  private:
+    std::string path_;
+};
 
 }  // namespace sstop::testing
