@@ -107,12 +107,21 @@ Terminal::Terminal(bool mouse, const std::function<void(const std::string&)>& wa
     if (name_ != term && warn)
         warn("terminal '" + term + "' has no terminfo entry; using " + name_);
 
-    termios before{};
-    const bool have_termios = ::tcgetattr(STDOUT_FILENO, &before) == 0;
+    have_termios_ = ::tcgetattr(STDOUT_FILENO, &before_) == 0;
 
     screen_ = newterm(name_.c_str(), stdout, stdin);
     if (screen_ == nullptr) throw std::runtime_error(cannot_show(name_));
     set_term(screen_);
+    try {
+        init_screen(mouse);
+    } catch (...) {
+        endwin();
+        delscreen(screen_);
+        throw;
+    }
+}
+
+void Terminal::init_screen(bool mouse) {
     raw();  // Ctrl-C arrives as a key, so quitting runs the ordinary path
     noecho();
     nonl();
@@ -144,8 +153,8 @@ Terminal::Terminal(bool mouse, const std::function<void(const std::string&)>& wa
         g_restore.length = seq.size();
     }
     g_restore.fd = STDOUT_FILENO;
-    g_restore.have_termios = have_termios;
-    g_restore.saved = before;
+    g_restore.have_termios = have_termios_;
+    g_restore.saved = before_;
     struct sigaction sa {};
     sa.sa_handler = restore_and_reraise;
     sigemptyset(&sa.sa_mask);

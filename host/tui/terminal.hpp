@@ -3,6 +3,7 @@
 // terminal changes) and torn down on every exit path, including crash signals.
 
 #include <curses.h>
+#include <termios.h>
 
 #include <functional>
 #include <string>
@@ -36,7 +37,12 @@ class Terminal {
     const std::string& name() const { return name_; }
 
   private:
+    /// Modes, colours, mouse and the crash restore, once the screen exists.
+    void init_screen(bool mouse);
+
     SCREEN* screen_ = nullptr;
+    termios before_{};  ///< tty modes before curses, for the crash handler
+    bool have_termios_ = false;
     std::string name_;
     int colours_ = 0;
     int max_pairs_ = 0;

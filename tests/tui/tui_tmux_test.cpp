@@ -431,6 +431,18 @@ TEST_F(TuiTmux, UnknownTermFallsBack) {
     EXPECT_TRUE(has(wait_for("EXIT="), "EXIT=0"));
 }
 
+TEST_F(TuiTmux, EightColourTerminalGetsBasicColours) {
+    start("TERM=screen " + std::string(SSTOP_TUI_HARNESS));
+    ASSERT_TRUE(has(wait_for("zulu"), "zulu"));
+    const std::string s = capture(true);
+    EXPECT_FALSE(has(s, "38;5;")) << s;  // no 256-colour sequences
+    EXPECT_TRUE(has(s, "\x1b[31m") || has(s, "\x1b[32m") || has(s, "\x1b[34m") ||
+                has(s, "\x1b[36m"))
+        << s;
+    keys("q");
+    EXPECT_TRUE(has(wait_for("EXIT="), "EXIT=0"));
+}
+
 TEST_F(TuiTmux, AsciiFallbackUnderTheCLocale) {
     start("LC_ALL=C " + std::string(SSTOP_TUI_HARNESS));
     auto s = wait_for("zulu");
