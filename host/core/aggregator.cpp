@@ -184,6 +184,9 @@ struct Aggregator::State {
           tx_history(cfg.system_history) {}
 
     AggregatorConfig config;
+    NameResolver* resolver = nullptr;
+    // Names looked up while building one snapshot: one resolver call per address.
+    mutable std::unordered_map<IpAddr, std::string, IpAddrHash> names;
     std::uint64_t next_seq = 0;
     Clock::time_point last_now{};
     Clock::time_point now{};
@@ -259,6 +262,12 @@ struct Aggregator::State {
         it = remotes.try_emplace(addr, config.ema_alpha).first;
         it->second.last_seen = now;
         return &it->second;
+    }
+
+    const std::string& name_of(const IpAddr& addr) const {
+        auto [it, inserted] = names.try_emplace(addr);
+        if (inserted && resolver != nullptr) it->second = resolver->name_of(addr);
+        return it->second;
     }
 
     /// Credits bytes to an owner (or the unattributed bucket) and, for a socket with a
@@ -866,6 +875,7 @@ struct Aggregator::State {
                 c.traffic = e.traffic.traffic();
                 c.age_s = seconds_between(e.first_seen, now);
                 c.measured = e.measured;
+                if (!remote_unset(e.key)) c.remote_name = name_of(e.key.remote.addr);
                 ps.sockets.push_back(std::move(c));
             }
             if (listed_port) {
@@ -923,6 +933,7 @@ struct Aggregator::State {
             }
             RemoteHostSummary s;
             s.addr = addr;
+            s.name = name_of(addr);
             s.traffic = r.traffic.traffic();
             s.connections = r.connections;
             for (const auto& owner : r.owners) {
@@ -996,6 +1007,7 @@ std::shared_ptr<const Snapshot> Aggregator::ingest(const TickInput& tick) {
     s.observe_interfaces(tick);
     s.aggregate(tick, seq, dt);
     s.expire();
+    s.names.clear();
     auto snapshot = s.build_snapshot(tick, seq, dt);
     // The indexes hold pointers into the socket table; drop them before it changes again.
     s.key_index.clear();
@@ -1010,5 +1022,7 @@ TableSizes Aggregator::table_sizes() const {
 }
 
 const AggregatorConfig& Aggregator::config() const { return state_->config; }
+
+void Aggregator::set_name_resolver(NameResolver* resolver) { state_->resolver = resolver; }
 
 }  // namespace sstop::core

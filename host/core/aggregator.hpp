@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "core/name_resolver.hpp"
+
 namespace sstop::core {
 
 /// Tunables of the aggregator, from the `aggregator:` section of the config.
@@ -56,6 +58,10 @@ class Aggregator {
     TableSizes table_sizes() const;
 
     const AggregatorConfig& config() const;
+
+    /// Reverse DNS for remote addresses in snapshots (may be null: addresses only). The
+    /// resolver must outlive the aggregator; name_of() is called on the collector thread.
+    void set_name_resolver(NameResolver* resolver);
 
   private:
     struct State;

@@ -872,8 +872,8 @@ TEST(Aggregator, ProcessThatExitsAfterATransferStaysListedUntilStale) {
     SocketObs final_record = sock(a, pid(300), 0, 5000, 0, SocketState::Close);
     final_record.cookie = 9;
     final_record.closed = true;
-    auto snap = agg.ingest(
-        tick_at(kT0 + 1s, {sockets_sample({final_record}, {info(pid(300), "short")})}));
+    auto snap =
+        agg.ingest(tick_at(kT0 + 1s, {sockets_sample({final_record}, {info(pid(300), "short")})}));
     const auto* p = find_process(*snap, pid(300));
     ASSERT_NE(p, nullptr) << "a process with traffic and no socket left is still shown";
     EXPECT_EQ(p->info.name, "short");
@@ -895,4 +895,34 @@ TEST(Aggregator, ProcessWithNoSocketAndNoTrafficIsNotListed) {
     agg.ingest(tick_at(kT0, {sockets_sample({bare(a, pid(100), 1)})}));
     auto snap = agg.ingest(tick_at(kT0 + 1s, {sockets_sample({})}));
     EXPECT_EQ(find_process(*snap, pid(100)), nullptr);
+}
+
+namespace {
+class FakeResolver : public sstop::core::NameResolver {
+  public:
+    std::string name_of(const IpAddr& addr) override {
+        ++calls;
+        return addr == v4(1, 1, 1, 1) ? "one.example" : "";
+    }
+    int calls = 0;
+};
+}  // namespace
+
+TEST(Aggregator, RemoteNamesComeFromTheResolverOncePerAddressAndSnapshot) {
+    Aggregator agg;
+    FakeResolver resolver;
+    agg.set_name_resolver(&resolver);
+    const auto a = tcp(40000, v4(1, 1, 1, 1), 443);
+    const auto b = tcp(40001, v4(1, 1, 1, 1), 80);
+    const auto c = tcp(40002, v4(2, 2, 2, 2), 80);
+    auto snap = agg.ingest(
+        tick_at(kT0, {sockets_sample({bare(a, pid(1), 1), bare(b, pid(1), 2), bare(c, pid(1), 3)},
+                                     {info(pid(1), "p")})}));
+    EXPECT_EQ(resolver.calls, 2) << "two distinct addresses";
+    const auto* p = find_process(*snap, pid(1));
+    ASSERT_NE(p, nullptr);
+    for (const auto& s : p->sockets)
+        EXPECT_EQ(s.remote_name, s.key.remote.addr == v4(1, 1, 1, 1) ? "one.example" : "");
+    for (const auto& h : snap->remote_hosts)
+        EXPECT_EQ(h.name, h.addr == v4(1, 1, 1, 1) ? "one.example" : "");
 }
