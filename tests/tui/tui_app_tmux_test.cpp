@@ -1,0 +1,53 @@
+// The real sstop binary in a terminal: the built-in view plugins as tabs, the host's header
+// over live data from this machine, and the clean exits. Registered only once the app calls
+// run_tui (see CMakeLists.txt).
+
+#include "tmux_fixture.hpp"
+
+namespace {
+
+using namespace sstop::testing;
+
+class SstopTmux : public TmuxTest {
+  protected:
+    void start_sstop(const std::string& args = "") {
+        // An inner shell writes its pid and becomes sstop, so the test can signal it.
+        start("sh -c \"echo \\$\\$ > " + pid_file_ + "; exec " + std::string(SSTOP_BINARY) + " " +
+              args + "\"");
+    }
+};
+
+TEST_F(SstopTmux, ShowsTheBuiltInViewsAsTabs) {
+    start_sstop();
+    auto s = wait_for("1 Processes", std::chrono::seconds(10));
+    ASSERT_TRUE(has(s, "1 Processes")) << s;
+    EXPECT_TRUE(has(s, "sstop")) << s;
+    EXPECT_TRUE(has(s, "2 Hosts")) << s;
+    EXPECT_TRUE(has(s, "3 Ports")) << s;
+    EXPECT_TRUE(has(s, "PID")) << s;
+    keys("l");  // the ports view's hotkey
+    s = wait_for("PROTO");
+    EXPECT_TRUE(has(s, "PORT")) << s;
+}
+
+TEST_F(SstopTmux, QuitExitsZeroAndRestoresTheScreen) {
+    start(SSTOP_BINARY);
+    ASSERT_TRUE(has(wait_for("1 Processes", std::chrono::seconds(10)), "1 Processes"));
+    keys("q");
+    auto s = wait_for("EXIT=", std::chrono::seconds(10));
+    EXPECT_TRUE(has(s, "EXIT=0")) << s;
+    EXPECT_FALSE(has(s, "1 Processes")) << s;
+}
+
+TEST_F(SstopTmux, SigtermExitsZeroAndRestoresTheScreen) {
+    start_sstop();
+    ASSERT_TRUE(has(wait_for("1 Processes", std::chrono::seconds(10)), "1 Processes"));
+    const pid_t pid = pid_from_file();
+    ASSERT_GT(pid, 0);
+    ::kill(pid, SIGTERM);
+    auto s = wait_for("EXIT=", std::chrono::seconds(10));
+    EXPECT_TRUE(has(s, "EXIT=0")) << s;
+    EXPECT_FALSE(has(s, "1 Processes")) << s;
+}
+
+}  // namespace
