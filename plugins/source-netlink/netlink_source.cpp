@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 #include <sys/time.h>
 
+#include <array>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -73,6 +74,7 @@ NetlinkSource::NetlinkSource(PluginContext& context) : context_(&context) {
     settings_.proc_root = o.get_string("proc_root");
     settings_.destroy_events = o.get_bool("destroy_events");
     settings_.rcvbuf = o.get_int("rcvbuf");
+    settings_.trace_connects = o.get_bool("trace_connects");
     if (const char* fault = std::getenv("SSTOP_FAULT"))
         settings_.fail_after = parse_fail_after(fault);
 }
@@ -128,6 +130,69 @@ void NetlinkSource::open() {
         }
     }
     owners_.emplace(settings_.proc_root);
+    if (settings_.trace_connects) {
+        ConnectTracerSettings ts;
+        ts.proc_root = settings_.proc_root;
+        tracer_ = ConnectTracer::start(std::move(ts),
+                                       [this](Notice::Level l, std::string_view m) { log(l, m); });
+    }
+}
+
+bool NetlinkSource::has_capture_loop() const { return tracer_ && tracer_->running(); }
+
+void NetlinkSource::capture_loop(const StopToken& stop) {
+    if (tracer_) tracer_->run(stop);
+}
+
+void NetlinkSource::wake() {
+    if (tracer_) tracer_->wake();
+}
+
+void NetlinkSource::credit_short_connections(Sample& out, std::size_t first_live,
+                                             std::size_t first_closed,
+                                             std::set<ProcessId>& present) {
+    // Listeners with a known owner, by port: an accepted connection changes state in softirq
+    // context, so the tracer never sees its process, but it shares the listener's local port.
+    std::multimap<std::uint16_t, const SocketObs*> listeners;
+    for (std::size_t i = first_live; i < first_closed; ++i) {
+        const SocketObs& s = out.sockets[i];
+        if (s.key.proto == Proto::Tcp && s.state == SocketState::Listen && s.owner.pid != 0)
+            listeners.emplace(s.key.local.port, &s);
+    }
+    auto listener_owner = [&](const SocketObs& s) -> std::optional<ProcessId> {
+        std::optional<ProcessId> found;
+        auto [lo, hi] = listeners.equal_range(s.key.local.port);
+        for (auto it = lo; it != hi; ++it) {
+            const IpAddr& bound = it->second->key.local.addr;
+            const bool any = bound.bytes == std::array<std::uint8_t, 16>{};
+            if (!any && bound != s.key.local.addr) continue;
+            // Two processes on one port (SO_REUSEPORT): no way to tell which accepted it.
+            if (found && *found != it->second->owner) return std::nullopt;
+            found = it->second->owner;
+        }
+        return found;
+    };
+    for (std::size_t i = first_closed; i < out.sockets.size(); ++i) {
+        SocketObs& s = out.sockets[i];
+        if (s.key.proto != Proto::Tcp) continue;
+        if (s.owner.pid != 0) {
+            // Known through its cookie (maybe thanks to the tracer): free the tracer's entry.
+            if (tracer_) tracer_->take(s.key);
+            continue;
+        }
+        if (tracer_) {
+            if (auto p = tracer_->take(s.key)) {
+                s.owner = p->id;
+                ++tracer_matches_;
+                if (present.insert(p->id).second) out.processes.push_back(std::move(*p));
+                continue;
+            }
+        }
+        if (auto owner = listener_owner(s)) {
+            s.owner = *owner;
+            ++listener_matches_;
+        }
+    }
 }
 
 NetlinkSource::DumpResult NetlinkSource::dump(
@@ -308,6 +373,21 @@ CollectStatus NetlinkSource::collect(Sample& out) {
         out.sockets.push_back(rec.obs);
     }
     owners_->attribute(out);
+    if (tracer_) {
+        // A live socket whose process could not be read (gone, no privileges) may still be
+        // known to the tracer; crediting it here also seeds the cookie map below.
+        std::set<ProcessId> known;
+        for (const ProcessInfo& p : out.processes) known.insert(p.id);
+        for (std::size_t i = first_live; i < out.sockets.size(); ++i) {
+            SocketObs& s = out.sockets[i];
+            if (s.owner.pid != 0 || s.key.proto != Proto::Tcp) continue;
+            if (auto p = tracer_->find(s.key)) {
+                s.owner = p->id;
+                ++tracer_matches_;
+                if (known.insert(p->id).second) out.processes.push_back(std::move(*p));
+            }
+        }
+    }
 
     // Remember owners by cookie: destroy notifications carry no inode, and TIME_WAIT sockets
     // have none either, but both keep the cookie of the socket they were.
@@ -333,6 +413,7 @@ CollectStatus NetlinkSource::collect(Sample& out) {
 
     std::set<ProcessId> present;
     for (const ProcessInfo& p : out.processes) present.insert(p.id);
+    const std::size_t first_closed = out.sockets.size();
     for (DiagRecord& rec : closed) {
         auto it = rec.obs.cookie ? cookies_.find(rec.obs.cookie) : cookies_.end();
         bool fin = peer_fin_received(rec.obs.state);
@@ -352,6 +433,7 @@ CollectStatus NetlinkSource::collect(Sample& out) {
         }
         out.sockets.push_back(rec.obs);
     }
+    credit_short_connections(out, first_live, first_closed, present);
     std::erase_if(cookies_, [&](const auto& kv) {
         return kv.second.last_seen + kCookieKeepCollects <= generation_;
     });
@@ -387,6 +469,13 @@ CollectStatus NetlinkSource::collect(Sample& out) {
     out.counters.push_back({"malformed", malformed_});
     out.counters.push_back({"cookie_map_full", cookie_map_full_});
     out.counters.push_back({"duplicates", duplicates_});
+    const ConnectTracerStats ts = tracer_ ? tracer_->stats() : ConnectTracerStats{};
+    out.counters.push_back({"tracer_events", ts.events});
+    out.counters.push_back({"tracer_matches", tracer_matches_});
+    out.counters.push_back({"tracer_evictions", ts.evictions});
+    out.counters.push_back({"tracer_foreign", ts.foreign});
+    out.counters.push_back({"tracer_ambiguous", ts.ambiguous});
+    out.counters.push_back({"listener_matches", listener_matches_});
     ++successful_collects_;
     if (degraded.empty()) return {};
     std::string msg = "netlink: ";

@@ -11,6 +11,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <sstop/plugin.hpp>
 #include <sstop/source.hpp>
 #include <string>
@@ -18,6 +19,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "connect_tracer.hpp"
 #include "sock_diag.hpp"
 
 namespace sstop::plugins::netlink {
@@ -27,6 +29,8 @@ struct NetlinkSettings {
     std::string proc_root = "/proc";        ///< where procfs is mounted (owner lookup)
     bool destroy_events = true;             ///< subscribe to sock_diag destroy notifications
     std::int64_t rcvbuf = 4 * 1024 * 1024;  ///< SO_RCVBUF of the netlink sockets, bytes
+    /// Trace connect() through tracefs so short connections get their owner.
+    bool trace_connects = true;
     /// Test seam: collect() fails after this many successful collects (SSTOP_FAULT).
     std::optional<std::uint64_t> fail_after;
 };
@@ -40,7 +44,8 @@ struct MnlSocketCloser {
 };
 using MnlSocketPtr = std::unique_ptr<mnl_socket, MnlSocketCloser>;
 
-/// The source. Collector thread only.
+/// The source. Collector thread, except `capture_loop` (capture thread, reads the connect
+/// tracer) and `wake` (any thread).
 class NetlinkSource : public Source {
   public:
     /// Built by the plugin loader: options come from the context, SSTOP_FAULT from the env.
@@ -54,6 +59,14 @@ class NetlinkSource : public Source {
     /// when sock_diag cannot be used.
     void open() override;
     CollectStatus collect(Sample& out) override;
+    /// True while the connect tracer runs (tracefs instance set up by `open`).
+    bool has_capture_loop() const override;
+    /// Reads the tracer's trace_pipe until stopped.
+    void capture_loop(const StopToken& stop) override;
+    void wake() override;
+
+    /// The connect tracer, nullptr when off or unavailable (tests).
+    ConnectTracer* connect_tracer() { return tracer_.get(); }
 
   private:
     struct CookieEntry {
@@ -74,10 +87,13 @@ class NetlinkSource : public Source {
     void drain_destroy_events(std::vector<DiagRecord>& out);
     void raise_destroy_rcvbuf();
     void log(Notice::Level level, std::string_view message);
+    void credit_short_connections(Sample& out, std::size_t first_live, std::size_t first_closed,
+                                  std::set<ProcessId>& present);
 
     NetlinkSettings settings_;
     PluginContext* context_ = nullptr;
     std::optional<linuxproc::OwnerMap> owners_;
+    std::unique_ptr<ConnectTracer> tracer_;
     MnlSocketPtr diag_;
     MnlSocketPtr destroy_;
     MnlSocketPtr route_;
@@ -96,6 +112,8 @@ class NetlinkSource : public Source {
     std::uint64_t malformed_ = 0;
     std::uint64_t cookie_map_full_ = 0;
     std::uint64_t duplicates_ = 0;
+    std::uint64_t tracer_matches_ = 0;
+    std::uint64_t listener_matches_ = 0;
 };
 
 }  // namespace sstop::plugins::netlink

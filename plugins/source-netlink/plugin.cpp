@@ -12,6 +12,9 @@ const sstop_option_v1 kOptions[] = {
      "still count"},
     {"rcvbuf", SSTOP_OPTION_INT, "4194304", 65536, 268435456,
      "receive buffer of the destroy-notification socket, bytes (doubled on overflow)"},
+    {"trace_connects", SSTOP_OPTION_BOOL, "true", 0, 0,
+     "trace connect() through a private tracefs instance (needs CAP_SYS_ADMIN) so TCP "
+     "connections that open and close between ticks are credited to their process"},
 };
 }  // namespace
 

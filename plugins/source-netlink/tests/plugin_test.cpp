@@ -1,12 +1,15 @@
 // Loads the built netlink.so like the host does and drives it through its descriptor.
 #include <dlfcn.h>
 #include <gtest/gtest.h>
+#include <unistd.h>
 
+#include <atomic>
 #include <cstdlib>
 #include <memory>
 #include <sstop/plugin.hpp>
 #include <sstop/source.hpp>
 #include <string>
+#include <thread>
 
 namespace {
 
@@ -38,12 +41,14 @@ TEST(NetlinkPlugin, DescriptorDeclaresIdKindAndOptions) {
     EXPECT_STREQ(d->id, "netlink");
     EXPECT_EQ(d->kind, static_cast<std::uint32_t>(sstop::PluginKind::Source));
     EXPECT_STREQ(d->build_key, SSTOP_BUILD_KEY);
-    ASSERT_EQ(d->option_count, 3u);
+    ASSERT_EQ(d->option_count, 4u);
     EXPECT_STREQ(d->options[0].key, "proc_root");
     EXPECT_STREQ(d->options[1].key, "destroy_events");
     EXPECT_STREQ(d->options[2].key, "rcvbuf");
     EXPECT_EQ(d->options[2].min, 65536);
     EXPECT_EQ(d->options[2].max, 268435456);
+    EXPECT_STREQ(d->options[3].key, "trace_connects");
+    EXPECT_STREQ(d->options[3].default_value, "true");
 }
 
 TEST(NetlinkPlugin, CreatedSourceHonoursFaultSeamFromEnvironment) {
@@ -55,6 +60,7 @@ TEST(NetlinkPlugin, CreatedSourceHonoursFaultSeamFromEnvironment) {
     ctx.options_.values["proc_root"].s = "/proc";
     ctx.options_.values["destroy_events"].b = false;
     ctx.options_.values["rcvbuf"].i = 65536;
+    ctx.options_.values["trace_connects"].b = false;
     ::setenv("SSTOP_FAULT", "netlink_fail_after=1", 1);
     {
         std::unique_ptr<sstop::Plugin> p(d->create(ctx));
@@ -67,6 +73,33 @@ TEST(NetlinkPlugin, CreatedSourceHonoursFaultSeamFromEnvironment) {
         EXPECT_TRUE(a.has_sockets);
         EXPECT_EQ(src->collect(b).code, sstop::CollectStatus::Code::Failed);
     }  // destroyed before the library is released
+}
+
+TEST(NetlinkPlugin, TraceConnectsRunsACaptureLoopThatStopsOnWake) {
+    if (::geteuid() != 0) GTEST_SKIP() << "needs root (tracefs instance)";
+    Library lib;
+    ASSERT_NE(lib.handle, nullptr) << dlerror();
+    const auto* d = descriptor(lib);
+    ASSERT_NE(d, nullptr);
+    FakeContext ctx;
+    ctx.options_.values["proc_root"].s = "/proc";
+    ctx.options_.values["destroy_events"].b = true;
+    ctx.options_.values["rcvbuf"].i = 65536;
+    ctx.options_.values["trace_connects"].b = true;
+    {
+        std::unique_ptr<sstop::Plugin> p(d->create(ctx));
+        auto* src = dynamic_cast<sstop::Source*>(p.get());
+        ASSERT_NE(src, nullptr);
+        src->open();
+        if (!src->has_capture_loop()) GTEST_SKIP() << "tracefs unavailable";
+        std::atomic<bool> stop{false};
+        std::thread loop([&] { src->capture_loop(sstop::StopToken(stop)); });
+        sstop::Sample a;
+        EXPECT_NE(src->collect(a).code, sstop::CollectStatus::Code::Failed);
+        stop = true;
+        src->wake();
+        loop.join();  // returns: the test would hang otherwise
+    }
 }
 
 }  // namespace

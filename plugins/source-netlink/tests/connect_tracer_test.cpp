@@ -1,0 +1,283 @@
+// Unit tests of the connect tracer's pure parts: the trace_pipe line parser (on lines captured
+// from a real kernel, tests/data/trace_pipe_inet_sock_set_state.txt), the tracefs lookup in
+// /proc/mounts, and the bounded connection table.
+#include "connect_tracer.hpp"
+
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <string>
+#include <vector>
+
+namespace sstop::plugins::netlink {
+namespace {
+
+// Kept for the whole run: StateEvent::comm views into the line.
+const std::vector<std::string>& captured_lines() {
+    static const std::vector<std::string> lines = [] {
+        std::ifstream in(std::string(SSTOP_SOURCE_DIR) +
+                         "/plugins/source-netlink/tests/data/trace_pipe_inet_sock_set_state.txt");
+        std::vector<std::string> out;
+        for (std::string line; std::getline(in, line);)
+            if (!line.empty() && line[0] != '#') out.push_back(line);
+        return out;
+    }();
+    return lines;
+}
+
+IpAddr v4(const char* text) {
+    IpAddr a;
+    a.family = Family::V4;
+    inet_pton(AF_INET, text, a.bytes.data());
+    return a;
+}
+
+IpAddr v6(const char* text) {
+    IpAddr a;
+    a.family = Family::V6;
+    inet_pton(AF_INET6, text, a.bytes.data());
+    return a;
+}
+
+SocketKey key(IpAddr local, std::uint16_t lport, IpAddr remote, std::uint16_t rport) {
+    SocketKey k;
+    k.proto = Proto::Tcp;
+    k.local = {local, lport};
+    k.remote = {remote, rport};
+    return k;
+}
+
+ProcessInfo proc(std::int32_t pid, const char* name) {
+    ProcessInfo p;
+    p.id = {pid, 1000u + static_cast<std::uint64_t>(pid)};
+    p.name = name;
+    return p;
+}
+
+TEST(ConnectTracerParser, ParsesEveryCapturedLine) {
+    auto lines = captured_lines();
+    ASSERT_EQ(lines.size(), 16u);
+    for (const auto& l : lines) EXPECT_TRUE(parse_state_line(l).has_value()) << l;
+}
+
+TEST(ConnectTracerParser, SynSentOfIpv4HasNoSourcePortYet) {
+    auto ev = parse_state_line(captured_lines()[0]);
+    ASSERT_TRUE(ev);
+    EXPECT_EQ(ev->pid, 17824);
+    EXPECT_EQ(ev->tgid, 0);  // no record-tgid column in this block
+    EXPECT_EQ(ev->comm, "my-app x-1 [2]");
+    EXPECT_EQ(ev->protocol, 6);
+    EXPECT_EQ(ev->source, (Endpoint{v4("127.0.0.1"), 0}));
+    EXPECT_EQ(ev->dest, (Endpoint{v4("127.0.0.1"), 37693}));
+    EXPECT_EQ(ev->old_state, 7);
+    EXPECT_EQ(ev->new_state, 2);
+}
+
+TEST(ConnectTracerParser, LeavingSynSentCarriesTheSourcePort) {
+    auto ev = parse_state_line(captured_lines()[1]);
+    ASSERT_TRUE(ev);
+    EXPECT_EQ(ev->source.port, 51852);
+    EXPECT_EQ(ev->old_state, 2);
+    EXPECT_EQ(ev->new_state, 1);
+}
+
+TEST(ConnectTracerParser, Ipv6UsesTheV6Addresses) {
+    auto ev = parse_state_line(captured_lines()[3]);
+    ASSERT_TRUE(ev);
+    EXPECT_EQ(ev->source, (Endpoint{v6("::1"), 44908}));
+    EXPECT_EQ(ev->dest, (Endpoint{v6("::1"), 43439}));
+}
+
+TEST(ConnectTracerParser, V4MappedIpv6BecomesIpv4) {
+    auto ev = parse_state_line(captured_lines()[5]);
+    ASSERT_TRUE(ev);
+    EXPECT_EQ(ev->source, (Endpoint{v4("127.0.0.1"), 51864}));
+    EXPECT_EQ(ev->dest, (Endpoint{v4("127.0.0.1"), 37693}));
+}
+
+TEST(ConnectTracerParser, ReadsTgidColumnOfAThread) {
+    auto lines = captured_lines();
+    auto main_thread = parse_state_line(lines[8]);
+    ASSERT_TRUE(main_thread);
+    EXPECT_EQ(main_thread->pid, 17877);
+    EXPECT_EQ(main_thread->tgid, 17877);
+    EXPECT_EQ(main_thread->comm, "my-app x-1 [2]");
+    auto worker = parse_state_line(lines[14]);
+    ASSERT_TRUE(worker);
+    EXPECT_EQ(worker->pid, 17918);
+    EXPECT_EQ(worker->tgid, 17877);
+    EXPECT_EQ(worker->comm, "worker-thr");
+    // This socket was bound before connect(), so SYN_SENT already has the port.
+    EXPECT_EQ(worker->source.port, 36093);
+    EXPECT_EQ(worker->new_state, 2);
+}
+
+TEST(ConnectTracerParser, CommWithDashesDigitsAndParentheses) {
+    auto ev = parse_state_line(
+        "  a-(9) b-12 [x]-4242    (   4242) [003] d.s2.  17.5: inet_sock_set_state: "
+        "family=AF_INET protocol=IPPROTO_TCP sport=1 dport=2 saddr=10.0.0.1 daddr=10.0.0.2 "
+        "saddrv6=::ffff:10.0.0.1 daddrv6=::ffff:10.0.0.2 oldstate=TCP_CLOSE "
+        "newstate=TCP_SYN_SENT");
+    ASSERT_TRUE(ev);
+    EXPECT_EQ(ev->pid, 4242);
+    EXPECT_EQ(ev->tgid, 4242);
+    EXPECT_EQ(ev->comm, "a-(9) b-12 [x]");
+    EXPECT_EQ(ev->source, (Endpoint{v4("10.0.0.1"), 1}));
+}
+
+TEST(ConnectTracerParser, UnknownTgidIsAbsent) {
+    auto ev = parse_state_line(
+        "  curl-77    (-------) [000] ..... 1.0: inet_sock_set_state: family=AF_INET "
+        "protocol=IPPROTO_TCP sport=0 dport=80 saddr=1.2.3.4 daddr=5.6.7.8 saddrv6=::ffff:1.2.3.4 "
+        "daddrv6=::ffff:5.6.7.8 oldstate=TCP_CLOSE newstate=TCP_SYN_SENT");
+    ASSERT_TRUE(ev);
+    EXPECT_EQ(ev->pid, 77);
+    EXPECT_EQ(ev->tgid, 0);
+}
+
+TEST(ConnectTracerParser, RejectsGarbageAndTruncatedLines) {
+    const std::string good = captured_lines()[0];
+    EXPECT_FALSE(parse_state_line(""));
+    EXPECT_FALSE(parse_state_line("CPU:1 [LOST 12 EVENTS]"));
+    EXPECT_FALSE(parse_state_line("hello world"));
+    // Another event of the same shape.
+    EXPECT_FALSE(parse_state_line("  x-1 [000] ..... 1.0: tcp_probe: family=AF_INET"));
+    // Cut at every length: never a crash, and never a wrong port read from a cut number.
+    for (std::size_t n = 0; n < good.size(); ++n) {
+        auto ev = parse_state_line(std::string_view(good).substr(0, n));
+        if (ev) {
+            EXPECT_EQ(ev->dest.port, 37693) << n;
+        }
+    }
+    std::string bad_pid = good;
+    bad_pid.replace(bad_pid.find("-17824"), 6, "-17x24");
+    EXPECT_FALSE(parse_state_line(bad_pid));
+    std::string bad_port = good;
+    bad_port.replace(bad_port.find("dport=37693"), 11, "dport=99999");
+    EXPECT_FALSE(parse_state_line(bad_port));
+    std::string bad_addr = good;
+    bad_addr.replace(bad_addr.find("daddr=127.0.0.1"), 15, "daddr=127.0.0.x");
+    EXPECT_FALSE(parse_state_line(bad_addr));
+    std::string bad_family = good;
+    bad_family.replace(bad_family.find("AF_INET"), 7, "AF_UNIX");
+    EXPECT_FALSE(parse_state_line(bad_family));
+}
+
+TEST(ConnectTracerParser, MptcpIsNotTcp) {
+    auto ev = parse_state_line(
+        "  x-5 [000] ..... 1.0: inet_sock_set_state: family=AF_INET protocol=IPPROTO_MPTCP "
+        "sport=0 dport=80 saddr=1.2.3.4 daddr=5.6.7.8 saddrv6=::ffff:1.2.3.4 "
+        "daddrv6=::ffff:5.6.7.8 oldstate=TCP_CLOSE newstate=TCP_SYN_SENT");
+    ASSERT_TRUE(ev);
+    EXPECT_NE(ev->protocol, 6);
+}
+
+TEST(ConnectTracerMounts, FindsTracefsMountPoint) {
+    EXPECT_EQ(find_tracefs("proc /proc proc rw 0 0\n"
+                           "nodev /sys/kernel/tracing tracefs rw,relatime 0 0\n"),
+              "/sys/kernel/tracing");
+    EXPECT_EQ(find_tracefs("tracefs /sys/kernel/debug/tracing tracefs rw 0 0"),
+              "/sys/kernel/debug/tracing");
+    EXPECT_FALSE(find_tracefs("proc /proc proc rw 0 0\nsysfs /sys sysfs rw 0 0\n"));
+    EXPECT_FALSE(find_tracefs("tracefs"));
+}
+
+TEST(ConnectTable, PairsSynSentWithThePortThatFollows) {
+    ConnectTable t;
+    const auto now = ConnectTable::Clock::now();
+    t.on_connect(key(v4("10.0.0.1"), 0, v4("10.0.0.2"), 80), proc(100, "curl"), now);
+    EXPECT_EQ(t.waiting(), 1u);
+    EXPECT_FALSE(t.find(key(v4("10.0.0.1"), 40000, v4("10.0.0.2"), 80), now));
+    t.on_left_syn_sent(key(v4("10.0.0.1"), 40000, v4("10.0.0.2"), 80), now);
+    EXPECT_EQ(t.waiting(), 0u);
+    auto p = t.find(key(v4("10.0.0.1"), 40000, v4("10.0.0.2"), 80), now);
+    ASSERT_TRUE(p);
+    EXPECT_EQ(p->id.pid, 100);
+    EXPECT_EQ(p->name, "curl");
+    // The reverse direction is the server's end: not this process.
+    EXPECT_FALSE(t.find(key(v4("10.0.0.2"), 80, v4("10.0.0.1"), 40000), now));
+}
+
+TEST(ConnectTable, BoundSocketIsCompleteAtOnce) {
+    ConnectTable t;
+    const auto now = ConnectTable::Clock::now();
+    t.on_connect(key(v6("fd00::1"), 5555, v6("fd00::2"), 443), proc(7, "app"), now);
+    EXPECT_EQ(t.waiting(), 0u);
+    EXPECT_EQ(t.find(key(v6("fd00::1"), 5555, v6("fd00::2"), 443), now)->id.pid, 7);
+}
+
+TEST(ConnectTable, PairsOldestFirstAndCountsMixedOwners) {
+    ConnectTable t;
+    const auto now = ConnectTable::Clock::now();
+    const auto partial = key(v4("10.0.0.1"), 0, v4("10.0.0.2"), 80);
+    t.on_connect(partial, proc(1, "a"), now);
+    t.on_connect(partial, proc(2, "b"), now);
+    t.on_left_syn_sent(key(v4("10.0.0.1"), 1001, v4("10.0.0.2"), 80), now);
+    t.on_left_syn_sent(key(v4("10.0.0.1"), 1002, v4("10.0.0.2"), 80), now);
+    EXPECT_EQ(t.find(key(v4("10.0.0.1"), 1001, v4("10.0.0.2"), 80), now)->id.pid, 1);
+    EXPECT_EQ(t.find(key(v4("10.0.0.1"), 1002, v4("10.0.0.2"), 80), now)->id.pid, 2);
+    EXPECT_EQ(t.stats().ambiguous, 1u);
+    // A different destination port never completes these.
+    t.on_connect(partial, proc(3, "c"), now);
+    t.on_left_syn_sent(key(v4("10.0.0.1"), 1003, v4("10.0.0.2"), 81), now);
+    EXPECT_EQ(t.waiting(), 1u);
+    EXPECT_FALSE(t.find(key(v4("10.0.0.1"), 1003, v4("10.0.0.2"), 81), now));
+}
+
+TEST(ConnectTable, TakeForgetsTheEntry) {
+    ConnectTable t;
+    const auto now = ConnectTable::Clock::now();
+    const auto k = key(v4("127.0.0.1"), 5000, v4("127.0.0.1"), 6000);
+    t.on_connect(k, proc(9, "x"), now);
+    EXPECT_EQ(t.take(k, now)->id.pid, 9);
+    EXPECT_FALSE(t.take(k, now));
+    EXPECT_EQ(t.size(), 0u);
+}
+
+TEST(ConnectTable, EntriesExpireAfterTtl) {
+    ConnectTable t(16, std::chrono::seconds(60));
+    const auto t0 = ConnectTable::Clock::now();
+    const auto k = key(v4("127.0.0.1"), 5000, v4("127.0.0.1"), 6000);
+    t.on_connect(k, proc(9, "x"), t0);
+    t.on_connect(key(v4("127.0.0.1"), 0, v4("127.0.0.1"), 7000), proc(9, "x"), t0);
+    EXPECT_TRUE(t.find(k, t0 + std::chrono::seconds(59)));
+    EXPECT_FALSE(t.find(k, t0 + std::chrono::seconds(60)));
+    // The next insertion sweeps both tables.
+    t.on_connect(key(v4("127.0.0.1"), 5001, v4("127.0.0.1"), 6000), proc(10, "y"),
+                 t0 + std::chrono::seconds(61));
+    EXPECT_EQ(t.size(), 1u);
+    EXPECT_EQ(t.waiting(), 0u);
+    EXPECT_EQ(t.stats().evictions, 0u);
+}
+
+TEST(ConnectTable, FullTableEvictsTheOldestAndCounts) {
+    ConnectTable t(3);
+    const auto now = ConnectTable::Clock::now();
+    for (std::uint16_t port = 1; port <= 5; ++port)
+        t.on_connect(key(v4("127.0.0.1"), port, v4("127.0.0.1"), 80), proc(port, "p"), now);
+    EXPECT_EQ(t.size(), 3u);
+    EXPECT_EQ(t.stats().evictions, 2u);
+    EXPECT_FALSE(t.find(key(v4("127.0.0.1"), 1, v4("127.0.0.1"), 80), now));
+    EXPECT_FALSE(t.find(key(v4("127.0.0.1"), 2, v4("127.0.0.1"), 80), now));
+    EXPECT_EQ(t.find(key(v4("127.0.0.1"), 5, v4("127.0.0.1"), 80), now)->id.pid, 5);
+    // Waiting entries have the same bound.
+    for (int i = 0; i < 5; ++i)
+        t.on_connect(key(v4("127.0.0.1"), 0, v4("127.0.0.1"), 90), proc(i + 10, "w"), now);
+    EXPECT_EQ(t.waiting(), 3u);
+    EXPECT_EQ(t.stats().evictions, 4u);
+}
+
+TEST(ConnectTable, ReusedKeyTakesTheNewOwner) {
+    ConnectTable t(2);
+    const auto now = ConnectTable::Clock::now();
+    const auto k = key(v4("127.0.0.1"), 5000, v4("127.0.0.1"), 6000);
+    t.on_connect(k, proc(1, "old"), now);
+    t.on_connect(k, proc(2, "new"), now);
+    EXPECT_EQ(t.size(), 1u);
+    EXPECT_EQ(t.find(k, now)->name, "new");
+    EXPECT_EQ(t.stats().evictions, 0u);
+}
+
+}  // namespace
+}  // namespace sstop::plugins::netlink
