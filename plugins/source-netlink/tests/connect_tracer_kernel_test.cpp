@@ -23,6 +23,8 @@
 #include <functional>
 #include <sstream>
 #include <thread>
+#include <utility>
+#include <vector>
 
 #include "netlink_source.hpp"
 
@@ -441,6 +443,23 @@ TEST(ConnectTracerInstance, RemovedOnDestructionAndStaleOnesCleanedAtStart) {
     struct stat st {};
     EXPECT_NE(::stat(path.c_str(), &st), 0) << path << " still exists";
     ::rmdir(stale.c_str());  // in case the source did not
+}
+
+TEST(ConnectTracerInstance, WithoutTracefsLogsOneWarningAndStartsNothing) {
+    ConnectTracerSettings settings;
+    settings.proc_mounts = "/nonexistent/mounts";   // "not mounted"
+    settings.mount_point = "/nonexistent/tracing";  // and mounting fails
+    std::vector<std::pair<Notice::Level, std::string>> logged;
+    auto tracer = ConnectTracer::start(settings, [&](Notice::Level l, std::string_view m) {
+        logged.emplace_back(l, std::string(m));
+    });
+    EXPECT_EQ(tracer, nullptr);
+    ASSERT_EQ(logged.size(), 1u);
+    EXPECT_EQ(logged[0].first, Notice::Level::Warning);
+    EXPECT_NE(logged[0].second.find("netlink: tracefs unavailable — connections that open and "
+                                    "close within one update are counted as unattributed"),
+              std::string::npos)
+        << logged[0].second;
 }
 
 TEST(ConnectTracerInstance, OptionOffStartsNoTracer) {
