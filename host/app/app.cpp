@@ -2,15 +2,19 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <set>
+#include <sstop/abi_check.hpp>
 #include <sstop/version.hpp>
 
+#include "app/plugin_context.hpp"
 #include "app/source_set.hpp"
 #include "core/output.hpp"
+#include "tui/tui.hpp"
 
 #ifndef SSTOP_INSTALL_PLUGIN_DIR
 #define SSTOP_INSTALL_PLUGIN_DIR "/usr/local/lib/sstop/plugins"
@@ -193,6 +197,71 @@ int App::run_streaming() {
     }
     start_collector();
 
+    int rc = kExitOk;
+    bool interactive = cli_.output == OutputMode::Default && ::isatty(STDIN_FILENO) &&
+                       ::isatty(STDOUT_FILENO) && !cli_.once && !cli_.count;
+    if (interactive) {
+        auto tui_rc = run_interactive();
+        if (tui_rc) {
+            rc = *tui_rc;
+            stop_collector();
+            return rc;
+        }
+        // No view could be shown (no view plugin, a terminal curses cannot drive): the
+        // reason was printed, and the plain text view below takes over.
+    }
+    rc = stream_output();
+    stop_collector();
+    return rc;
+}
+
+std::optional<int> App::run_interactive() {
+    std::vector<tui::TabView> tabs;
+    for (const auto& id : config_.views) {
+        if (!registry_->has(id) || registry_->kind_of(id) != "view") {
+            log_.write(Notice::Level::Warning,
+                       "view '" + id + "' is not installed (see --list-plugins)");
+            continue;
+        }
+        auto schema = registry_->options_of(id);
+        contexts_.push_back(std::make_unique<HostPluginContext>(
+            id, resolve_plugin_options(config_, id, schema.items, schema.count), log_));
+        try {
+            tabs.push_back({id, registry_->create_view(id, *contexts_.back())});
+        } catch (const std::exception& e) {
+            log_.write(Notice::Level::Warning, e.what());
+        }
+    }
+    if (tabs.empty()) {
+        std::fprintf(stderr, "sstop: no view plugin could be loaded; showing plain text\n");
+        return std::nullopt;
+    }
+    tui::TuiHooks hooks;
+    hooks.snapshots = &latest_;
+    hooks.interval = std::chrono::nanoseconds(interval_ns_.load());
+    hooks.set_interval = [this](std::chrono::nanoseconds d) {
+        interval_ns_ = std::clamp<long long>(d.count(), 100'000'000, 10'000'000'000);
+        wake_.notify_all();
+    };
+    hooks.stop_requested = [this] { return stop_.load(); };
+    hooks.log = [this](Notice::Level level, const std::string& text) { log_.write(level, text); };
+    hooks.dns_enabled = config_.dns.enabled;
+    hooks.ui = config_.ui;
+    // While curses owns the terminal nothing else may write to it.
+    log_.set_stderr(false);
+    int rc;
+    try {
+        rc = tui::run_tui(std::move(tabs), hooks);
+    } catch (const std::exception& e) {
+        log_.set_stderr(true);
+        std::fprintf(stderr, "sstop: %s\n", e.what());
+        return std::nullopt;
+    }
+    log_.set_stderr(true);
+    return rc;
+}
+
+int App::stream_output() {
     long wanted = cli_.once ? 1 : cli_.count ? *cli_.count : -1;
     long written = 0;
     bool tty = ::isatty(STDOUT_FILENO);
@@ -223,7 +292,6 @@ int App::run_streaming() {
         std::fprintf(stderr, "sstop: %s\n", e.what());
         rc = kExitRuntime;
     }
-    stop_collector();
     return rc;
 }
 

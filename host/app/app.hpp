@@ -10,8 +10,10 @@
 #include <condition_variable>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "app/cli.hpp"
 #include "app/log.hpp"
@@ -23,6 +25,7 @@
 namespace sstop::host {
 
 class SourceSet;
+class HostPluginContext;
 
 /// Exit codes.
 enum ExitCode : int {
@@ -50,6 +53,10 @@ class App {
     int list_plugins();
     int check_config();
     int run_streaming();
+    /// Runs the terminal UI; nullopt when it cannot (the reason is printed).
+    std::optional<int> run_interactive();
+    /// Writes snapshots as JSON, CSV or plain text until done.
+    int stream_output();
     void collector_loop();
     void start_collector();
     void stop_collector();
@@ -65,6 +72,7 @@ class App {
     core::Bus bus_;
     std::unique_ptr<core::Aggregator> aggregator_;
     std::unique_ptr<SourceSet> sources_;
+    std::vector<std::unique_ptr<HostPluginContext>> contexts_;  // outlive the views
     core::LatestSlot<Snapshot> latest_;
     std::atomic<bool> stop_{false};
     std::atomic<long long> interval_ns_{1000000000};
