@@ -103,6 +103,9 @@ struct SocketEntry {
     bool has_bytes = false;       // the latest observation carried counters
     bool counters_known = false;  // prev_* is a valid baseline
     bool measured = false;        // counters or a matched flow have measured it
+    // The after-life of a socket whose final counters were already counted (a TCP socket in
+    // TIME_WAIT, listed again without counters): it owns its flow, but adds nothing.
+    bool epilogue = false;
     std::uint64_t prev_rx = 0;
     std::uint64_t prev_tx = 0;
     Clock::time_point first_seen{};
@@ -448,6 +451,13 @@ struct Aggregator::State {
             e.first_seen = now;
             // Born after its source started reporting: everything it counted is new traffic.
             e.counters_known = !baseline;
+            if (auto cit = closed.find(obs.key); cit != closed.end() && cit->second.has_bytes) {
+                // Its final record was counted already (5-tuples are not reused while the
+                // old socket lingers): whatever it shows now is a baseline, not traffic.
+                e.epilogue = true;
+                e.counters_known = false;
+                if (e.owner.pid == 0) e.owner = cit->second.owner;
+            }
         }
         SocketEntry& e = it->second;
         e.key = obs.key;
@@ -473,6 +483,8 @@ struct Aggregator::State {
             }
             e.has_bytes = true;
             e.measured = true;
+        } else if (e.epilogue) {
+            e.has_bytes = true;  // its counters covered it; a flow on its tuple is not new
         } else {
             // Without counters now, the old baseline would later swallow bytes that flows
             // already counted.
@@ -553,6 +565,24 @@ struct Aggregator::State {
                 sources_now.push_back(source);
             }
         }
+        // Final records go first: a socket that closed and lingers (TIME_WAIT, listed again
+        // without counters) must be counted from its final record before its after-life is
+        // observed, or the last bytes would be lost or counted twice.
+        for (std::size_t i = 0; i < tick.samples.size(); ++i) {
+            const auto& sample = tick.samples[i];
+            // Final records in a sample without a socket list (events only) have no start-up
+            // baseline of their own: only the first tick is one.
+            const bool closed_baseline = seq == 0 || (sample.has_sockets && baseline[i]);
+            for (const auto& obs : sample.sockets) {
+                if (obs.closed) {
+                    apply_closed(obs, closed_baseline);
+                }
+            }
+        }
+        // The live pass adds sockets: indexes built for final records would miss them.
+        key_index.clear();
+        udp_index.clear();
+        indexes_built = false;
         if (any) {
             make_room_for_sockets(incoming);
             for (std::size_t i = 0; i < tick.samples.size(); ++i) {
@@ -569,17 +599,6 @@ struct Aggregator::State {
             have_socket_sample = true;
             last_socket_seq = seq;
             prev_socket_sources = std::move(sources_now);
-        }
-        for (std::size_t i = 0; i < tick.samples.size(); ++i) {
-            const auto& sample = tick.samples[i];
-            // Final records in a sample without a socket list (events only) have no start-up
-            // baseline of their own: only the first tick is one.
-            const bool closed_baseline = seq == 0 || (sample.has_sockets && baseline[i]);
-            for (const auto& obs : sample.sockets) {
-                if (obs.closed) {
-                    apply_closed(obs, closed_baseline);
-                }
-            }
         }
     }
 

@@ -926,3 +926,49 @@ TEST(Aggregator, RemoteNamesComeFromTheResolverOncePerAddressAndSnapshot) {
     for (const auto& h : snap->remote_hosts)
         EXPECT_EQ(h.name, h.addr == v4(1, 1, 1, 1) ? "one.example" : "");
 }
+
+TEST(Aggregator, SocketLingeringAfterItsFinalRecordIsNotCountedTwice) {
+    Aggregator agg;
+    const auto a = tcp(40000, v4(1, 1, 1, 1), 443);
+    agg.ingest(tick_at(kT0, {sockets_sample({}), flows_sample({})}));
+    // Opened, sent 500 bytes and closed between two ticks: the final record (with counters)
+    // and the TIME_WAIT after-life (no counters, same cookie) arrive together, and the packet
+    // source saw the same 500 bytes on the 5-tuple.
+    SocketObs final_record = sock(a, pid(7), 0, 500, 0, SocketState::Close);
+    final_record.cookie = 5;
+    final_record.closed = true;
+    SocketObs time_wait = bare(a, ProcessId{}, 0, SocketState::TimeWait);
+    time_wait.cookie = 5;
+    auto snap = agg.ingest(
+        tick_at(kT0 + 1s, {sockets_sample({time_wait, final_record}, {info(pid(7), "short")}),
+                           flows_sample({flow(a, 0, 500)})}));
+    const auto* p = find_process(*snap, pid(7));
+    ASSERT_NE(p, nullptr);
+    EXPECT_EQ(p->traffic.tx_bytes, 500u);
+    EXPECT_EQ(snap->unattributed.tx_bytes, 0u);
+    EXPECT_EQ(snap->totals.tx_bytes, 500u);
+    // Later ticks: the after-life keeps owning the tuple; late packets are not new bytes.
+    snap = agg.ingest(
+        tick_at(kT0 + 2s, {sockets_sample({time_wait}), flows_sample({flow(a, 0, 500)})}));
+    EXPECT_EQ(snap->totals.tx_bytes, 500u);
+}
+
+TEST(Aggregator, LiveSocketClosingIntoTimeWaitKeepsItsLastDelta) {
+    Aggregator agg;
+    const auto a = tcp(40000, v4(1, 1, 1, 1), 443);
+    auto live = sock(a, pid(7), 0, 100, 11);
+    live.cookie = 5;
+    agg.ingest(tick_at(kT0, {sockets_sample({live})}));
+    live.tx_bytes = 300;
+    agg.ingest(tick_at(kT0 + 1s, {sockets_sample({live})}));
+    // It sent 50 more and closed: TIME_WAIT listed without counters, final record with them.
+    SocketObs final_record = sock(a, ProcessId{}, 0, 350, 0, SocketState::Close);
+    final_record.cookie = 5;
+    final_record.closed = true;
+    SocketObs time_wait = bare(a, ProcessId{}, 0, SocketState::TimeWait);
+    time_wait.cookie = 5;
+    auto snap = agg.ingest(tick_at(kT0 + 2s, {sockets_sample({time_wait, final_record})}));
+    const auto* p = find_process(*snap, pid(7));
+    ASSERT_NE(p, nullptr);
+    EXPECT_EQ(p->traffic.tx_bytes, 250u);  // 200 + the last 50, once
+}

@@ -240,10 +240,17 @@ TEST_P(GroundTruth, EachProcessWithinOnePercent) {
     EXPECT_EQ(rx, snap["totals"]["rx_bytes"].get<std::uint64_t>());
     EXPECT_EQ(tx, snap["totals"]["tx_bytes"].get<std::uint64_t>());
 
-    // The short connection's bytes are counted (to its process where the source can tell).
+    // The short connection's bytes are counted. netlink (the default) has its final counters
+    // from the destroy notification and its owner from the connect tracer; procnet sees
+    // nothing of a socket that lived between two polls, so afpacket's bytes for it are
+    // honestly unattributed.
     std::uint64_t short_tx = bytes_of(snap, short_lived.pid(), "tx_bytes");
-    RecordProperty("short_connection_tx_attributed", std::to_string(short_tx));
-    expect_within_1pct(short_tx, kShortBytes, "connection opened and closed within one tick");
+    if (GetParam().empty()) {
+        expect_within_1pct(short_tx, kShortBytes, "connection opened and closed within one tick");
+    } else {
+        EXPECT_EQ(short_tx, 0u);
+        EXPECT_GE(snap["unattributed"]["tx_bytes"].get<std::uint64_t>(), kShortBytes);
+    }
 }
 
 INSTANTIATE_TEST_SUITE_P(Sources, GroundTruth, ::testing::Values("", "procnet,afpacket"),
