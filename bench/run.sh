@@ -1,0 +1,198 @@
+#!/usr/bin/env bash
+# bench/run.sh — builds and runs the sstop benchmarks, prints the results as Markdown tables.
+# Root is needed (network namespaces, AF_PACKET). See bench/README.md for what each number is.
+#
+#   bash bench/run.sh [--no-build] [--only sockets|capture] [--out FILE]
+#
+# Environment: SSTOP_BENCH_BUILD (build dir, default <repo>/build-bench),
+#   BENCH_SOCKETS ("1000 10000 30000"), BENCH_REPS (5), BENCH_CYCLES (10),
+#   BENCH_CAPTURE_SECONDS (10), BENCH_CAPTURE_REPS (3), BENCH_PROFILE (0; 1 = perf profile
+#   of the netlink and procnet collects at the largest socket count).
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BUILD=${SSTOP_BENCH_BUILD:-$ROOT/build-bench}
+SOCKETS=${BENCH_SOCKETS:-"1000 10000 30000"}
+REPS=${BENCH_REPS:-5}
+CYCLES=${BENCH_CYCLES:-10}
+CAP_SECONDS=${BENCH_CAPTURE_SECONDS:-10}
+CAP_REPS=${BENCH_CAPTURE_REPS:-3}
+PROFILE=${BENCH_PROFILE:-0}
+BUILD_FIRST=1
+ONLY=""
+OUT=""
+
+while [[ $# -gt 0 ]]; do
+    case "$1" in
+        --no-build) BUILD_FIRST=0 ;;
+        --only) ONLY=$2; shift ;;
+        --out) OUT=$2; shift ;;
+        -h|--help) sed -n 2,11p "${BASH_SOURCE[0]}"; exit 0 ;;
+        *) echo "run.sh: unknown argument $1" >&2; exit 2 ;;
+    esac
+    shift
+done
+
+if [[ $(id -u) -ne 0 ]]; then
+    echo "run.sh: needs root (network namespaces, AF_PACKET)" >&2
+    exit 2
+fi
+
+if [[ -n $OUT ]]; then
+    exec > >(tee "$OUT")
+fi
+
+if [[ $BUILD_FIRST -eq 1 ]]; then
+    cmake -S "$ROOT" -B "$BUILD" -DSSTOP_BUILD_TESTS=OFF >/dev/null
+    cmake --build "$BUILD" -j "$(nproc)" --target collect_bench capture_bench sstop \
+        sstop_plugin_netlink sstop_plugin_procnet sstop_plugin_afpacket >/dev/null
+fi
+BIN=$BUILD/bin
+
+# Everything this script starts or makes is recorded here and undone on any exit.
+TMP=$(mktemp -d /tmp/sstop-bench.XXXXXX)
+NS_A=sstop-bench-$$-a
+NS_B=sstop-bench-$$-b
+PIDS=()
+cleanup() {
+    local pid
+    for pid in "${PIDS[@]}"; do
+        kill -KILL "$pid" 2>/dev/null || true
+        wait "$pid" 2>/dev/null || true
+    done
+    ip netns del "$NS_A" 2>/dev/null || true
+    ip netns del "$NS_B" 2>/dev/null || true
+    rm -rf "$TMP"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+echo "# sstop benchmarks"
+echo
+echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC')"
+echo "- machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //'), kernel $(uname -r)"
+echo "- load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "- commit: $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)"
+
+# ---------------------------------------------------------------------------------------------
+# 1. Collection cycle with many established TCP sockets (collect_bench makes its own netns).
+if [[ -z $ONLY || $ONLY == sockets ]]; then
+    echo
+    echo "## 1. Collection cycle (CPU per cycle; reference: \`ss -tinp\` in the same run)"
+    echo
+    echo "Targets: first cycle no slower than \`ss -tinp\` (ratio ≥ 1×), steady state ≥ 3× cheaper."
+    echo "Median of $REPS runs for first cycles and \`ss\`; steady = $CYCLES cycles × $REPS runs."
+    for n in $SOCKETS; do
+        "$BIN/collect_bench" --sockets "$n" --procs 50 --reps "$REPS" --cycles "$CYCLES" \
+            --sstop "$BIN/sstop" --sstop-count 10
+    done
+    if [[ $PROFILE -eq 1 ]] && command -v perf >/dev/null; then
+        n=${SOCKETS##* }
+        echo
+        echo "### Profile hint: perf, collect_bench at $n sockets (top symbols, children excluded)"
+        echo
+        echo '```'
+        perf record -q -g -o "$TMP/perf.data" -- "$BIN/collect_bench" --sockets "$n" --reps 1 \
+            --cycles 20 >/dev/null 2>&1 || true
+        perf report -i "$TMP/perf.data" --no-children --comm collect_bench --stdio \
+            --percent-limit 2 -g none 2>/dev/null | grep -v '^#' | grep -v '^$' | head -25 || true
+        echo '```'
+    fi
+fi
+
+# ---------------------------------------------------------------------------------------------
+# 2. AF_PACKET capture at the highest small-UDP rate this machine makes over a veth pair.
+median() { sort -g | awk '{v[NR]=$1} END {if (NR==0) {print "nan"; exit}
+    if (NR%2) print v[(NR+1)/2]; else print (v[NR/2]+v[NR/2+1])/2}'; }
+minmax() { sort -g | awk 'NR==1{lo=$1} {hi=$1} END {printf "%s–%s", lo, hi}'; }
+kv() { sed -n "s/^$1=//p" "$2"; }
+# utime+stime of a pid in seconds (fields 14 and 15 of /proc/<pid>/stat, after the comm).
+cpu_of() { awk -v hz="$(getconf CLK_TCK)" '{sub(/.*\) /, ""); print ($12 + $13) / hz}' \
+    "/proc/$1/stat"; }
+wait_file() {
+    local i
+    for ((i = 0; i < 100; i++)); do [[ -e $1 ]] && return 0; sleep 0.1; done
+    echo "run.sh: timed out waiting for $1" >&2
+    return 1
+}
+
+# One run: case = baseline | afpacket | nethogs. Leaves key=value files in $TMP/<case>.<rep>.*
+capture_case() {
+    local case=$1 rep=$2 base=$TMP/$1.$2 recv_pid nh_pid cpu0 cpu1
+    local extra=()
+    [[ $case == afpacket ]] && extra=(--afpacket)
+    rm -f "$base.ready" "$base.stop"
+    ip netns exec "$NS_B" "$BIN/capture_bench" recv --port 40000 --seconds $((CAP_SECONDS + 30)) \
+        --ready "$base.ready" --stop "$base.stop" "${extra[@]}" >"$base.recv" &
+    recv_pid=$!
+    PIDS+=("$recv_pid")
+    wait_file "$base.ready"
+    if [[ $case == nethogs ]]; then
+        # `ip netns exec` execs the command, so $! is nethogs itself.
+        ip netns exec "$NS_B" nethogs -t -C -d 1 vb >"$base.nethogs" 2>&1 &
+        nh_pid=$!
+        PIDS+=("$nh_pid")
+        sleep 2  # start-up (it reads /proc and opens pcap) is not part of the steady cost
+        cpu0=$(cpu_of "$nh_pid")
+    fi
+    ip netns exec "$NS_A" "$BIN/capture_bench" send --dst 10.213.0.2 --port 40000 \
+        --seconds "$CAP_SECONDS" >"$base.send"
+    if [[ $case == nethogs ]]; then
+        cpu1=$(cpu_of "$nh_pid")
+        kill -TERM "$nh_pid" 2>/dev/null || true
+        wait "$nh_pid" 2>/dev/null || true
+        echo "nethogs_cpu_s=$(awk -v a="$cpu0" -v b="$cpu1" 'BEGIN {print b - a}')" >>"$base.recv"
+    fi
+    touch "$base.stop"
+    wait "$recv_pid"
+}
+
+if [[ -z $ONLY || $ONLY == capture ]]; then
+    ip netns add "$NS_A"
+    ip netns add "$NS_B"
+    ip -n "$NS_A" link add va type veth peer name vb netns "$NS_B"
+    ip -n "$NS_A" addr add 10.213.0.1/24 dev va
+    ip -n "$NS_B" addr add 10.213.0.2/24 dev vb
+    for ns in "$NS_A" "$NS_B"; do ip -n "$ns" link set lo up; done
+    ip -n "$NS_A" link set va up
+    ip -n "$NS_B" link set vb up
+
+    for ((rep = 1; rep <= CAP_REPS; rep++)); do
+        for case in baseline afpacket nethogs; do capture_case "$case" "$rep"; done
+    done
+
+    echo
+    echo "## 2. Capture: 64-byte UDP over a veth pair, ${CAP_SECONDS} s per run, median of $CAP_REPS (min–max)"
+    echo
+    echo "Targets: afpacket capture under 10% of one core, zero kernel drops."
+    echo
+    echo "| case | sender kpps | capture CPU, % of one core | collect CPU, ms per 1 s tick | packets seen, kpps | kernel drops | degraded collects |"
+    echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"
+    for case in baseline afpacket nethogs; do
+        pps=() cpu=() col=() seen=() drops=() degr=()
+        for ((rep = 1; rep <= CAP_REPS; rep++)); do
+            b=$TMP/$case.$rep
+            secs=$(kv seconds "$b.send")
+            pps+=("$(awk -v p="$(kv pps "$b.send")" 'BEGIN {printf "%.0f", p / 1000}')")
+            case $case in
+                afpacket)
+                    cpu+=("$(awk -v c="$(kv capture_cpu_s "$b.recv")" -v s="$secs" 'BEGIN {printf "%.2f", 100 * c / s}')")
+                    col+=("$(awk -v c="$(kv collect_cpu_s "$b.recv")" -v s="$secs" 'BEGIN {printf "%.3f", 1000 * c / s}')")
+                    seen+=("$(awk -v n="$(kv flow_rx_packets "$b.recv")" -v s="$secs" 'BEGIN {printf "%.0f", n / s / 1000}')")
+                    drops+=("$(kv kernel_drops "$b.recv")")
+                    degr+=("$(kv degraded_collects "$b.recv")")
+                    ;;
+                nethogs)
+                    cpu+=("$(awk -v c="$(kv nethogs_cpu_s "$b.recv")" -v s="$secs" 'BEGIN {printf "%.2f", 100 * c / s}')")
+                    ;;
+            esac
+        done
+        cell() { if [[ $# -eq 0 ]]; then echo "—"; else
+            echo "$(printf '%s\n' "$@" | median) ($(printf '%s\n' "$@" | minmax))"; fi; }
+        label=$case
+        [[ $case == baseline ]] && label="no capture (sender alone)"
+        [[ $case == afpacket ]] && label="sstop afpacket source (capture thread)"
+        [[ $case == nethogs ]] && label="nethogs -t -C -d 1 vb (whole process)"
+        echo "| $label | $(cell "${pps[@]}") | $(cell "${cpu[@]+"${cpu[@]}"}") | $(cell "${col[@]+"${col[@]}"}") | $(cell "${seen[@]+"${seen[@]}"}") | $(cell "${drops[@]+"${drops[@]}"}") | $(cell "${degr[@]+"${degr[@]}"}") |"
+    done
+fi
