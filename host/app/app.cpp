@@ -41,6 +41,7 @@ App::~App() {
     if (sources_) sources_->stop();
     sources_.reset();
     aggregator_.reset();
+    dns_.reset();
     registry_.reset();
 }
 
@@ -147,6 +148,11 @@ bool App::write_out(const std::string& text) {
 
 void App::start_collector() {
     aggregator_ = std::make_unique<core::Aggregator>(config_.aggregator);
+    // Reverse DNS runs on its own bounded worker pool; the aggregator only reads its cache.
+    if (config_.dns.enabled) {
+        dns_ = std::make_unique<core::DnsResolver>(config_.dns);
+        aggregator_->set_name_resolver(dns_.get());
+    }
     // Both slots run on the collector thread: the aggregator turns the tick into a snapshot,
     // and the snapshot is handed to consumers through the latest-wins slot.
     bus_.tick.connect(
@@ -174,6 +180,7 @@ void App::collector_loop() {
             sources_->collect(tick);
             tick.sources = sources_->active_ids();
             tick.notices = log_.notices();
+            if (dns_) tick.counters = dns_->counters();
             bus_.tick(tick);
         } catch (const std::exception& e) {
             // The collector catches at its root and reports; the next tick tries again.

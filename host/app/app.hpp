@@ -20,6 +20,7 @@
 #include "config/config.hpp"
 #include "core/aggregator.hpp"
 #include "core/bus.hpp"
+#include "core/dns_resolver.hpp"
 #include "plugin/registry.hpp"
 
 namespace sstop::host {
@@ -70,6 +71,7 @@ class App {
     // Declared before everything that may hold plugin objects, so it is destroyed last.
     std::unique_ptr<PluginRegistry> registry_;
     core::Bus bus_;
+    std::unique_ptr<core::DnsResolver> dns_;  // used by the aggregator: destroyed after it
     std::unique_ptr<core::Aggregator> aggregator_;
     std::unique_ptr<SourceSet> sources_;
     std::vector<std::unique_ptr<HostPluginContext>> contexts_;  // outlive the views

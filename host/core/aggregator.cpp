@@ -998,6 +998,7 @@ struct Aggregator::State {
         for (const auto& [name, value] : own) {
             snap->counters.push_back(SourceCounter{name, value});
         }
+        snap->counters.insert(snap->counters.end(), tick.counters.begin(), tick.counters.end());
         return snap;
     }
 

@@ -33,6 +33,7 @@ struct TickInput {
     std::vector<Sample> samples;                  ///< one per active source
     std::vector<std::string> sources;             ///< ids of the active sources
     std::vector<Notice> notices;                  ///< host status lines to publish
+    std::vector<SourceCounter> counters;          ///< host counters (e.g. dns.*), copied as is
 };
 
 /// Current sizes of the aggregator's tables (for tests and `--stats`).
