@@ -116,11 +116,12 @@ TEST_F(DnsE2E, SilentResolverDoesNotSlowUpdatesAndCacheStaysBounded) {
     double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     std::remove(config.c_str());
     ASSERT_EQ(snaps.size(), 15u);
-    // 15 updates at 200 ms take about 3.2 s; lookups that each hang for 2 s must not add to it.
-    EXPECT_LT(took, 6.0) << "updates waited for DNS";
+    // 15 updates at 200 ms take about 3.2 s; 40 lookups that each hang for 2 s would add over
+    // a minute if updates waited for them. Bounds are loose for a loaded 2-core CI machine.
+    EXPECT_LT(took, 10.0) << "updates waited for DNS";
     for (std::size_t i = 1; i < snaps.size(); ++i) {
         double gap = snaps[i]["ts"].get<double>() - snaps[i - 1]["ts"].get<double>();
-        EXPECT_LT(gap, 0.6) << "update " << i << " came " << gap << " s after the previous one";
+        EXPECT_LT(gap, 1.5) << "update " << i << " came " << gap << " s after the previous one";
     }
     for (const auto& s : snaps)
         EXPECT_LE(s["counters"]["dns.cache_entries"].get<std::uint64_t>(), 16u);
