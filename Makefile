@@ -4,7 +4,7 @@ JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 WERROR ?= OFF
 ARGS ?=
 
-.PHONY: all setup configure build run test install clean format
+.PHONY: all setup configure build run test bench install clean format
 
 all: build
 
@@ -22,6 +22,10 @@ run: build
 
 test: build
 	@ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS) --timeout 600
+
+# Benchmarks measure (ratios against references run alongside); they are not tests.
+bench: setup
+	bash bench/run.sh
 
 install: build
 	cmake --install $(BUILD)
