@@ -1,16 +1,22 @@
 #include "plugin/library_file.hpp"
 
 #include <dlfcn.h>
+#include <fcntl.h>
+#include <link.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <array>
+#include <cstdint>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <string_view>
 
 namespace sstop::host {
 namespace {
+
+namespace fs = std::filesystem;
 
 // dlerror() text starts with "<path>: "; the verdict already names the file.
 std::string without_path_prefix(std::string text, const std::string& path) {
@@ -29,6 +35,41 @@ bool looks_like_object_file(const std::string& path) {
     static constexpr std::array<unsigned char, 4> kElf = {0x7f, 'E', 'L', 'F'};
     static constexpr std::array<unsigned char, 4> kMachO64 = {0xcf, 0xfa, 0xed, 0xfe};
     return magic == kElf || magic == kMachO64;
+}
+
+constexpr const char* kRefused = " (refused when running with elevated privileges)";
+constexpr int kMaxDepth = 256;
+
+std::string owner_problem(const struct stat& st, const std::string& path,
+                          const PluginTrust& trust) {
+    if (st.st_uid == 0) return {};
+    for (std::uint32_t owner : trust.owners) {
+        if (st.st_uid == owner) return {};
+    }
+    std::string owners = "root";
+    for (std::uint32_t owner : trust.owners) {
+        if (owner != 0) owners += " or uid " + std::to_string(owner);
+    }
+    return path + " is owned by uid " + std::to_string(st.st_uid) + ", not by " + owners + kRefused;
+}
+
+// True while a loaded object is known to the dynamic loader as /proc/self/fd/<fd>.
+bool mapped_as_proc_fd(int fd) {
+    struct Search {
+        std::string name;
+        bool found = false;
+    } search{"/proc/self/fd/" + std::to_string(fd)};
+    dl_iterate_phdr(
+        [](dl_phdr_info* info, size_t, void* data) -> int {
+            auto* s = static_cast<Search*>(data);
+            if (info->dlpi_name != nullptr && s->name == info->dlpi_name) {
+                s->found = true;
+                return 1;
+            }
+            return 0;
+        },
+        &search);
+    return search.found;
 }
 
 }  // namespace
@@ -52,15 +93,97 @@ OpenResult open_library(const std::string& path) {
     return result;
 }
 
-std::string ownership_problem(const std::string& path) {
-    if (::geteuid() != 0) return {};
-    struct stat st {};
-    if (::stat(path.c_str(), &st) != 0) return "cannot stat " + path + ": " + std::strerror(errno);
-    if (st.st_uid != 0) return path + " is not owned by root (refused when running as root)";
-    if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
-        return path + " is writable by group or others (refused when running as root)";
+OpenResult open_library_fd(int fd, const std::string& path) {
+#if defined(__linux__)
+    (void)path;
+    OpenResult result = open_library("/proc/self/fd/" + std::to_string(fd));
+    if (!result.error.empty()) {
+        // The loader's text names the /proc path; the verdict already names the real one.
+        const std::string proc = "/proc/self/fd/" + std::to_string(fd) + ": ";
+        for (auto at = result.error.find(proc); at != std::string::npos;
+             at = result.error.find(proc))
+            result.error.erase(at, proc.size());
     }
-    return {};
+    return result;
+#else
+    // No /proc/self/fd: the directory chain check is what keeps the file from being swapped.
+    (void)fd;
+    return open_library(path);
+#endif
+}
+
+PluginFd::~PluginFd() {
+    if (fd_ < 0) return;
+    if (!mapped_as_proc_fd(fd_)) ::close(fd_);
+    // else: deliberately kept open for the life of the process (bounded by the plugin count).
+}
+
+PluginFd& PluginFd::operator=(PluginFd&& other) noexcept {
+    if (this != &other) {
+        PluginFd gone(fd_);
+        fd_ = other.fd_;
+        other.fd_ = -1;
+    }
+    return *this;
+}
+
+std::string directory_chain_problem(int dir_fd, const std::string& dir_path,
+                                    const PluginTrust& trust) {
+    if (!trust.enforce) return {};
+    fs::path path(dir_path);
+    PluginFd current(::fcntl(dir_fd, F_DUPFD_CLOEXEC, 0));
+    if (current.get() < 0) return "cannot check " + dir_path + ": " + std::strerror(errno);
+    // Walk ".." from the opened directory rather than re-resolving names: what is checked is
+    // the tree this descriptor really lives in. Bounded: paths are not that deep.
+    for (int depth = 0; depth < kMaxDepth; ++depth) {
+        struct stat st {};
+        if (::fstat(current.get(), &st) != 0)
+            return "cannot check " + path.string() + ": " + std::strerror(errno);
+        if (std::string problem = owner_problem(st, path.string(), trust); !problem.empty())
+            return problem;
+        // A sticky directory (/tmp) lets nobody rename or remove another's entry, and the
+        // entry below it was checked for its owner already.
+        if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0 && (st.st_mode & S_ISVTX) == 0)
+            return path.string() + " is writable by group or others" + kRefused;
+        PluginFd parent(::openat(current.get(), "..", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+        if (parent.get() < 0)
+            return "cannot check the parent of " + path.string() + ": " + std::strerror(errno);
+        struct stat up {};
+        if (::fstat(parent.get(), &up) != 0)
+            return "cannot check the parent of " + path.string() + ": " + std::strerror(errno);
+        if (up.st_dev == st.st_dev && up.st_ino == st.st_ino) return {};  // reached /
+        current = std::move(parent);
+        path =
+            path.has_parent_path() && path != path.root_path() ? path.parent_path() : fs::path("/");
+    }
+    return dir_path + " is nested too deeply to check" + kRefused;
+}
+
+CheckedFile open_checked_file(int dir_fd, const std::string& name, const std::string& path,
+                              const PluginTrust& trust) {
+    CheckedFile out;
+    out.fd = PluginFd(::openat(dir_fd, name.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
+    if (out.fd.get() < 0) {
+        out.problem = errno == ELOOP ? path + " is a symbolic link" + kRefused
+                                     : "cannot open " + path + ": " + std::strerror(errno);
+        return out;
+    }
+    struct stat st {};
+    if (::fstat(out.fd.get(), &st) != 0) {
+        out.problem = "cannot check " + path + ": " + std::strerror(errno);
+        return out;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        out.problem = path + " is not a regular file" + kRefused;
+        return out;
+    }
+    if (std::string problem = owner_problem(st, path, trust); !problem.empty()) {
+        out.problem = problem;
+        return out;
+    }
+    if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0)
+        out.problem = path + " is writable by group or others" + kRefused;
+    return out;
 }
 
 }  // namespace sstop::host

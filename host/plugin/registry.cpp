@@ -7,6 +7,10 @@
 
 #include "plugin/registry.hpp"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <filesystem>
 #include <stdexcept>
@@ -93,6 +97,7 @@ std::vector<fs::path> library_files(const fs::path& dir) {
 }  // namespace
 
 struct PluginRegistry::State {
+    PluginTrust trust;
     std::vector<PluginFile> files;
     std::vector<LoadedPlugin> loaded;
 
@@ -104,24 +109,37 @@ struct PluginRegistry::State {
     }
 
     // Fills `file` with what can be read and the verdict; returns the library when it passed.
-    std::shared_ptr<const LoadedLibrary> inspect(const fs::path& path, PluginFile& file) const;
+    // `dir_fd` is the open directory of `path` when the trust policy is enforced, else -1.
+    std::shared_ptr<const LoadedLibrary> inspect(int dir_fd, const fs::path& path,
+                                                 PluginFile& file) const;
 
     template <class T>
     std::shared_ptr<T> create(const std::string& id, PluginKind kind, PluginContext& context);
 };
 
-std::shared_ptr<const LoadedLibrary> PluginRegistry::State::inspect(const fs::path& path,
+std::shared_ptr<const LoadedLibrary> PluginRegistry::State::inspect(int dir_fd,
+                                                                    const fs::path& path,
                                                                     PluginFile& file) const {
     const std::string stem = path.stem().string();
     file.path = path.string();
     file.id = stem;
     file.kind = "?";
 
-    if (std::string problem = ownership_problem(file.path); !problem.empty()) {
-        file.reason = problem;
-        return nullptr;
+    // Declared before `opened`: the descriptor is closed only after the library is released.
+    PluginFd fd;
+    OpenResult opened;
+    if (trust.enforce) {
+        // Check the opened file and load that very file: a swap after the check cannot win.
+        CheckedFile checked = open_checked_file(dir_fd, path.filename().string(), file.path, trust);
+        if (!checked.problem.empty()) {
+            file.reason = checked.problem;
+            return nullptr;
+        }
+        fd = std::move(checked.fd);
+        opened = open_library_fd(fd.get(), file.path);
+    } else {
+        opened = open_library(file.path);
     }
-    OpenResult opened = open_library(file.path);
     if (!opened.error.empty()) {
         file.reason = opened.error;
         return nullptr;
@@ -203,7 +221,7 @@ std::shared_ptr<const LoadedLibrary> PluginRegistry::State::inspect(const fs::pa
         return nullptr;
     }
     file.loaded = true;
-    return std::make_shared<const LoadedLibrary>(std::move(opened.library), d);
+    return std::make_shared<const LoadedLibrary>(std::move(opened.library), d, std::move(fd));
 }
 
 template <class T>
@@ -249,7 +267,19 @@ std::shared_ptr<T> PluginRegistry::State::create(const std::string& id, PluginKi
     });
 }
 
-PluginRegistry::PluginRegistry() : state_(std::make_unique<State>()) {}
+PluginTrust plugin_trust(bool elevated) {
+    PluginTrust trust;
+    trust.enforce = elevated;
+    struct stat st {};
+    if (::stat("/proc/self/exe", &st) == 0 && st.st_uid != 0) trust.owners.push_back(st.st_uid);
+    return trust;
+}
+
+PluginRegistry::PluginRegistry() : PluginRegistry(plugin_trust(::geteuid() == 0)) {}
+
+PluginRegistry::PluginRegistry(PluginTrust trust) : state_(std::make_unique<State>()) {
+    state_->trust = std::move(trust);
+}
 PluginRegistry::~PluginRegistry() = default;
 
 void PluginRegistry::discover(const std::vector<SearchDir>& dirs) {
@@ -257,9 +287,19 @@ void PluginRegistry::discover(const std::vector<SearchDir>& dirs) {
         std::error_code ec;
         const fs::path base = fs::absolute(fs::path(dir.path), ec);
         if (ec) continue;
-        // A directory writable by others lets them swap in code we would run as root.
-        const std::string dir_problem =
-            fs::is_directory(base, ec) ? ownership_problem(base.string()) : "";
+        // A directory writable by others lets them swap in code we would run as root. The
+        // chain is checked on the opened directory, and files are opened relative to it.
+        PluginFd dir_fd;
+        std::string dir_problem;
+        if (state_->trust.enforce) {
+            if (!fs::is_directory(base, ec)) continue;
+            dir_fd = PluginFd(::open(base.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+            if (dir_fd.get() < 0) continue;
+            // Named by its real path: the walk goes up the real tree, not through symlinks.
+            const fs::path real = fs::canonical(base, ec);
+            dir_problem =
+                directory_chain_problem(dir_fd.get(), (ec ? base : real).string(), state_->trust);
+        }
         for (const fs::path& path : library_files(base)) {
             if (state_->files.size() >= kMaxPluginFiles) return;
             PluginFile file;
@@ -271,7 +311,7 @@ void PluginRegistry::discover(const std::vector<SearchDir>& dirs) {
                     file.kind = "?";
                     file.reason = dir_problem;
                 } else {
-                    library = state_->inspect(path, file);
+                    library = state_->inspect(dir_fd.get(), path, file);
                 }
             } catch (const std::exception& e) {
                 file.loaded = false;

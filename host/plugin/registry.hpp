@@ -34,13 +34,33 @@ struct SearchDir {
 
 class LoadedLibrary;  // a loaded, checked plugin library (opaque)
 
+/// Whether plugin files and the directories above them are checked before loading, and
+/// whom they may belong to. Checked (running elevated): every directory from the plugin
+/// directory up to / and the file itself must be owned by root or one of `owners`, and must
+/// not be writable by group or others (a sticky directory such as /tmp is fine: its entries
+/// are checked by owner); the file must be a regular file, not a symbolic link. The file is
+/// checked on its opened descriptor and loaded through that descriptor (/proc/self/fd/<n>),
+/// so a file swapped in between check and load is never the one loaded.
+struct PluginTrust {
+    bool enforce = false;               ///< check before loading
+    std::vector<std::uint32_t> owners;  ///< trusted owner uids besides root (0)
+};
+
+/// The policy for this process: checks when `elevated`; trusted owners are root and the
+/// owner of the running executable's file (/proc/self/exe), so a build tree run with sudo by
+/// the user who built it still loads its plugins.
+PluginTrust plugin_trust(bool elevated);
+
 /// Finds plugin files in the search directories (in order), loads each with Boost.DLL by
 /// absolute path, reads its descriptor and applies the ABI rule; the first file with an id
 /// wins, later ones are skipped as duplicates. Objects created from a library keep it
 /// loaded; the registry may be destroyed before them.
 class PluginRegistry {
   public:
+    /// Checks as plugin_trust(geteuid() == 0) says.
     PluginRegistry();
+    /// Checks as `trust` says.
+    explicit PluginRegistry(PluginTrust trust);
     ~PluginRegistry();
     PluginRegistry(const PluginRegistry&) = delete;
     PluginRegistry& operator=(const PluginRegistry&) = delete;
@@ -80,5 +100,14 @@ std::vector<SearchDir> plugin_search_dirs(const std::vector<std::string>& cli_pa
                                           const std::vector<std::string>& config_paths,
                                           const char* env_value, const std::string& exe_path,
                                           const std::string& install_dir);
+
+/// As above; when `elevated`, `$SSTOP_PLUGIN_PATH` is ignored (a directory in it is searched
+/// only if `--plugin-path` also names it), and one line saying so is appended to `notices`
+/// when the variable had any entry.
+std::vector<SearchDir> plugin_search_dirs(const std::vector<std::string>& cli_paths,
+                                          const std::vector<std::string>& config_paths,
+                                          const char* env_value, const std::string& exe_path,
+                                          const std::string& install_dir, bool elevated,
+                                          std::vector<std::string>& notices);
 
 }  // namespace sstop::host

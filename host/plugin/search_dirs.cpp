@@ -36,9 +36,30 @@ std::vector<SearchDir> plugin_search_dirs(const std::vector<std::string>& cli_pa
                                           const std::vector<std::string>& config_paths,
                                           const char* env_value, const std::string& exe_path,
                                           const std::string& install_dir) {
+    std::vector<std::string> notices;
+    return plugin_search_dirs(cli_paths, config_paths, env_value, exe_path, install_dir, false,
+                              notices);
+}
+
+std::vector<SearchDir> plugin_search_dirs(const std::vector<std::string>& cli_paths,
+                                          const std::vector<std::string>& config_paths,
+                                          const char* env_value, const std::string& exe_path,
+                                          const std::string& install_dir, bool elevated,
+                                          std::vector<std::string>& notices) {
     std::vector<SearchDir> dirs;
     for (const auto& p : cli_paths) add(dirs, p, "--plugin-path");
     for (const auto& p : config_paths) add(dirs, p, "config");
+    // The environment is the caller's to set, not root's: whoever can set it for a sudo run
+    // could otherwise choose the code that runs as root. A directory also given with
+    // --plugin-path is already in the list (added above), so dropping it here loses nothing.
+    if (elevated && env_value != nullptr) {
+        if (std::string_view(env_value).find_first_not_of(':') != std::string_view::npos) {
+            notices.push_back(
+                "SSTOP_PLUGIN_PATH ignored while running with elevated privileges; use "
+                "--plugin-path");
+        }
+        env_value = nullptr;
+    }
     if (env_value != nullptr) {
         std::string_view rest(env_value);
         while (true) {
