@@ -21,6 +21,7 @@ tmp=$(mktemp -d /tmp/sstop-sdkc.XXXXXX)
 tmux_socket="sdkc-$$"
 cleanup() {
     tmux -L "$tmux_socket" kill-server >/dev/null 2>&1 || true
+    rm -f "${TMUX_TMPDIR:-/tmp}/tmux-$(id -u)/$tmux_socket"  # kill-server leaves the socket file
     rm -rf "$tmp"
 }
 trap cleanup EXIT
