@@ -13,6 +13,7 @@
 #include <cerrno>
 #include <csignal>
 #include <cstring>
+#include <linuxproc/file_io.hpp>
 #include <linuxproc/number.hpp>
 #include <linuxproc/proc_parse.hpp>
 #include <vector>
@@ -21,6 +22,9 @@ namespace sstop::plugins::netlink {
 namespace {
 
 namespace lp = sstop::plugins::linuxproc;
+using lp::read_at;
+using lp::UniqueFd;
+using lp::write_file;
 
 constexpr int kSynSent = 2;
 constexpr std::uint16_t kTcp = 6;
@@ -117,45 +121,8 @@ std::optional<IpAddr> parse_addr(std::string_view s, bool v6) {
     return out;
 }
 
-class UniqueFd {
-  public:
-    explicit UniqueFd(int fd = -1) : fd_(fd) {}
-    UniqueFd(const UniqueFd&) = delete;
-    UniqueFd& operator=(const UniqueFd&) = delete;
-    ~UniqueFd() {
-        if (fd_ >= 0) ::close(fd_);
-    }
-    int get() const { return fd_; }
-
-  private:
-    int fd_;
-};
-
-bool read_at(int dir_fd, const char* name, std::string& out, std::size_t cap) {
-    out.clear();
-    UniqueFd fd(::openat(dir_fd, name, O_RDONLY | O_CLOEXEC));
-    if (fd.get() < 0) return false;
-    char chunk[4096];
-    while (out.size() < cap) {
-        ssize_t n = ::read(fd.get(), chunk, std::min(sizeof chunk, cap - out.size()));
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            return false;
-        }
-        if (n == 0) break;
-        out.append(chunk, static_cast<std::size_t>(n));
-    }
-    return true;
-}
-
 bool read_file(const std::string& path, std::string& out, std::size_t cap) {
     return read_at(AT_FDCWD, path.c_str(), out, cap);
-}
-
-bool write_file(const std::string& path, std::string_view text) {
-    UniqueFd fd(::open(path.c_str(), O_WRONLY | O_TRUNC | O_CLOEXEC));
-    if (fd.get() < 0) return false;
-    return ::write(fd.get(), text.data(), text.size()) == static_cast<ssize_t>(text.size());
 }
 
 std::string decimal(std::uint64_t v) {

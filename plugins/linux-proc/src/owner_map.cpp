@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <linuxproc/file_io.hpp>
 #include <linuxproc/number.hpp>
 #include <linuxproc/owner_map.hpp>
 #include <linuxproc/proc_parse.hpp>
@@ -21,44 +22,10 @@ constexpr std::size_t kMaxListed = 1u << 22;
 // stat and status are a few KiB at most; the cap only guards against a hostile fake tree.
 constexpr std::size_t kMaxSmallFile = 64 * 1024;
 
-class UniqueFd {
-  public:
-    explicit UniqueFd(int fd = -1) : fd_(fd) {}
-    UniqueFd(const UniqueFd&) = delete;
-    UniqueFd& operator=(const UniqueFd&) = delete;
-    ~UniqueFd() {
-        if (fd_ >= 0) ::close(fd_);
-    }
-    int get() const { return fd_; }
-    int release() { return std::exchange(fd_, -1); }
-
-  private:
-    int fd_;
-};
-
 struct DirCloser {
     void operator()(DIR* dir) const { ::closedir(dir); }
 };
 using UniqueDir = std::unique_ptr<DIR, DirCloser>;
-
-// Reads a whole (small) file relative to `dir_fd` into `out`, at most `cap` bytes. A read of a
-// process that died meanwhile fails with ENOENT or ESRCH: the caller then skips the process.
-bool read_at(int dir_fd, const char* name, std::string& out, std::size_t cap) {
-    out.clear();
-    UniqueFd fd(::openat(dir_fd, name, O_RDONLY | O_CLOEXEC));
-    if (fd.get() < 0) return false;
-    char chunk[4096];
-    while (out.size() < cap) {
-        ssize_t n = ::read(fd.get(), chunk, std::min(sizeof chunk, cap - out.size()));
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            return false;
-        }
-        if (n == 0) break;
-        out.append(chunk, static_cast<std::size_t>(n));
-    }
-    return true;
-}
 
 std::optional<std::int32_t> pid_of_name(const char* name) {
     std::string_view text(name);
