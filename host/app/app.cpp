@@ -12,6 +12,7 @@
 #include <sstop/version.hpp>
 
 #include "app/plugin_context.hpp"
+#include "app/privileges.hpp"
 #include "app/source_set.hpp"
 #include "core/output.hpp"
 #include "tui/tui.hpp"
@@ -64,6 +65,9 @@ int App::run() {
     if (cli_.version) {
         std::printf("sstop %s (plugin ABI %d.%d, build key '%s')\n", SSTOP_VERSION_STRING,
                     SSTOP_ABI_MAJOR, SSTOP_ABI_MINOR, SSTOP_BUILD_KEY);
+        // What a run would keep after start-up (nothing privileged is open here).
+        drop_privileges(capabilities_needed(false));
+        std::printf("%s\n", describe_capabilities().c_str());
         return kExitOk;
     }
 
@@ -78,10 +82,15 @@ int App::run() {
             log_.write(Notice::Level::Warning, "log_file: cannot open " + error);
     }
 
-    registry_ = std::make_unique<PluginRegistry>();
+    // Elevated, sstop loads only trusted files from trusted directories, and ignores
+    // $SSTOP_PLUGIN_PATH unless --plugin-path names the same directory.
+    elevated_ = running_elevated();
+    std::vector<std::string> notes;
+    registry_ = std::make_unique<PluginRegistry>(plugin_trust(elevated_));
     registry_->discover(plugin_search_dirs(cli_.plugin_paths, config_.plugin_paths,
                                            std::getenv("SSTOP_PLUGIN_PATH"), exe_path_,
-                                           SSTOP_INSTALL_PLUGIN_DIR));
+                                           SSTOP_INSTALL_PLUGIN_DIR, elevated_, notes));
+    for (const auto& n : notes) log_.write(Notice::Level::Warning, n);
 
     if (cli_.list_plugins) return list_plugins();
     if (cli_.check_config) return check_config();
@@ -89,6 +98,7 @@ int App::run() {
 }
 
 int App::list_plugins() {
+    drop_privileges(capabilities_needed(false));
     const auto& files = registry_->files();
     std::printf("%-12s %-9s %-8s %-4s %-8s %s\n", "ID", "KIND", "VERSION", "ABI", "VERDICT",
                 "PATH / REASON");
@@ -108,6 +118,7 @@ int App::list_plugins() {
     report_missing(configured_order(), "source");
     report_missing(config_.views, "view");
     report_missing(config_.exporters, "exporter");
+    std::printf("%s\n", describe_capabilities().c_str());
     return kExitOk;
 }
 
@@ -196,17 +207,30 @@ void App::collector_loop() {
 }
 
 int App::run_streaming() {
+    const bool interactive = cli_.output == OutputMode::Default && ::isatty(STDIN_FILENO) &&
+                             ::isatty(STDOUT_FILENO) && !cli_.once && !cli_.count;
+    const bool raw = has_capability("net_raw");
+    const bool map_others = has_capability("dac_read_search") && has_capability("sys_ptrace");
+    const std::string missing = unprivileged_notice(raw, map_others, exe_path_);
+    // Without privileges every source would explain what it lost; one line says it all, and
+    // the details go to the log and the status line.
+    if (!missing.empty()) log_.set_stderr(false);
     sources_ = std::make_unique<SourceSet>(*registry_, config_, log_);
     std::string why;
-    if (!sources_->start(configured_order(), why)) {
+    bool started = sources_->start(configured_order(), why);
+    log_.set_stderr(true);
+    if (!started) {
         std::fprintf(stderr, "sstop: no usable source: %s\n", why.c_str());
         return kExitNoSource;
     }
+    if (!missing.empty()) log_.write(Notice::Level::Warning, missing);
+    // The privileged handles are open: keep only what the running features need, before any
+    // other thread (collector, DNS) is born, so they start with the reduced set.
+    for (const auto& note : drop_privileges(capabilities_needed(interactive)).notes)
+        log_.write(Notice::Level::Info, note);
     start_collector();
 
     int rc = kExitOk;
-    bool interactive = cli_.output == OutputMode::Default && ::isatty(STDIN_FILENO) &&
-                       ::isatty(STDOUT_FILENO) && !cli_.once && !cli_.count;
     if (interactive) {
         auto tui_rc = run_interactive();
         if (tui_rc) {

@@ -76,6 +76,7 @@ class App {
     std::unique_ptr<SourceSet> sources_;
     std::vector<std::unique_ptr<HostPluginContext>> contexts_;  // outlive the views
     core::LatestSlot<Snapshot> latest_;
+    bool elevated_ = false;
     std::atomic<bool> stop_{false};
     std::atomic<long long> interval_ns_{1000000000};
     std::mutex wake_mutex_;

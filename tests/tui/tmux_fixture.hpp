@@ -72,6 +72,9 @@ class TmuxTest : public ::testing::Test {
             ::waitpid(victim_, nullptr, 0);
         }
         std::remove(pid_file_.c_str());
+        // tmux 3.3a's kill-server leaves its socket file behind.
+        if (!socket_.empty())
+            std::remove(("/tmp/tmux-" + std::to_string(::getuid()) + "/" + socket_).c_str());
     }
 
     std::string tmux(const std::string& args) const {
