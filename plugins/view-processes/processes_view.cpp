@@ -44,18 +44,16 @@ bool before(const ProcessSummary& a, const ProcessSummary& b, SortKey key) {
     return by_id();
 }
 
-bool matches(const ProcessSummary& p, const std::string& needle) {
-    if (needle.empty()) return true;
-    if (vc::contains_ci(p.info.name, needle) || vc::contains_ci(p.info.cmdline, needle) ||
-        vc::contains_ci(std::to_string(p.info.id.pid), needle))
-        return true;
+// Everything the filter looks at, lower-cased and joined by newlines (which no needle holds):
+// built once per snapshot, so a frame with a filter is a substring search per process.
+std::string search_text(const ProcessSummary& p) {
+    std::string text = p.info.name + "\n" + p.info.cmdline + "\n" + std::to_string(p.info.id.pid);
     for (const ConnectionSummary& c : p.sockets) {
         if (c.key.remote.addr.family == Family::None) continue;
-        if (vc::contains_ci(format_addr(c.key.remote.addr), needle) ||
-            vc::contains_ci(c.remote_name, needle))
-            return true;
+        text += "\n" + format_addr(c.key.remote.addr);
+        if (!c.remote_name.empty()) text += "\n" + c.remote_name;
     }
-    return false;
+    return vc::to_lower(text);
 }
 
 bool is_closing(SocketState s, Proto proto) {
@@ -111,14 +109,22 @@ std::vector<KeyHint> ProcessesView::key_hints() const {
 
 void ProcessesView::update(std::shared_ptr<const Snapshot> snapshot) {
     snapshot_ = std::move(snapshot);
+    search_.clear();  // rebuilt on the first filtered frame of this snapshot
 }
 
 std::vector<const ProcessSummary*> ProcessesView::rows(const ViewContext& context) const {
     std::vector<const ProcessSummary*> out;
     if (!snapshot_) return out;
     std::string needle = vc::to_lower(context.filter);
-    for (const ProcessSummary& p : snapshot_->processes)
-        if (matches(p, needle)) out.push_back(&p);
+    const auto& processes = snapshot_->processes;
+    if (!needle.empty() && search_.size() != processes.size()) {
+        search_.clear();
+        search_.reserve(processes.size());
+        for (const ProcessSummary& p : processes) search_.push_back(search_text(p));
+    }
+    for (std::size_t i = 0; i < processes.size(); ++i)
+        if (needle.empty() || search_[i].find(needle) != std::string::npos)
+            out.push_back(&processes[i]);
     SortKey key = context.sort;
     std::sort(out.begin(), out.end(), [key](const ProcessSummary* a, const ProcessSummary* b) {
         return before(*a, *b, key);

@@ -7,6 +7,7 @@
 #include <optional>
 #include <sstop/plugin.hpp>
 #include <sstop/view.hpp>
+#include <string>
 #include <vector>
 
 #include "table.hpp"
@@ -46,6 +47,9 @@ class ProcessesView final : public View {
     void draw_detail(Canvas& canvas, const ViewContext& context);
 
     std::shared_ptr<const Snapshot> snapshot_;
+    // Per process of snapshot_: what the filter searches, built once per snapshot when a
+    // filter is first applied (rows() is const: a cache, not state).
+    mutable std::vector<std::string> search_;
     view_common::ListCursor cursor_;
     std::optional<ProcessId> selected_;
     std::optional<ProcessId> detail_;
