@@ -7,7 +7,6 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
-#include <set>
 #include <sstop/abi_check.hpp>
 #include <sstop/version.hpp>
 
@@ -123,7 +122,6 @@ int App::list_plugins() {
 }
 
 int App::check_config() {
-    std::set<std::string> checked;
     for (const auto& [id, node] : config_.plugin_sections) {
         (void)node;
         if (!registry_->has(id)) {
@@ -134,7 +132,6 @@ int App::check_config() {
         }
         auto schema = registry_->options_of(id);
         resolve_plugin_options(config_, id, schema.items, schema.count);
-        checked.insert(id);
     }
     std::printf("sstop: configuration OK (%s)\n",
                 config_.path.empty() ? "built-in defaults" : config_.path.c_str());
