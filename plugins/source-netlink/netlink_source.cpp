@@ -15,6 +15,7 @@
 #include <unordered_set>
 
 #include "rtnl_link.hpp"
+#include "rtnl_route.hpp"
 
 namespace sstop::plugins::netlink {
 namespace {
@@ -330,6 +331,30 @@ void NetlinkSource::drain_destroy_events(std::vector<DiagRecord>& out) {
     }
 }
 
+bool NetlinkSource::mark_default_routes(std::vector<InterfaceObs>& ifaces) {
+    bool ok = true;
+    for (std::uint8_t family : {std::uint8_t{AF_INET}, std::uint8_t{AF_INET6}}) {
+        alignas(nlmsghdr) std::uint8_t req_buf[MNL_NLMSG_HDRLEN + MNL_ALIGN(sizeof(rtmsg))];
+        std::memset(req_buf, 0, sizeof req_buf);
+        nlmsghdr* nlh = mnl_nlmsg_put_header(req_buf);
+        nlh->nlmsg_type = RTM_GETROUTE;
+        nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+        auto* rtm = static_cast<rtmsg*>(mnl_nlmsg_put_extra_header(nlh, sizeof(rtmsg)));
+        rtm->rtm_family = family;
+        rtm->rtm_table = RT_TABLE_MAIN;  // a hint only: the parser filters on the table
+        // Marks in place, so nothing here grows with the size of the routing table.
+        DumpResult r = dump(route_, NETLINK_ROUTE, nlh, [&](const nlmsghdr* m) {
+            for (std::uint32_t index : parse_default_route_message(m)) {
+                for (InterfaceObs& i : ifaces)
+                    if (i.index == index) i.default_route = true;
+            }
+        });
+        // A kernel without IPv6 refuses the AF_INET6 dump; that only means no IPv6 default.
+        if (!r.ok && family == AF_INET) ok = false;
+    }
+    return ok;
+}
+
 CollectStatus NetlinkSource::collect(Sample& out) {
     if (settings_.fail_after && successful_collects_ >= *settings_.fail_after)
         return {CollectStatus::Code::Failed, "netlink: failure injected by SSTOP_FAULT"};
@@ -453,6 +478,7 @@ CollectStatus NetlinkSource::collect(Sample& out) {
             if (auto i = parse_link_message(m)) ifaces.push_back(std::move(*i));
         });
         if (r.ok) {
+            if (!mark_default_routes(ifaces)) degraded.push_back("default route unknown");
             out.has_interfaces = true;
             out.interfaces = std::move(ifaces);
         } else {

@@ -85,6 +85,9 @@ class NetlinkSource : public Source {
     DumpResult dump_sockets(std::uint8_t family, std::uint8_t protocol,
                             std::vector<DiagRecord>& out);
     void drain_destroy_events(std::vector<DiagRecord>& out);
+    /// Sets `default_route` on the interfaces a main-table default route leaves through.
+    /// False when the IPv4 route dump failed.
+    bool mark_default_routes(std::vector<InterfaceObs>& ifaces);
     void raise_destroy_rcvbuf();
     void log(Notice::Level level, std::string_view message);
     void credit_short_connections(Sample& out, std::size_t first_live, std::size_t first_closed,

@@ -162,4 +162,63 @@ ProcNetDevParse parse_proc_net_dev(std::string_view text) {
     return out;
 }
 
+namespace {
+
+// Flags of <linux/route.h>, which is not worth the include for two bits.
+constexpr std::uint32_t kRtfUp = 0x0001;
+constexpr std::uint32_t kRtfReject = 0x0200;
+
+bool is_zero_hex(std::string_view field, std::size_t digits) {
+    return field.size() == digits && field.find_first_not_of('0') == std::string_view::npos;
+}
+
+void add_interface(DefaultRouteParse& out, std::string_view name) {
+    for (const std::string& known : out.interfaces) {
+        if (known == name) return;
+    }
+    if (out.interfaces.size() < kMaxDefaultRouteInterfaces) out.interfaces.emplace_back(name);
+}
+
+}  // namespace
+
+// `eth0\t00000000\t010200C0\t0003\t0\t0\t0\t00000000\t0\t0\t0`
+//  Iface Destination Gateway Flags RefCnt Use Metric Mask MTU Window IRTT
+DefaultRouteParse parse_proc_net_route(std::string_view text) {
+    DefaultRouteParse out;
+    for_each_line(text, 1, out.malformed, [&](std::string_view line) {
+        std::string_view f[11];
+        if (split(line, f) < 11) return false;
+        auto flags = parse_unsigned<std::uint32_t>(f[3], 16);
+        if (f[1].size() != 8 || f[7].size() != 8 || !flags ||
+            !parse_unsigned<std::uint32_t>(f[1], 16) || !parse_unsigned<std::uint32_t>(f[7], 16))
+            return false;
+        // An unreachable route has no device and prints "*".
+        if (is_zero_hex(f[1], 8) && is_zero_hex(f[7], 8) && (*flags & kRtfUp) &&
+            !(*flags & kRtfReject) && f[0] != "*")
+            add_interface(out, f[0]);
+        return true;
+    });
+    return out;
+}
+
+// `00000000000000000000000000000000 00 <src> 00 <next hop> 00000400 00000002 00000000 00000003
+//  eth0`: dst dst_len src src_len next_hop metric refcnt use flags iface
+DefaultRouteParse parse_proc_net_ipv6_route(std::string_view text) {
+    DefaultRouteParse out;
+    for_each_line(text, 0, out.malformed, [&](std::string_view line) {
+        std::string_view f[10];
+        if (split(line, f) < 10) return false;
+        auto dst_len = parse_unsigned<std::uint32_t>(f[1], 16);
+        auto flags = parse_unsigned<std::uint32_t>(f[8], 16);
+        if (f[0].size() != 32 ||
+            f[0].find_first_not_of("0123456789abcdefABCDEF") != std::string_view::npos ||
+            !dst_len || !flags)
+            return false;
+        if (*dst_len == 0 && is_zero_hex(f[0], 32) && (*flags & kRtfUp) && !(*flags & kRtfReject))
+            add_interface(out, f[9]);
+        return true;
+    });
+    return out;
+}
+
 }  // namespace sstop::plugins::procnet

@@ -1,9 +1,11 @@
 #pragma once
 /// @file proc_net_parser.hpp
-/// Pure parsers for `/proc/net/{tcp,tcp6,udp,udp6}` and `/proc/net/dev`.
+/// Pure parsers for `/proc/net/{tcp,tcp6,udp,udp6}`, `/proc/net/dev` and the default routes
+/// of `/proc/net/{route,ipv6_route}`.
 
 #include <cstddef>
 #include <sstop/model.hpp>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -35,5 +37,22 @@ struct ProcNetDevParse {
 /// Parses the text of `/proc/net/dev` (two header lines). `index` stays 0 and `up` false: the
 /// file has neither.
 ProcNetDevParse parse_proc_net_dev(std::string_view text);
+
+/// Distinct interfaces listed at most; a routing table has a handful of defaults.
+inline constexpr std::size_t kMaxDefaultRouteInterfaces = 256;
+
+/// Result of parsing `/proc/net/route` or `/proc/net/ipv6_route` for default routes.
+struct DefaultRouteParse {
+    std::vector<std::string> interfaces;  ///< interfaces a default route leaves by, distinct
+    std::size_t malformed = 0;            ///< lines skipped
+};
+
+/// Parses `/proc/net/route` (IPv4 main table, one header line): a line with Destination and
+/// Mask 00000000, flag RTF_UP and not RTF_REJECT names a default-route interface.
+DefaultRouteParse parse_proc_net_route(std::string_view text);
+
+/// Parses `/proc/net/ipv6_route` (no header): a line with destination `::/0`, flag RTF_UP and
+/// not RTF_REJECT (the kernel's unreachable default on lo) names its last column's interface.
+DefaultRouteParse parse_proc_net_ipv6_route(std::string_view text);
 
 }  // namespace sstop::plugins::procnet

@@ -110,6 +110,22 @@ void ProcnetSource::fill_interface_state(sstop::InterfaceObs& obs) {
     }
 }
 
+// Without either file (no IPv6, a bare fake root) the interfaces are still right, just with
+// no default route known, so a missing file is not worth a degraded status.
+void ProcnetSource::mark_default_routes(std::vector<sstop::InterfaceObs>& interfaces) {
+    auto mark = [&](const DefaultRouteParse& parsed) {
+        malformed_lines_ += parsed.malformed;
+        for (sstop::InterfaceObs& obs : interfaces) {
+            for (const std::string& name : parsed.interfaces) {
+                if (obs.name == name) obs.default_route = true;
+            }
+        }
+    };
+    if (read_file(proc_root_ + "/net/route") == ReadResult::Ok) mark(parse_proc_net_route(buffer_));
+    if (read_file(proc_root_ + "/net/ipv6_route") == ReadResult::Ok)
+        mark(parse_proc_net_ipv6_route(buffer_));
+}
+
 sstop::CollectStatus ProcnetSource::collect(sstop::Sample& out) {
     sstop::CollectStatus status;
     std::string missing;
@@ -140,6 +156,7 @@ sstop::CollectStatus ProcnetSource::collect(sstop::Sample& out) {
         malformed_lines_ += parsed.malformed;
         out.interfaces = std::move(parsed.interfaces);
         for (sstop::InterfaceObs& obs : out.interfaces) fill_interface_state(obs);
+        mark_default_routes(out.interfaces);
         out.has_interfaces = true;
     } else {
         missing += missing.empty() ? "dev" : ", dev";

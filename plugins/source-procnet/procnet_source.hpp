@@ -1,11 +1,13 @@
 #pragma once
 /// @file procnet_source.hpp
 /// The procnet source: sockets from /proc/net/{tcp,tcp6,udp,udp6}, interfaces from
-/// /proc/net/dev, owners from /proc/<pid>/fd. No byte counters.
+/// /proc/net/dev and /proc/net/{route,ipv6_route}, owners from /proc/<pid>/fd. No byte
+/// counters.
 
 #include <linuxproc/owner_map.hpp>
 #include <sstop/source.hpp>
 #include <string>
+#include <vector>
 
 namespace sstop::plugins::procnet {
 
@@ -25,6 +27,8 @@ class ProcnetSource final : public sstop::Source {
     enum class ReadResult { Ok, Missing, Failed, Truncated };
     ReadResult read_file(const std::string& path);
     void fill_interface_state(sstop::InterfaceObs& obs);
+    /// Sets `default_route` from <proc_root>/net/{route,ipv6_route}.
+    void mark_default_routes(std::vector<sstop::InterfaceObs>& interfaces);
 
     std::string proc_root_;
     std::string sys_net_root_;  // <proc_root>/../sys/class/net

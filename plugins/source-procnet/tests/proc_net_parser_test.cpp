@@ -6,6 +6,7 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <vector>
 
 namespace pn = sstop::plugins::procnet;
 using sstop::Family;
@@ -239,4 +240,43 @@ TEST(ProcNetDevParser, SkipsAndCountsMalformedLines) {
     pn::ProcNetDevParse parsed = pn::parse_proc_net_dev(text);
     EXPECT_EQ(parsed.interfaces.size(), 5u);
     EXPECT_EQ(parsed.malformed, 4u);
+}
+
+TEST(ProcNetRouteParser, FindsTheIpv4DefaultRouteInterface) {
+    // The fixture also holds a prefix route on eth0, an unreachable default ("*", RTF_REJECT)
+    // and a /8-mask route on ifb0 whose destination alone is zero.
+    pn::DefaultRouteParse parsed = pn::parse_proc_net_route(fixture("route"));
+    EXPECT_EQ(parsed.malformed, 0u);
+    EXPECT_EQ(parsed.interfaces, std::vector<std::string>{"eth0"});
+}
+
+TEST(ProcNetRouteParser, RouteWithoutUpFlagOrWithMalformedFieldsIsNotDefault) {
+    std::string text = "Iface\tDestination\tGateway\tFlags\tRefCnt\tUse\tMetric\tMask\n";
+    text += "eth1\t00000000\t00000000\t0000\t0\t0\t0\t00000000\t0\t0\t0\n";  // not RTF_UP
+    text += "eth2\t0000000G\t00000000\t0001\t0\t0\t0\t00000000\t0\t0\t0\n";  // non-hex
+    text += "eth3\t00000000\t00000000\t0001\n";                              // too few fields
+    text += "eth4\t00000000\t00000000\t0001\t0\t0\t0\t00000000\t0\t0\t0";    // no newline
+    pn::DefaultRouteParse parsed = pn::parse_proc_net_route(text);
+    EXPECT_TRUE(parsed.interfaces.empty());
+    EXPECT_EQ(parsed.malformed, 3u);
+}
+
+TEST(ProcNetRouteParser, FindsTheIpv6DefaultRouteInterfaceButNotUnreachable) {
+    // ::/0 via a veth, and the kernel's own unreachable ::/0 on lo (flags 00200200).
+    pn::DefaultRouteParse parsed = pn::parse_proc_net_ipv6_route(fixture("ipv6_route"));
+    EXPECT_EQ(parsed.malformed, 0u);
+    EXPECT_EQ(parsed.interfaces, std::vector<std::string>{"veth1234567abcd"});
+}
+
+TEST(ProcNetRouteParser, Ipv6MultipathDefaultListsEachInterfaceOnce) {
+    const std::string zero(32, '0');
+    std::string text;
+    for (const char* dev : {"eth0", "eth1", "eth0"}) {
+        text += zero + " 00 " + zero + " 00 fd000000000000000000000000000001 00000400 00000001 " +
+                "00000000 00000003 " + dev + "\n";
+    }
+    text += zero + " 00 " + zero + " 00\n";  // too few fields
+    pn::DefaultRouteParse parsed = pn::parse_proc_net_ipv6_route(text);
+    EXPECT_EQ(parsed.interfaces, (std::vector<std::string>{"eth0", "eth1"}));
+    EXPECT_EQ(parsed.malformed, 1u);
 }

@@ -24,7 +24,7 @@ class FakeRoot {
         std::string tmpl = (fs::temp_directory_path() / "sstop-procnet-XXXXXX").string();
         base_ = ::mkdtemp(tmpl.data());
         fs::create_directories(proc() / "net");
-        for (const char* name : {"tcp", "tcp6", "udp", "udp6", "dev"}) {
+        for (const char* name : {"tcp", "tcp6", "udp", "udp6", "dev", "route", "ipv6_route"}) {
             fs::copy_file(kData / name, proc() / "net" / name);
         }
         fs::path pid = proc() / "4321";
@@ -135,6 +135,31 @@ TEST(ProcnetSource, CollectsSocketsInterfacesAndOwnersFromAProcTree) {
     EXPECT_TRUE(ifb0->up);  // no sysfs entry: listed counts as up
     EXPECT_EQ(ifb0->index, 0u);
     EXPECT_EQ(counter(sample, "malformed_lines"), 0u);
+}
+
+TEST(ProcnetSource, MarksTheInterfacesOfIpv4AndIpv6DefaultRoutes) {
+    FakeRoot root;
+    pn::testing::FakeContext context(root.proc().string());
+    pn::ProcnetSource source(context);
+    sstop::Sample sample;
+    ASSERT_EQ(source.collect(sample).code, sstop::CollectStatus::Code::Ok);
+    for (const auto& obs : sample.interfaces) {
+        // eth0 from net/route, the veth from net/ipv6_route; lo only has an unreachable one.
+        const bool expected = obs.name == "eth0" || obs.name == "veth1234567abcd";
+        EXPECT_EQ(obs.default_route, expected) << obs.name;
+    }
+}
+
+TEST(ProcnetSource, MissingRouteFilesLeaveNoDefaultAndAreNotAnError) {
+    FakeRoot root;
+    fs::remove(root.proc() / "net" / "route");
+    fs::remove(root.proc() / "net" / "ipv6_route");
+    pn::testing::FakeContext context(root.proc().string());
+    pn::ProcnetSource source(context);
+    sstop::Sample sample;
+    EXPECT_EQ(source.collect(sample).code, sstop::CollectStatus::Code::Ok);
+    ASSERT_EQ(sample.interfaces.size(), 5u);
+    for (const auto& obs : sample.interfaces) EXPECT_FALSE(obs.default_route) << obs.name;
 }
 
 TEST(ProcnetSource, CountsMalformedLinesCumulatively) {

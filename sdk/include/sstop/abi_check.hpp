@@ -62,4 +62,13 @@ static_assert(offsetof(sstop::Snapshot, notices) == 304,
               "SDK ABI v1 layout changed: bump SSTOP_ABI_MAJOR");
 static_assert(offsetof(sstop::Sample, counters) == 144,
               "SDK ABI v1 layout changed: bump SSTOP_ABI_MAJOR");
+// default_route sits in padding, so only these offsets (not the sizes) pin it.
+static_assert(offsetof(sstop::InterfaceObs, default_route) == 37,
+              "SDK ABI v1 layout changed: bump SSTOP_ABI_MAJOR");
+static_assert(offsetof(sstop::InterfaceObs, rx_bytes) == 40,
+              "SDK ABI v1 layout changed: bump SSTOP_ABI_MAJOR");
+static_assert(offsetof(sstop::InterfaceSummary, default_route) == 33,
+              "SDK ABI v1 layout changed: bump SSTOP_ABI_MAJOR");
+static_assert(offsetof(sstop::InterfaceSummary, traffic) == 40,
+              "SDK ABI v1 layout changed: bump SSTOP_ABI_MAJOR");
 #endif

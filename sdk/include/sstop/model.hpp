@@ -118,6 +118,7 @@ struct InterfaceObs {
     std::string name;              ///< interface name, e.g. "eth0"
     std::uint32_t index = 0;       ///< ifindex, 0 = unknown
     bool up = false;               ///< administratively and operationally up
+    bool default_route = false;    ///< carries the default route (IPv4 or IPv6)
     std::uint64_t rx_bytes = 0;    ///< cumulative bytes received
     std::uint64_t tx_bytes = 0;    ///< cumulative bytes sent
     std::uint64_t rx_packets = 0;  ///< cumulative packets received
@@ -213,9 +214,10 @@ struct ListenPortSummary {
 
 /// One interface in a snapshot: kernel counters (link-level bytes), not payload.
 struct InterfaceSummary {
-    std::string name;  ///< interface name
-    bool up = false;   ///< link up
-    Traffic traffic;   ///< rates and totals from the kernel's counters
+    std::string name;            ///< interface name
+    bool up = false;             ///< link up
+    bool default_route = false;  ///< carries the default route (IPv4 or IPv6)
+    Traffic traffic;             ///< rates and totals from the kernel's counters
 };
 
 /// Traffic of a group of processes (a container, a systemd unit, a user …). Reserved in v1
