@@ -211,7 +211,13 @@ struct Aggregator::State {
     bool have_socket_sample = false;
     std::uint64_t last_socket_seq = 0;
     std::vector<std::string> prev_socket_sources;
-    std::vector<std::pair<std::string, bool>> latest_interfaces;  // name, up
+    // The flags of the last interface sample; its counters live in `interfaces`.
+    struct LatestInterface {
+        std::string name;
+        bool up = false;
+        bool default_route = false;
+    };
+    std::vector<LatestInterface> latest_interfaces;
 
     // Rebuilt lazily once per tick (only when flows or cookie-less closed records need them).
     bool indexes_built = false;
@@ -712,7 +718,7 @@ struct Aggregator::State {
                 it->second.prev_rx = obs.rx_bytes;
                 it->second.prev_tx = obs.tx_bytes;
                 it->second.last_update = now;
-                latest_interfaces.emplace_back(obs.name, obs.up);
+                latest_interfaces.push_back({obs.name, obs.up, obs.default_route});
                 continue;
             }
             InterfaceEntry& e = it->second;
@@ -726,7 +732,7 @@ struct Aggregator::State {
             // not bend its rate.
             e.traffic.close_tick(seconds_between(e.last_update, now));
             e.last_update = now;
-            latest_interfaces.emplace_back(obs.name, obs.up);
+            latest_interfaces.push_back({obs.name, obs.up, obs.default_route});
         }
     }
 
@@ -840,14 +846,15 @@ struct Aggregator::State {
         snap->unattributed = unattributed.traffic();
 
         snap->interfaces.reserve(latest_interfaces.size());
-        for (const auto& [name, up] : latest_interfaces) {
-            auto it = interfaces.find(name);
+        for (const auto& latest : latest_interfaces) {
+            auto it = interfaces.find(latest.name);
             if (it == interfaces.end()) {
                 continue;
             }
             InterfaceSummary s;
-            s.name = name;
-            s.up = up;
+            s.name = latest.name;
+            s.up = latest.up;
+            s.default_route = latest.default_route;
             s.traffic = it->second.traffic.traffic();
             snap->interfaces.push_back(std::move(s));
         }

@@ -181,6 +181,8 @@ std::string snapshot_to_json(const Snapshot& s) {
         append_json_string(out, itf.name);
         out += ",\"up\":";
         out += itf.up ? "true," : "false,";
+        out += "\"default_route\":";
+        out += itf.default_route ? "true," : "false,";
         append_traffic_fields(out, itf.traffic);
         out += '}';
     }

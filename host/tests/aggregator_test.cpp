@@ -442,6 +442,38 @@ TEST(Aggregator, InterfacesTakeDeltasWithResetAndAreSortedByName) {
     ASSERT_EQ(snap->interfaces.size(), 1u);
 }
 
+TEST(Aggregator, DefaultRouteFlagFollowsTheLatestInterfaceSample) {
+    Aggregator agg;
+    auto iface = [](std::string name, bool default_route) {
+        InterfaceObs i;
+        i.name = std::move(name);
+        i.up = true;
+        i.default_route = default_route;
+        return i;
+    };
+    auto sample = [](std::vector<InterfaceObs> list) {
+        Sample s;
+        s.source = "netlink";
+        s.has_interfaces = true;
+        s.interfaces = std::move(list);
+        return s;
+    };
+    // First sight (a baseline) already carries the flag.
+    auto snap = agg.ingest(tick_at(kT0, {sample({iface("eth0", true), iface("lo", false)})}));
+    ASSERT_EQ(snap->interfaces.size(), 2u);
+    EXPECT_EQ(snap->interfaces[0].name, "eth0");
+    EXPECT_TRUE(snap->interfaces[0].default_route);
+    EXPECT_FALSE(snap->interfaces[1].default_route);
+    // The default route moved to wlan0: the flag is the latest sample's, not sticky.
+    snap = agg.ingest(tick_at(
+        kT0 + 1s, {sample({iface("eth0", false), iface("lo", false), iface("wlan0", true)})}));
+    ASSERT_EQ(snap->interfaces.size(), 3u);
+    EXPECT_FALSE(snap->interfaces[0].default_route);
+    EXPECT_FALSE(snap->interfaces[1].default_route);
+    EXPECT_EQ(snap->interfaces[2].name, "wlan0");
+    EXPECT_TRUE(snap->interfaces[2].default_route);
+}
+
 TEST(Aggregator, ClosedSocketFinalCountersAreCreditedToItsOwner) {
     Aggregator agg;
     const auto a = tcp(40000, v4(1, 1, 1, 1), 443);

@@ -20,7 +20,8 @@ Snapshot sample_snapshot() {
     s.sources = {"procnet", "afpacket"};
     s.totals = {1536.04, 512.0, 4096, 2048};
     s.unattributed = {0, 0, 10, 0};
-    s.interfaces.push_back({"eth0", true, {100, 200, 300, 400}});
+    s.interfaces.push_back({"eth0", true, true, {100, 200, 300, 400}});
+    s.interfaces.push_back({"lo", true, false, {}});
     ProcessSummary p;
     p.info.id = {4242, 99};
     p.info.name = "curl";
@@ -57,7 +58,8 @@ TEST(JsonOutput, SnapshotIsOneLineWithEveryDocumentedField) {
          {"\"ts\":1700000000.123", "\"interval_s\":1.000", "\"sources\":[\"procnet\",\"afpacket\"]",
           "\"totals\":{\"rx_bps\":1536.0,\"tx_bps\":512.0,\"rx_bytes\":4096,\"tx_bytes\":2048}",
           "\"unattributed\":{\"rx_bps\":0.0,\"tx_bps\":0.0,\"rx_bytes\":10,\"tx_bytes\":0}",
-          "\"interfaces\":[{\"name\":\"eth0\",\"up\":true,\"rx_bps\":100.0",
+          "\"interfaces\":[{\"name\":\"eth0\",\"up\":true,\"default_route\":true,"
+          "\"rx_bps\":100.0",
           "\"pid\":4242,\"name\":\"curl\",\"cmdline\":\"curl \\\"http://x\\\",y\",\"uid\":1000",
           "\"connections\":1",
           "{\"proto\":\"tcp\",\"local\":\"10.0.0.1:40000\",\"remote\":\"93.184.216.34:443\","
@@ -69,6 +71,16 @@ TEST(JsonOutput, SnapshotIsOneLineWithEveryDocumentedField) {
           "\"counters\":{\"afpacket.kernel_drops\":0}"}) {
         EXPECT_NE(json.find(field), std::string::npos) << "missing " << field << "\nin " << json;
     }
+}
+
+TEST(JsonOutput, EachInterfaceSaysWhetherItCarriesTheDefaultRoute) {
+    std::string json = snapshot_to_json(sample_snapshot());
+    EXPECT_NE(json.find("{\"name\":\"eth0\",\"up\":true,\"default_route\":true,\"rx_bps\":100.0"),
+              std::string::npos)
+        << json;
+    EXPECT_NE(json.find("{\"name\":\"lo\",\"up\":true,\"default_route\":false,\"rx_bps\":0.0"),
+              std::string::npos)
+        << json;
 }
 
 TEST(JsonOutput, EscapesControlCharactersAndInvalidUtf8) {

@@ -117,6 +117,33 @@ TEST(TuiInterface, DefaultIsTheBusiestUpNonLoopback) {
     EXPECT_EQ(default_interface(only_lo), 0u);
 }
 
+TEST(TuiInterface, DefaultPrefersTheDefaultRouteInterfaceOverTraffic) {
+    std::vector<InterfaceSummary> itfs(5);
+    itfs[0].name = "docker0";  // busiest, but not where the default route goes
+    itfs[0].up = true;
+    itfs[0].traffic.rx_bps = 1e9;
+    itfs[1].name = "eth0";
+    itfs[1].up = true;
+    itfs[1].default_route = true;
+    itfs[1].traffic.rx_bps = 10;
+    itfs[2].name = "lo";
+    itfs[2].up = true;
+    itfs[2].traffic.rx_bps = 1e9;
+    itfs[3].name = "wlan0";  // a second default route, busier: it wins the tie
+    itfs[3].up = true;
+    itfs[3].default_route = true;
+    itfs[3].traffic.rx_bps = 20;
+    itfs[4].name = "wwan0";  // a default route over a link that is down does not count
+    itfs[4].up = false;
+    itfs[4].default_route = true;
+    itfs[4].traffic.rx_bps = 1e6;
+    EXPECT_EQ(default_interface(itfs), 3u);
+    itfs[3].default_route = false;
+    EXPECT_EQ(default_interface(itfs), 1u);
+    itfs[1].default_route = false;  // no route known: the busiest rule again
+    EXPECT_EQ(default_interface(itfs), 0u);
+}
+
 TEST(TuiKill, OffersTheNineSignalsStartingWithTerm) {
     const auto& s = kill_signals();
     ASSERT_EQ(s.size(), 9u);

@@ -175,11 +175,19 @@ std::optional<std::size_t> default_interface(const std::vector<InterfaceSummary>
     auto total = [&](std::size_t i) {
         return interfaces[i].traffic.rx_bytes + interfaces[i].traffic.tx_bytes;
     };
+    // The default route's interface is where "the network" is; traffic only breaks ties
+    // (several default routes) or picks one when no source knows the routes.
+    auto better = [&](std::size_t i, std::size_t than) {
+        const bool route = interfaces[i].default_route;
+        const bool than_route = interfaces[than].default_route;
+        if (route != than_route) return route;
+        if (rate(i) != rate(than)) return rate(i) > rate(than);
+        return total(i) > total(than);
+    };
     for (std::size_t i = 0; i < interfaces.size(); ++i) {
         const auto& itf = interfaces[i];
         if (!itf.up || itf.name == "lo") continue;
-        if (!best || rate(i) > rate(*best) || (rate(i) == rate(*best) && total(i) > total(*best)))
-            best = i;
+        if (!best || better(i, *best)) best = i;
     }
     return best ? best : std::optional<std::size_t>(0);
 }

@@ -46,8 +46,10 @@ const char* trend_arrow(Trend trend, bool unicode);
 /// Element-wise sum of two histories, aligned at their newest ends.
 std::vector<double> sum_histories(const std::vector<double>& a, const std::vector<double>& b);
 
-/// Index of the interface the header shows by default: the first up, non-loopback one with
-/// the most traffic (rx+tx rate, then total bytes); else the first one; nullopt when empty.
+/// Index of the interface the header shows by default: among the up, non-loopback ones, the
+/// one that carries the default route, else any; the most traffic (rx+tx rate, then total
+/// bytes, then first listed) decides between equals. With no candidate the first one;
+/// nullopt when empty.
 std::optional<std::size_t> default_interface(const std::vector<InterfaceSummary>& interfaces);
 
 /// A signal the kill overlay offers.
