@@ -34,17 +34,62 @@ CrashRestore g_restore;  // NOLINT: signal handlers need static storage
 constexpr int kRestoreSignals[] = {SIGSEGV, SIGABRT, SIGBUS, SIGILL, SIGFPE,
                                    SIGQUIT, SIGTERM, SIGINT, SIGHUP};
 
+// The line a crash leaves on stderr once the terminal is back, so the reason is readable
+// even where the shell says nothing about signals. String literals: static, safe to write.
+const char* crash_message(int sig) {
+    switch (sig) {
+        case SIGSEGV:
+            return "sstop: crashed (SIGSEGV, invalid memory access); terminal restored\n";
+        case SIGABRT:
+            return "sstop: crashed (SIGABRT, aborted); terminal restored\n";
+        case SIGBUS:
+            return "sstop: crashed (SIGBUS, bus error); terminal restored\n";
+        case SIGILL:
+            return "sstop: crashed (SIGILL, illegal instruction); terminal restored\n";
+        case SIGFPE:
+            return "sstop: crashed (SIGFPE, arithmetic error); terminal restored\n";
+        default:
+            return nullptr;
+    }
+}
+
 extern "C" void restore_and_reraise(int sig) {
     // Only async-signal-safe calls here: write, tcsetattr, signal, raise.
     const int saved_errno = errno;
-    if (g_restore.length > 0) {
-        ssize_t ignored = ::write(g_restore.fd, g_restore.bytes, g_restore.length);
+    const std::size_t length = g_restore.length;
+    if (length > 0) {
+        ssize_t ignored = ::write(g_restore.fd, g_restore.bytes, length);
         (void)ignored;
     }
     if (g_restore.have_termios) ::tcsetattr(g_restore.fd, TCSANOW, &g_restore.saved);
+    if (const char* message = crash_message(sig)) {
+        ssize_t ignored = ::write(STDERR_FILENO, message, std::strlen(message));
+        (void)ignored;
+    }
     ::signal(sig, SIG_DFL);
     ::raise(sig);
     errno = saved_errno;
+}
+
+void install_restore_handlers() {
+    struct sigaction sa {};
+    sa.sa_handler = restore_and_reraise;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESETHAND | SA_NODEFER;
+    for (std::size_t i = 0; i < std::size(kRestoreSignals); ++i) {
+        // Someone else's handler (a sanitizer, a debugger) stays in charge.
+        g_restore.installed[i] = false;
+        if (sigaction(kRestoreSignals[i], nullptr, &g_restore.previous[i]) != 0) continue;
+        if (g_restore.previous[i].sa_handler != SIG_DFL) continue;
+        g_restore.installed[i] = sigaction(kRestoreSignals[i], &sa, nullptr) == 0;
+    }
+}
+
+void remove_restore_handlers() {
+    for (std::size_t i = 0; i < std::size(kRestoreSignals); ++i)
+        if (g_restore.installed[i]) sigaction(kRestoreSignals[i], &g_restore.previous[i], nullptr);
+    g_restore.length = 0;
+    g_restore.have_termios = false;
 }
 
 void append(std::string& out, const char* cap) {
@@ -108,15 +153,27 @@ Terminal::Terminal(bool mouse, const std::function<void(const std::string&)>& wa
         warn("terminal '" + term + "' has no terminfo entry; using " + name_);
 
     have_termios_ = ::tcgetattr(STDOUT_FILENO, &before_) == 0;
+    // The handlers go in before curses changes the terminal mode: a crash at any later point
+    // (another thread is already collecting) puts the saved mode back. The escape sequences
+    // to leave the screen are added once curses has loaded them.
+    g_restore.length = 0;
+    g_restore.fd = STDOUT_FILENO;
+    g_restore.saved = before_;
+    g_restore.have_termios = have_termios_;
+    install_restore_handlers();
 
     screen_ = newterm(name_.c_str(), stdout, stdin);
-    if (screen_ == nullptr) throw std::runtime_error(cannot_show(name_));
+    if (screen_ == nullptr) {
+        remove_restore_handlers();
+        throw std::runtime_error(cannot_show(name_));
+    }
     set_term(screen_);
     try {
         init_screen(mouse);
     } catch (...) {
         endwin();
         delscreen(screen_);
+        remove_restore_handlers();
         throw;
     }
 }
@@ -147,32 +204,16 @@ void Terminal::init_screen(bool mouse) {
     append(seq, "cnorm");
     append(seq, "rmcup");
     if (mouse) seq += "\033[?1000l\033[?1002l\033[?1003l\033[?1006l";
+    // Length last: a crash while copying writes nothing rather than half a sequence.
     g_restore.length = 0;
     if (seq.size() < sizeof g_restore.bytes) {
         std::memcpy(g_restore.bytes, seq.data(), seq.size());
         g_restore.length = seq.size();
     }
-    g_restore.fd = STDOUT_FILENO;
-    g_restore.have_termios = have_termios_;
-    g_restore.saved = before_;
-    struct sigaction sa {};
-    sa.sa_handler = restore_and_reraise;
-    sigemptyset(&sa.sa_mask);
-    sa.sa_flags = SA_RESETHAND | SA_NODEFER;
-    for (std::size_t i = 0; i < std::size(kRestoreSignals); ++i) {
-        // Someone else's handler (a sanitizer, a debugger) stays in charge.
-        g_restore.installed[i] = false;
-        if (sigaction(kRestoreSignals[i], nullptr, &g_restore.previous[i]) != 0) continue;
-        if (g_restore.previous[i].sa_handler != SIG_DFL) continue;
-        g_restore.installed[i] = sigaction(kRestoreSignals[i], &sa, nullptr) == 0;
-    }
 }
 
 Terminal::~Terminal() {
-    for (std::size_t i = 0; i < std::size(kRestoreSignals); ++i)
-        if (g_restore.installed[i]) sigaction(kRestoreSignals[i], &g_restore.previous[i], nullptr);
-    g_restore.length = 0;
-    g_restore.have_termios = false;
+    remove_restore_handlers();
     if (screen_ != nullptr) {
         endwin();
         delscreen(screen_);

@@ -43,6 +43,7 @@ TEST_F(PluginCrash, InteractiveCrashNamesTheSignalAndGivesTheTerminalBack) {
     ASSERT_TRUE(has(s, "EXIT=")) << s;
     EXPECT_TRUE(has(s, "EXIT=139")) << s;  // 128 + SIGSEGV: the default action ran
     EXPECT_TRUE(has(s, "Segmentation fault")) << s;
+    EXPECT_TRUE(has(s, "sstop: crashed (SIGSEGV")) << "sstop says why itself: " << s;
     EXPECT_FALSE(has(s, "1 Processes")) << "the alternate screen was left: " << s;
     const std::string before = slurp(before_), after = slurp(after_);
     ASSERT_FALSE(before.empty());
