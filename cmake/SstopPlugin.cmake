@@ -24,9 +24,6 @@ function(sstop_add_plugin id)
   if(NOT APPLE)
     target_link_options(${target} PRIVATE -Wl,-z,defs)
   endif()
-  # libstdc++'s inline statics become STB_GNU_UNIQUE symbols, which make dlclose a no-op: the
-  # plugin would never unload and lifetime bugs would hide (LINUX-FACTS item 5).
-  target_compile_options(${target} PRIVATE $<$<CXX_COMPILER_ID:GNU>:-fno-gnu-unique>)
   install(TARGETS ${target} LIBRARY DESTINATION ${SSTOP_PLUGIN_INSTALL_DIR})
   set_property(GLOBAL APPEND PROPERTY SSTOP_PLUGIN_TARGETS ${target})
 endfunction()
