@@ -28,10 +28,12 @@ function(sstop_add_plugin id)
   set_property(GLOBAL APPEND PROPERTY SSTOP_PLUGIN_TARGETS ${target})
 endfunction()
 
-# sstop_add_test(<name> SOURCES <files...> [LIBRARIES <targets...>] [LABELS <label>])
+# sstop_add_test(<name> SOURCES <files...> [LIBRARIES <targets...>] [LABELS <label>]
+#                [RUN_SERIAL])
+# RUN_SERIAL: a load test that must not share the machine with timing-sensitive tests.
 # A GoogleTest executable in build/tests/, registered with CTest test by test.
 function(sstop_add_test name)
-  cmake_parse_arguments(T "" "" "SOURCES;LIBRARIES;LABELS" ${ARGN})
+  cmake_parse_arguments(T "RUN_SERIAL" "" "SOURCES;LIBRARIES;LABELS" ${ARGN})
   add_executable(${name} ${T_SOURCES})
   target_link_libraries(${name} PRIVATE ${T_LIBRARIES} GTest::gtest GTest::gtest_main)
   target_compile_definitions(${name} PRIVATE

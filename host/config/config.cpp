@@ -23,16 +23,38 @@ using std::chrono::milliseconds;
 using std::chrono::minutes;
 using std::chrono::seconds;
 
+// An error is one line on a terminal: whatever the file held (line breaks, escape sequences
+// that would retitle or clear the user's terminal) is shown escaped, never interpreted.
+std::string printable(const std::string& text) {
+    std::string out;
+    out.reserve(text.size());
+    for (unsigned char c : text) {
+        if (c == '\n') {
+            out += "\\n";
+        } else if (c == '\t') {
+            out += "\\t";
+        } else if (c < 0x20 || c == 0x7F) {
+            static const char kHex[] = "0123456789abcdef";
+            out += "\\x";
+            out += kHex[c >> 4];
+            out += kHex[c & 15];
+        } else {
+            out += static_cast<char>(c);
+        }
+    }
+    return out;
+}
+
 std::string format_error(const std::string& file, int line, int column, const std::string& key,
                          const std::string& message) {
-    std::string text = file;
+    std::string text = printable(file);
     if (line > 0) {
         text += ":" + std::to_string(line);
         if (column > 0) text += ":" + std::to_string(column);
     }
     text += ": ";
-    if (!key.empty()) text += key + ": ";
-    return text + message;
+    if (!key.empty()) text += printable(key) + ": ";
+    return text + printable(message);
 }
 
 const std::vector<std::string> kTopKeys{"interval",   "sources", "views", "exporters", "plugins",

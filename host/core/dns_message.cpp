@@ -1,5 +1,7 @@
 #include "core/dns_message.hpp"
 
+#include <cstring>
+
 namespace sstop::core::dns {
 namespace {
 
@@ -105,15 +107,19 @@ std::optional<std::string> read_name(std::span<const std::uint8_t> msg, std::siz
         wire_length += len + 1u;
         if (wire_length > kMaxNameLength) return std::nullopt;
         if (pos + 1 + len > msg.size()) return std::nullopt;
+        const char* label = reinterpret_cast<const char*>(msg.data() + pos + 1);
+        // A dot inside a label would read back as a different name ("a.b" as two labels):
+        // such an answer is refused rather than shown as something it is not.
+        if (std::memchr(label, '.', len) != nullptr) return std::nullopt;
         if (!name.empty()) name += '.';
-        name.append(reinterpret_cast<const char*>(msg.data() + pos + 1), len);
+        name.append(label, len);
         pos += 1 + len;
     }
 }
 
 bool is_display_safe(std::string_view name) {
-    // Dots separate labels here; a dot inside a label cannot be told apart, which is harmless
-    // for display. Everything else must be printable ASCII without space.
+    // Dots separate labels (read_name refuses a dot inside one). Everything else must be
+    // printable ASCII without space.
     for (char c : name) {
         auto u = static_cast<unsigned char>(c);
         if (u <= 0x20 || u >= 0x7f) return false;

@@ -670,3 +670,18 @@ TEST(ConfigLookup, NothingFoundMeansBuiltInDefaults) {
 
 }  // namespace
 }  // namespace sstop::host
+
+// Found by fuzz_config: a key with line breaks or escape sequences must not reach the
+// terminal as such; the error stays one line.
+TEST(ConfigErrors, KeysWithControlCharactersAreShownEscapedOnOneLine) {
+    try {
+        sstop::host::load_config_text("\"ab\\ncd\\u001b]0;x\\u0007\": 1\n", "f.yaml");
+        FAIL() << "an unknown key must be an error";
+    } catch (const sstop::host::ConfigError& e) {
+        std::string what = e.what();
+        EXPECT_EQ(what.find('\n'), std::string::npos) << what;
+        EXPECT_EQ(what.find('\x1b'), std::string::npos) << what;
+        EXPECT_NE(what.find("ab\\ncd\\x1b]0;x\\x07"), std::string::npos) << what;
+        EXPECT_EQ(what.rfind("f.yaml:1:1: ", 0), 0u) << what;
+    }
+}

@@ -291,3 +291,14 @@ TEST(DnsMessage, RandomRepliesWithOurHeaderNeverCrash) {
 }
 
 }  // namespace
+
+// Found by fuzz_dns: a dot inside a label read back as two labels, another name.
+TEST(DnsMessageLabels, DotInsideALabelIsMalformed) {
+    using namespace sstop::core::dns;
+    const std::vector<std::uint8_t> name = {3, 'a', '.', 'b', 3, 'c', 'o', 'm', 0};
+    std::size_t offset = 0;
+    EXPECT_FALSE(read_name(name, offset).has_value());
+    const std::vector<std::uint8_t> fine = {1, 'a', 3, 'c', 'o', 'm', 0};
+    offset = 0;
+    EXPECT_EQ(read_name(fine, offset), "a.com");
+}

@@ -158,13 +158,23 @@ int data_cb(const nlmsghdr* nlh, void* data) {
 WalkResult walk_dump_buffer(std::span<std::uint8_t> buffer, std::uint32_t seq, std::uint32_t portid,
                             const std::function<void(const nlmsghdr*)>& on_message) {
     WalkResult result;
-    int len = static_cast<int>(buffer.size());
-    for (auto* nlh = reinterpret_cast<nlmsghdr*>(buffer.data()); mnl_nlmsg_ok(nlh, len);
-         nlh = mnl_nlmsg_next(nlh, &len)) {
+    // Every header is checked here with unsigned arithmetic before libmnl walks the buffer:
+    // mnl_nlmsg_ok compares the length as an int, so a length past INT_MAX would pass it and
+    // make the walk loop forever (a length rounding up to 0) or read past the buffer.
+    std::size_t off = 0;
+    while (buffer.size() - off >= sizeof(nlmsghdr)) {
+        auto* nlh = reinterpret_cast<nlmsghdr*>(buffer.data() + off);
+        if (nlh->nlmsg_len < sizeof(nlmsghdr) || nlh->nlmsg_len > buffer.size() - off) {
+            result.status = WalkResult::Status::Error;
+            result.error = EBADMSG;
+            return result;
+        }
         if (nlh->nlmsg_flags & NLM_F_DUMP_INTR) {
             result.interrupted = true;
             nlh->nlmsg_flags &= static_cast<std::uint16_t>(~NLM_F_DUMP_INTR);
         }
+        off += NLMSG_ALIGN(nlh->nlmsg_len);
+        if (off > buffer.size()) break;  // the last message's padding may be missing
     }
     WalkContext ctx{&on_message};
     errno = 0;

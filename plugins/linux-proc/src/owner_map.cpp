@@ -165,7 +165,9 @@ void OwnerMap::sweep_unwanted() {
     std::erase_if(unattributed_, [&](const auto& item) {
         return now - item.second.wanted_in_scan >= limits_.forget_after_scans;
     });
-    for (auto& [pid, proc] : processes_) {
+    for (auto& entry : processes_) {
+        // Not a structured binding: clang before 16 cannot capture one in a lambda.
+        auto& proc = entry.second;
         std::erase_if(proc.inodes, [&](std::uint64_t inode) {
             auto it = inodes_.find(inode);
             return it == inodes_.end() || it->second.owner != proc.info.id;

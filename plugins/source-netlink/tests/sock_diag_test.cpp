@@ -352,5 +352,18 @@ TEST(SockDiag, PeerFinStates) {
     EXPECT_FALSE(peer_fin_received(SocketState::Close));
 }
 
+// Found by fuzz_netlink: libmnl checks lengths as int, so these walked forever or past the end.
+TEST(SockDiag, MessageLengthsPastTheBufferOrIntMaxAreRejected) {
+    for (std::uint32_t bad : {0xFFFFFFFFu, 0xFFFFFFFDu, 0x80000000u, 8u}) {
+        Crafted c;
+        c.nlh->nlmsg_len = bad;
+        int calls = 0;
+        WalkResult w = walk_dump_buffer(c.span(), 7, 0, [&](const nlmsghdr*) { ++calls; });
+        EXPECT_EQ(w.status, WalkResult::Status::Error) << bad;
+        EXPECT_EQ(w.error, EBADMSG) << bad;
+        EXPECT_EQ(calls, 0) << bad;
+    }
+}
+
 }  // namespace
 }  // namespace sstop::plugins::netlink
