@@ -173,7 +173,9 @@ WalkResult walk_dump_buffer(std::span<std::uint8_t> buffer, std::uint32_t seq, s
             result.interrupted = true;
             nlh->nlmsg_flags &= static_cast<std::uint16_t>(~NLM_F_DUMP_INTR);
         }
-        off += NLMSG_ALIGN(nlh->nlmsg_len);
+        // Aligned in size_t: NLMSG_ALIGN of a 32-bit length near 4 GiB would wrap to 0.
+        off += (static_cast<std::size_t>(nlh->nlmsg_len) + NLMSG_ALIGNTO - 1) &
+               ~static_cast<std::size_t>(NLMSG_ALIGNTO - 1);
         if (off > buffer.size()) break;  // the last message's padding may be missing
     }
     WalkContext ctx{&on_message};

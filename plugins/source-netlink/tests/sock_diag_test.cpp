@@ -356,13 +356,22 @@ TEST(SockDiag, PeerFinStates) {
 TEST(SockDiag, MessageLengthsPastTheBufferOrIntMaxAreRejected) {
     for (std::uint32_t bad : {0xFFFFFFFFu, 0xFFFFFFFDu, 0x80000000u, 8u}) {
         Crafted c;
+        const std::size_t real = c.nlh->nlmsg_len;  // what recv() would have returned
         c.nlh->nlmsg_len = bad;
         int calls = 0;
-        WalkResult w = walk_dump_buffer(c.span(), 7, 0, [&](const nlmsghdr*) { ++calls; });
+        WalkResult w = walk_dump_buffer(std::span<std::uint8_t>(c.buf, real), 7, 0,
+                                        [&](const nlmsghdr*) { ++calls; });
         EXPECT_EQ(w.status, WalkResult::Status::Error) << bad;
         EXPECT_EQ(w.error, EBADMSG) << bad;
         EXPECT_EQ(calls, 0) << bad;
     }
+    // And with a buffer as long as the claimed length, the walk still ends.
+    static std::uint8_t big[1 << 16];
+    auto* nlh = reinterpret_cast<nlmsghdr*>(big);
+    nlh->nlmsg_len = 0xFFFFFFFDu;
+    WalkResult w =
+        walk_dump_buffer(std::span<std::uint8_t>(big, sizeof big), 7, 0, [](const nlmsghdr*) {});
+    EXPECT_EQ(w.status, WalkResult::Status::Error);
 }
 
 }  // namespace
