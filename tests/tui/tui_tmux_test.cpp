@@ -2,6 +2,8 @@
 // snapshots) runs in a private tmux server; keys go in with send-keys, the screen comes
 // back with capture-pane. Every wait is bounded.
 
+#include <regex>
+
 #include "tmux_fixture.hpp"
 
 namespace {
@@ -317,6 +319,22 @@ TEST_F(TuiTmux, EightColourTerminalGetsBasicColours) {
     EXPECT_TRUE(has(s, "\x1b[31m") || has(s, "\x1b[32m") || has(s, "\x1b[34m") ||
                 has(s, "\x1b[36m"))
         << s;
+    keys("q");
+    EXPECT_TRUE(has(wait_for("EXIT="), "EXIT=0"));
+}
+
+TEST_F(TuiTmux, MonochromeTerminalStaysReadableWithAttributesOnly) {
+    // vt100 has no colours: the table must still show, with no colour sequences at all, and
+    // the selected row must stand out by an attribute (reverse or bold) instead of a colour.
+    start("TERM=vt100 " + std::string(SSTOP_TUI_HARNESS));
+    ASSERT_TRUE(has(wait_for("zulu"), "zulu"));
+    const std::string s = capture(true);
+    EXPECT_FALSE(has(s, "38;5;")) << s;
+    EXPECT_FALSE(std::regex_search(s, std::regex("\x1b\\[([0-9;]*;)?[34][0-7](;[0-9;]*)?m")))
+        << "no foreground or background colours: " << s;
+    EXPECT_TRUE(std::regex_search(s, std::regex("\x1b\\[([0-9;]*;)?[17](;[0-9;]*)?m")))
+        << "an attribute (bold or reverse) marks something: " << s;
+    EXPECT_TRUE(has(s, "1 Procs")) << s;
     keys("q");
     EXPECT_TRUE(has(wait_for("EXIT="), "EXIT=0"));
 }
