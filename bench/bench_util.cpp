@@ -82,6 +82,7 @@ ChildResult run_measured(const std::vector<std::string>& argv, std::chrono::mill
     }
     result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
     result.cpu_ns = rusage_cpu_ns(ru);
+    result.max_rss_kib = ru.ru_maxrss;
     return result;
 }
 

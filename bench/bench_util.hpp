@@ -34,6 +34,7 @@ Spread spread(std::vector<double> values);
 struct ChildResult {
     int exit_code = -1;
     std::int64_t cpu_ns = 0;
+    long max_rss_kib = 0;  ///< peak resident set size (wait4 rusage ru_maxrss)
 };
 
 /// Runs argv (execvp) with stdout and stderr sent to /dev/null (or stderr to `stderr_path`

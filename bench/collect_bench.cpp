@@ -291,7 +291,7 @@ int run(const Args& a) {
     std::vector<double> ss_cpu;
     CycleTimes nl, pn;
     // sstop whole-process CPU: start-up (--count 1) and --count 1+K, per run.
-    std::map<std::string, std::vector<double>> sstop_start, sstop_cycle;
+    std::map<std::string, std::vector<double>> sstop_start, sstop_cycle, sstop_rss;
     BenchContext context;
     for (int rep = 0; rep < a.reps; ++rep) {
         // Interleaved, so slow phases of the shared machine hit every contender alike.
@@ -330,6 +330,7 @@ int run(const Args& a) {
                 sstop_start[source].push_back(static_cast<double>(one.cpu_ns));
                 sstop_cycle[source].push_back(static_cast<double>(many.cpu_ns - one.cpu_ns) /
                                               a.sstop_count);
+                sstop_rss[source].push_back(static_cast<double>(many.max_rss_kib));
             }
         }
     }
@@ -357,6 +358,12 @@ int run(const Args& a) {
                         spread(sstop_cycle[source]), -1});
     }
     print_rows(a, ss.median, rows, nl, pn);
+    for (const char* source : {"netlink", "procnet"}) {
+        if (!sstop_rss.count(source)) continue;
+        const Spread r = spread(sstop_rss[source]);
+        std::printf("sstop --sources %s peak RSS over %d cycles: %.1f MiB (min %.1f, max %.1f)\n",
+                    source, 1 + a.sstop_count, r.median / 1024, r.min / 1024, r.max / 1024);
+    }
     return 0;
 }
 
