@@ -2,6 +2,7 @@
 // UTF-8 text measured in terminal cells. Decoding is our own (not the locale's), so invalid
 // bytes become '?' in every locale; widths come from wcwidth, so the locale must be set.
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -23,6 +24,9 @@ CellText fit_cells(std::string_view utf8, int max_cells, bool unicode = true);
 int cell_width(std::string_view utf8, bool unicode = true);
 
 /// `utf8` cut to `max_cells` cells, as UTF-8 again (for composing lines).
+/// Appends the UTF-8 encoding of a Unicode code point.
+void append_utf8(std::string& out, std::uint32_t code_point);
+
 std::string clip_utf8(std::string_view utf8, int max_cells, bool unicode = true);
 
 }  // namespace sstop::tui
