@@ -108,6 +108,10 @@ struct SocketEntry {
     bool epilogue = false;
     std::uint64_t prev_rx = 0;
     std::uint64_t prev_tx = 0;
+    // Bytes credited to the unattributed bucket while the owner was not known yet; they move
+    // to the owner once it is (a new process is mapped a poll or two after its first bytes).
+    std::uint64_t orphan_rx = 0;
+    std::uint64_t orphan_tx = 0;
     Clock::time_point first_seen{};
     Clock::time_point last_seen{};
     std::uint64_t seen_seq = 0;  // tick of the last live observation
@@ -271,6 +275,27 @@ struct Aggregator::State {
         it = remotes.try_emplace(addr, config.ema_alpha).first;
         it->second.last_seen = now;
         return &it->second;
+    }
+
+    /// Credits a socket's tick bytes: to its owner, or to unattributed while the owner is not
+    /// known — remembered, so the owner gets them once it is known. Moving them later changes
+    /// cumulative bytes only (no rate spike); totals stay what they were.
+    void credit_socket(SocketEntry& e, ProcessEntry* p, std::uint64_t rx, std::uint64_t tx) {
+        if (p == nullptr) {
+            e.orphan_rx += rx;
+            e.orphan_tx += tx;
+        } else if (e.orphan_rx != 0 || e.orphan_tx != 0) {
+            const std::uint64_t orx = std::min(e.orphan_rx, unattributed.rx_bytes);
+            const std::uint64_t otx = std::min(e.orphan_tx, unattributed.tx_bytes);
+            unattributed.rx_bytes -= orx;
+            unattributed.tx_bytes -= otx;
+            p->traffic.rx_bytes += orx;
+            p->traffic.tx_bytes += otx;
+            p->last_seen = now;
+            e.orphan_rx = 0;
+            e.orphan_tx = 0;
+        }
+        attribute(p, e.key, true, rx, tx);
     }
 
     const std::string& name_of(const IpAddr& addr) const {
@@ -543,7 +568,8 @@ struct Aggregator::State {
         const ProcessId owner = obs.owner.pid != 0 ? obs.owner : e.owner;
         // The socket leaves now, so its last bytes are credited directly instead of in the
         // per-socket pass of this tick.
-        attribute(process_for(owner), e.key, true, e.traffic.tick_rx, e.traffic.tick_tx);
+        credit_socket(e, owner.pid != 0 ? process_for(owner) : nullptr, e.traffic.tick_rx,
+                      e.traffic.tick_tx);
         remember_closed(e.key, owner, e.has_bytes || obs.has_bytes);
         unindex(&e);
         sockets.erase(it);
@@ -749,10 +775,11 @@ struct Aggregator::State {
             SocketEntry& e = it->second;
             const bool live = present(e);
             ProcessEntry* p = nullptr;
-            if (e.owner.pid != 0 && (live || e.traffic.tick_rx != 0 || e.traffic.tick_tx != 0)) {
+            if (e.owner.pid != 0 && (live || e.traffic.tick_rx != 0 || e.traffic.tick_tx != 0 ||
+                                     e.orphan_rx != 0 || e.orphan_tx != 0)) {
                 p = process_for(e.owner);
             }
-            attribute(p, e.key, true, e.traffic.tick_rx, e.traffic.tick_tx);
+            credit_socket(e, p, e.traffic.tick_rx, e.traffic.tick_tx);
             e.traffic.close_tick(dt);
             if (!live) {
                 // Stale sockets leave here, saving expiry a pass over the biggest table; the

@@ -1004,3 +1004,21 @@ TEST(Aggregator, LiveSocketClosingIntoTimeWaitKeepsItsLastDelta) {
     ASSERT_NE(p, nullptr);
     EXPECT_EQ(p->traffic.tx_bytes, 250u);  // 200 + the last 50, once
 }
+
+TEST(Aggregator, BytesCountedBeforeTheOwnerWasKnownMoveToItOnceItIs) {
+    // A new process's socket is often seen a poll before its owner is mapped (a reused pid,
+    // a rescan limit): its first bytes must end up with the process, not stay unattributed.
+    Aggregator agg;
+    const auto a = tcp(40000, v4(1, 1, 1, 1), 443);
+    agg.ingest(tick_at(kT0, {sockets_sample({})}));
+    auto snap = agg.ingest(tick_at(kT0 + 1s, {sockets_sample({sock(a, ProcessId{}, 0, 1000, 7)})}));
+    EXPECT_EQ(snap->unattributed.tx_bytes, 1000u);
+    snap = agg.ingest(
+        tick_at(kT0 + 2s, {sockets_sample({sock(a, pid(9), 0, 1200, 7)}, {info(pid(9), "late")})}));
+    const auto* p = find_process(*snap, pid(9));
+    ASSERT_NE(p, nullptr);
+    EXPECT_EQ(p->traffic.tx_bytes, 1200u);
+    EXPECT_EQ(snap->unattributed.tx_bytes, 0u);
+    EXPECT_EQ(snap->totals.tx_bytes, 1200u);
+    EXPECT_EQ(sum_tx(*snap), snap->totals.tx_bytes);
+}
