@@ -5,10 +5,9 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <sstop/view.hpp>
 #include <string>
 #include <vector>
-
-#include <sstop/view.hpp>
 
 #include "config/config.hpp"
 #include "core/bus.hpp"
@@ -17,8 +16,8 @@ namespace sstop::tui {
 
 /// A loaded view plugin, in tab order.
 struct TabView {
-    std::string id;                    ///< plugin id
-    std::shared_ptr<sstop::View> view; ///< the plugin's object (UI thread only)
+    std::string id;                     ///< plugin id
+    std::shared_ptr<sstop::View> view;  ///< the plugin's object (UI thread only)
 };
 
 /// What the UI needs from the rest of the app.
