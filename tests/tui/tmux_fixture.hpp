@@ -16,6 +16,7 @@
 #include <sstream>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 namespace sstop::testing {
@@ -99,14 +100,24 @@ class TmuxTest : public ::testing::Test {
     void keys(const std::string& args) const { run(tmux("send-keys -t t " + args)); }
     void literal(const std::string& text) const { run(tmux("send-keys -t t -l '" + text + "'")); }
 
-    // Polls the screen until `pred` holds, up to `limit`; returns the last screen.
+    // Polls the screen until `pred` holds on a settled screen, up to `limit`; returns the
+    // last screen. Settled means a second capture a moment later is identical: capture-pane
+    // can land in the middle of a redraw (the rows above updated, the status line not yet),
+    // and asserting on such a half-drawn screen is a race, not a finding.
     std::string wait_until(const std::function<bool(const std::string&)>& pred,
                            std::chrono::milliseconds limit = std::chrono::seconds(5)) const {
         const auto end = std::chrono::steady_clock::now() + limit;
         std::string screen;
         while (true) {
             screen = capture();
-            if (pred(screen) || std::chrono::steady_clock::now() > end) return screen;
+            if (pred(screen)) {
+                std::this_thread::sleep_for(std::chrono::milliseconds(40));
+                std::string again = capture();
+                if (again == screen) return screen;
+                screen = std::move(again);
+                if (pred(screen) && std::chrono::steady_clock::now() > end) return screen;
+            }
+            if (std::chrono::steady_clock::now() > end) return screen;
             std::this_thread::sleep_for(std::chrono::milliseconds(50));
         }
     }

@@ -91,7 +91,9 @@ TEST_F(TuiTmux, FilterNarrowsLiveAndEscapeClears) {
     ASSERT_TRUE(has(wait_for("zulu"), "zulu"));
     keys("/");
     literal("al");
-    auto s = wait_gone("zulu");
+    auto s = wait_until([](const std::string& screen) {
+        return !has(screen, "zulu") && has(screen, "filter: /al");
+    });
     EXPECT_TRUE(has(s, "alpha")) << s;
     EXPECT_FALSE(has(s, "mike")) << s;
     EXPECT_TRUE(has(s, "filter: /al")) << s;
