@@ -197,6 +197,7 @@ CollectStatus AfpacketSource::collect(Sample& out) {
     out.counters.push_back({"overflow_bytes", c.overflow_bytes});
     out.counters.push_back({"fragments", c.fragments});
     out.counters.push_back({"duplicates", c.duplicates});
+    out.counters.push_back({"tcp_resent_bytes", c.tcp_resent_bytes});
     if (new_drops > 0) {
         // snprintf, not std::to_string: the latter adds an STB_GNU_UNIQUE symbol that would
         // keep the plugin from ever unloading (LINUX-FACTS 5).

@@ -20,11 +20,21 @@ FlowAccounting::FlowAccounting(std::size_t max_flows, int lo_ifindex,
       check_interfaces_(static_cast<bool>(is_enslaved)),
       policy_(std::move(is_enslaved)) {}
 
-void FlowAccounting::add(const FlowKey& key, Direction dir, std::uint64_t bytes,
-                         std::int64_t now_ns) {
-    if (!table_.add(key, dir, bytes, now_ns)) {
+void FlowAccounting::add(const FlowKey& key, Direction dir, const ParsedPacket& p,
+                         std::int64_t now_ns, bool second_copy) {
+    bool stored = true;
+    if (p.proto == Proto::Tcp) {
+        const auto counted =
+            table_.add_tcp(key, dir, TcpSegment{p.tcp_seq, p.payload_bytes, p.tcp_flags}, now_ns);
+        stored = counted.has_value();
+        if (stored && !second_copy && *counted < p.payload_bytes)
+            counters_.tcp_resent_bytes += p.payload_bytes - *counted;
+    } else {
+        stored = table_.add(key, dir, p.payload_bytes, now_ns);
+    }
+    if (!stored) {
         ++counters_.flow_table_full;
-        counters_.overflow_bytes += bytes;
+        counters_.overflow_bytes += p.payload_bytes;
     }
 }
 
@@ -73,12 +83,12 @@ void FlowAccounting::count(const Frame& frame, std::int64_t now_ns) {
     ++counters_.counted;
     if (loopback) {
         // Both ends are local: the sender sent it and the receiver received it.
-        add(make_flow_key(p.proto, p.src, p.dst), Direction::Tx, p.payload_bytes, now_ns);
-        add(make_flow_key(p.proto, p.dst, p.src), Direction::Rx, p.payload_bytes, now_ns);
+        add(make_flow_key(p.proto, p.src, p.dst), Direction::Tx, p, now_ns);
+        add(make_flow_key(p.proto, p.dst, p.src), Direction::Rx, p, now_ns, true);
     } else if (frame.pkt_type == PACKET_OUTGOING) {
-        add(make_flow_key(p.proto, p.src, p.dst), Direction::Tx, p.payload_bytes, now_ns);
+        add(make_flow_key(p.proto, p.src, p.dst), Direction::Tx, p, now_ns);
     } else {
-        add(make_flow_key(p.proto, p.dst, p.src), Direction::Rx, p.payload_bytes, now_ns);
+        add(make_flow_key(p.proto, p.dst, p.src), Direction::Rx, p, now_ns);
     }
 }
 

@@ -27,14 +27,15 @@ struct Frame {
 
 /// Health counters of the capture, all cumulative.
 struct CaptureCounters {
-    std::uint64_t packets = 0;          ///< frames seen
-    std::uint64_t counted = 0;          ///< frames added to a flow
-    std::uint64_t malformed = 0;        ///< frames with broken or cut headers
-    std::uint64_t flow_table_full = 0;  ///< frames of new flows refused by the full table
-    std::uint64_t overflow_bytes = 0;   ///< payload bytes of those frames
-    std::uint64_t fragments = 0;        ///< non-first IP fragments (not attributable)
-    std::uint64_t unparsed = 0;         ///< too deep to follow
-    std::uint64_t duplicates = 0;       ///< copies skipped (lo, VLAN parent, bond/bridge port)
+    std::uint64_t packets = 0;           ///< frames seen
+    std::uint64_t counted = 0;           ///< frames added to a flow
+    std::uint64_t malformed = 0;         ///< frames with broken or cut headers
+    std::uint64_t flow_table_full = 0;   ///< frames of new flows refused by the full table
+    std::uint64_t overflow_bytes = 0;    ///< payload bytes of those frames
+    std::uint64_t fragments = 0;         ///< non-first IP fragments (not attributable)
+    std::uint64_t unparsed = 0;          ///< too deep to follow
+    std::uint64_t duplicates = 0;        ///< copies skipped (lo, VLAN parent, bond/bridge port)
+    std::uint64_t tcp_resent_bytes = 0;  ///< TCP payload seen again (retransmits, probes)
 };
 
 /// Decides per ifindex whether frames on it are counted. Frames on a bond slave or bridge
@@ -77,7 +78,10 @@ class FlowAccounting {
     const CaptureCounters& counters() const { return counters_; }  ///< health counters
 
   private:
-    void add(const FlowKey& key, Direction dir, std::uint64_t bytes, std::int64_t now_ns);
+    // `second_copy`: the loopback receiver's half of a packet already added for its sender
+    // (its resent bytes are not noted twice).
+    void add(const FlowKey& key, Direction dir, const ParsedPacket& p, std::int64_t now_ns,
+             bool second_copy = false);
 
     FlowTable table_;
     int lo_ifindex_;

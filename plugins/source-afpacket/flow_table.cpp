@@ -54,49 +54,63 @@ std::size_t FlowTable::probe(const FlowKey& key) const {
     const std::size_t mask = slots_.size() - 1;
     std::size_t i = hash_(key) & mask;
     // Terminates: the load factor is kept ≤ 0.5, so an empty slot always exists.
-    while (slots_[i].used && !(slots_[i].entry.key == key)) i = (i + 1) & mask;
+    while (used(slots_[i]) && !(slots_[i].key == key)) i = (i + 1) & mask;
     return i;
 }
 
-bool FlowTable::add(const FlowKey& key, Direction dir, std::uint64_t bytes, std::int64_t now_ns) {
+FlowCounters* FlowTable::upsert(const FlowKey& key, std::int64_t now_ns) {
+    if (key.proto == 0) return nullptr;  // not storable: proto 0 marks an empty slot
     std::size_t i = probe(key);
-    if (!slots_[i].used) {
-        if (size_ >= max_flows_) return false;
+    if (!used(slots_[i])) {
+        if (size_ >= max_flows_) return nullptr;
         if ((size_ + 1) * 2 > slots_.size()) {
             rehash(slots_.size() * 2);
             i = probe(key);
         }
-        slots_[i].used = true;
-        slots_[i].entry = Entry{key, {}};
+        slots_[i] = Entry{key, {}};
         ++size_;
     }
-    FlowCounters& c = slots_[i].entry.counters;
+    slots_[i].counters.last_seen_ns = now_ns;
+    return &slots_[i].counters;
+}
+
+bool FlowTable::add(const FlowKey& key, Direction dir, std::uint64_t bytes, std::int64_t now_ns) {
+    FlowCounters* c = upsert(key, now_ns);
+    if (c == nullptr) return false;
     if (dir == Direction::Rx) {
-        c.rx_bytes += bytes;
-        ++c.rx_packets;
+        c->rx_bytes += bytes;
+        ++c->rx_packets;
     } else {
-        c.tx_bytes += bytes;
-        ++c.tx_packets;
+        c->tx_bytes += bytes;
+        ++c->tx_packets;
     }
-    c.last_seen_ns = now_ns;
     return true;
+}
+
+std::optional<std::uint64_t> FlowTable::add_tcp(const FlowKey& key, Direction dir,
+                                                const TcpSegment& seg, std::int64_t now_ns) {
+    FlowCounters* c = upsert(key, now_ns);
+    if (c == nullptr) return std::nullopt;
+    const bool rx = dir == Direction::Rx;
+    const std::uint64_t bytes = tcp_new_payload(rx ? c->rx_seq : c->tx_seq, seg);
+    (rx ? c->rx_bytes : c->tx_bytes) += bytes;
+    ++(rx ? c->rx_packets : c->tx_packets);
+    return bytes;
 }
 
 std::size_t FlowTable::prune(std::int64_t cutoff_ns) {
     std::size_t stale = 0;
-    for (const Slot& s : slots_) stale += s.used && s.entry.counters.last_seen_ns < cutoff_ns;
+    for (const Slot& s : slots_) stale += used(s) && s.counters.last_seen_ns < cutoff_ns;
     if (stale == 0) return 0;
     // Rebuilding is simpler than tombstones or backward shifts and runs rarely.
     std::vector<Entry> live;
     live.reserve(size_ - stale);
     for (const Slot& s : slots_)
-        if (s.used && s.entry.counters.last_seen_ns >= cutoff_ns) live.push_back(s.entry);
+        if (used(s) && s.counters.last_seen_ns >= cutoff_ns) live.push_back(s);
     std::fill(slots_.begin(), slots_.end(), Slot{});
     size_ = 0;
     for (const Entry& e : live) {
-        const std::size_t i = probe(e.key);
-        slots_[i].used = true;
-        slots_[i].entry = e;
+        slots_[probe(e.key)] = e;
         ++size_;
     }
     return stale;
@@ -106,22 +120,19 @@ void FlowTable::rehash(std::size_t slot_count) {
     slot_count = std::min(slot_count, max_slots_);
     std::vector<Slot> old(slot_count);
     old.swap(slots_);
-    for (const Slot& s : old) {
-        if (!s.used) continue;
-        const std::size_t i = probe(s.entry.key);
-        slots_[i] = s;
-    }
+    for (const Slot& s : old)
+        if (used(s)) slots_[probe(s.key)] = s;
 }
 
 const FlowCounters* FlowTable::find(const FlowKey& key) const {
     const std::size_t i = probe(key);
-    return slots_[i].used ? &slots_[i].entry.counters : nullptr;
+    return used(slots_[i]) ? &slots_[i].counters : nullptr;
 }
 
 void FlowTable::copy_to(std::vector<Entry>& out) const {
     out.reserve(out.size() + size_);
     for (const Slot& s : slots_)
-        if (s.used) out.push_back(s.entry);
+        if (used(s)) out.push_back(s);
 }
 
 }  // namespace sstop::plugins::afpacket

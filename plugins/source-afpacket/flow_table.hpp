@@ -6,8 +6,11 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <sstop/model.hpp>
 #include <vector>
+
+#include "tcp_sequence.hpp"
 
 namespace sstop::plugins::afpacket {
 
@@ -37,6 +40,8 @@ struct FlowCounters {
     std::uint64_t rx_packets = 0;   ///< packets received (a GSO super-packet counts once)
     std::uint64_t tx_packets = 0;   ///< packets sent
     std::int64_t last_seen_ns = 0;  ///< steady-clock nanoseconds of the last packet
+    SeqTracker rx_seq;              ///< TCP: highest sequence end received
+    SeqTracker tx_seq;              ///< TCP: highest sequence end sent
 };
 
 /// Which way a packet went, from the local end's point of view.
@@ -65,6 +70,12 @@ class FlowTable {
     /// Returns false (and changes nothing) when the flow is new and the table is full.
     bool add(const FlowKey& key, Direction dir, std::uint64_t bytes, std::int64_t now_ns);
 
+    /// Adds one TCP segment to the flow `key`, creating it if needed: the packet counts,
+    /// its bytes only as far as they are new sequence space (`tcp_new_payload`). Returns
+    /// the payload bytes counted, or nothing when the flow is new and the table is full.
+    std::optional<std::uint64_t> add_tcp(const FlowKey& key, Direction dir, const TcpSegment& seg,
+                                         std::int64_t now_ns);
+
     /// Removes flows whose last packet is older than `cutoff_ns`; returns how many.
     std::size_t prune(std::int64_t cutoff_ns);
 
@@ -79,10 +90,11 @@ class FlowTable {
     std::size_t slot_count() const { return slots_.size(); }  ///< current slot array size
 
   private:
-    struct Slot {
-        Entry entry;
-        bool used = false;
-    };
+    // A slot is empty when its key's protocol is 0 (stored flows are TCP or UDP), which
+    // keeps a slot at the size of an entry (96 bytes).
+    using Slot = Entry;
+    static bool used(const Slot& s) { return s.key.proto != 0; }
+    FlowCounters* upsert(const FlowKey& key, std::int64_t now_ns);  // null when full
     std::size_t probe(const FlowKey& key) const;  // slot of key, or of the empty slot to use
     void rehash(std::size_t slot_count);
 

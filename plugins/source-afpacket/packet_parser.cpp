@@ -34,6 +34,9 @@ class Bytes {
     std::uint16_t be16(std::size_t offset) const {
         return static_cast<std::uint16_t>((data_[offset] << 8) | data_[offset + 1]);
     }
+    std::uint32_t be32(std::size_t offset) const {
+        return (static_cast<std::uint32_t>(be16(offset)) << 16) | be16(offset + 2);
+    }
     void copy(std::size_t offset, std::size_t len, std::uint8_t* out) const {
         std::memcpy(out, data_.data() + offset, len);
     }
@@ -64,6 +67,8 @@ ParsedPacket parse_l4(const Bytes& b, ParsedPacket p, std::uint8_t ip_proto, std
         p.src.port = b.be16(l4);
         p.dst.port = b.be16(l4 + 2);
         p.payload_bytes = l4_len - doff;
+        p.tcp_seq = b.be32(l4 + 4);
+        p.tcp_flags = b.u8(l4 + 13);
         return with_status(p, ParseStatus::Flow);
     }
     if (ip_proto == kIpProtoUdp) {

@@ -43,6 +43,8 @@ struct ParsedPacket {
     Endpoint src;                                 ///< source address and port
     Endpoint dst;                                 ///< destination address and port
     std::uint64_t payload_bytes = 0;              ///< transport payload bytes of the packet
+    std::uint32_t tcp_seq = 0;                    ///< TCP sequence number (TCP only)
+    std::uint8_t tcp_flags = 0;  ///< TCP flags byte: FIN 0x01, SYN 0x02, RST 0x04 … (TCP only)
     std::uint16_t vlan_id = 0;   ///< VID of the outermost in-frame tag (0 = none or priority tag)
     std::uint8_t vlan_tags = 0;  ///< number of in-frame 802.1Q/802.1ad tags
 };

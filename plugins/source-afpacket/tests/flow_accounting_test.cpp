@@ -20,6 +20,13 @@ Bytes udp4(V4 src, std::uint16_t sport, V4 dst, std::uint16_t dport, std::size_t
                 udp(sport, dport, static_cast<std::uint16_t>(8 + n)), zeros(payload)});
 }
 
+Bytes tcp4(V4 src, std::uint16_t sport, V4 dst, std::uint16_t dport, std::uint32_t seq,
+           std::size_t payload, std::uint8_t flags = 0x18) {
+    const auto n = static_cast<std::uint16_t>(payload);
+    return cat({ethernet(0x0800), ipv4(6, src, dst, static_cast<std::uint16_t>(40 + n)),
+                tcp(sport, dport, 5, seq, flags), zeros(payload)});
+}
+
 Frame frame_of(const Bytes& b, std::uint8_t pkt_type, int ifindex,
                std::uint16_t hatype = ARPHRD_ETHER) {
     Frame f;
@@ -151,6 +158,50 @@ TEST(FlowAccounting, FullTableCountsRefusedPacketsAndBytes) {
     acc.count(frame_of(udp4(kB4, 1, kA4, 3, 25), PACKET_HOST, kEth), 1);
     EXPECT_EQ(acc.counters().flow_table_full, 1u);
     EXPECT_EQ(acc.counters().overflow_bytes, 25u);
+}
+
+const FlowCounters* tcp_flow(const FlowAccounting& acc, V4 la, std::uint16_t lp, V4 ra,
+                             std::uint16_t rp) {
+    return acc.table().find(make_flow_key(Proto::Tcp, ep(la, lp), ep(ra, rp)));
+}
+
+TEST(FlowAccounting, TcpRetransmissionsAreCountedOnceAndNotedAsResent) {
+    FlowAccounting acc(1024, kLo);
+    // Sent: 0..1000, 1000..2000, then 1000..2000 again (a retransmission).
+    acc.count(frame_of(tcp4(kA4, 40000, kB4, 80, 0, 1000), PACKET_OUTGOING, kEth), 1);
+    acc.count(frame_of(tcp4(kA4, 40000, kB4, 80, 1000, 1000), PACKET_OUTGOING, kEth), 2);
+    acc.count(frame_of(tcp4(kA4, 40000, kB4, 80, 1000, 1000), PACKET_OUTGOING, kEth), 3);
+    // Received: 500 bytes, twice.
+    acc.count(frame_of(tcp4(kB4, 80, kA4, 40000, 9000, 500), PACKET_HOST, kEth), 4);
+    acc.count(frame_of(tcp4(kB4, 80, kA4, 40000, 9000, 500), PACKET_HOST, kEth), 5);
+    const FlowCounters* c = tcp_flow(acc, kA4, 40000, kB4, 80);
+    ASSERT_NE(c, nullptr);
+    EXPECT_EQ(c->tx_bytes, 2000u);
+    EXPECT_EQ(c->rx_bytes, 500u);
+    EXPECT_EQ(c->tx_packets, 3u);  // every packet is still a packet
+    EXPECT_EQ(c->rx_packets, 2u);
+    EXPECT_EQ(acc.counters().tcp_resent_bytes, 1500u);
+}
+
+TEST(FlowAccounting, TcpRetransmissionOnLoopbackIsCountedOnceForBothEnds) {
+    FlowAccounting acc(1024, kLo);
+    const V4 lo = {127, 0, 0, 1};
+    const Bytes first = tcp4(lo, 1000, lo, 2000, 77, 300);
+    for (int copy = 0; copy < 2; ++copy) {  // sent, then retransmitted
+        acc.count(frame_of(first, PACKET_OUTGOING, kLo, ARPHRD_LOOPBACK), 1);
+        acc.count(frame_of(first, PACKET_HOST, kLo, ARPHRD_LOOPBACK), 1);
+    }
+    EXPECT_EQ(tcp_flow(acc, lo, 1000, lo, 2000)->tx_bytes, 300u);
+    EXPECT_EQ(tcp_flow(acc, lo, 2000, lo, 1000)->rx_bytes, 300u);
+    EXPECT_EQ(acc.counters().tcp_resent_bytes, 300u);  // once, not once per end
+}
+
+TEST(FlowAccounting, UdpDatagramsRepeatingThemselvesAllCount) {
+    FlowAccounting acc(1024, kLo);  // UDP has no sequence space: equal datagrams are data
+    const Bytes b = udp4(kA4, 5000, kB4, 5001, 64);
+    acc.count(frame_of(b, PACKET_OUTGOING, kEth), 1);
+    acc.count(frame_of(b, PACKET_OUTGOING, kEth), 2);
+    EXPECT_EQ(flow(acc, kA4, 5000, kB4, 5001)->tx_bytes, 128u);
 }
 
 }  // namespace

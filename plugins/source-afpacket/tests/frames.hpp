@@ -79,13 +79,17 @@ inline Bytes frag6(std::uint8_t next, std::uint16_t offset_units, bool more) {
     return b;
 }
 
-inline Bytes tcp(std::uint16_t sport, std::uint16_t dport, int doff_words = 5) {
+/// TCP header; `flags` defaults to PSH|ACK.
+inline Bytes tcp(std::uint16_t sport, std::uint16_t dport, int doff_words = 5,
+                 std::uint32_t seq = 0, std::uint8_t flags = 0x18) {
     Bytes b;
     put16(b, sport);
     put16(b, dport);
-    b.insert(b.end(), 8, 0);
+    put16(b, static_cast<std::uint16_t>(seq >> 16));
+    put16(b, static_cast<std::uint16_t>(seq));
+    b.insert(b.end(), 4, 0);
     b.push_back(static_cast<std::uint8_t>(doff_words << 4));
-    b.push_back(0x18);
+    b.push_back(flags);
     put16(b, 65535);
     put16(b, 0);
     put16(b, 0);

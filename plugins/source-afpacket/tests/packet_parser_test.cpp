@@ -48,6 +48,16 @@ TEST(PacketParser, EthernetIpv4TcpGivesTupleAndPayloadFromIpHeader) {
     EXPECT_EQ(p.payload_bytes, 1000u);  // not the 256 captured bytes
 }
 
+TEST(PacketParser, TcpSequenceNumberAndFlagsAreRead) {
+    const Bytes f = cat(
+        {ethernet(0x0800), ipv4(6, kA4, kB4, 40 + 3), tcp(1, 2, 5, 0xDEADBEEFu, 0x11), zeros(3)});
+    const ParsedPacket p = parse(f);
+    ASSERT_EQ(p.status, ParseStatus::Flow);
+    EXPECT_EQ(p.tcp_seq, 0xDEADBEEFu);
+    EXPECT_EQ(p.tcp_flags, 0x11);  // FIN|ACK
+    EXPECT_EQ(p.payload_bytes, 3u);
+}
+
 TEST(PacketParser, Ipv4OptionsAreSkippedBeforeTheTcpHeader) {
     const ParsedPacket p = parse(tcp4_frame(77, 40));  // IHL = 15
     ASSERT_EQ(p.status, ParseStatus::Flow);
