@@ -106,6 +106,74 @@ std::string bar(double level, int width, bool unicode) {
     return out;
 }
 
+const char* proto_name(Proto proto) {
+    switch (proto) {
+        case Proto::Tcp:
+            return "TCP";
+        case Proto::Udp:
+            return "UDP";
+        case Proto::Unknown:
+            break;
+    }
+    return "?";
+}
+
+double total_rate(const Traffic& traffic) { return traffic.rx_bps + traffic.tx_bps; }
+
+std::optional<bool> sort_before(SortKey key, const SortFields& a, const SortFields& b) {
+    switch (key) {
+        case SortKey::Rate: {
+            double ra = a.rx_bps + a.tx_bps, rb = b.rx_bps + b.tx_bps;
+            if (ra != rb) return ra > rb;
+            break;
+        }
+        case SortKey::Download:
+            if (a.rx_bps != b.rx_bps) return a.rx_bps > b.rx_bps;
+            break;
+        case SortKey::Upload:
+            if (a.tx_bps != b.tx_bps) return a.tx_bps > b.tx_bps;
+            break;
+        case SortKey::Pid:
+            break;
+        case SortKey::Name: {
+            std::string na = to_lower(a.name), nb = to_lower(b.name);
+            if (na != nb) return na < nb;
+            break;
+        }
+        case SortKey::Connections:
+            if (a.connections != b.connections) return a.connections > b.connections;
+            break;
+    }
+    return std::nullopt;
+}
+
+void mark_sorted(std::vector<Column>& columns, SortKey key, const SortColumns& at) {
+    auto mark = [&](std::size_t index) {
+        if (index < columns.size()) columns[index].sorted = true;
+    };
+    switch (key) {
+        case SortKey::Rate:
+            mark(at.rx);
+            mark(at.tx);
+            break;
+        case SortKey::Download:
+            mark(at.rx);
+            break;
+        case SortKey::Upload:
+            mark(at.tx);
+            break;
+        case SortKey::Pid:
+            mark(at.pid);
+            break;
+        case SortKey::Name:
+            mark(at.name);
+            break;
+        case SortKey::Connections:
+            mark(at.connections);
+            break;
+    }
+}
+
 std::vector<int> layout(const std::vector<Column>& columns, int width) {
     std::vector<int> widths(columns.size(), 0);
     if (width <= 0 || columns.empty()) return widths;
@@ -224,6 +292,40 @@ void draw_line(Canvas& canvas, int x, int y, std::string_view text, const Style&
     std::string s = sanitize(text, canvas.unicode());
     if (text_cells(s) > w) s = fit(s, w, canvas.unicode());
     canvas.text(x, y, s, style, w);
+}
+
+void draw_no_rows(Canvas& canvas, const std::string& filter, std::string_view empty,
+                  std::string_view item) {
+    std::string msg = filter.empty() ? std::string(empty)
+                                     : "No " + std::string(item) + " matches '" + filter + "'";
+    draw_line(canvas, 1, std::min(2, canvas.height() - 1), msg, canvas.style(ThemeRole::Dim));
+}
+
+bool on_wheel(const MouseEvent& mouse, const std::function<void(const KeyEvent&)>& on_key) {
+    if (mouse.kind != MouseEvent::Kind::WheelUp && mouse.kind != MouseEvent::Kind::WheelDown)
+        return false;
+    std::int32_t code = mouse.kind == MouseEvent::Kind::WheelUp ? kKeyUp : kKeyDown;
+    for (int i = 0; i < kWheelLines; ++i) on_key(KeyEvent{code});
+    return true;
+}
+
+Style ListRow::cell(const Canvas& canvas, ThemeRole role) const {
+    return selected ? style : on_row(canvas.style(role), style);
+}
+
+void draw_rows(Canvas& canvas, ListCursor& cursor, int first_y, int count,
+               const std::function<void(const ListRow&)>& draw_row) {
+    const int visible = std::max(0, canvas.height() - first_y);
+    const int top = cursor.scroll(count, visible);
+    for (int r = 0; r < visible && top + r < count; ++r) {
+        ListRow row;
+        row.item = static_cast<std::size_t>(top + r);
+        row.y = first_y + r;
+        row.selected = top + r == cursor.index();
+        row.style = row_style(canvas, top + r, row.selected);
+        canvas.fill(0, row.y, canvas.width(), 1, row.style);
+        draw_row(row);
+    }
 }
 
 bool is_navigation_key(std::int32_t code) {

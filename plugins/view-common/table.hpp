@@ -1,10 +1,14 @@
 #pragma once
 /// @file table.hpp
 /// Pieces every built-in table view needs: fitting UTF-8 text into cells, choosing which
-/// columns fit a width, drawing a header and rows, bandwidth bars, and a list cursor that
-/// understands the navigation keys. Draws only through `sstop::Canvas`.
+/// columns fit a width, drawing a header and rows, bandwidth bars, the sort order of rows, and
+/// a list cursor that understands the navigation keys and follows the selected item across
+/// snapshots. Draws only through `sstop::Canvas`.
 
+#include <algorithm>
 #include <cstdint>
+#include <functional>
+#include <optional>
 #include <sstop/view.hpp>
 #include <string>
 #include <string_view>
@@ -38,6 +42,25 @@ bool contains_ci(std::string_view haystack, std::string_view needle_lower);
 /// an eighth-block tip with Unicode, '#' with ASCII; padded with spaces to `width`.
 std::string bar(double level, int width, bool unicode);
 
+/// Short protocol name for a table cell: "TCP", "UDP", or "?" when unknown.
+const char* proto_name(Proto proto);
+
+/// Receive plus send rate, bytes per second: what SortKey::Rate and bandwidth bars measure.
+double total_rate(const Traffic& traffic);
+
+/// What SortKey orders a table row by, taken from the row's summary.
+struct SortFields {
+    double rx_bps = 0;              ///< receive rate
+    double tx_bps = 0;              ///< send rate
+    std::uint32_t connections = 0;  ///< connection count
+    std::string_view name;          ///< the name SortKey::Name compares (ASCII case ignored)
+};
+
+/// How `key` orders row `a` before row `b`: rates and connection counts descending, names
+/// ascending ignoring ASCII case. Nothing when they tie on it, and always for SortKey::Pid:
+/// the caller breaks ties with the row's own identity so rows never jump between two draws.
+std::optional<bool> sort_before(SortKey key, const SortFields& a, const SortFields& b);
+
 /// A table column as the layout sees it.
 struct Column {
     std::string title;          ///< header text (the sort marker is appended by `draw_header`)
@@ -47,6 +70,19 @@ struct Column {
     int drop_rank = 0;          ///< 0 = always shown; otherwise higher ranks are dropped first
     bool sorted = false;        ///< the table is sorted by this column (header gets ▾)
 };
+
+/// Indices in a column list of the columns that show what each SortKey measures.
+struct SortColumns {
+    std::size_t rx = 0;           ///< receive rate (SortKey::Download, and Rate)
+    std::size_t tx = 0;           ///< send rate (SortKey::Upload, and Rate)
+    std::size_t pid = 0;          ///< what SortKey::Pid sorts by
+    std::size_t name = 0;         ///< what SortKey::Name sorts by
+    std::size_t connections = 0;  ///< connection count
+};
+
+/// Marks as `sorted` the column(s) the table is sorted by for `key`: both rate columns for
+/// SortKey::Rate. Indices outside `columns` are ignored.
+void mark_sorted(std::vector<Column>& columns, SortKey key, const SortColumns& at);
 
 /// Widths of `columns` for a table `width` cells wide with one space between columns.
 /// Columns are dropped highest `drop_rank` first until the rest fit; spare width goes to the
@@ -79,6 +115,11 @@ void draw_cell(Canvas& canvas, int y, const std::vector<int>& widths, std::size_
 /// Draws a one-line message at (x, y), cut to the canvas width; nothing if off the canvas.
 void draw_line(Canvas& canvas, int x, int y, std::string_view text, const Style& style);
 
+/// Draws why a table under a header at row 0 has no rows, dimmed at (1, 2) (higher on a short
+/// canvas): `empty` ("No remote hosts") without a filter, else "No <item> matches '<filter>'".
+void draw_no_rows(Canvas& canvas, const std::string& filter, std::string_view empty,
+                  std::string_view item);
+
 /// The cursor of a scrolling list: selected index and first visible row. Navigation keys
 /// move it; the view keeps it on the same item across snapshots by calling `set_index`.
 class ListCursor {
@@ -104,5 +145,93 @@ class ListCursor {
 
 /// True for the keys `ListCursor::on_key` handles.
 bool is_navigation_key(std::int32_t code);
+
+/// Lines a wheel notch moves the selection.
+inline constexpr int kWheelLines = 3;
+
+/// Applies a wheel event as `kWheelLines` up or down keys through `on_key` (the view's own
+/// key handler, so a view with several lists moves the right one). Returns false, and does
+/// nothing, for any other mouse event.
+bool on_wheel(const MouseEvent& mouse, const std::function<void(const KeyEvent&)>& on_key);
+
+/// One visible row of a list being drawn by `draw_rows`.
+struct ListRow {
+    std::size_t item = 0;   ///< index of the row's item in the list
+    int y = 0;              ///< canvas row
+    bool selected = false;  ///< the row under the cursor
+    Style style;            ///< the row's style (`row_style`), already filled across the row
+
+    /// The style of a cell coloured by `role`: the row's own style on the selected row (the
+    /// selection reads as one bar), else `role`'s foreground on the row's background.
+    Style cell(const Canvas& canvas, ThemeRole role) const;
+};
+
+/// Draws the rows of a list of `count` items from canvas row `first_y` to the bottom:
+/// scrolls `cursor` so the selection is visible, fills each visible row with its `row_style`,
+/// then calls `draw_row` for its cells.
+void draw_rows(Canvas& canvas, ListCursor& cursor, int first_y, int count,
+               const std::function<void(const ListRow&)>& draw_row);
+
+/// A ListCursor whose selection is an item, known by `Id`, rather than a row number: when a
+/// new snapshot reorders the list, the cursor moves with the item. The views build the list
+/// anew for every draw, key and click, and pass it in (`Item*` in display order).
+template <class Item, class Id>
+class SelectionCursor {
+  public:
+    /// What identifies an item between snapshots.
+    using IdOf = Id (*)(const Item&);
+
+    explicit SelectionCursor(IdOf id_of) : id_of_(id_of) {}
+
+    /// Puts the cursor on the selected item if `rows` still lists it (else it stays at the
+    /// same row, clamped), then remembers the item under the cursor.
+    void sync(const std::vector<const Item*>& rows) {
+        const int n = static_cast<int>(rows.size());
+        if (selected_) {
+            auto it = std::find_if(rows.begin(), rows.end(),
+                                   [&](const Item* item) { return id_of_(*item) == *selected_; });
+            if (it != rows.end()) cursor_.set_index(static_cast<int>(it - rows.begin()), n);
+        }
+        cursor_.set_index(cursor_.index(), n);
+        if (n > 0)
+            selected_ = id_of_(*rows[static_cast<std::size_t>(cursor_.index())]);
+        else
+            selected_.reset();
+    }
+
+    /// Syncs with `rows`, then applies a navigation key (see `ListCursor::on_key`). Returns
+    /// false for any other key.
+    bool on_key(std::int32_t code, const std::vector<const Item*>& rows) {
+        sync(rows);
+        const int n = static_cast<int>(rows.size());
+        if (!cursor_.on_key(code, n)) return false;
+        if (n > 0) selected_ = id_of_(*rows[static_cast<std::size_t>(cursor_.index())]);
+        return true;
+    }
+
+    /// Syncs with `rows`, then selects the item drawn `visible_row` rows below the first
+    /// visible one. Returns false when no item is drawn there.
+    bool select_visible_row(int visible_row, const std::vector<const Item*>& rows) {
+        if (visible_row < 0) return false;
+        sync(rows);
+        const int index = cursor_.top() + visible_row;
+        if (index >= static_cast<int>(rows.size())) return false;
+        cursor_.set_index(index, static_cast<int>(rows.size()));
+        selected_ = id_of_(*rows[static_cast<std::size_t>(index)]);
+        return true;
+    }
+
+    /// The id of the item under the cursor after the last sync, key or click, if any.
+    const std::optional<Id>& selected() const { return selected_; }
+    /// The row cursor, for drawing (`draw_rows` scrolls it).
+    ListCursor& cursor() { return cursor_; }
+    /// The row cursor.
+    const ListCursor& cursor() const { return cursor_; }
+
+  private:
+    IdOf id_of_;
+    ListCursor cursor_;
+    std::optional<Id> selected_;
+};
 
 }  // namespace sstop::plugins::view_common

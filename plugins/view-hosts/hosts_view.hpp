@@ -30,15 +30,14 @@ class HostsView final : public View {
     bool on_mouse(const MouseEvent& mouse, const ViewContext& context) override;
 
     /// The address under the cursor (after the last draw or key), if any.
-    std::optional<IpAddr> selected_host() const { return selected_; }
+    std::optional<IpAddr> selected_host() const { return selection_.selected(); }
 
   private:
+    static IpAddr id_of(const RemoteHostSummary& h) { return h.addr; }
     std::vector<const RemoteHostSummary*> rows(const ViewContext& context) const;
-    void sync(const std::vector<const RemoteHostSummary*>& rows);
 
     std::shared_ptr<const Snapshot> snapshot_;
-    view_common::ListCursor cursor_;
-    std::optional<IpAddr> selected_;
+    view_common::SelectionCursor<RemoteHostSummary, IpAddr> selection_{&id_of};
 };
 
 }  // namespace sstop::plugins::hosts

@@ -11,18 +11,6 @@ namespace vc = view_common;
 using vc::Align;
 using vc::Column;
 
-const char* proto_name(Proto p) {
-    switch (p) {
-        case Proto::Tcp:
-            return "TCP";
-        case Proto::Udp:
-            return "UDP";
-        case Proto::Unknown:
-            break;
-    }
-    return "?";
-}
-
 // An all-zero address means "any": show it as "*" like ss does, whatever the family.
 std::string addr_text(const IpAddr& a) {
     bool any = std::all_of(a.bytes.begin(), a.bytes.end(), [](std::uint8_t b) { return b == 0; });
@@ -39,7 +27,7 @@ std::string owner_text(const ListenPortSummary& p) {
 
 bool matches(const ListenPortSummary& p, const std::string& needle) {
     if (needle.empty()) return true;
-    return vc::contains_ci(proto_name(p.proto), needle) ||
+    return vc::contains_ci(vc::proto_name(p.proto), needle) ||
            vc::contains_ci(addr_text(p.addr), needle) ||
            vc::contains_ci(format_addr(p.addr), needle) ||
            vc::contains_ci(std::to_string(p.port), needle) ||
@@ -77,20 +65,6 @@ std::vector<const ListenPortSummary*> PortsView::rows(const ViewContext& context
     return out;
 }
 
-void PortsView::sync(const std::vector<const ListenPortSummary*>& rows) {
-    int n = static_cast<int>(rows.size());
-    if (selected_) {
-        auto it = std::find_if(rows.begin(), rows.end(),
-                               [&](const ListenPortSummary* p) { return id_of(*p) == *selected_; });
-        if (it != rows.end()) cursor_.set_index(static_cast<int>(it - rows.begin()), n);
-    }
-    cursor_.set_index(cursor_.index(), n);
-    if (n > 0)
-        selected_ = id_of(*rows[static_cast<std::size_t>(cursor_.index())]);
-    else
-        selected_.reset();
-}
-
 void PortsView::draw(Canvas& canvas, const ViewContext& context) {
     const int width = canvas.width(), height = canvas.height();
     if (width <= 0 || height <= 0) return;
@@ -104,27 +78,17 @@ void PortsView::draw(Canvas& canvas, const ViewContext& context) {
     vc::draw_header(canvas, 0, cols, widths);
 
     auto list = rows(context);
-    sync(list);
+    selection_.sync(list);
     const int n = static_cast<int>(list.size());
     if (n == 0) {
-        std::string msg = context.filter.empty()
-                              ? std::string("No listening sockets")
-                              : "No listening socket matches '" + context.filter + "'";
-        vc::draw_line(canvas, 1, std::min(2, height - 1), msg, canvas.style(ThemeRole::Dim));
+        vc::draw_no_rows(canvas, context.filter, "No listening sockets", "listening socket");
         return;
     }
-    const int visible = std::max(0, height - 1);
-    int top = cursor_.scroll(n, visible);
-    for (int r = 0; r < visible && top + r < n; ++r) {
-        const ListenPortSummary& p = *list[static_cast<std::size_t>(top + r)];
-        const int y = 1 + r;
-        const bool selected = top + r == cursor_.index();
-        Style row = vc::row_style(canvas, top + r, selected);
-        canvas.fill(0, y, width, 1, row);
-        auto cell = [&](ThemeRole role) {
-            return selected ? row : vc::on_row(canvas.style(role), row);
-        };
-        vc::draw_cell(canvas, y, widths, kProto, proto_name(p.proto), cell(ThemeRole::Text),
+    vc::draw_rows(canvas, selection_.cursor(), 1, n, [&](const vc::ListRow& row) {
+        const ListenPortSummary& p = *list[row.item];
+        const int y = row.y;
+        auto cell = [&](ThemeRole role) { return row.cell(canvas, role); };
+        vc::draw_cell(canvas, y, widths, kProto, vc::proto_name(p.proto), cell(ThemeRole::Text),
                       Align::Left);
         vc::draw_cell(canvas, y, widths, kAddr, addr_text(p.addr), cell(ThemeRole::Text),
                       Align::Left);
@@ -132,43 +96,29 @@ void PortsView::draw(Canvas& canvas, const ViewContext& context) {
                       Align::Right);
         vc::draw_cell(canvas, y, widths, kPid, pid_text(p), cell(ThemeRole::Dim), Align::Right);
         vc::draw_cell(canvas, y, widths, kProc, owner_text(p), cell(ThemeRole::Text), Align::Left);
-    }
+    });
 }
 
 bool PortsView::on_key(const KeyEvent& key, const ViewContext& context) {
-    auto list = rows(context);
-    sync(list);
-    const int n = static_cast<int>(list.size());
-    if (!cursor_.on_key(key.code, n)) return false;
-    if (n > 0) selected_ = id_of(*list[static_cast<std::size_t>(cursor_.index())]);
-    return true;
+    return selection_.on_key(key.code, rows(context));
 }
 
 bool PortsView::on_mouse(const MouseEvent& mouse, const ViewContext& context) {
-    if (mouse.kind == MouseEvent::Kind::WheelUp || mouse.kind == MouseEvent::Kind::WheelDown) {
-        std::int32_t code = mouse.kind == MouseEvent::Kind::WheelUp ? kKeyUp : kKeyDown;
-        for (int i = 0; i < 3; ++i) on_key(KeyEvent{code}, context);
-        return true;
-    }
+    if (vc::on_wheel(mouse, [&](const KeyEvent& key) { on_key(key, context); })) return true;
     if (mouse.y < 1) return false;
-    auto list = rows(context);
-    sync(list);
-    const int index = cursor_.top() + mouse.y - 1;
-    if (index >= static_cast<int>(list.size())) return false;
-    cursor_.set_index(index, static_cast<int>(list.size()));
-    selected_ = id_of(*list[static_cast<std::size_t>(index)]);
-    return true;
+    return selection_.select_visible_row(mouse.y - 1, rows(context));
 }
 
 std::optional<ProcessInfo> PortsView::selected_process() const {
-    if (!selected_ || selected_->owner.pid <= 0 || !snapshot_) return std::nullopt;
+    const std::optional<PortId>& selected = selection_.selected();
+    if (!selected || selected->owner.pid <= 0 || !snapshot_) return std::nullopt;
     for (const ProcessSummary& p : snapshot_->processes)
-        if (p.info.id == selected_->owner) return p.info;
+        if (p.info.id == selected->owner) return p.info;
     // The owner is known by id only (e.g. it moves no traffic): enough for the kill overlay.
     ProcessInfo info;
-    info.id = selected_->owner;
+    info.id = selected->owner;
     for (const ListenPortSummary& p : snapshot_->listen_ports)
-        if (id_of(p) == *selected_) info.name = p.name;
+        if (id_of(p) == *selected) info.name = p.name;
     return info;
 }
 

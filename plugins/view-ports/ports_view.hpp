@@ -42,11 +42,9 @@ class PortsView final : public View {
     };
     static PortId id_of(const ListenPortSummary& p);
     std::vector<const ListenPortSummary*> rows(const ViewContext& context) const;
-    void sync(const std::vector<const ListenPortSummary*>& rows);
 
     std::shared_ptr<const Snapshot> snapshot_;
-    view_common::ListCursor cursor_;
-    std::optional<PortId> selected_;
+    view_common::SelectionCursor<ListenPortSummary, PortId> selection_{&id_of};
 };
 
 }  // namespace sstop::plugins::ports

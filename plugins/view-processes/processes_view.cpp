@@ -13,35 +13,14 @@ using vc::Column;
 
 constexpr int kSparkPoints = 16;
 
-double total_rate(const Traffic& t) { return t.rx_bps + t.tx_bps; }
-
 // Orders processes for a SortKey; ties fall back to pid (then start time) so rows never
 // jump between two draws of the same snapshot.
 bool before(const ProcessSummary& a, const ProcessSummary& b, SortKey key) {
-    auto by_id = [&] { return a.info.id < b.info.id; };
-    switch (key) {
-        case SortKey::Rate:
-            if (total_rate(a.traffic) != total_rate(b.traffic))
-                return total_rate(a.traffic) > total_rate(b.traffic);
-            return by_id();
-        case SortKey::Download:
-            if (a.traffic.rx_bps != b.traffic.rx_bps) return a.traffic.rx_bps > b.traffic.rx_bps;
-            return by_id();
-        case SortKey::Upload:
-            if (a.traffic.tx_bps != b.traffic.tx_bps) return a.traffic.tx_bps > b.traffic.tx_bps;
-            return by_id();
-        case SortKey::Pid:
-            return by_id();
-        case SortKey::Name: {
-            std::string na = vc::to_lower(a.info.name), nb = vc::to_lower(b.info.name);
-            if (na != nb) return na < nb;
-            return by_id();
-        }
-        case SortKey::Connections:
-            if (a.connections != b.connections) return a.connections > b.connections;
-            return by_id();
-    }
-    return by_id();
+    auto fields = [](const ProcessSummary& p) {
+        return vc::SortFields{p.traffic.rx_bps, p.traffic.tx_bps, p.connections, p.info.name};
+    };
+    if (std::optional<bool> decided = vc::sort_before(key, fields(a), fields(b))) return *decided;
+    return a.info.id < b.info.id;
 }
 
 // Everything the filter looks at, lower-cased and joined by newlines (which no needle holds):
@@ -77,18 +56,6 @@ ThemeRole state_role(SocketState s, Proto proto) {
     if (s == SocketState::Listen) return ThemeRole::Accent;
     if (is_closing(s, proto)) return ThemeRole::Warn;
     return ThemeRole::Dim;
-}
-
-const char* proto_name(Proto p) {
-    switch (p) {
-        case Proto::Tcp:
-            return "TCP";
-        case Proto::Udp:
-            return "UDP";
-        case Proto::Unknown:
-            break;
-    }
-    return "?";
 }
 
 std::string remote_text(const ConnectionSummary& c, bool show_names) {
@@ -132,20 +99,6 @@ std::vector<const ProcessSummary*> ProcessesView::rows(const ViewContext& contex
     return out;
 }
 
-void ProcessesView::sync(const std::vector<const ProcessSummary*>& rows) {
-    int n = static_cast<int>(rows.size());
-    if (selected_) {
-        auto it = std::find_if(rows.begin(), rows.end(),
-                               [&](const ProcessSummary* p) { return p->info.id == *selected_; });
-        if (it != rows.end()) cursor_.set_index(static_cast<int>(it - rows.begin()), n);
-    }
-    cursor_.set_index(cursor_.index(), n);
-    if (n > 0)
-        selected_ = rows[static_cast<std::size_t>(cursor_.index())]->info.id;
-    else
-        selected_.reset();
-}
-
 const ProcessSummary* ProcessesView::find(const ProcessId& id) const {
     if (!snapshot_) return nullptr;
     for (const ProcessSummary& p : snapshot_->processes)
@@ -161,8 +114,8 @@ std::vector<const ConnectionSummary*> ProcessesView::connections(const ProcessSu
     std::sort(out.begin(), out.end(), [](const ConnectionSummary* a, const ConnectionSummary* b) {
         bool la = a->state == SocketState::Listen, lb = b->state == SocketState::Listen;
         if (la != lb) return lb;
-        if (total_rate(a->traffic) != total_rate(b->traffic))
-            return total_rate(a->traffic) > total_rate(b->traffic);
+        if (vc::total_rate(a->traffic) != vc::total_rate(b->traffic))
+            return vc::total_rate(a->traffic) > vc::total_rate(b->traffic);
         return a->key < b->key;
     });
     return out;
@@ -178,7 +131,7 @@ void ProcessesView::draw(Canvas& canvas, const ViewContext& context) {
 
 void ProcessesView::draw_table(Canvas& canvas, const ViewContext& context) {
     const bool uni = canvas.unicode();
-    const int width = canvas.width(), height = canvas.height();
+    const int width = canvas.width();
     enum { kPid, kName, kRx, kTx, kTotal, kConn, kSpark, kBar };
     std::vector<Column> cols = {
         {"PID", 7, Align::Right},
@@ -190,53 +143,25 @@ void ProcessesView::draw_table(Canvas& canvas, const ViewContext& context) {
         {"HISTORY", kSparkPoints, Align::Left, 0, 5},
         {"BANDWIDTH", 10, Align::Left, 2, 6},
     };
-    switch (context.sort) {
-        case SortKey::Rate:
-            cols[kRx].sorted = cols[kTx].sorted = true;
-            break;
-        case SortKey::Download:
-            cols[kRx].sorted = true;
-            break;
-        case SortKey::Upload:
-            cols[kTx].sorted = true;
-            break;
-        case SortKey::Pid:
-            cols[kPid].sorted = true;
-            break;
-        case SortKey::Name:
-            cols[kName].sorted = true;
-            break;
-        case SortKey::Connections:
-            cols[kConn].sorted = true;
-            break;
-    }
+    vc::mark_sorted(cols, context.sort, {kRx, kTx, kPid, kName, kConn});
     std::vector<int> widths = vc::layout(cols, width);
     vc::draw_header(canvas, 0, cols, widths);
 
     auto list = rows(context);
-    sync(list);
+    selection_.sync(list);
     const int n = static_cast<int>(list.size());
-    const int visible = std::max(0, height - 1);
     if (n == 0) {
-        std::string msg = context.filter.empty() ? std::string("No processes with network activity")
-                                                 : "No process matches '" + context.filter + "'";
-        vc::draw_line(canvas, 1, std::min(2, height - 1), msg, canvas.style(ThemeRole::Dim));
+        vc::draw_no_rows(canvas, context.filter, "No processes with network activity", "process");
         return;
     }
     double max_rate = 0;
-    for (const ProcessSummary* p : list) max_rate = std::max(max_rate, total_rate(p->traffic));
-    int top = cursor_.scroll(n, visible);
-    for (int r = 0; r < visible && top + r < n; ++r) {
-        const ProcessSummary& p = *list[static_cast<std::size_t>(top + r)];
-        const int y = 1 + r;
-        const bool selected = top + r == cursor_.index();
-        Style row = vc::row_style(canvas, top + r, selected);
-        canvas.fill(0, y, width, 1, row);
-        auto cell = [&](ThemeRole role) {
-            return selected ? row : vc::on_row(canvas.style(role), row);
-        };
-        double level = max_rate > 0 ? total_rate(p.traffic) / max_rate : 0;
-        Style rate = vc::on_row(canvas.rate_style(level), row);
+    for (const ProcessSummary* p : list) max_rate = std::max(max_rate, vc::total_rate(p->traffic));
+    vc::draw_rows(canvas, selection_.cursor(), 1, n, [&](const vc::ListRow& row) {
+        const ProcessSummary& p = *list[row.item];
+        const int y = row.y;
+        auto cell = [&](ThemeRole role) { return row.cell(canvas, role); };
+        double level = max_rate > 0 ? vc::total_rate(p.traffic) / max_rate : 0;
+        Style rate = vc::on_row(canvas.rate_style(level), row.style);
         vc::draw_cell(canvas, y, widths, kPid, std::to_string(p.info.id.pid), cell(ThemeRole::Dim),
                       Align::Right);
         vc::draw_cell(canvas, y, widths, kName, p.info.name, cell(ThemeRole::Text), Align::Left);
@@ -256,12 +181,12 @@ void ProcessesView::draw_table(Canvas& canvas, const ViewContext& context) {
         if (widths[kBar] > 0)
             vc::draw_cell(canvas, y, widths, kBar, vc::bar(level, widths[kBar], uni), rate,
                           Align::Left);
-    }
+    });
 }
 
 void ProcessesView::draw_detail(Canvas& canvas, const ViewContext& context) {
     const bool uni = canvas.unicode();
-    const int width = canvas.width(), height = canvas.height();
+    const int width = canvas.width();
     const ProcessSummary* p = find(*detail_);
     if (!p) {
         vc::draw_line(canvas, 0, 0, "process " + std::to_string(detail_->pid) + " has exited",
@@ -302,28 +227,21 @@ void ProcessesView::draw_detail(Canvas& canvas, const ViewContext& context) {
     vc::draw_header(canvas, kDetailTableY, cols, widths);
     auto conns = connections(*p);
     const int n = static_cast<int>(conns.size());
-    const int visible = std::max(0, height - kDetailTableY - 1);
     if (n == 0) {
         vc::draw_line(canvas, 1, kDetailTableY + 1, "No sockets", canvas.style(ThemeRole::Dim));
         return;
     }
-    int top = detail_cursor_.scroll(n, visible);
-    for (int r = 0; r < visible && top + r < n; ++r) {
-        const ConnectionSummary& c = *conns[static_cast<std::size_t>(top + r)];
-        const int y = kDetailTableY + 1 + r;
-        const bool selected = top + r == detail_cursor_.index();
-        Style row = vc::row_style(canvas, top + r, selected);
-        canvas.fill(0, y, width, 1, row);
-        auto cell = [&](ThemeRole role) {
-            return selected ? row : vc::on_row(canvas.style(role), row);
-        };
-        vc::draw_cell(canvas, y, widths, kProto, proto_name(c.key.proto), cell(ThemeRole::Text),
+    vc::draw_rows(canvas, detail_cursor_, kDetailTableY + 1, n, [&](const vc::ListRow& row) {
+        const ConnectionSummary& c = *conns[row.item];
+        const int y = row.y;
+        auto cell = [&](ThemeRole role) { return row.cell(canvas, role); };
+        vc::draw_cell(canvas, y, widths, kProto, vc::proto_name(c.key.proto), cell(ThemeRole::Text),
                       Align::Left);
         vc::draw_cell(canvas, y, widths, kLocal, format_endpoint(c.key.local),
                       cell(ThemeRole::Text), Align::Left);
         vc::draw_cell(canvas, y, widths, kRemote, remote_text(c, context.show_names),
                       cell(ThemeRole::Text), Align::Left);
-        Style badge = vc::on_row(canvas.style(state_role(c.state, c.key.proto)), row);
+        Style badge = vc::on_row(canvas.style(state_role(c.state, c.key.proto)), row.style);
         vc::draw_cell(canvas, y, widths, kState, state_name(c.state, c.key.proto), badge,
                       Align::Left);
         vc::draw_cell(canvas, y, widths, kAge, format_age(c.age_s), cell(ThemeRole::Dim),
@@ -333,7 +251,7 @@ void ProcessesView::draw_detail(Canvas& canvas, const ViewContext& context) {
                       cell(ThemeRole::Rx), Align::Right);
         vc::draw_cell(canvas, y, widths, kTx, c.measured ? format_rate(c.traffic.tx_bps) : "-",
                       cell(ThemeRole::Tx), Align::Right);
-    }
+    });
 }
 
 bool ProcessesView::on_key(const KeyEvent& key, const ViewContext& context) {
@@ -350,38 +268,26 @@ bool ProcessesView::on_key(const KeyEvent& key, const ViewContext& context) {
         return false;
     }
     auto list = rows(context);
-    sync(list);
-    const int n = static_cast<int>(list.size());
     if (key.code == kKeyEnter) {
-        if (n == 0) return false;
-        detail_ = list[static_cast<std::size_t>(cursor_.index())]->info.id;
+        selection_.sync(list);
+        if (!selection_.selected()) return false;  // an empty list
+        detail_ = selection_.selected();
         detail_cursor_ = vc::ListCursor{};
         return true;
     }
-    if (!cursor_.on_key(key.code, n)) return false;
-    if (n > 0) selected_ = list[static_cast<std::size_t>(cursor_.index())]->info.id;
-    return true;
+    return selection_.on_key(key.code, list);
 }
 
 bool ProcessesView::on_mouse(const MouseEvent& mouse, const ViewContext& context) {
-    if (mouse.kind == MouseEvent::Kind::WheelUp || mouse.kind == MouseEvent::Kind::WheelDown) {
-        std::int32_t code = mouse.kind == MouseEvent::Kind::WheelUp ? kKeyUp : kKeyDown;
-        for (int i = 0; i < 3; ++i) on_key(KeyEvent{code}, context);
-        return true;
-    }
+    if (vc::on_wheel(mouse, [&](const KeyEvent& key) { on_key(key, context); })) return true;
     if (detail_ || mouse.y < 1) return false;
-    auto list = rows(context);
-    sync(list);
-    const int index = cursor_.top() + mouse.y - 1;
-    if (index >= static_cast<int>(list.size())) return false;
-    cursor_.set_index(index, static_cast<int>(list.size()));
-    selected_ = list[static_cast<std::size_t>(index)]->info.id;
+    if (!selection_.select_visible_row(mouse.y - 1, rows(context))) return false;
     if (mouse.kind == MouseEvent::Kind::DoubleClick) return on_key(KeyEvent{kKeyEnter}, context);
     return true;
 }
 
 std::optional<ProcessInfo> ProcessesView::selected_process() const {
-    const std::optional<ProcessId>& id = detail_ ? detail_ : selected_;
+    const std::optional<ProcessId>& id = detail_ ? detail_ : selection_.selected();
     if (!id) return std::nullopt;
     if (const ProcessSummary* p = find(*id)) return p->info;
     return std::nullopt;

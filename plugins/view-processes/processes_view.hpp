@@ -37,10 +37,8 @@ class ProcessesView final : public View {
     bool in_detail() const { return detail_.has_value(); }
 
   private:
+    static ProcessId id_of(const ProcessSummary& p) { return p.info.id; }
     std::vector<const ProcessSummary*> rows(const ViewContext& context) const;
-    // Puts the cursor on the selected process if it is still listed, then remembers the
-    // process under the cursor.
-    void sync(const std::vector<const ProcessSummary*>& rows);
     const ProcessSummary* find(const ProcessId& id) const;
     std::vector<const ConnectionSummary*> connections(const ProcessSummary& p) const;
     void draw_table(Canvas& canvas, const ViewContext& context);
@@ -50,8 +48,7 @@ class ProcessesView final : public View {
     // Per process of snapshot_: what the filter searches, built once per snapshot when a
     // filter is first applied (rows() is const: a cache, not state).
     mutable std::vector<std::string> search_;
-    view_common::ListCursor cursor_;
-    std::optional<ProcessId> selected_;
+    view_common::SelectionCursor<ProcessSummary, ProcessId> selection_{&id_of};
     std::optional<ProcessId> detail_;
     view_common::ListCursor detail_cursor_;
     static constexpr int kDetailTableY = 4;  // rows above the connection table's header

@@ -2,7 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdint>
 #include <numeric>
+#include <optional>
+#include <string>
+#include <vector>
 
 #include "text_canvas.hpp"
 
@@ -145,4 +149,181 @@ TEST(ViewLayout, GrowingColumnsShrinkBeforeFixedOnes) {
     EXPECT_EQ(w[0], 12);
     EXPECT_EQ(w[1], 6);
     EXPECT_EQ(w[2], 10);
+}
+
+TEST(ViewText, ProtoNames) {
+    EXPECT_STREQ(vc::proto_name(sstop::Proto::Tcp), "TCP");
+    EXPECT_STREQ(vc::proto_name(sstop::Proto::Udp), "UDP");
+    EXPECT_STREQ(vc::proto_name(sstop::Proto::Unknown), "?");
+}
+
+TEST(ViewSort, TotalRateAddsBothDirections) {
+    sstop::Traffic t;
+    t.rx_bps = 1500;
+    t.tx_bps = 250;
+    EXPECT_DOUBLE_EQ(vc::total_rate(t), 1750);
+}
+
+TEST(ViewSort, OrdersByKeyAndLeavesTiesToTheCaller) {
+    using sstop::SortKey;
+    const vc::SortFields big{100, 900, 1, "beta"};    // total 1000, upload leads
+    const vc::SortFields small{500, 10, 7, "Alpha"};  // total 510, download and conns lead
+    EXPECT_EQ(vc::sort_before(SortKey::Rate, big, small), true);
+    EXPECT_EQ(vc::sort_before(SortKey::Rate, small, big), false);
+    EXPECT_EQ(vc::sort_before(SortKey::Download, small, big), true);
+    EXPECT_EQ(vc::sort_before(SortKey::Upload, big, small), true);
+    EXPECT_EQ(vc::sort_before(SortKey::Connections, small, big), true);
+    EXPECT_EQ(vc::sort_before(SortKey::Name, small, big), true);  // "alpha" < "beta"
+    EXPECT_EQ(vc::sort_before(SortKey::Name, big, small), false);
+    // Pid is the caller's identity, and equal measures are ties.
+    EXPECT_EQ(vc::sort_before(SortKey::Pid, big, small), std::nullopt);
+    const vc::SortFields same_rate{510, 0, 7, "ALPHA"};
+    EXPECT_EQ(vc::sort_before(SortKey::Rate, small, same_rate), std::nullopt);
+    EXPECT_EQ(vc::sort_before(SortKey::Connections, small, same_rate), std::nullopt);
+    EXPECT_EQ(vc::sort_before(SortKey::Name, small, same_rate), std::nullopt);  // case ignored
+}
+
+TEST(ViewSort, MarksTheColumnsOfTheSortKey) {
+    using sstop::SortKey;
+    const vc::SortColumns at{1, 2, 0, 3, 4};
+    auto marked = [&](SortKey key) {
+        std::vector<Column> cols(5);
+        vc::mark_sorted(cols, key, at);
+        std::string out;
+        for (const Column& c : cols) out += c.sorted ? 'x' : '.';
+        return out;
+    };
+    EXPECT_EQ(marked(SortKey::Rate), ".xx..");
+    EXPECT_EQ(marked(SortKey::Download), ".x...");
+    EXPECT_EQ(marked(SortKey::Upload), "..x..");
+    EXPECT_EQ(marked(SortKey::Pid), "x....");
+    EXPECT_EQ(marked(SortKey::Name), "...x.");
+    EXPECT_EQ(marked(SortKey::Connections), "....x");
+    std::vector<Column> two(2);
+    vc::mark_sorted(two, SortKey::Connections, at);  // index 4 is not there: ignored
+    EXPECT_FALSE(two[0].sorted || two[1].sorted);
+}
+
+TEST(ViewRows, NoRowsMessageNamesTheFilter) {
+    TextCanvas canvas(40, 5);
+    vc::draw_no_rows(canvas, "", "No remote hosts", "host");
+    EXPECT_EQ(canvas.find_row(" No remote hosts"), 2) << canvas.dump();
+    EXPECT_EQ(canvas.role_fg_at(1, 2), static_cast<int>(sstop::ThemeRole::Dim));
+    TextCanvas filtered(40, 5);
+    vc::draw_no_rows(filtered, "zzz", "No remote hosts", "host");
+    EXPECT_EQ(filtered.find_row(" No host matches 'zzz'"), 2) << filtered.dump();
+    for (int h = 0; h <= 3; ++h) {
+        TextCanvas small(10, h);
+        vc::draw_no_rows(small, "zzz", "No remote hosts", "host");
+        EXPECT_EQ(small.out_of_bounds(), 0) << h;
+        if (h > 0) {
+            EXPECT_EQ(small.find_row(" No host"), std::min(2, h - 1)) << small.dump();
+        }
+    }
+}
+
+TEST(ViewRows, WheelBecomesThreeArrowKeys) {
+    std::vector<std::int32_t> keys;
+    auto record = [&](const sstop::KeyEvent& k) { keys.push_back(k.code); };
+    sstop::MouseEvent wheel{sstop::MouseEvent::Kind::WheelDown, 0, 4};
+    EXPECT_TRUE(vc::on_wheel(wheel, record));
+    EXPECT_EQ(keys, std::vector<std::int32_t>(vc::kWheelLines, sstop::kKeyDown));
+    keys.clear();
+    wheel.kind = sstop::MouseEvent::Kind::WheelUp;
+    EXPECT_TRUE(vc::on_wheel(wheel, record));
+    EXPECT_EQ(keys, std::vector<std::int32_t>(vc::kWheelLines, sstop::kKeyUp));
+    keys.clear();
+    for (auto kind : {sstop::MouseEvent::Kind::Click, sstop::MouseEvent::Kind::DoubleClick}) {
+        EXPECT_FALSE(vc::on_wheel(sstop::MouseEvent{kind, 0, 4}, record));
+        EXPECT_TRUE(keys.empty());
+    }
+}
+
+TEST(ViewRows, DrawsVisibleRowsWithRowStylesAndScrolls) {
+    using sstop::ThemeRole;
+    TextCanvas canvas(12, 5);  // rows 2..4 hold the list
+    vc::ListCursor cursor;
+    cursor.set_index(4, 10);
+    std::vector<vc::ListRow> seen;
+    vc::draw_rows(canvas, cursor, 2, 10, [&](const vc::ListRow& row) {
+        seen.push_back(row);
+        canvas.text(0, row.y, "item" + std::to_string(row.item), row.cell(canvas, ThemeRole::Rx));
+    });
+    EXPECT_EQ(canvas.out_of_bounds(), 0);
+    ASSERT_EQ(seen.size(), 3u);  // scrolled so item 4 is the last visible row
+    EXPECT_EQ(seen[0].item, 2u);
+    EXPECT_EQ(seen[0].y, 2);
+    EXPECT_EQ(seen[2].item, 4u);
+    EXPECT_TRUE(seen[2].selected);
+    EXPECT_FALSE(seen[1].selected);
+    EXPECT_EQ(canvas.row(4).substr(0, 5), "item4");
+    // Whole rows are filled: zebra on odd items, the selection bar on the cursor's row.
+    EXPECT_EQ(canvas.role_bg_at(11, 2), -1);
+    EXPECT_EQ(canvas.role_bg_at(11, 3), static_cast<int>(ThemeRole::Zebra));
+    EXPECT_EQ(canvas.role_bg_at(11, 4), static_cast<int>(ThemeRole::Selected));
+    // A cell keeps its role's colour on the zebra, but the selected row is one bar.
+    EXPECT_EQ(canvas.role_fg_at(0, 3), static_cast<int>(ThemeRole::Rx));
+    EXPECT_EQ(canvas.role_bg_at(0, 3), static_cast<int>(ThemeRole::Zebra));
+    EXPECT_EQ(canvas.role_fg_at(0, 4), static_cast<int>(ThemeRole::Selected));
+    // Nothing to draw below the canvas, and no row for an empty list.
+    seen.clear();
+    vc::draw_rows(canvas, cursor, 5, 10, [&](const vc::ListRow& row) { seen.push_back(row); });
+    vc::draw_rows(canvas, cursor, 2, 0, [&](const vc::ListRow& row) { seen.push_back(row); });
+    EXPECT_TRUE(seen.empty());
+    EXPECT_EQ(canvas.out_of_bounds(), 0);
+}
+
+namespace {
+struct Item {
+    int id;
+};
+int item_id(const Item& item) { return item.id; }
+std::vector<const Item*> list_of(const std::vector<Item>& items) {
+    std::vector<const Item*> out;
+    for (const Item& i : items) out.push_back(&i);
+    return out;
+}
+}  // namespace
+
+TEST(ViewSelectionCursor, FollowsTheSelectedItemWhenTheListReorders) {
+    vc::SelectionCursor<Item, int> cursor(&item_id);
+    std::vector<Item> items = {{10}, {20}, {30}};
+    cursor.sync(list_of(items));
+    EXPECT_EQ(cursor.selected(), 10);  // the first row until a key moves it
+    EXPECT_TRUE(cursor.on_key('j', list_of(items)));
+    EXPECT_EQ(cursor.selected(), 20);
+    std::vector<Item> reordered = {{20}, {30}, {10}};
+    cursor.sync(list_of(reordered));
+    EXPECT_EQ(cursor.cursor().index(), 0);
+    EXPECT_EQ(cursor.selected(), 20);
+    // When the item is gone the cursor stays on its row (clamped) and takes that item.
+    std::vector<Item> gone = {{30}, {10}};
+    cursor.sync(list_of(gone));
+    EXPECT_EQ(cursor.selected(), 30);
+    EXPECT_TRUE(cursor.on_key('G', list_of(gone)));
+    EXPECT_EQ(cursor.selected(), 10);
+    std::vector<Item> shorter = {{40}};
+    cursor.sync(list_of(shorter));
+    EXPECT_EQ(cursor.selected(), 40);
+    cursor.sync({});
+    EXPECT_FALSE(cursor.selected().has_value());
+    EXPECT_TRUE(cursor.on_key('j', {}));  // a navigation key on an empty list is still used
+    EXPECT_FALSE(cursor.selected().has_value());
+    EXPECT_FALSE(cursor.on_key('x', list_of(items)));
+}
+
+TEST(ViewSelectionCursor, SelectsTheClickedVisibleRow) {
+    vc::SelectionCursor<Item, int> cursor(&item_id);
+    std::vector<Item> items;
+    for (int i = 0; i < 20; ++i) items.push_back({100 + i});
+    auto list = list_of(items);
+    cursor.sync(list);
+    cursor.on_key('G', list);
+    EXPECT_EQ(cursor.cursor().scroll(20, 5), 15);  // rows 15..19 are visible
+    EXPECT_TRUE(cursor.select_visible_row(2, list));
+    EXPECT_EQ(cursor.selected(), 117);
+    EXPECT_EQ(cursor.cursor().index(), 17);
+    EXPECT_FALSE(cursor.select_visible_row(5, list));  // below the last item
+    EXPECT_FALSE(cursor.select_visible_row(-1, list));
+    EXPECT_EQ(cursor.selected(), 117);
 }

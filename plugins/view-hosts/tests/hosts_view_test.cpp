@@ -5,6 +5,7 @@
 #include <sstop/format.hpp>
 
 #include "text_canvas.hpp"
+#include "view_fixtures.hpp"
 
 using sstop::KeyEvent;
 using sstop::RemoteHostSummary;
@@ -13,19 +14,14 @@ using sstop::SortKey;
 using sstop::ThemeRole;
 using sstop::ViewContext;
 using sstop::plugins::hosts::HostsView;
-using sstop::plugins::view_common::testing::built_plugin_path;
-using sstop::plugins::view_common::testing::FakeContext;
-using sstop::plugins::view_common::testing::PluginLibrary;
+using sstop::plugins::view_common::testing::draw_checked;
+using sstop::plugins::view_common::testing::expect_plugin_unloads;
+using sstop::plugins::view_common::testing::expect_view_plugin_loads;
 using sstop::plugins::view_common::testing::TextCanvas;
+using sstop::plugins::view_common::testing::v4;
+using sstop::plugins::view_common::testing::view_context;
 
 namespace {
-
-sstop::IpAddr v4(std::uint8_t a, std::uint8_t b, std::uint8_t c, std::uint8_t d) {
-    sstop::IpAddr ip;
-    ip.family = sstop::Family::V4;
-    ip.bytes[0] = a, ip.bytes[1] = b, ip.bytes[2] = c, ip.bytes[3] = d;
-    return ip;
-}
 
 RemoteHostSummary host(sstop::IpAddr addr, std::string name, double rx, double tx,
                        std::uint32_t conns, std::vector<std::string> procs) {
@@ -57,20 +53,9 @@ std::shared_ptr<Snapshot> sample() {
     return s;
 }
 
-ViewContext ctx(SortKey sort = SortKey::Rate, std::string filter = {}, bool names = true) {
-    ViewContext c;
-    c.sort = sort;
-    c.filter = std::move(filter);
-    c.show_names = names;
-    return c;
-}
-
-TextCanvas draw(HostsView& view, const ViewContext& c, int w = 130, int h = 12,
+TextCanvas draw(HostsView& view, const sstop::ViewContext& c, int w = 130, int h = 12,
                 bool unicode = true) {
-    TextCanvas canvas(w, h, unicode);
-    view.draw(canvas, c);
-    EXPECT_EQ(canvas.out_of_bounds(), 0) << canvas.dump();
-    return canvas;
+    return draw_checked(view, c, w, h, unicode);
 }
 
 }  // namespace
@@ -85,16 +70,16 @@ TEST(HostsView, TitleHotkeyAndHints) {
 
 TEST(HostsView, EmptyStateBeforeFirstSnapshot) {
     HostsView view;
-    auto canvas = draw(view, ctx());
+    auto canvas = draw(view, view_context());
     EXPECT_GE(canvas.find_row("No remote hosts"), 0) << canvas.dump();
-    EXPECT_TRUE(view.on_key(KeyEvent{'j'}, ctx()));
+    EXPECT_TRUE(view.on_key(KeyEvent{'j'}, view_context()));
     EXPECT_FALSE(view.selected_host().has_value());
 }
 
 TEST(HostsView, ShowsColumnsAndValues) {
     HostsView view;
     view.update(sample());
-    auto canvas = draw(view, ctx());
+    auto canvas = draw(view, view_context());
     for (const char* col : {"ADDRESS", "NAME", "↓ RATE", "↑ RATE", "TOTAL", "CONN", "PROCESSES"})
         EXPECT_NE(canvas.row(0).find(col), std::string::npos) << col << " in " << canvas.row(0);
     int y = canvas.find_row("93.184.216.34");
@@ -110,7 +95,7 @@ TEST(HostsView, ShowsColumnsAndValues) {
 TEST(HostsView, NamesColumnFollowsShowNames) {
     HostsView view;
     view.update(sample());
-    auto canvas = draw(view, ctx(SortKey::Rate, {}, false));
+    auto canvas = draw(view, view_context(SortKey::Rate, {}, false));
     EXPECT_EQ(canvas.row(0).find("NAME"), std::string::npos) << canvas.row(0);
     EXPECT_EQ(canvas.find_row("cdn.example.com"), -1);
     EXPECT_GE(canvas.find_row("93.184.216.34"), 1);
@@ -133,7 +118,7 @@ TEST(HostsView, SortsBySortKeyWithAddressAndNameFallbacks) {
     for (const Case& c : cases) {
         HostsView view;
         view.update(sample());
-        auto canvas = draw(view, ctx(c.key));
+        auto canvas = draw(view, view_context(c.key));
         for (std::size_t i = 0; i < c.order.size(); ++i)
             EXPECT_EQ(canvas.find_row(c.order[i] + " "), static_cast<int>(i) + 1)
                 << static_cast<int>(c.key) << "\n"
@@ -146,35 +131,35 @@ TEST(HostsView, FilterMatchesAddressNameAndProcesses) {
     HostsView view;
     view.update(sample());
     for (const char* filter : {"93.184", "CDN.example", "firefox"}) {
-        auto canvas = draw(view, ctx(SortKey::Rate, filter));
+        auto canvas = draw(view, view_context(SortKey::Rate, filter));
         EXPECT_EQ(canvas.find_row("93.184.216.34"), 1) << filter << "\n" << canvas.dump();
         EXPECT_EQ(canvas.find_row("10.1.1.9"), -1) << filter;
         EXPECT_EQ(canvas.find_row("1.1.1.1 "), -1) << filter;
     }
-    auto canvas = draw(view, ctx(SortKey::Rate, "zzz"));
+    auto canvas = draw(view, view_context(SortKey::Rate, "zzz"));
     EXPECT_GE(canvas.find_row("No host matches 'zzz'"), 0);
 }
 
 TEST(HostsView, SelectionFollowsHostAndNavigates) {
     HostsView view;
     view.update(sample());
-    draw(view, ctx());
-    EXPECT_TRUE(view.on_key(KeyEvent{sstop::kKeyDown}, ctx()));
+    draw(view, view_context());
+    EXPECT_TRUE(view.on_key(KeyEvent{sstop::kKeyDown}, view_context()));
     ASSERT_EQ(view.selected_host(), v4(93, 184, 216, 34));
     auto next = sample();
     next->remote_hosts[1].traffic.rx_bps = 1e9;
     view.update(next);
-    auto canvas = draw(view, ctx());
+    auto canvas = draw(view, view_context());
     EXPECT_EQ(canvas.find_row("93.184.216.34"), 1) << canvas.dump();
     EXPECT_EQ(view.selected_host(), v4(93, 184, 216, 34));
     EXPECT_EQ(canvas.role_bg_at(0, 1), static_cast<int>(ThemeRole::Selected));
     EXPECT_EQ(canvas.role_bg_at(0, 2), static_cast<int>(ThemeRole::Zebra));
-    view.on_key(KeyEvent{'G'}, ctx());
+    view.on_key(KeyEvent{'G'}, view_context());
     EXPECT_EQ(view.selected_host()->family, sstop::Family::V6);
-    view.on_key(KeyEvent{'g'}, ctx());
+    view.on_key(KeyEvent{'g'}, view_context());
     EXPECT_EQ(view.selected_host(), v4(93, 184, 216, 34));
-    EXPECT_FALSE(view.on_key(KeyEvent{sstop::kKeyEnter}, ctx()));
-    EXPECT_FALSE(view.on_key(KeyEvent{sstop::kKeyEscape}, ctx()));
+    EXPECT_FALSE(view.on_key(KeyEvent{sstop::kKeyEnter}, view_context()));
+    EXPECT_FALSE(view.on_key(KeyEvent{sstop::kKeyEscape}, view_context()));
 }
 
 TEST(HostsView, NarrowAndTinyCanvasesStayInBounds) {
@@ -183,10 +168,10 @@ TEST(HostsView, NarrowAndTinyCanvasesStayInBounds) {
     for (int w = 0; w <= 60; ++w)
         for (int h = 0; h <= 5; ++h) {
             TextCanvas canvas(w, h);
-            view.draw(canvas, ctx());
+            view.draw(canvas, view_context());
             EXPECT_EQ(canvas.out_of_bounds(), 0) << w << "x" << h;
         }
-    auto canvas = draw(view, ctx(), 40, 6);
+    auto canvas = draw(view, view_context(), 40, 6);
     EXPECT_NE(canvas.row(0).find("ADDRESS"), std::string::npos);
     EXPECT_GE(canvas.find_row("93.184.216.34"), 1);
 }
@@ -196,36 +181,11 @@ TEST(HostsView, AsciiFallbackHasNoNonAsciiBytes) {
     auto s = sample();
     s->remote_hosts[0].name = "bäckup.example";
     view.update(s);
-    auto canvas = draw(view, ctx(), 130, 12, false);
+    auto canvas = draw(view, view_context(), 130, 12, false);
     EXPECT_FALSE(canvas.has_non_ascii()) << canvas.dump();
     EXPECT_NE(canvas.row(0).find("UP RATEv"), std::string::npos) << canvas.row(0);
 }
 
-TEST(HostsPlugin, LoadsThroughItsDescriptor) {
-    PluginLibrary lib(built_plugin_path("hosts"));
-    ASSERT_EQ(lib.error(), "");
-    const sstop_plugin_descriptor_v1* d = lib.descriptor();
-    ASSERT_NE(d, nullptr);
-    EXPECT_STREQ(d->id, "hosts");
-    EXPECT_EQ(d->kind, static_cast<std::uint32_t>(sstop::PluginKind::View));
-    EXPECT_STREQ(d->build_key, SSTOP_BUILD_KEY);
-    FakeContext context("hosts");
-    std::unique_ptr<sstop::Plugin> object(d->create(context));
-    auto* view = dynamic_cast<sstop::View*>(object.get());
-    ASSERT_NE(view, nullptr);
-    EXPECT_EQ(view->title(), "Hosts");
-    EXPECT_EQ(view->hotkey(), 'h');
-}
+TEST(HostsPlugin, LoadsThroughItsDescriptor) { expect_view_plugin_loads("hosts", "Hosts", 'h'); }
 
-TEST(HostsPlugin, UnloadsWhenClosed) {
-    // Nothing may pin the library (e.g. STB_GNU_UNIQUE symbols), or a host could never
-    // release it and lifetime bugs would hide.
-    const std::string path = built_plugin_path("hosts");
-    {
-        PluginLibrary lib(path);
-        ASSERT_EQ(lib.error(), "");
-        ASSERT_NE(lib.descriptor(), nullptr);
-        EXPECT_TRUE(PluginLibrary::is_loaded(path));
-    }
-    EXPECT_FALSE(PluginLibrary::is_loaded(path));
-}
+TEST(HostsPlugin, UnloadsWhenClosed) { expect_plugin_unloads("hosts"); }

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "text_canvas.hpp"
+#include "view_fixtures.hpp"
 
 using sstop::KeyEvent;
 using sstop::ListenPortSummary;
@@ -11,19 +12,14 @@ using sstop::SortKey;
 using sstop::ThemeRole;
 using sstop::ViewContext;
 using sstop::plugins::ports::PortsView;
-using sstop::plugins::view_common::testing::built_plugin_path;
-using sstop::plugins::view_common::testing::FakeContext;
-using sstop::plugins::view_common::testing::PluginLibrary;
+using sstop::plugins::view_common::testing::draw_checked;
+using sstop::plugins::view_common::testing::expect_plugin_unloads;
+using sstop::plugins::view_common::testing::expect_view_plugin_loads;
 using sstop::plugins::view_common::testing::TextCanvas;
+using sstop::plugins::view_common::testing::v4;
+using sstop::plugins::view_common::testing::view_context;
 
 namespace {
-
-sstop::IpAddr v4(std::uint8_t a, std::uint8_t b, std::uint8_t c, std::uint8_t d) {
-    sstop::IpAddr ip;
-    ip.family = sstop::Family::V4;
-    ip.bytes[0] = a, ip.bytes[1] = b, ip.bytes[2] = c, ip.bytes[3] = d;
-    return ip;
-}
 
 ListenPortSummary port(sstop::Proto proto, sstop::IpAddr addr, std::uint16_t p, int pid,
                        std::string name) {
@@ -54,19 +50,9 @@ std::shared_ptr<Snapshot> sample() {
     return s;
 }
 
-ViewContext ctx(std::string filter = {}, SortKey sort = SortKey::Rate) {
-    ViewContext c;
-    c.filter = std::move(filter);
-    c.sort = sort;
-    return c;
-}
-
-TextCanvas draw(PortsView& view, const ViewContext& c, int w = 80, int h = 10,
+TextCanvas draw(PortsView& view, const sstop::ViewContext& c, int w = 80, int h = 10,
                 bool unicode = true) {
-    TextCanvas canvas(w, h, unicode);
-    view.draw(canvas, c);
-    EXPECT_EQ(canvas.out_of_bounds(), 0) << canvas.dump();
-    return canvas;
+    return draw_checked(view, c, w, h, unicode);
 }
 
 }  // namespace
@@ -80,7 +66,7 @@ TEST(PortsView, TitleHotkeyAndHints) {
 
 TEST(PortsView, EmptyStateBeforeFirstSnapshot) {
     PortsView view;
-    auto canvas = draw(view, ctx());
+    auto canvas = draw(view, view_context());
     EXPECT_GE(canvas.find_row("No listening sockets"), 0) << canvas.dump();
     EXPECT_FALSE(view.selected_process().has_value());
 }
@@ -89,7 +75,7 @@ TEST(PortsView, ShowsColumnsSortedByPortWhateverTheSortKey) {
     for (SortKey key : {SortKey::Rate, SortKey::Name, SortKey::Pid}) {
         PortsView view;
         view.update(sample());
-        auto canvas = draw(view, ctx({}, key));
+        auto canvas = draw(view, view_context(key));
         for (const char* col : {"PROTO", "ADDRESS", "PORT▾", "PID", "PROCESS"})
             EXPECT_NE(canvas.row(0).find(col), std::string::npos) << col << canvas.row(0);
         EXPECT_EQ(canvas.find_row(" 22 "), 1) << canvas.dump();
@@ -99,7 +85,7 @@ TEST(PortsView, ShowsColumnsSortedByPortWhateverTheSortKey) {
     }
     PortsView view;
     view.update(sample());
-    auto canvas = draw(view, ctx());
+    auto canvas = draw(view, view_context());
     std::string row = canvas.row(canvas.find_row("postgres"));
     EXPECT_NE(row.find("TCP"), std::string::npos) << row;
     EXPECT_NE(row.find("127.0.0.1"), std::string::npos) << row;
@@ -116,39 +102,39 @@ TEST(PortsView, FilterMatchesAnyColumn) {
     PortsView view;
     view.update(sample());
     for (const char* filter : {"POSTGRES", "5432", "900", "127.0.0.1"}) {
-        auto canvas = draw(view, ctx(filter));
+        auto canvas = draw(view, view_context(SortKey::Rate, filter));
         EXPECT_EQ(canvas.find_row("postgres"), 1) << filter << "\n" << canvas.dump();
         EXPECT_EQ(canvas.find_row("sshd"), -1) << filter;
     }
-    auto canvas = draw(view, ctx("udp"));
+    auto canvas = draw(view, view_context(SortKey::Rate, "udp"));
     EXPECT_EQ(canvas.find_row(" 53 "), 1) << canvas.dump();
     EXPECT_EQ(canvas.find_row("postgres"), -1);
-    canvas = draw(view, ctx("nope"));
+    canvas = draw(view, view_context(SortKey::Rate, "nope"));
     EXPECT_GE(canvas.find_row("No listening socket matches 'nope'"), 0);
 }
 
 TEST(PortsView, SelectionFollowsSocketAndGivesItsOwner) {
     PortsView view;
     view.update(sample());
-    draw(view, ctx());
+    draw(view, view_context());
     EXPECT_EQ(view.selected_process()->id.pid, 50);
     EXPECT_EQ(view.selected_process()->cmdline, "/usr/sbin/sshd -D");  // full info when known
-    view.on_key(KeyEvent{'j'}, ctx());
+    view.on_key(KeyEvent{'j'}, view_context());
     EXPECT_FALSE(view.selected_process().has_value());  // port 53 has no known owner
-    view.on_key(KeyEvent{'j'}, ctx());
+    view.on_key(KeyEvent{'j'}, view_context());
     EXPECT_EQ(view.selected_process()->id.pid, 900);
     EXPECT_EQ(view.selected_process()->name, "postgres");
     auto next = sample();
     next->listen_ports.push_back(port(sstop::Proto::Tcp, v4(0, 0, 0, 0), 1, 7, "tcpmux"));
     view.update(next);
-    auto canvas = draw(view, ctx());
+    auto canvas = draw(view, view_context());
     int y = canvas.find_row("postgres");
     EXPECT_EQ(y, 4);
     EXPECT_EQ(canvas.role_bg_at(0, y), static_cast<int>(ThemeRole::Selected));
     EXPECT_EQ(view.selected_process()->id.pid, 900);
-    view.on_key(KeyEvent{sstop::kKeyHome}, ctx());
+    view.on_key(KeyEvent{sstop::kKeyHome}, view_context());
     EXPECT_EQ(view.selected_process()->id.pid, 7);
-    EXPECT_FALSE(view.on_key(KeyEvent{sstop::kKeyEnter}, ctx()));
+    EXPECT_FALSE(view.on_key(KeyEvent{sstop::kKeyEnter}, view_context()));
 }
 
 TEST(PortsView, NarrowAndTinyCanvasesStayInBounds) {
@@ -157,46 +143,21 @@ TEST(PortsView, NarrowAndTinyCanvasesStayInBounds) {
     for (int w = 0; w <= 50; ++w)
         for (int h = 0; h <= 5; ++h) {
             TextCanvas canvas(w, h);
-            view.draw(canvas, ctx());
+            view.draw(canvas, view_context());
             EXPECT_EQ(canvas.out_of_bounds(), 0) << w << "x" << h;
         }
-    auto canvas = draw(view, ctx(), 40, 6);
+    auto canvas = draw(view, view_context(), 40, 6);
     EXPECT_GE(canvas.find_row(" 5432 "), 1) << canvas.dump();
 }
 
 TEST(PortsView, AsciiFallbackHasNoNonAsciiBytes) {
     PortsView view;
     view.update(sample());
-    auto canvas = draw(view, ctx(), 80, 10, false);
+    auto canvas = draw(view, view_context(), 80, 10, false);
     EXPECT_FALSE(canvas.has_non_ascii()) << canvas.dump();
     EXPECT_NE(canvas.row(0).find("PORTv"), std::string::npos);
 }
 
-TEST(PortsPlugin, LoadsThroughItsDescriptor) {
-    PluginLibrary lib(built_plugin_path("ports"));
-    ASSERT_EQ(lib.error(), "");
-    const sstop_plugin_descriptor_v1* d = lib.descriptor();
-    ASSERT_NE(d, nullptr);
-    EXPECT_STREQ(d->id, "ports");
-    EXPECT_EQ(d->kind, static_cast<std::uint32_t>(sstop::PluginKind::View));
-    EXPECT_STREQ(d->build_key, SSTOP_BUILD_KEY);
-    FakeContext context("ports");
-    std::unique_ptr<sstop::Plugin> object(d->create(context));
-    auto* view = dynamic_cast<sstop::View*>(object.get());
-    ASSERT_NE(view, nullptr);
-    EXPECT_EQ(view->title(), "Ports");
-    EXPECT_EQ(view->hotkey(), 'l');
-}
+TEST(PortsPlugin, LoadsThroughItsDescriptor) { expect_view_plugin_loads("ports", "Ports", 'l'); }
 
-TEST(PortsPlugin, UnloadsWhenClosed) {
-    // Nothing may pin the library (e.g. STB_GNU_UNIQUE symbols), or a host could never
-    // release it and lifetime bugs would hide.
-    const std::string path = built_plugin_path("ports");
-    {
-        PluginLibrary lib(path);
-        ASSERT_EQ(lib.error(), "");
-        ASSERT_NE(lib.descriptor(), nullptr);
-        EXPECT_TRUE(PluginLibrary::is_loaded(path));
-    }
-    EXPECT_FALSE(PluginLibrary::is_loaded(path));
-}
+TEST(PortsPlugin, UnloadsWhenClosed) { expect_plugin_unloads("ports"); }
