@@ -275,6 +275,12 @@ void draw_header(Canvas& canvas, int y, const std::vector<Column>& columns,
     }
 }
 
+std::vector<int> draw_table_header(Canvas& canvas, int y, const std::vector<Column>& columns) {
+    std::vector<int> widths = layout(columns, canvas.width());
+    draw_header(canvas, y, columns, widths);
+    return widths;
+}
+
 void draw_cell(Canvas& canvas, int y, const std::vector<int>& widths, std::size_t index,
                std::string_view text, const Style& style, Align align) {
     if (index >= widths.size() || widths[index] <= 0) return;

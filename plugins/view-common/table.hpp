@@ -12,6 +12,7 @@
 #include <sstop/view.hpp>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 
 namespace sstop::plugins::view_common {
@@ -108,6 +109,10 @@ Style row_style(const Canvas& canvas, int index, bool selected);
 void draw_header(Canvas& canvas, int y, const std::vector<Column>& columns,
                  const std::vector<int>& widths);
 
+/// Lays out `columns` across the whole canvas width (see `layout`) and draws their header
+/// at row `y` (see `draw_header`); returns the widths, for `draw_cell`.
+std::vector<int> draw_table_header(Canvas& canvas, int y, const std::vector<Column>& columns);
+
 /// Draws `text` fitted to column `index` of the row at `y` (nothing if the column is hidden).
 void draw_cell(Canvas& canvas, int y, const std::vector<int>& widths, std::size_t index,
                std::string_view text, const Style& style, Align align);
@@ -172,6 +177,12 @@ struct ListRow {
 void draw_rows(Canvas& canvas, ListCursor& cursor, int first_y, int count,
                const std::function<void(const ListRow&)>& draw_row);
 
+/// What a table says when it has no rows (see `draw_no_rows`).
+struct NoRowsText {
+    std::string_view empty;  ///< without a filter, e.g. "No remote hosts"
+    std::string_view item;   ///< the item's name in "No <item> matches '<filter>'"
+};
+
 /// A ListCursor whose selection is an item, known by `Id`, rather than a row number: when a
 /// new snapshot reorders the list, the cursor moves with the item. The views build the list
 /// anew for every draw, key and click, and pass it in (`Item*` in display order).
@@ -233,5 +244,23 @@ class SelectionCursor {
     ListCursor cursor_;
     std::optional<Id> selected_;
 };
+
+/// Draws the list of a table view under its header at row 0: syncs `selection` with `rows`
+/// (the filtered, sorted items), then draws the visible rows (`draw_rows`) with `draw_row`
+/// drawing each item's cells, or, when `rows` is empty, says why (`draw_no_rows`).
+template <class Item, class Id>
+void draw_list(
+    Canvas& canvas, SelectionCursor<Item, Id>& selection, const std::vector<const Item*>& rows,
+    const std::string& filter, const NoRowsText& no_rows,
+    // Not deduced, so a lambda can be passed for it.
+    const std::type_identity_t<std::function<void(const Item&, const ListRow&)>>& draw_row) {
+    selection.sync(rows);
+    if (rows.empty()) {
+        draw_no_rows(canvas, filter, no_rows.empty, no_rows.item);
+        return;
+    }
+    draw_rows(canvas, selection.cursor(), 1, static_cast<int>(rows.size()),
+              [&](const ListRow& row) { draw_row(*rows[row.item], row); });
+}
 
 }  // namespace sstop::plugins::view_common

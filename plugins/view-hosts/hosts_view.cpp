@@ -74,8 +74,7 @@ std::vector<const RemoteHostSummary*> HostsView::rows(const ViewContext& context
 }
 
 void HostsView::draw(Canvas& canvas, const ViewContext& context) {
-    const int width = canvas.width(), height = canvas.height();
-    if (width <= 0 || height <= 0) return;
+    if (canvas.width() <= 0 || canvas.height() <= 0) return;
     const bool uni = canvas.unicode();
     std::vector<Column> cols;
     auto add = [&](Column c) {
@@ -90,18 +89,8 @@ void HostsView::draw(Canvas& canvas, const ViewContext& context) {
     const std::size_t kConn = add({"CONN", 5, Align::Right, 0, 4});
     const std::size_t kProcs = add({"PROCESSES", 10, Align::Left, 2, 6});
     vc::mark_sorted(cols, context.sort, {kRx, kTx, kAddr, kName != kAbsent ? kName : kAddr, kConn});
-    std::vector<int> widths = vc::layout(cols, width);
-    vc::draw_header(canvas, 0, cols, widths);
-
-    auto list = rows(context);
-    selection_.sync(list);
-    const int n = static_cast<int>(list.size());
-    if (n == 0) {
-        vc::draw_no_rows(canvas, context.filter, "No remote hosts", "host");
-        return;
-    }
-    vc::draw_rows(canvas, selection_.cursor(), 1, n, [&](const vc::ListRow& row) {
-        const RemoteHostSummary& h = *list[row.item];
+    std::vector<int> widths = vc::draw_table_header(canvas, 0, cols);
+    auto draw_row = [&](const RemoteHostSummary& h, const vc::ListRow& row) {
         const int y = row.y;
         auto cell = [&](ThemeRole role) { return row.cell(canvas, role); };
         vc::draw_cell(canvas, y, widths, kAddr, format_addr(h.addr), cell(ThemeRole::Text),
@@ -118,7 +107,9 @@ void HostsView::draw(Canvas& canvas, const ViewContext& context) {
                       cell(ThemeRole::Text), Align::Right);
         vc::draw_cell(canvas, y, widths, kProcs, join(h.processes), cell(ThemeRole::Dim),
                       Align::Left);
-    });
+    };
+    vc::draw_list(canvas, selection_, rows(context), context.filter, {"No remote hosts", "host"},
+                  draw_row);
 }
 
 bool HostsView::on_key(const KeyEvent& key, const ViewContext& context) {

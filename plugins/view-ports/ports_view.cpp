@@ -66,26 +66,15 @@ std::vector<const ListenPortSummary*> PortsView::rows(const ViewContext& context
 }
 
 void PortsView::draw(Canvas& canvas, const ViewContext& context) {
-    const int width = canvas.width(), height = canvas.height();
-    if (width <= 0 || height <= 0) return;
+    if (canvas.width() <= 0 || canvas.height() <= 0) return;
     enum { kProto, kAddr, kPort, kPid, kProc };
     std::vector<Column> cols = {
         {"PROTO", 5, Align::Left},      {"ADDRESS", 15, Align::Left, 1}, {"PORT", 6, Align::Right},
         {"PID", 7, Align::Right, 0, 1}, {"PROCESS", 10, Align::Left, 1},
     };
     cols[kPort].sorted = true;
-    std::vector<int> widths = vc::layout(cols, width);
-    vc::draw_header(canvas, 0, cols, widths);
-
-    auto list = rows(context);
-    selection_.sync(list);
-    const int n = static_cast<int>(list.size());
-    if (n == 0) {
-        vc::draw_no_rows(canvas, context.filter, "No listening sockets", "listening socket");
-        return;
-    }
-    vc::draw_rows(canvas, selection_.cursor(), 1, n, [&](const vc::ListRow& row) {
-        const ListenPortSummary& p = *list[row.item];
+    std::vector<int> widths = vc::draw_table_header(canvas, 0, cols);
+    auto draw_row = [&](const ListenPortSummary& p, const vc::ListRow& row) {
         const int y = row.y;
         auto cell = [&](ThemeRole role) { return row.cell(canvas, role); };
         vc::draw_cell(canvas, y, widths, kProto, vc::proto_name(p.proto), cell(ThemeRole::Text),
@@ -96,7 +85,9 @@ void PortsView::draw(Canvas& canvas, const ViewContext& context) {
                       Align::Right);
         vc::draw_cell(canvas, y, widths, kPid, pid_text(p), cell(ThemeRole::Dim), Align::Right);
         vc::draw_cell(canvas, y, widths, kProc, owner_text(p), cell(ThemeRole::Text), Align::Left);
-    });
+    };
+    vc::draw_list(canvas, selection_, rows(context), context.filter,
+                  {"No listening sockets", "listening socket"}, draw_row);
 }
 
 bool PortsView::on_key(const KeyEvent& key, const ViewContext& context) {

@@ -131,7 +131,6 @@ void ProcessesView::draw(Canvas& canvas, const ViewContext& context) {
 
 void ProcessesView::draw_table(Canvas& canvas, const ViewContext& context) {
     const bool uni = canvas.unicode();
-    const int width = canvas.width();
     enum { kPid, kName, kRx, kTx, kTotal, kConn, kSpark, kBar };
     std::vector<Column> cols = {
         {"PID", 7, Align::Right},
@@ -144,20 +143,11 @@ void ProcessesView::draw_table(Canvas& canvas, const ViewContext& context) {
         {"BANDWIDTH", 10, Align::Left, 2, 6},
     };
     vc::mark_sorted(cols, context.sort, {kRx, kTx, kPid, kName, kConn});
-    std::vector<int> widths = vc::layout(cols, width);
-    vc::draw_header(canvas, 0, cols, widths);
-
+    std::vector<int> widths = vc::draw_table_header(canvas, 0, cols);
     auto list = rows(context);
-    selection_.sync(list);
-    const int n = static_cast<int>(list.size());
-    if (n == 0) {
-        vc::draw_no_rows(canvas, context.filter, "No processes with network activity", "process");
-        return;
-    }
     double max_rate = 0;
     for (const ProcessSummary* p : list) max_rate = std::max(max_rate, vc::total_rate(p->traffic));
-    vc::draw_rows(canvas, selection_.cursor(), 1, n, [&](const vc::ListRow& row) {
-        const ProcessSummary& p = *list[row.item];
+    auto draw_row = [&](const ProcessSummary& p, const vc::ListRow& row) {
         const int y = row.y;
         auto cell = [&](ThemeRole role) { return row.cell(canvas, role); };
         double level = max_rate > 0 ? vc::total_rate(p.traffic) / max_rate : 0;
@@ -181,12 +171,13 @@ void ProcessesView::draw_table(Canvas& canvas, const ViewContext& context) {
         if (widths[kBar] > 0)
             vc::draw_cell(canvas, y, widths, kBar, vc::bar(level, widths[kBar], uni), rate,
                           Align::Left);
-    });
+    };
+    vc::draw_list(canvas, selection_, list, context.filter,
+                  {"No processes with network activity", "process"}, draw_row);
 }
 
 void ProcessesView::draw_detail(Canvas& canvas, const ViewContext& context) {
     const bool uni = canvas.unicode();
-    const int width = canvas.width();
     const ProcessSummary* p = find(*detail_);
     if (!p) {
         vc::draw_line(canvas, 0, 0, "process " + std::to_string(detail_->pid) + " has exited",
@@ -223,8 +214,7 @@ void ProcessesView::draw_detail(Canvas& canvas, const ViewContext& context) {
         {uni ? "↓ RATE" : "DN RATE", 10, Align::Right, 0, 3},
         {uni ? "↑ RATE" : "UP RATE", 10, Align::Right, 0, 4},
     };
-    std::vector<int> widths = vc::layout(cols, width);
-    vc::draw_header(canvas, kDetailTableY, cols, widths);
+    std::vector<int> widths = vc::draw_table_header(canvas, kDetailTableY, cols);
     auto conns = connections(*p);
     const int n = static_cast<int>(conns.size());
     if (n == 0) {

@@ -6,6 +6,7 @@
 #include <numeric>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "text_canvas.hpp"
@@ -326,4 +327,38 @@ TEST(ViewSelectionCursor, SelectsTheClickedVisibleRow) {
     EXPECT_FALSE(cursor.select_visible_row(5, list));  // below the last item
     EXPECT_FALSE(cursor.select_visible_row(-1, list));
     EXPECT_EQ(cursor.selected(), 117);
+}
+
+TEST(ViewHeader, TableHeaderSpansTheCanvasAndReturnsTheLayout) {
+    TextCanvas canvas(20, 3);
+    std::vector<Column> cols = {{"PID", 5, Align::Right}, {"NAME", 6, Align::Left, 1}};
+    std::vector<int> widths = vc::draw_table_header(canvas, 1, cols);
+    EXPECT_EQ(widths, vc::layout(cols, 20));
+    EXPECT_EQ(canvas.row(1), "  PID NAME          ");
+    EXPECT_EQ(canvas.role_bg_at(19, 1), static_cast<int>(sstop::ThemeRole::Header));
+    EXPECT_EQ(canvas.role_bg_at(0, 0), -1);  // other rows untouched
+}
+
+TEST(ViewSelectionCursor, DrawListSyncsThenDrawsRowsOrSaysWhyThereAreNone) {
+    vc::SelectionCursor<Item, int> cursor(&item_id);
+    std::vector<Item> items = {{7}, {8}, {9}};
+    std::vector<std::pair<int, int>> drawn;  // item id, canvas row
+    auto draw_row = [&](const Item& item, const vc::ListRow& row) {
+        drawn.emplace_back(item.id, row.y);
+    };
+    TextCanvas canvas(30, 3);  // two rows under the header at row 0
+    cursor.sync(list_of(items));
+    EXPECT_EQ(cursor.selected(), 7);
+    std::vector<Item> reordered = {{9}, {8}, {7}};
+    vc::draw_list(canvas, cursor, list_of(reordered), "", {"No items", "item"}, draw_row);
+    EXPECT_EQ(cursor.selected(), 7);  // synced: still item 7, now the last row, scrolled to
+    EXPECT_EQ(drawn, (std::vector<std::pair<int, int>>{{8, 1}, {7, 2}}));
+    EXPECT_EQ(canvas.role_bg_at(0, 2), static_cast<int>(sstop::ThemeRole::Selected));
+    drawn.clear();
+    TextCanvas empty(30, 3);
+    vc::draw_list(empty, cursor, {}, "x", {"No items", "item"}, draw_row);
+    EXPECT_TRUE(drawn.empty());
+    EXPECT_FALSE(cursor.selected().has_value());
+    EXPECT_EQ(empty.find_row("No item matches 'x'"), 2) << empty.dump();
+    EXPECT_EQ(empty.out_of_bounds() + canvas.out_of_bounds(), 0);
 }

@@ -15,12 +15,8 @@ using sstop::SortKey;
 using sstop::ThemeRole;
 using sstop::ViewContext;
 using sstop::plugins::processes::ProcessesView;
-using sstop::plugins::view_common::testing::draw_checked;
-using sstop::plugins::view_common::testing::expect_plugin_unloads;
-using sstop::plugins::view_common::testing::expect_view_plugin_loads;
-using sstop::plugins::view_common::testing::TextCanvas;
-using sstop::plugins::view_common::testing::v4;
-using sstop::plugins::view_common::testing::view_context;
+// The fixtures every view test shares.
+using namespace sstop::plugins::view_common::testing;
 
 namespace {
 
