@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <sstop/format.hpp>
 
 namespace sstop::plugins::view_common {
 namespace {
@@ -317,6 +318,20 @@ bool on_wheel(const MouseEvent& mouse, const std::function<void(const KeyEvent&)
 
 Style ListRow::cell(const Canvas& canvas, ThemeRole role) const {
     return selected ? style : on_row(canvas.style(role), style);
+}
+
+void draw_traffic_cells(Canvas& canvas, const ListRow& row, const std::vector<int>& widths,
+                        const TrafficColumns& at, const Traffic& traffic,
+                        std::uint32_t connections) {
+    draw_cell(canvas, row.y, widths, at.rx, format_rate(traffic.rx_bps),
+              row.cell(canvas, ThemeRole::Rx), Align::Right);
+    draw_cell(canvas, row.y, widths, at.tx, format_rate(traffic.tx_bps),
+              row.cell(canvas, ThemeRole::Tx), Align::Right);
+    draw_cell(canvas, row.y, widths, at.total,
+              format_bytes(static_cast<double>(traffic.rx_bytes + traffic.tx_bytes)),
+              row.cell(canvas, ThemeRole::Text), Align::Right);
+    draw_cell(canvas, row.y, widths, at.connections, std::to_string(connections),
+              row.cell(canvas, ThemeRole::Text), Align::Right);
 }
 
 void draw_rows(Canvas& canvas, ListCursor& cursor, int first_y, int count,

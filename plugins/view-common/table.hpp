@@ -171,6 +171,20 @@ struct ListRow {
     Style cell(const Canvas& canvas, ThemeRole role) const;
 };
 
+/// Indices in a column list of a summary table's traffic columns.
+struct TrafficColumns {
+    std::size_t rx = 0;           ///< receive rate
+    std::size_t tx = 0;           ///< send rate
+    std::size_t total = 0;        ///< bytes moved both ways since start
+    std::size_t connections = 0;  ///< connection count
+};
+
+/// Draws a summary row's traffic cells, right-aligned: the rates in the Rx/Tx roles, the
+/// total bytes and the connection count as plain text.
+void draw_traffic_cells(Canvas& canvas, const ListRow& row, const std::vector<int>& widths,
+                        const TrafficColumns& at, const Traffic& traffic,
+                        std::uint32_t connections);
+
 /// Draws the rows of a list of `count` items from canvas row `first_y` to the bottom:
 /// scrolls `cursor` so the selection is visible, fills each visible row with its `row_style`,
 /// then calls `draw_row` for its cells.

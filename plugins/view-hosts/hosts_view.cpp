@@ -96,15 +96,8 @@ void HostsView::draw(Canvas& canvas, const ViewContext& context) {
         vc::draw_cell(canvas, y, widths, kAddr, format_addr(h.addr), cell(ThemeRole::Text),
                       Align::Left);
         vc::draw_cell(canvas, y, widths, kName, h.name, cell(ThemeRole::Accent), Align::Left);
-        vc::draw_cell(canvas, y, widths, kRx, format_rate(h.traffic.rx_bps), cell(ThemeRole::Rx),
-                      Align::Right);
-        vc::draw_cell(canvas, y, widths, kTx, format_rate(h.traffic.tx_bps), cell(ThemeRole::Tx),
-                      Align::Right);
-        vc::draw_cell(canvas, y, widths, kTotal,
-                      format_bytes(static_cast<double>(h.traffic.rx_bytes + h.traffic.tx_bytes)),
-                      cell(ThemeRole::Text), Align::Right);
-        vc::draw_cell(canvas, y, widths, kConn, std::to_string(h.connections),
-                      cell(ThemeRole::Text), Align::Right);
+        vc::draw_traffic_cells(canvas, row, widths, {kRx, kTx, kTotal, kConn}, h.traffic,
+                               h.connections);
         vc::draw_cell(canvas, y, widths, kProcs, join(h.processes), cell(ThemeRole::Dim),
                       Align::Left);
     };

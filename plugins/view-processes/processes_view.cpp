@@ -155,15 +155,8 @@ void ProcessesView::draw_table(Canvas& canvas, const ViewContext& context) {
         vc::draw_cell(canvas, y, widths, kPid, std::to_string(p.info.id.pid), cell(ThemeRole::Dim),
                       Align::Right);
         vc::draw_cell(canvas, y, widths, kName, p.info.name, cell(ThemeRole::Text), Align::Left);
-        vc::draw_cell(canvas, y, widths, kRx, format_rate(p.traffic.rx_bps), cell(ThemeRole::Rx),
-                      Align::Right);
-        vc::draw_cell(canvas, y, widths, kTx, format_rate(p.traffic.tx_bps), cell(ThemeRole::Tx),
-                      Align::Right);
-        vc::draw_cell(canvas, y, widths, kTotal,
-                      format_bytes(static_cast<double>(p.traffic.rx_bytes + p.traffic.tx_bytes)),
-                      cell(ThemeRole::Text), Align::Right);
-        vc::draw_cell(canvas, y, widths, kConn, std::to_string(p.connections),
-                      cell(ThemeRole::Text), Align::Right);
+        vc::draw_traffic_cells(canvas, row, widths, {kRx, kTx, kTotal, kConn}, p.traffic,
+                               p.connections);
         if (widths[kSpark] > 0)
             vc::draw_cell(canvas, y, widths, kSpark,
                           sparkline(p.history, std::min(kSparkPoints, widths[kSpark]), uni), rate,

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <numeric>
 #include <optional>
+#include <sstop/format.hpp>
 #include <string>
 #include <utility>
 #include <vector>
@@ -361,4 +362,38 @@ TEST(ViewSelectionCursor, DrawListSyncsThenDrawsRowsOrSaysWhyThereAreNone) {
     EXPECT_FALSE(cursor.selected().has_value());
     EXPECT_EQ(empty.find_row("No item matches 'x'"), 2) << empty.dump();
     EXPECT_EQ(empty.out_of_bounds() + canvas.out_of_bounds(), 0);
+}
+
+TEST(ViewRows, TrafficCellsShowRatesTotalAndConnections) {
+    using sstop::ThemeRole;
+    std::vector<Column> cols = {{"RX", 10, Align::Right},
+                                {"TX", 10, Align::Right},
+                                {"TOTAL", 9, Align::Right},
+                                {"CONN", 5, Align::Right}};
+    TextCanvas canvas(40, 3);
+    std::vector<int> widths = vc::layout(cols, 40);
+    sstop::Traffic t;
+    t.rx_bps = 2048;
+    t.tx_bps = 512;
+    t.rx_bytes = 4096;
+    t.tx_bytes = 1024;
+    vc::ListRow row;
+    row.y = 1;
+    row.style = vc::row_style(canvas, 1, false);  // a zebra row
+    vc::draw_traffic_cells(canvas, row, widths, {0, 1, 2, 3}, t, 42);
+    std::string text = canvas.row(1);
+    std::vector<int> xs = vc::column_x(widths);
+    auto cell_text = [&](std::size_t i) {
+        return text.substr(static_cast<std::size_t>(xs[i]), static_cast<std::size_t>(widths[i]));
+    };
+    EXPECT_EQ(cell_text(0), vc::fit(sstop::format_rate(2048), widths[0], true, Align::Right));
+    EXPECT_EQ(cell_text(1), vc::fit(sstop::format_rate(512), widths[1], true, Align::Right));
+    EXPECT_EQ(cell_text(2), vc::fit(sstop::format_bytes(5120), widths[2], true, Align::Right));
+    EXPECT_EQ(cell_text(3), vc::fit("42", widths[3], true, Align::Right));
+    int last = xs[0] + widths[0] - 1;  // right-aligned: the rate's last cell is not blank
+    EXPECT_EQ(canvas.role_fg_at(last, 1), static_cast<int>(ThemeRole::Rx));
+    EXPECT_EQ(canvas.role_bg_at(last, 1), static_cast<int>(ThemeRole::Zebra));
+    EXPECT_EQ(canvas.role_fg_at(xs[1] + widths[1] - 1, 1), static_cast<int>(ThemeRole::Tx));
+    EXPECT_EQ(canvas.role_fg_at(xs[3] + widths[3] - 1, 1), static_cast<int>(ThemeRole::Text));
+    EXPECT_EQ(canvas.out_of_bounds(), 0);
 }
