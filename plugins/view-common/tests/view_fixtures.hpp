@@ -43,6 +43,18 @@ inline TextCanvas draw_checked(View& view, const ViewContext& context, int width
     return canvas;
 }
 
+/// Draws `view` on every canvas from 0 x 0 up to `max_width` x `max_height` and fails the
+/// test (naming `what` and the size) for any write outside one.
+inline void expect_in_bounds_up_to(View& view, const ViewContext& context, int max_width,
+                                   int max_height, const std::string& what = "table") {
+    for (int w = 0; w <= max_width; ++w)
+        for (int h = 0; h <= max_height; ++h) {
+            TextCanvas canvas(w, h);
+            view.draw(canvas, context);
+            EXPECT_EQ(canvas.out_of_bounds(), 0) << what << " " << w << "x" << h;
+        }
+}
+
 /// Checks that the built plugin `id` is a view for this ABI and build that its descriptor
 /// creates with the given title and hotkey; `more` then checks the view further while the
 /// library is still open.

@@ -161,12 +161,7 @@ TEST(HostsView, SelectionFollowsHostAndNavigates) {
 TEST(HostsView, NarrowAndTinyCanvasesStayInBounds) {
     HostsView view;
     view.update(sample());
-    for (int w = 0; w <= 60; ++w)
-        for (int h = 0; h <= 5; ++h) {
-            TextCanvas canvas(w, h);
-            view.draw(canvas, view_context());
-            EXPECT_EQ(canvas.out_of_bounds(), 0) << w << "x" << h;
-        }
+    expect_in_bounds_up_to(view, view_context(), 60, 5);
     auto canvas = draw(view, view_context(), 40, 6);
     EXPECT_NE(canvas.row(0).find("ADDRESS"), std::string::npos);
     EXPECT_GE(canvas.find_row("93.184.216.34"), 1);

@@ -136,12 +136,7 @@ TEST(PortsView, SelectionFollowsSocketAndGivesItsOwner) {
 TEST(PortsView, NarrowAndTinyCanvasesStayInBounds) {
     PortsView view;
     view.update(sample());
-    for (int w = 0; w <= 50; ++w)
-        for (int h = 0; h <= 5; ++h) {
-            TextCanvas canvas(w, h);
-            view.draw(canvas, view_context());
-            EXPECT_EQ(canvas.out_of_bounds(), 0) << w << "x" << h;
-        }
+    expect_in_bounds_up_to(view, view_context(), 50, 5);
     auto canvas = draw(view, view_context(), 40, 6);
     EXPECT_GE(canvas.find_row(" 5432 "), 1) << canvas.dump();
 }

@@ -306,12 +306,7 @@ TEST(ProcessesView, DetailSaysWhenProcessExited) {
 TEST(ProcessesView, NarrowAndTinyCanvasesStayInBounds) {
     ProcessesView view;
     view.update(sample());
-    for (int w = 0; w <= 60; ++w)
-        for (int h = 0; h <= 6; ++h) {
-            TextCanvas table(w, h);
-            view.draw(table, view_context());
-            EXPECT_EQ(table.out_of_bounds(), 0) << w << "x" << h;
-        }
+    expect_in_bounds_up_to(view, view_context(), 60, 6);
     auto canvas = draw(view, view_context(), 40, 10);
     EXPECT_NE(canvas.row(0).find("PID"), std::string::npos);
     EXPECT_NE(canvas.row(0).find("NAME"), std::string::npos);
@@ -319,12 +314,7 @@ TEST(ProcessesView, NarrowAndTinyCanvasesStayInBounds) {
     EXPECT_EQ(canvas.row(0).find("BANDWIDTH"), std::string::npos);
     EXPECT_GE(row_of(canvas, "firefox"), 1);
     view.on_key(KeyEvent{sstop::kKeyEnter}, view_context());
-    for (int w = 0; w <= 60; ++w)
-        for (int h = 0; h <= 8; ++h) {
-            TextCanvas detail(w, h);
-            view.draw(detail, view_context());
-            EXPECT_EQ(detail.out_of_bounds(), 0) << "detail " << w << "x" << h;
-        }
+    expect_in_bounds_up_to(view, view_context(), 60, 8, "detail");
 }
 
 TEST(ProcessesView, AsciiFallbackHasNoNonAsciiBytes) {
