@@ -1,8 +1,10 @@
 #include "app/cli.hpp"
 
 #include <charconv>
+#include <string_view>
 
 #include "config/config.hpp"
+#include "tui/key_help.hpp"
 
 namespace sstop::host {
 
@@ -103,6 +105,32 @@ CliOptions parse_cli(const std::vector<std::string>& args) {
     return o;
 }
 
+namespace {
+
+// "Keys (interactive):" from the table the help overlay draws, so the two cannot drift.
+std::string keys_help() {
+    constexpr std::size_t kColumn = 23;  // descriptions line up with the options'
+    std::string out = "Keys (interactive):\n";
+    auto add_group = [&](tui::KeyGroup group) {
+        for (const tui::KeyHelp& k : tui::kKeyHelp) {
+            if (k.group != group) continue;
+            out += "  ";
+            out += k.keys;
+            out.append(kColumn - k.keys.size(), ' ');
+            out += k.what;
+            out += '\n';
+        }
+    };
+    add_group(tui::KeyGroup::Host);
+    out += tui::kListKeysHeading;
+    out += '\n';
+    add_group(tui::KeyGroup::List);
+    out += "Each view adds its own keys, and may have a tab hotkey; ? lists them.\n\n";
+    return out;
+}
+
+}  // namespace
+
 std::string help_text() {
     return R"HELP(Usage: sstop [OPTIONS]
 
@@ -131,7 +159,8 @@ Options:
   -V, --version          print the version, ABI and build key, and exit.
   -h, --help             print this help and exit.
 
-Output fields (--json): ts, seq, interval_s, sources, totals, unattributed,
+)HELP" + keys_help() +
+           R"HELP(Output fields (--json): ts, seq, interval_s, sources, totals, unattributed,
 interfaces[], processes[] (pid, name, cmdline, uid, rx_bps, tx_bps, rx_bytes,
 tx_bytes, connections, listening, sockets[]), remote_hosts[], listen_ports[],
 counters, notices. *_bps are smoothed payload bytes per second; *_bytes are payload

@@ -2,6 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <sstream>
+#include <string_view>
+
+#include "tui/key_help.hpp"
+
 namespace sstop::host {
 namespace {
 
@@ -60,6 +65,38 @@ TEST(Cli, HelpDocumentsEveryOption) {
                             "--csv", "--once", "--count", "--no-dns", "--list-plugins",
                             "--check-config", "--version", "--help", "Exit status"})
         EXPECT_NE(help.find(opt), std::string::npos) << opt;
+}
+
+TEST(Cli, HelpListsEveryInteractiveKey) {
+    const std::string help = help_text();
+    EXPECT_NE(help.find("\nKeys (interactive):\n"), std::string::npos);
+    EXPECT_NE(help.find("Each view adds its own keys"), std::string::npos);
+    EXPECT_NE(help.find("? lists them"), std::string::npos);
+    for (const tui::KeyHelp& k : tui::kKeyHelp) {
+        // A line of its own: the keys, then the description after a gap. ("Click" has two
+        // lines, so every line that starts with the keys is looked at.)
+        const std::string start = "\n  " + std::string(k.keys) + "  ";
+        bool found = false;
+        for (auto at = help.find(start); at != std::string::npos && !found;
+             at = help.find(start, at + 1)) {
+            const auto end = help.find('\n', at + 1);
+            found = help.substr(at, end - at).find(k.what) != std::string::npos;
+        }
+        EXPECT_TRUE(found) << k.keys << ": " << k.what;
+    }
+}
+
+TEST(Cli, HelpKeepsItsSectionsAndFitsIn88Columns) {
+    const std::string help = help_text();
+    for (const char* part :
+         {"Usage: sstop", "Options:", "Keys (interactive):", "Output fields",
+          "Plugins are searched", "Privileges:", "setcap ", "Exit status", "Examples:"})
+        EXPECT_NE(help.find(part), std::string::npos) << part;
+    EXPECT_LT(help.find("Options:"), help.find("Keys (interactive):"));
+    EXPECT_LT(help.find("Keys (interactive):"), help.find("Output fields"));
+    std::istringstream in(help);
+    std::string line;
+    while (std::getline(in, line)) EXPECT_LE(line.size(), 88u) << line;
 }
 
 }  // namespace

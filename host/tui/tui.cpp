@@ -15,6 +15,7 @@
 #include "tui/canvas.hpp"
 #include "tui/color.hpp"
 #include "tui/input.hpp"
+#include "tui/key_help.hpp"
 #include "tui/terminal.hpp"
 #include "tui/text.hpp"
 
@@ -571,19 +572,20 @@ class Ui {
     }
 
     void draw_help(CursesCanvas& c, int w, int h) {
-        std::vector<std::pair<std::string, std::string>> lines{
-            {"1-9 Tab S-Tab", "switch tab"},
-            {"/", "filter (Enter keeps, Esc clears)"},
-            {"s", std::string("sort order (now: ") + sort_name(ctx_.sort) + ")"},
-            {"Space", "pause the display"},
-            {"+ -", "update interval (now: " + format_interval(interval_) + ")"},
-            {"d", "names / addresses"},
-            {"i", "next interface in the header"},
-            {"K", "send a signal to the selected process"},
-            {"?", "this help"},
-            {"q Ctrl-C", "quit"},
+        std::vector<std::pair<std::string, std::string>> lines;
+        auto add_group = [&](KeyGroup group) {
+            for (const KeyHelp& k : kKeyHelp) {
+                if (k.group != group) continue;
+                std::string what(k.what);
+                if (k.now == KeyNow::Sort)
+                    what += std::string(" (now: ") + sort_name(ctx_.sort) + ")";
+                if (k.now == KeyNow::Interval) what += " (now: " + format_interval(interval_) + ")";
+                lines.emplace_back(std::string(k.keys), std::move(what));
+            }
         };
-        // The current view's keys before the tab hotkeys: on a short screen the tail is cut.
+        add_group(KeyGroup::Host);
+        // The current view's keys and the tab hotkeys before the list keys: on a short screen
+        // the tail is cut, and the built-in views' hints already name their list keys.
         const auto hints = current_hints();
         if (!hints.empty()) {
             lines.push_back({"", current() ? current()->title + " keys:" : ""});
@@ -593,6 +595,8 @@ class Ui {
             if (tab.hotkey > 0x20 && tab.hotkey < 0x7F)
                 lines.push_back(
                     {std::string(1, static_cast<char>(tab.hotkey)), "go to " + tab.title});
+        lines.push_back({"", std::string(kListKeysHeading)});
+        add_group(KeyGroup::List);
         const int bw = std::min(w - 2, 64);
         const int bh = std::min(h - 2, static_cast<int>(lines.size()) + 2);
         const auto [x, y] = draw_box(c, bw, bh, w, h, "Help - any key closes");

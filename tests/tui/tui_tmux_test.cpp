@@ -82,6 +82,13 @@ TEST_F(TuiTmux, HelpOverlayListsHostAndViewKeys) {
     EXPECT_TRUE(has(s, "update interval")) << s;
     EXPECT_TRUE(has(s, "go to Hosts")) << s;
     EXPECT_TRUE(has(s, "Procs keys:")) << s;
+    // From the shared key table: the current values, and the list keys after the view's.
+    EXPECT_TRUE(has(s, "next sort order (now: rate)")) << s;
+    EXPECT_TRUE(has(s, "update interval (now: 1s)")) << s;
+    EXPECT_TRUE(has(s, "Keys in the lists of the built-in views:")) << s;
+    EXPECT_TRUE(has(s, "PgDn PgUp")) << s;
+    EXPECT_TRUE(has(s, "Ctrl-D Ctrl-U")) << s;
+    EXPECT_TRUE(has(s, "move the selection three rows")) << s;
     keys("x");
     EXPECT_FALSE(has(wait_gone("any key closes"), "any key closes"));
 }
