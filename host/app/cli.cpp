@@ -142,7 +142,7 @@ snapshots for scripts.
 Options:
   -c, --config FILE      read the configuration from FILE (YAML). Default lookup:
                          $XDG_CONFIG_HOME/sstop/sstop.yaml, then /etc/sstop/sstop.yaml,
-                         else built-in defaults.
+                         then <prefix>/etc/sstop/sstop.yaml, else built-in defaults.
   -i, --interval DUR     time between updates: 500ms, 1s, 2.5s (100ms to 10s;
                          default 1s, or `interval` in the config).
       --sources LIST     comma-separated source plugins to use, in failover order,

@@ -77,11 +77,14 @@ struct Config {
 };
 
 /// Where to read the config from: `cli_path` if given, else `$XDG_CONFIG_HOME/sstop/sstop.yaml`
-/// (or `$HOME/.config/sstop/sstop.yaml`), else `<sysconf_dir>/sstop/sstop.yaml`; nullopt when
-/// none exists (built-in defaults). A `cli_path` that does not exist is still returned (so
-/// loading it reports the error).
+/// (or `$HOME/.config/sstop/sstop.yaml`), else `/etc/sstop/sstop.yaml`, else
+/// `<install_sysconf_dir>/sstop/sstop.yaml` (where `cmake --install` put the default config:
+/// /usr/local/etc for a /usr/local prefix); nullopt when none exists (built-in defaults). A
+/// `cli_path` that does not exist is still returned (so loading it reports the error).
+/// `etc_dir` is "/etc" except in tests.
 std::optional<std::string> find_config_file(const std::optional<std::string>& cli_path,
-                                            const std::string& sysconf_dir = "/etc");
+                                            const std::string& install_sysconf_dir = "/etc",
+                                            const std::string& etc_dir = "/etc");
 
 /// Loads and validates a file. Throws ConfigError.
 Config load_config_file(const std::string& path);

@@ -26,12 +26,12 @@ std::string user_config_file() {
 }  // namespace
 
 std::optional<std::string> find_config_file(const std::optional<std::string>& cli_path,
-                                            const std::string& sysconf_dir) {
+                                            const std::string& install_sysconf_dir,
+                                            const std::string& etc_dir) {
     if (cli_path) return cli_path;
     if (const std::string user = user_config_file(); !user.empty() && exists(user)) return user;
-    if (const std::string system = sysconf_dir + "/sstop/sstop.yaml"; exists(system)) {
-        return system;
-    }
+    for (const std::string& dir : {etc_dir, install_sysconf_dir})
+        if (const std::string system = dir + "/sstop/sstop.yaml"; exists(system)) return system;
     return std::nullopt;
 }
 

@@ -640,17 +640,28 @@ TEST(ConfigLookup, XdgBeforeHomeBeforeSystem) {
     const EnvOverride env_home("HOME", (dir.path() / "home").string());
     {
         const EnvOverride env_xdg("XDG_CONFIG_HOME", (dir.path() / "xdg").string());
-        EXPECT_EQ(find_config_file(std::nullopt, etc), xdg);
+        EXPECT_EQ(find_config_file(std::nullopt, etc, etc), xdg);
     }
     {
         const EnvOverride env_xdg("XDG_CONFIG_HOME", std::nullopt);
-        EXPECT_EQ(find_config_file(std::nullopt, etc), home);
+        EXPECT_EQ(find_config_file(std::nullopt, etc, etc), home);
     }
     {
         // XDG set but without a file: the system file, not $HOME/.config (XDG replaces it).
         const EnvOverride env_xdg("XDG_CONFIG_HOME", (dir.path() / "empty").string());
-        EXPECT_EQ(find_config_file(std::nullopt, etc), system);
+        EXPECT_EQ(find_config_file(std::nullopt, etc, etc), system);
     }
+}
+
+TEST(ConfigLookup, EtcBeforeTheInstallPrefixSysconfDir) {
+    const TempDir dir;
+    const EnvOverride env_xdg("XDG_CONFIG_HOME", (dir.path() / "empty").string());
+    const std::string etc = (dir.path() / "etc").string();
+    const std::string prefix_etc = (dir.path() / "usr/local/etc").string();
+    const std::string installed = dir.write("usr/local/etc/sstop/sstop.yaml", "");
+    EXPECT_EQ(find_config_file(std::nullopt, prefix_etc, etc), installed);
+    const std::string admin = dir.write("etc/sstop/sstop.yaml", "");
+    EXPECT_EQ(find_config_file(std::nullopt, prefix_etc, etc), admin);
 }
 
 TEST(ConfigLookup, RelativeXdgIsIgnored) {
@@ -658,14 +669,18 @@ TEST(ConfigLookup, RelativeXdgIsIgnored) {
     const std::string home = dir.write("home/.config/sstop/sstop.yaml", "");
     const EnvOverride env_home("HOME", (dir.path() / "home").string());
     const EnvOverride env_xdg("XDG_CONFIG_HOME", "relative/dir");
-    EXPECT_EQ(find_config_file(std::nullopt, (dir.path() / "etc").string()), home);
+    EXPECT_EQ(find_config_file(std::nullopt, (dir.path() / "etc").string(),
+                               (dir.path() / "etc").string()),
+              home);
 }
 
 TEST(ConfigLookup, NothingFoundMeansBuiltInDefaults) {
     const TempDir dir;
     const EnvOverride env_home("HOME", (dir.path() / "home").string());
     const EnvOverride env_xdg("XDG_CONFIG_HOME", std::nullopt);
-    EXPECT_EQ(find_config_file(std::nullopt, (dir.path() / "etc").string()), std::nullopt);
+    EXPECT_EQ(find_config_file(std::nullopt, (dir.path() / "etc").string(),
+                               (dir.path() / "etc").string()),
+              std::nullopt);
 }
 
 }  // namespace
