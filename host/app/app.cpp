@@ -10,6 +10,7 @@
 #include <sstop/abi_check.hpp>
 #include <sstop/version.hpp>
 
+#include "app/exporter_set.hpp"
 #include "app/plugin_context.hpp"
 #include "app/privileges.hpp"
 #include "app/source_set.hpp"
@@ -37,6 +38,7 @@ App::App(CliOptions cli, std::string exe_path)
 
 App::~App() {
     stop_collector();
+    if (exporters_) exporters_->stop();
     bus_.disconnect_all();
     if (sources_) sources_->stop();
     sources_.reset();
@@ -167,6 +169,11 @@ void App::start_collector() {
         [this](const core::TickInput& tick) { bus_.snapshot(aggregator_->ingest(tick)); });
     bus_.snapshot.connect(
         [this](const std::shared_ptr<const Snapshot>& snap) { latest_.put(snap); });
+    if (exporters_) {
+        bus_.snapshot.connect(
+            [this](const std::shared_ptr<const Snapshot>& snap) { exporters_->offer(snap); });
+        exporters_->run();
+    }
     collector_ = std::thread([this] { collector_loop(); });
 }
 
@@ -221,6 +228,9 @@ int App::run_streaming() {
         return kExitNoSource;
     }
     if (!missing.empty()) log_.write(Notice::Level::Warning, missing);
+    // Exporters open what they need (a listening socket) while privileges are still held.
+    exporters_ = std::make_unique<ExporterSet>(*registry_, config_, log_);
+    exporters_->start(config_.exporters);
     // The privileged handles are open: keep only what the running features need, before any
     // other thread (collector, DNS) is born, so they start with the reduced set.
     for (const auto& note : drop_privileges(capabilities_needed(interactive)).notes)

@@ -1,10 +1,11 @@
 #pragma once
 // The application: owns everything of one run, and fixes the start-up and shutdown order.
 //
-// Start-up: config → plugin discovery → sources (open privileged handles) → aggregator
-// connected to the bus → collector thread → output (headless writer or UI) on the main thread.
-// Shutdown: stop and join the collector and capture threads → disconnect the bus → destroy
-// plugin objects → release libraries (the registry goes last).
+// Start-up: config → plugin discovery → sources (open privileged handles) → exporters started
+// → privileges dropped → aggregator connected to the bus → collector and exporter threads →
+// output (headless writer or UI) on the main thread.
+// Shutdown: stop and join the collector and capture threads → stop and join the exporters →
+// disconnect the bus → destroy plugin objects → release libraries (the registry goes last).
 
 #include <atomic>
 #include <condition_variable>
@@ -26,6 +27,7 @@
 namespace sstop::host {
 
 class SourceSet;
+class ExporterSet;
 class HostPluginContext;
 
 /// Exit codes.
@@ -74,6 +76,7 @@ class App {
     std::unique_ptr<core::DnsResolver> dns_;  // used by the aggregator: destroyed after it
     std::unique_ptr<core::Aggregator> aggregator_;
     std::unique_ptr<SourceSet> sources_;
+    std::unique_ptr<ExporterSet> exporters_;
     std::vector<std::unique_ptr<HostPluginContext>> contexts_;  // outlive the views
     core::LatestSlot<Snapshot> latest_;
     bool elevated_ = false;

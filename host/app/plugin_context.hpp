@@ -14,7 +14,13 @@ class HostPluginContext final : public PluginContext {
         : id_(std::move(id)), options_(std::move(options)), log_(log) {}
     std::string_view plugin_id() const override { return id_; }
     const Options& options() const override { return options_; }
-    void log(Notice::Level level, std::string_view message) override { log_.write(level, message); }
+    /// Lines are prefixed with the plugin's id, so the log says who spoke.
+    void log(Notice::Level level, std::string_view message) override {
+        std::string line = id_;
+        line += ": ";
+        line += message;
+        log_.write(level, line);
+    }
 
   private:
     std::string id_;

@@ -3,7 +3,12 @@
 // socket source and says so), or is unavailable.
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
+#include <cstdlib>
+#include <fstream>
+#include <regex>
+#include <sstream>
 #include <string>
 
 #include "netns.hpp"
@@ -105,6 +110,84 @@ TEST(PluginsE2E, OnlyAnUnavailableSourceExitsThreeWithItsReason) {
                 &rc, std::chrono::seconds(20), &err);
     EXPECT_EQ(rc, 3);
     EXPECT_NE(err.find("unavailable: needs CAP_NET_RAW"), std::string::npos) << err;
+}
+
+/// Lines of `log` that contain `needle`, in order.
+std::vector<std::string> lines_with(const std::string& log, const std::string& needle) {
+    std::vector<std::string> out;
+    std::istringstream in(log);
+    for (std::string line; std::getline(in, line);)
+        if (line.find(needle) != std::string::npos) out.push_back(line);
+    return out;
+}
+
+/// Seqs that `id` logged as published, in order.
+std::vector<int> published(const std::string& log, const std::string& id) {
+    std::vector<int> seqs;
+    const std::regex re(id + ": published ([0-9]+)");
+    for (const auto& line : lines_with(log, id + ": published")) {
+        std::smatch m;
+        if (std::regex_search(line, m, re)) seqs.push_back(std::stoi(m[1]));
+    }
+    return seqs;
+}
+
+TEST(PluginsE2E, ConfiguredExportersRunAndTheirFailuresAreContained) {
+    char dir_template[] = "/tmp/sstop-exporters-XXXXXX";
+    ASSERT_NE(mkdtemp(dir_template), nullptr);
+    const std::string dir = dir_template;
+    const std::string config = dir + "/sstop.yaml", log_path = dir + "/sstop.log";
+    std::ofstream(config) << "exporters: [good-exporter, unavailable-exporter, "
+                             "throws-in-publish, slow-exporter, not-installed]\n"
+                             "log_file: "
+                          << log_path << "\n";
+    int rc = 0;
+    std::string err;
+    const std::string out =
+        run_capture(with_fixtures({sstop_binary(), "--config", config, "--json", "--count", "12",
+                                   "--interval", "100ms", "--sources", "good-source"},
+                                  {"good-source", "good-exporter", "unavailable-exporter",
+                                   "throws-in-publish", "slow-exporter"}),
+                    &rc, std::chrono::seconds(30), &err);
+    std::ifstream in(log_path);
+    const std::string log((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    std::remove(config.c_str());
+    std::remove(log_path.c_str());
+    rmdir(dir.c_str());
+
+    // Every output line still came: no exporter's failure or slowness cost a snapshot.
+    ASSERT_EQ(rc, 0) << err;
+    EXPECT_EQ(lines_with(out, "\"seq\":").size(), 12u) << out;
+    // One clear line each for the exporter that cannot start and the one not installed.
+    EXPECT_NE(err.find("exporter 'unavailable-exporter' unavailable: cannot listen on "
+                       "127.0.0.1:1: on purpose"),
+              std::string::npos)
+        << err;
+    EXPECT_NE(err.find("exporter 'not-installed' is not installed"), std::string::npos) << err;
+    EXPECT_EQ(published(log, "unavailable-exporter").size(), 0u) << log;
+    EXPECT_EQ(lines_with(log, "unavailable-exporter: destroyed").size(), 1u) << log;
+
+    // The good exporter: started, got snapshots in order, stopped, destroyed.
+    const std::vector<int> good = published(log, "good-exporter");
+    ASSERT_FALSE(good.empty()) << log;
+    EXPECT_TRUE(std::is_sorted(good.begin(), good.end())) << log;
+    EXPECT_LT(log.find("good-exporter: started"), log.find("good-exporter: published"));
+    EXPECT_LT(log.rfind("good-exporter: published"), log.find("good-exporter: stopped"));
+    EXPECT_LT(log.find("good-exporter: stopped"), log.find("good-exporter: destroyed"));
+
+    // The one that throws on its second snapshot is disabled after it, with its message.
+    EXPECT_NE(err.find("exporter 'throws-in-publish' disabled: publish failed on purpose"),
+              std::string::npos)
+        << err;
+    EXPECT_EQ(published(log, "throws-in-publish").size(), 1u) << log;
+    EXPECT_EQ(lines_with(log, "throws-in-publish: stopped").size(), 1u) << log;
+
+    // The slow one (1 s per snapshot) is handed the newest snapshot each time it is free, so
+    // it skips the ones it was too slow for instead of queueing them.
+    const std::vector<int> slow = published(log, "slow-exporter");
+    ASSERT_GE(slow.size(), 2u) << log;
+    EXPECT_GT(slow[1] - slow[0], 1) << log;
+    EXPECT_EQ(lines_with(log, "slow-exporter: destroyed").size(), 1u) << log;
 }
 
 }  // namespace
