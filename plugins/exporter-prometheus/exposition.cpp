@@ -1,0 +1,230 @@
+#include "exposition.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <cstdint>
+#include <set>
+#include <sstop/format.hpp>
+#include <vector>
+
+namespace sstop::plugins::prometheus {
+namespace {
+
+// Length of the valid UTF-8 sequence starting at s[i], or 0 if it is not one.
+std::size_t utf8_sequence(std::string_view s, std::size_t i) {
+    auto b = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
+    unsigned char c = b(i);
+    if (c < 0x80) return 1;
+    std::size_t len;
+    std::uint32_t cp;
+    if (c >= 0xc2 && c <= 0xdf)
+        len = 2, cp = c & 0x1fu;
+    else if (c >= 0xe0 && c <= 0xef)
+        len = 3, cp = c & 0x0fu;
+    else if (c >= 0xf0 && c <= 0xf4)
+        len = 4, cp = c & 0x07u;
+    else
+        return 0;
+    if (i + len > s.size()) return 0;
+    for (std::size_t k = 1; k < len; ++k) {
+        if ((b(i + k) & 0xc0) != 0x80) return 0;
+        cp = cp << 6 | (b(i + k) & 0x3fu);
+    }
+    // Overlong forms, surrogates and values past U+10FFFF.
+    if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+        (cp >= 0xd800 && cp <= 0xdfff))
+        return 0;
+    return len;
+}
+
+std::string format_u64(std::uint64_t v) { return std::to_string(v); }
+
+struct Series {
+    std::string labels;  // `{a="b"}` or empty
+    const Traffic* traffic;
+};
+
+void family(std::string& out, std::string_view name, std::string_view type, std::string_view help) {
+    out += "# HELP ";
+    out += name;
+    out += ' ';
+    out += help;
+    out += "\n# TYPE ";
+    out += name;
+    out += ' ';
+    out += type;
+    out += '\n';
+}
+
+void sample(std::string& out, std::string_view name, std::string_view labels,
+            std::string_view value) {
+    out += name;
+    out += labels;
+    out += ' ';
+    out += value;
+    out += '\n';
+}
+
+std::string label(std::string_view key, std::string_view value) {
+    std::string s(key);
+    s += "=\"";
+    s += escape_label_value(value);
+    s += '"';
+    return s;
+}
+
+std::uint64_t total_bytes(const Traffic& t) { return t.rx_bytes + t.tx_bytes; }
+
+// Indices of the top `n` items by total bytes (ties: the order of the snapshot).
+template <typename T, typename Key>
+std::vector<std::size_t> top_by_bytes(const std::vector<T>& items, std::size_t n, Key key) {
+    std::vector<std::size_t> idx;
+    for (std::size_t i = 0; i < items.size(); ++i)
+        if (key(items[i])) idx.push_back(i);
+    std::stable_sort(idx.begin(), idx.end(), [&](std::size_t a, std::size_t b) {
+        return total_bytes(items[a].traffic) > total_bytes(items[b].traffic);
+    });
+    if (idx.size() > n) idx.resize(n);
+    return idx;
+}
+
+}  // namespace
+
+std::string escape_label_value(std::string_view value) {
+    std::string out;
+    out.reserve(value.size());
+    for (std::size_t i = 0; i < value.size();) {
+        char c = value[i];
+        if (c == '\\') {
+            out += "\\\\";
+        } else if (c == '"') {
+            out += "\\\"";
+        } else if (c == '\n') {
+            out += "\\n";
+        } else {
+            std::size_t len = utf8_sequence(value, i);
+            if (len == 0) {
+                out += "\xef\xbf\xbd";
+                ++i;
+                continue;
+            }
+            out.append(value.substr(i, len));
+            i += len;
+            continue;
+        }
+        ++i;
+    }
+    return out;
+}
+
+std::string format_value(double value) {
+    if (std::isnan(value)) return "NaN";
+    if (std::isinf(value)) return value > 0 ? "+Inf" : "-Inf";
+    char buf[64];
+    auto [end, ec] = std::to_chars(buf, buf + sizeof buf, value);
+    if (ec != std::errc()) return "NaN";
+    return std::string(buf, end);
+}
+
+std::string render_exposition(const Snapshot& snap, const ExpositionLimits& limits) {
+    std::string out;
+    out.reserve(4096 + 600 * std::min(snap.processes.size(), limits.max_processes));
+
+    family(out, "sstop_up", "gauge", "1 while sstop runs and exports snapshots.");
+    sample(out, "sstop_up", "", "1");
+    family(out, "sstop_snapshot_seq", "gauge",
+           "Sequence number of the latest snapshot (0 = the baseline at start).");
+    sample(out, "sstop_snapshot_seq", "", format_u64(snap.seq));
+    family(out, "sstop_interval_seconds", "gauge", "Seconds covered by the latest snapshot.");
+    sample(out, "sstop_interval_seconds", "", format_value(snap.interval_s));
+    family(out, "sstop_sources_info", "gauge", "Sources that contributed to the latest snapshot.");
+    {
+        std::set<std::string_view> seen;  // a duplicate series would fail the whole scrape
+        for (const auto& s : snap.sources)
+            if (seen.insert(s).second)
+                sample(out, "sstop_sources_info", "{" + label("source", s) + "}", "1");
+    }
+
+    // Series of the four traffic families, in one order for all four.
+    std::vector<Series> series;
+    series.push_back({"", &snap.totals});
+    series.push_back({"{scope=\"unattributed\"}", &snap.unattributed});
+    {
+        std::set<std::string_view> seen;
+        for (const auto& i : snap.interfaces)
+            if (seen.insert(i.name).second)
+                series.push_back({"{" + label("interface", i.name) + "}", &i.traffic});
+    }
+    std::vector<std::size_t> procs;
+    std::size_t dropped_procs = 0;
+    {
+        std::set<std::int32_t> seen;  // two processes with one pid (a reused pid) in one snapshot
+        auto top = top_by_bytes(snap.processes, snap.processes.size(),
+                                [](const ProcessSummary&) { return true; });
+        for (std::size_t i : top) {
+            if (procs.size() >= limits.max_processes) break;
+            if (seen.insert(snap.processes[i].info.id.pid).second) procs.push_back(i);
+        }
+        dropped_procs = snap.processes.size() - procs.size();
+    }
+    std::vector<std::string> proc_labels;
+    for (std::size_t i : procs) {
+        const auto& p = snap.processes[i];
+        proc_labels.push_back("{" + label("pid", std::to_string(p.info.id.pid)) + "," +
+                              label("name", p.info.name) + "}");
+        series.push_back({proc_labels.back(), &p.traffic});
+    }
+    std::size_t dropped_hosts = 0;
+    {
+        std::set<IpAddr> seen;
+        auto top =
+            top_by_bytes(snap.remote_hosts, limits.max_remote_hosts,
+                         [&](const RemoteHostSummary& h) { return seen.insert(h.addr).second; });
+        for (std::size_t i : top) {
+            const auto& h = snap.remote_hosts[i];
+            series.push_back({"{" + label("remote", format_addr(h.addr)) + "}", &h.traffic});
+        }
+        dropped_hosts = snap.remote_hosts.size() - top.size();
+    }
+
+    constexpr std::string_view kScopes =
+        "Totals have no labels; scope=\"unattributed\": bytes no process owned; interface: the "
+        "kernel's link-level counters; pid/name: one process (top max_processes); remote: one "
+        "remote host (top max_remote_hosts).";
+    auto counters = [&](std::string_view name, std::string_view what, bool rx) {
+        std::string help = std::string(what) + " since sstop started (payload bytes). ";
+        help += kScopes;
+        family(out, name, "counter", help);
+        for (const auto& s : series)
+            sample(out, name, s.labels, format_u64(rx ? s.traffic->rx_bytes : s.traffic->tx_bytes));
+    };
+    auto rates = [&](std::string_view name, std::string_view what, bool rx) {
+        std::string help = std::string(what) + ", bytes per second, smoothed. ";
+        help += kScopes;
+        family(out, name, "gauge", help);
+        for (const auto& s : series)
+            sample(out, name, s.labels, format_value(rx ? s.traffic->rx_bps : s.traffic->tx_bps));
+    };
+    counters("sstop_receive_bytes_total", "Bytes received", true);
+    counters("sstop_transmit_bytes_total", "Bytes sent", false);
+    rates("sstop_receive_rate_bytes", "Receive rate", true);
+    rates("sstop_transmit_rate_bytes", "Send rate", false);
+
+    family(out, "sstop_process_connections", "gauge",
+           "Non-listening sockets of a process (top max_processes processes).");
+    for (std::size_t k = 0; k < procs.size(); ++k)
+        sample(out, "sstop_process_connections", proc_labels[k],
+               format_u64(snap.processes[procs[k]].connections));
+    family(out, "sstop_listen_ports", "gauge", "Listening sockets (TCP LISTEN, unconnected UDP).");
+    sample(out, "sstop_listen_ports", "", format_u64(snap.listen_ports.size()));
+    family(out, "sstop_exporter_processes_dropped", "gauge",
+           "Processes left out by max_processes (their bytes are still in the totals).");
+    sample(out, "sstop_exporter_processes_dropped", "", format_u64(dropped_procs));
+    family(out, "sstop_exporter_remote_hosts_dropped", "gauge",
+           "Remote hosts left out by max_remote_hosts (their bytes are still in the totals).");
+    sample(out, "sstop_exporter_remote_hosts_dropped", "", format_u64(dropped_hosts));
+    return out;
+}
+
+}  // namespace sstop::plugins::prometheus
