@@ -198,7 +198,7 @@ void HttpServer::run() {
     try {
         serve();
     } catch (const std::exception& e) {
-        if (on_error_) on_error_(std::string("prometheus: server stopped: ") + e.what());
+        if (on_error_) on_error_(std::string("server stopped: ") + e.what());
     }
 }
 
