@@ -15,9 +15,8 @@ void PrometheusExporter::start() {
         [this](std::string_view message) { context_.log(Notice::Level::Error, message); });
     server->start();
     server_ = std::move(server);
-    context_.log(Notice::Level::Info, "serving http://" + settings_.listen.text +
-                                          settings_.path + " (port " +
-                                          std::to_string(server_->port()) + ")");
+    context_.log(Notice::Level::Info, "serving http://" + settings_.listen.text + settings_.path +
+                                          " (port " + std::to_string(server_->port()) + ")");
 }
 
 void PrometheusExporter::publish(const std::shared_ptr<const Snapshot>& snapshot) {
