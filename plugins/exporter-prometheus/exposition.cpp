@@ -146,15 +146,30 @@ std::string render_exposition(const Snapshot& snap, const ExpositionLimits& limi
                 sample(out, "sstop_sources_info", "{" + label("source", s) + "}", "1");
     }
 
-    // Series of the four traffic families, in one order for all four.
-    std::vector<Series> series;
-    series.push_back({"", &snap.totals});
-    series.push_back({"{scope=\"unattributed\"}", &snap.unattributed});
+    // One group of traffic families per scope, so every family has one label set and one
+    // meaning, and a sum() over a family is always right.
+    struct Scope {
+        std::string prefix;  // "sstop_", "sstop_process_" …
+        std::string what;    // for the help text
+        std::vector<Series> series;
+    };
+    std::vector<Scope> scopes;
+    scopes.push_back({"sstop_",
+                      "All traffic (every process plus unattributed), payload bytes.",
+                      {{"", &snap.totals}}});
+    scopes.push_back({"sstop_unattributed_",
+                      "Traffic no process owned (a socket sstop could not map), payload bytes.",
+                      {{"", &snap.unattributed}}});
     {
+        Scope scope{"sstop_interface_",
+                    "Per interface, from the kernel's link counters: link-level bytes, headers "
+                    "included (not comparable with the payload families).",
+                    {}};
         std::set<std::string_view> seen;
         for (const auto& i : snap.interfaces)
             if (seen.insert(i.name).second)
-                series.push_back({"{" + label("interface", i.name) + "}", &i.traffic});
+                scope.series.push_back({"{" + label("interface", i.name) + "}", &i.traffic});
+        scopes.push_back(std::move(scope));
     }
     std::vector<std::size_t> procs;
     std::size_t dropped_procs = 0;
@@ -169,47 +184,60 @@ std::string render_exposition(const Snapshot& snap, const ExpositionLimits& limi
         dropped_procs = snap.processes.size() - procs.size();
     }
     std::vector<std::string> proc_labels;
-    for (std::size_t i : procs) {
-        const auto& p = snap.processes[i];
-        proc_labels.push_back("{" + label("pid", std::to_string(p.info.id.pid)) + "," +
-                              label("name", p.info.name) + "}");
-        series.push_back({proc_labels.back(), &p.traffic});
+    {
+        Scope scope{
+            "sstop_process_", "Per process (the top max_processes by bytes), payload bytes.", {}};
+        for (std::size_t i : procs) {
+            const auto& p = snap.processes[i];
+            proc_labels.push_back("{" + label("pid", std::to_string(p.info.id.pid)) + "," +
+                                  label("name", p.info.name) + "}");
+            scope.series.push_back({proc_labels.back(), &p.traffic});
+        }
+        scopes.push_back(std::move(scope));
     }
     std::size_t dropped_hosts = 0;
-    {
+    if (limits.max_remote_hosts > 0) {
+        Scope scope{"sstop_remote_",
+                    "Per remote host (the top max_remote_hosts by bytes), payload bytes.",
+                    {}};
         std::set<IpAddr> seen;
         auto top =
             top_by_bytes(snap.remote_hosts, limits.max_remote_hosts,
                          [&](const RemoteHostSummary& h) { return seen.insert(h.addr).second; });
         for (std::size_t i : top) {
             const auto& h = snap.remote_hosts[i];
-            series.push_back({"{" + label("remote", format_addr(h.addr)) + "}", &h.traffic});
+            scope.series.push_back({"{" + label("remote", format_addr(h.addr)) + "}", &h.traffic});
         }
         dropped_hosts = snap.remote_hosts.size() - top.size();
+        scopes.push_back(std::move(scope));
+    } else {
+        dropped_hosts = snap.remote_hosts.size();
     }
 
-    constexpr std::string_view kScopes =
-        "Totals have no labels; scope=\"unattributed\": bytes no process owned; interface: the "
-        "kernel's link-level counters; pid/name: one process (top max_processes); remote: one "
-        "remote host (top max_remote_hosts).";
-    auto counters = [&](std::string_view name, std::string_view what, bool rx) {
-        std::string help = std::string(what) + " since sstop started (payload bytes). ";
-        help += kScopes;
-        family(out, name, "counter", help);
-        for (const auto& s : series)
-            sample(out, name, s.labels, format_u64(rx ? s.traffic->rx_bytes : s.traffic->tx_bytes));
-    };
-    auto rates = [&](std::string_view name, std::string_view what, bool rx) {
-        std::string help = std::string(what) + ", bytes per second, smoothed. ";
-        help += kScopes;
-        family(out, name, "gauge", help);
-        for (const auto& s : series)
-            sample(out, name, s.labels, format_value(rx ? s.traffic->rx_bps : s.traffic->tx_bps));
-    };
-    counters("sstop_receive_bytes_total", "Bytes received", true);
-    counters("sstop_transmit_bytes_total", "Bytes sent", false);
-    rates("sstop_receive_rate_bytes", "Receive rate", true);
-    rates("sstop_transmit_rate_bytes", "Send rate", false);
+    for (const Scope& scope : scopes) {
+        auto counter = [&](std::string_view dir, std::string_view verb, bool rx) {
+            const std::string name = scope.prefix + std::string(dir) + "_bytes_total";
+            family(
+                out, name, "counter",
+                std::string("Bytes ") + std::string(verb) + " since sstop started. " + scope.what);
+            for (const auto& sr : scope.series)
+                sample(out, name, sr.labels,
+                       format_u64(rx ? sr.traffic->rx_bytes : sr.traffic->tx_bytes));
+        };
+        auto rate = [&](std::string_view dir, std::string_view verb, bool rx) {
+            const std::string name = scope.prefix + std::string(dir) + "_bytes_per_second";
+            family(out, name, "gauge",
+                   std::string("Bytes ") + std::string(verb) + " per second, smoothed (EMA). " +
+                       scope.what);
+            for (const auto& sr : scope.series)
+                sample(out, name, sr.labels,
+                       format_value(rx ? sr.traffic->rx_bps : sr.traffic->tx_bps));
+        };
+        counter("receive", "received", true);
+        counter("transmit", "sent", false);
+        rate("receive", "received", true);
+        rate("transmit", "sent", false);
+    }
 
     family(out, "sstop_process_connections", "gauge",
            "Non-listening sockets of a process (top max_processes processes).");

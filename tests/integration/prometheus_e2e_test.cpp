@@ -142,10 +142,10 @@ TEST(PrometheusE2e, ScrapeShowsTheUploadersBytesAsTheJsonDoes) {
     ASSERT_EQ(response.rfind("HTTP/1.1 200 OK\r\n", 0), 0u) << response.substr(0, 300);
     const std::string text = response.substr(response.find("\r\n\r\n") + 4);
     EXPECT_NE(text.find("\nsstop_up 1\n"), std::string::npos) << text.substr(0, 300);
-    EXPECT_NE(text.find("# TYPE sstop_transmit_bytes_total counter\n"), std::string::npos);
+    EXPECT_NE(text.find("# TYPE sstop_process_transmit_bytes_total counter\n"), std::string::npos);
 
-    const double scraped =
-        sample_value(text, "sstop_transmit_bytes_total{pid=\"" + std::to_string(up.pid()) + "\",");
+    const double scraped = sample_value(
+        text, "sstop_process_transmit_bytes_total{pid=\"" + std::to_string(up.pid()) + "\",");
     ASSERT_GE(scraped, 0) << "no series for the uploader (pid " << up.pid() << "):\n" << text;
     EXPECT_LE(std::fabs(scraped - kUpload), 0.01 * kUpload) << "scraped " << scraped;
     EXPECT_NE(text.find("{pid=\"" + std::to_string(up.pid()) + "\",name=\"prom-upload\"}"),

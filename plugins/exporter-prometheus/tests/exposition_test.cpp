@@ -77,10 +77,35 @@ TEST(Exposition, RendersASmallSnapshotExactly) {
     s.listen_ports.resize(3);
     s.remote_hosts.resize(1);
 
-    const std::string kScopes =
-        "Totals have no labels; scope=\"unattributed\": bytes no process owned; interface: the "
-        "kernel's link-level counters; pid/name: one process (top max_processes); remote: one "
-        "remote host (top max_remote_hosts).";
+    const std::string kAll = "All traffic (every process plus unattributed), payload bytes.";
+    const std::string kUnattributed =
+        "Traffic no process owned (a socket sstop could not map), payload bytes.";
+    const std::string kInterface =
+        "Per interface, from the kernel's link counters: link-level bytes, headers included (not "
+        "comparable with the payload families).";
+    const std::string kProcess = "Per process (the top max_processes by bytes), payload bytes.";
+    const std::string kWeird = "{pid=\"7\",name=\"we\\\"ird\\\\na\\nme\"}";
+    // One scope's four families: bytes received, sent, and the two smoothed rates.
+    auto scope = [](const std::string& prefix, const std::string& what, const std::string& labels,
+                    const std::string& rx, const std::string& tx, const std::string& rx_bps,
+                    const std::string& tx_bps) {
+        std::string t;
+        t += "# HELP " + prefix + "receive_bytes_total Bytes received since sstop started. " +
+             what + "\n# TYPE " + prefix + "receive_bytes_total counter\n";
+        if (!rx.empty()) t += prefix + "receive_bytes_total" + labels + " " + rx + "\n";
+        t += "# HELP " + prefix + "transmit_bytes_total Bytes sent since sstop started. " + what +
+             "\n# TYPE " + prefix + "transmit_bytes_total counter\n";
+        if (!tx.empty()) t += prefix + "transmit_bytes_total" + labels + " " + tx + "\n";
+        t += "# HELP " + prefix + "receive_bytes_per_second Bytes received per second, smoothed " +
+             "(EMA). " + what + "\n# TYPE " + prefix + "receive_bytes_per_second gauge\n";
+        if (!rx_bps.empty())
+            t += prefix + "receive_bytes_per_second" + labels + " " + rx_bps + "\n";
+        t += "# HELP " + prefix + "transmit_bytes_per_second Bytes sent per second, smoothed " +
+             "(EMA). " + what + "\n# TYPE " + prefix + "transmit_bytes_per_second gauge\n";
+        if (!tx_bps.empty())
+            t += prefix + "transmit_bytes_per_second" + labels + " " + tx_bps + "\n";
+        return t;
+    };
     const std::string expected =
         "# HELP sstop_up 1 while sstop runs and exports snapshots.\n"
         "# TYPE sstop_up gauge\n"
@@ -95,39 +120,11 @@ TEST(Exposition, RendersASmallSnapshotExactly) {
         "# HELP sstop_sources_info Sources that contributed to the latest snapshot.\n"
         "# TYPE sstop_sources_info gauge\n"
         "sstop_sources_info{source=\"netlink\"} 1\n"
-        "sstop_sources_info{source=\"afpacket\"} 1\n"
-        "# HELP sstop_receive_bytes_total Bytes received since sstop started (payload bytes). " +
-        kScopes +
-        "\n"
-        "# TYPE sstop_receive_bytes_total counter\n"
-        "sstop_receive_bytes_total 1100\n"
-        "sstop_receive_bytes_total{scope=\"unattributed\"} 100\n"
-        "sstop_receive_bytes_total{interface=\"eth0\"} 5000\n"
-        "sstop_receive_bytes_total{pid=\"7\",name=\"we\\\"ird\\\\na\\nme\"} 1000\n"
-        "# HELP sstop_transmit_bytes_total Bytes sent since sstop started (payload bytes). " +
-        kScopes +
-        "\n"
-        "# TYPE sstop_transmit_bytes_total counter\n"
-        "sstop_transmit_bytes_total 2200\n"
-        "sstop_transmit_bytes_total{scope=\"unattributed\"} 200\n"
-        "sstop_transmit_bytes_total{interface=\"eth0\"} 6000\n"
-        "sstop_transmit_bytes_total{pid=\"7\",name=\"we\\\"ird\\\\na\\nme\"} 1990\n"
-        "# HELP sstop_receive_rate_bytes Receive rate, bytes per second, smoothed. " +
-        kScopes +
-        "\n"
-        "# TYPE sstop_receive_rate_bytes gauge\n"
-        "sstop_receive_rate_bytes 10.5\n"
-        "sstop_receive_rate_bytes{scope=\"unattributed\"} 1\n"
-        "sstop_receive_rate_bytes{interface=\"eth0\"} 50\n"
-        "sstop_receive_rate_bytes{pid=\"7\",name=\"we\\\"ird\\\\na\\nme\"} 3.25\n"
-        "# HELP sstop_transmit_rate_bytes Send rate, bytes per second, smoothed. " +
-        kScopes +
-        "\n"
-        "# TYPE sstop_transmit_rate_bytes gauge\n"
-        "sstop_transmit_rate_bytes 20\n"
-        "sstop_transmit_rate_bytes{scope=\"unattributed\"} 2\n"
-        "sstop_transmit_rate_bytes{interface=\"eth0\"} 60\n"
-        "sstop_transmit_rate_bytes{pid=\"7\",name=\"we\\\"ird\\\\na\\nme\"} 4\n"
+        "sstop_sources_info{source=\"afpacket\"} 1\n" +
+        scope("sstop_", kAll, "", "1100", "2200", "10.5", "20") +
+        scope("sstop_unattributed_", kUnattributed, "", "100", "200", "1", "2") +
+        scope("sstop_interface_", kInterface, "{interface=\"eth0\"}", "5000", "6000", "50", "60") +
+        scope("sstop_process_", kProcess, kWeird, "1000", "1990", "3.25", "4") +
         "# HELP sstop_process_connections Non-listening sockets of a process (top max_processes "
         "processes).\n"
         "# TYPE sstop_process_connections gauge\n"
@@ -151,12 +148,12 @@ TEST(Exposition, CapsProcessesByTotalBytesAndCountsTheRest) {
     for (int i = 1; i <= 10; ++i)
         s.processes.push_back(process(i, "p" + std::to_string(i), traffic(0, 100u * i)));
     std::string text = render_exposition(s, ExpositionLimits{3, 0});
-    EXPECT_NE(text.find("sstop_transmit_bytes_total{pid=\"10\",name=\"p10\"} 1000\n"),
+    EXPECT_NE(text.find("sstop_process_transmit_bytes_total{pid=\"10\",name=\"p10\"} 1000\n"),
               std::string::npos);
     EXPECT_NE(text.find("{pid=\"9\","), std::string::npos);
     EXPECT_NE(text.find("{pid=\"8\","), std::string::npos);
     EXPECT_EQ(text.find("{pid=\"7\","), std::string::npos);
-    EXPECT_EQ(count(text, "sstop_transmit_bytes_total{pid="), 3u);
+    EXPECT_EQ(count(text, "sstop_process_transmit_bytes_total{pid="), 3u);
     EXPECT_NE(text.find("sstop_exporter_processes_dropped 7\n"), std::string::npos);
 }
 
@@ -165,7 +162,7 @@ TEST(Exposition, ReusedPidGetsOneSeries) {
     s.processes.push_back(process(5, "old", traffic(0, 10)));
     s.processes.push_back(process(5, "new", traffic(0, 50)));
     std::string text = render_exposition(s, ExpositionLimits{200, 0});
-    EXPECT_EQ(count(text, "sstop_transmit_bytes_total{pid=\"5\""), 1u);
+    EXPECT_EQ(count(text, "sstop_process_transmit_bytes_total{pid=\"5\""), 1u);
     EXPECT_NE(text.find("{pid=\"5\",name=\"new\"} 50"), std::string::npos);
     EXPECT_NE(text.find("sstop_exporter_processes_dropped 1\n"), std::string::npos);
 }
@@ -180,7 +177,8 @@ TEST(Exposition, RemoteHostsOnlyWhenEnabledAndCapped) {
     s.remote_hosts = {a, b};
     EXPECT_EQ(render_exposition(s, ExpositionLimits{200, 0}).find("remote="), std::string::npos);
     std::string text = render_exposition(s, ExpositionLimits{200, 1});
-    EXPECT_NE(text.find("sstop_receive_bytes_total{remote=\"10.0.0.2\"} 500\n"), std::string::npos);
+    EXPECT_NE(text.find("sstop_remote_receive_bytes_total{remote=\"10.0.0.2\"} 500\n"),
+              std::string::npos);
     EXPECT_EQ(text.find("10.0.0.1"), std::string::npos);
     EXPECT_NE(text.find("sstop_exporter_remote_hosts_dropped 1\n"), std::string::npos);
 }
@@ -196,13 +194,21 @@ TEST(Exposition, EveryInterfaceHasItsSeriesInAllFourFamilies) {
     std::string text = render_exposition(s, ExpositionLimits{});
     for (const char* name : {"eth0", "lo", "wlan0"}) {
         std::string l = std::string("{interface=\"") + name + "\"} ";
-        EXPECT_NE(text.find("sstop_receive_bytes_total" + l + "1\n"), std::string::npos) << name;
-        EXPECT_NE(text.find("sstop_transmit_bytes_total" + l + "2\n"), std::string::npos) << name;
-        EXPECT_NE(text.find("sstop_receive_rate_bytes" + l + "3\n"), std::string::npos) << name;
-        EXPECT_NE(text.find("sstop_transmit_rate_bytes" + l + "4\n"), std::string::npos) << name;
+        EXPECT_NE(text.find("sstop_interface_receive_bytes_total" + l + "1\n"), std::string::npos)
+            << name;
+        EXPECT_NE(text.find("sstop_interface_transmit_bytes_total" + l + "2\n"), std::string::npos)
+            << name;
+        EXPECT_NE(text.find("sstop_interface_receive_bytes_per_second" + l + "3\n"),
+                  std::string::npos)
+            << name;
+        EXPECT_NE(text.find("sstop_interface_transmit_bytes_per_second" + l + "4\n"),
+                  std::string::npos)
+            << name;
     }
     // One HELP and one TYPE per family, each family's samples right after them.
-    EXPECT_EQ(count(text, "# TYPE sstop_receive_bytes_total counter\n"), 1u);
+    EXPECT_EQ(count(text, "# TYPE sstop_interface_receive_bytes_total counter\n"), 1u);
+    // Payload and link-level bytes never share a family.
+    EXPECT_EQ(text.find("sstop_receive_bytes_total{interface="), std::string::npos);
     EXPECT_EQ(count(text, "# HELP "), count(text, "# TYPE "));
 }
 

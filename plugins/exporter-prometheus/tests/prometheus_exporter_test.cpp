@@ -111,7 +111,7 @@ TEST_F(PrometheusExporterTest, Serves503BeforeTheFirstSnapshotThenTheMetrics) {
               std::string::npos);
     EXPECT_NE(body.find("sstop_up 1\n"), std::string::npos);
     EXPECT_NE(body.find("sstop_snapshot_seq 3\n"), std::string::npos);
-    EXPECT_NE(body.find("sstop_transmit_bytes_total{pid=\"103\",name=\"proc3\"} 3000\n"),
+    EXPECT_NE(body.find("sstop_process_transmit_bytes_total{pid=\"103\",name=\"proc3\"} 3000\n"),
               std::string::npos);
 
     // A newer snapshot replaces the text; the query string does not matter.
