@@ -13,6 +13,7 @@
 #include <string>
 
 #include "netns.hpp"
+#include "snapshot_json.hpp"
 
 namespace sstop::testing {
 namespace {
@@ -27,23 +28,6 @@ constexpr std::size_t kUdpRecvDatagram = 1200;
 constexpr std::size_t kUdpRecvCount = 1500;
 constexpr int kIdleConnections = 200;
 constexpr std::size_t kShortBytes = 500'000;
-
-const json* find_process(const json& snap, pid_t pid) {
-    for (const auto& p : snap["processes"])
-        if (p["pid"].get<int>() == pid) return &p;
-    return nullptr;
-}
-
-std::uint64_t bytes_of(const json& snap, pid_t pid, const char* field) {
-    const json* p = find_process(snap, pid);
-    return p ? (*p)[field].get<std::uint64_t>() : 0;
-}
-
-void expect_within_1pct(std::uint64_t measured, std::uint64_t truth, const std::string& what) {
-    double diff = std::fabs(static_cast<double>(measured) - static_cast<double>(truth));
-    EXPECT_LE(diff, 0.01 * static_cast<double>(truth))
-        << what << ": sstop says " << measured << ", truth is " << truth;
-}
 
 void send_udp(int fd, std::size_t size, std::size_t count) {
     std::vector<char> buf(size, 'u');

@@ -14,6 +14,7 @@
 #include <string>
 
 #include "netns.hpp"
+#include "snapshot_json.hpp"
 
 namespace sstop::testing {
 namespace {
@@ -22,23 +23,6 @@ using nlohmann::json;
 
 constexpr std::size_t kUpload = 6'000'000;
 constexpr std::size_t kDownload = 5'000'000;
-
-const json* find_process(const json& snap, pid_t pid) {
-    for (const auto& p : snap["processes"])
-        if (p["pid"].get<int>() == pid) return &p;
-    return nullptr;
-}
-
-std::uint64_t bytes_of(const json& snap, pid_t pid, const char* field) {
-    const json* p = find_process(snap, pid);
-    return p ? (*p)[field].get<std::uint64_t>() : 0;
-}
-
-void expect_within_1pct(std::uint64_t measured, std::uint64_t truth, const std::string& what) {
-    const double diff = std::fabs(static_cast<double>(measured) - static_cast<double>(truth));
-    EXPECT_LE(diff, 0.01 * static_cast<double>(truth))
-        << what << ": sstop says " << measured << ", truth is " << truth;
-}
 
 /// Installs the drop rule in `ns`: every 20th incoming TCP packet with payload is dropped
 /// in the input hook, after packet sockets have seen it.

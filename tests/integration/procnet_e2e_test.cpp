@@ -10,6 +10,7 @@
 #include <string>
 
 #include "netns.hpp"
+#include "snapshot_json.hpp"
 
 namespace sstop::testing {
 namespace {
@@ -22,12 +23,6 @@ class ProcnetE2E : public ::testing::Test {
         if (!can_create_netns()) GTEST_SKIP() << "needs root (CAP_SYS_ADMIN) for namespaces";
     }
 };
-
-const json* find_process(const json& snap, pid_t pid) {
-    for (const auto& p : snap["processes"])
-        if (p["pid"].get<int>() == pid) return &p;
-    return nullptr;
-}
 
 bool has_socket(const json& proc, const std::string& proto, const std::string& local_suffix,
                 const std::string& remote, const std::string& state) {

@@ -22,6 +22,7 @@
 #include <thread>
 
 #include "netns.hpp"
+#include "snapshot_json.hpp"
 
 namespace sstop::testing {
 namespace {
@@ -83,12 +84,6 @@ double sample_value(const std::string& text, const std::string& prefix) {
     return -1;
 }
 
-std::uint64_t json_tx_of(const json& snap, pid_t pid) {
-    for (const auto& p : snap["processes"])
-        if (p["pid"].get<int>() == pid) return p["tx_bytes"].get<std::uint64_t>();
-    return 0;
-}
-
 class TempConfig {
   public:
     explicit TempConfig(const std::string& text) {
@@ -133,9 +128,10 @@ TEST(PrometheusE2e, ScrapeShowsTheUploadersBytesAsTheJsonDoes) {
     go.fire();
     // Until the JSON shows the whole upload (bounded: 40 ticks).
     int seq = sstop.snapshots().back()["seq"].get<int>();
-    for (int i = 0; i < 40 && json_tx_of(sstop.snapshots().back(), up.pid()) < kUpload; ++i)
+    for (int i = 0; i < 40 && bytes_of(sstop.snapshots().back(), up.pid(), "tx_bytes") < kUpload;
+         ++i)
         ASSERT_TRUE(sstop.wait_for_seq(++seq, std::chrono::seconds(10))) << sstop.errors();
-    ASSERT_GE(json_tx_of(sstop.snapshots().back(), up.pid()), kUpload) << sstop.errors();
+    ASSERT_GE(bytes_of(sstop.snapshots().back(), up.pid(), "tx_bytes"), kUpload) << sstop.errors();
 
     const std::string response =
         scrape_in(net.a, "GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
@@ -156,7 +152,7 @@ TEST(PrometheusE2e, ScrapeShowsTheUploadersBytesAsTheJsonDoes) {
     json same = sstop.snapshots().back();
     for (const auto& snap : sstop.snapshots())
         if (snap["seq"].get<std::int64_t>() == scraped_seq) same = snap;
-    const double json_tx = static_cast<double>(json_tx_of(same, up.pid()));
+    const double json_tx = static_cast<double>(bytes_of(same, up.pid(), "tx_bytes"));
     EXPECT_LE(std::fabs(scraped - json_tx), 0.01 * json_tx)
         << "scraped " << scraped << " at seq " << scraped_seq << ", JSON " << json_tx;
 
