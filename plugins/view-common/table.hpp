@@ -34,6 +34,11 @@ std::string fit(std::string_view text, int width, bool unicode, Align align = Al
 
 /// ASCII lower case of `text`; the filter is case-insensitive for ASCII letters.
 std::string to_lower(std::string_view text);
+/// Appends `text` to `out`, ASCII letters lower-cased (no temporary string).
+void append_lower(std::string& out, std::string_view text);
+/// Compares ASCII case-insensitively, like `to_lower(a) <=> to_lower(b)` without copies:
+/// negative, zero or positive.
+int compare_ci(std::string_view a, std::string_view b);
 
 /// True when `needle_lower` (already lower case) occurs in `haystack`, ignoring ASCII case.
 /// An empty needle matches everything.

@@ -26,13 +26,23 @@ bool before(const ProcessSummary& a, const ProcessSummary& b, SortKey key) {
 // Everything the filter looks at, lower-cased and joined by newlines (which no needle holds):
 // built once per snapshot, so a frame with a filter is a substring search per process.
 std::string search_text(const ProcessSummary& p) {
-    std::string text = p.info.name + "\n" + p.info.cmdline + "\n" + std::to_string(p.info.id.pid);
+    std::string text;
+    text.reserve(p.info.name.size() + p.info.cmdline.size() + 16 + 24 * p.sockets.size());
+    vc::append_lower(text, p.info.name);
+    text += '\n';
+    vc::append_lower(text, p.info.cmdline);
+    text += '\n';
+    text += std::to_string(p.info.id.pid);
     for (const ConnectionSummary& c : p.sockets) {
         if (c.key.remote.addr.family == Family::None) continue;
-        text += "\n" + format_addr(c.key.remote.addr);
-        if (!c.remote_name.empty()) text += "\n" + c.remote_name;
+        text += '\n';
+        text += format_addr(c.key.remote.addr);  // already lower-case (RFC 5952)
+        if (!c.remote_name.empty()) {
+            text += '\n';
+            vc::append_lower(text, c.remote_name);
+        }
     }
-    return vc::to_lower(text);
+    return text;
 }
 
 bool is_closing(SocketState s, Proto proto) {

@@ -1,8 +1,10 @@
 // The SDK's helpers and contract, as a third-party plugin sees them.
 
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
 
 #include <cstring>
+#include <random>
 #include <sstop/abi_check.hpp>
 #include <sstop/format.hpp>
 #include <sstop/plugin.hpp>
@@ -30,6 +32,39 @@ TEST(Format, Ipv6FollowsRfc5952) {
     EXPECT_EQ(sstop::format_addr(v6({0xfe80, 0, 0, 0, 0, 0, 0, 0})), "fe80::");
     EXPECT_EQ(sstop::format_addr(v6({0, 0, 0, 0, 0, 0, 0, 0})), "::");
     EXPECT_EQ(sstop::format_addr(v6({1, 0, 2, 0, 3, 0, 4, 0})), "1:0:2:0:3:0:4:0");
+}
+
+// Against the C library's inet_ntop (RFC 5952 too), over addresses from a seeded generator
+// with many zero words; IPv4-mapped and -compatible forms are left out: inet_ntop writes
+// their last 32 bits as a dotted quad, sstop keeps plain hex words.
+TEST(Format, AddressesAgreeWithInetNtop) {
+    std::mt19937 rng(5952);
+    char expected[INET6_ADDRSTRLEN];
+    for (int round = 0; round < 20000; ++round) {
+        sstop::IpAddr a;
+        a.family = sstop::Family::V6;
+        for (int i = 0; i < 8; ++i) {
+            const unsigned r = rng();
+            const std::uint16_t w = (r & 3) == 0   ? static_cast<std::uint16_t>(r >> 16)
+                                    : (r & 3) == 1 ? static_cast<std::uint16_t>(r >> 28)
+                                                   : 0;
+            a.bytes[2 * i] = static_cast<std::uint8_t>(w >> 8);
+            a.bytes[2 * i + 1] = static_cast<std::uint8_t>(w);
+        }
+        bool first_80_zero = true;
+        for (int i = 0; i < 10; ++i) first_80_zero &= a.bytes[i] == 0;
+        if (first_80_zero) continue;  // ::ffff:a.b.c.d and ::a.b.c.d
+        ASSERT_NE(inet_ntop(AF_INET6, a.bytes.data(), expected, sizeof expected), nullptr);
+        ASSERT_EQ(sstop::format_addr(a), expected) << round;
+    }
+    for (int round = 0; round < 2000; ++round) {
+        sstop::IpAddr a;
+        a.family = sstop::Family::V4;
+        const unsigned r = rng();
+        std::memcpy(a.bytes.data(), &r, 4);
+        ASSERT_NE(inet_ntop(AF_INET, a.bytes.data(), expected, sizeof expected), nullptr);
+        ASSERT_EQ(sstop::format_addr(a), expected);
+    }
 }
 
 TEST(Format, EndpointsAndUnsetAddresses) {

@@ -55,6 +55,14 @@ TEST(ViewText, ContainsIgnoresAsciiCase) {
     EXPECT_TRUE(vc::contains_ci("x", ""));
     EXPECT_FALSE(vc::contains_ci("curl", "wget"));
     EXPECT_EQ(vc::to_lower("AbC1"), "abc1");
+    std::string out = "x";
+    vc::append_lower(out, "YZ-1");
+    EXPECT_EQ(out, "xyz-1");
+    EXPECT_EQ(vc::compare_ci("abc", "ABC"), 0);
+    EXPECT_LT(vc::compare_ci("Abc", "abd"), 0);
+    EXPECT_GT(vc::compare_ci("b", "A"), 0);
+    EXPECT_LT(vc::compare_ci("ab", "ABC"), 0);  // a prefix sorts first
+    EXPECT_GT(vc::compare_ci("abc", "AB"), 0);
 }
 
 TEST(ViewBar, FillsProportionallyAndPadsToWidth) {

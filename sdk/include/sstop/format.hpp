@@ -15,11 +15,19 @@ namespace sstop {
 /// An address as text: dotted quad for IPv4, RFC 5952 compressed form for IPv6, "*" for
 /// an unset address.
 inline std::string format_addr(const IpAddr& a) {
-    char buf[64];
+    // Hand-rolled, not snprintf: views and outputs format every remote address of every
+    // snapshot (tens of thousands), so this is a hot path.
+    char buf[48];
+    char* p = buf;
     if (a.family == Family::V4) {
-        std::snprintf(buf, sizeof buf, "%u.%u.%u.%u", a.bytes[0], a.bytes[1], a.bytes[2],
-                      a.bytes[3]);
-        return buf;
+        for (int i = 0; i < 4; ++i) {
+            unsigned v = a.bytes[i];
+            if (i) *p++ = '.';
+            if (v >= 100) *p++ = static_cast<char>('0' + v / 100);
+            if (v >= 10) *p++ = static_cast<char>('0' + v / 10 % 10);
+            *p++ = static_cast<char>('0' + v % 10);
+        }
+        return std::string(buf, p);
     }
     if (a.family != Family::V6) return "*";
     std::uint16_t w[8];
@@ -37,18 +45,25 @@ inline std::string format_addr(const IpAddr& a) {
         if (j - i > best_len && j - i >= 2) best = i, best_len = j - i;
         i = j;
     }
-    std::string out;
+    static constexpr char kHex[] = "0123456789abcdef";
     for (int i = 0; i < 8; ++i) {
         if (i == best) {
-            out += "::";
+            *p++ = ':';
+            *p++ = ':';
             i += best_len - 1;
             continue;
         }
-        if (!out.empty() && out.back() != ':') out += ':';
-        std::snprintf(buf, sizeof buf, "%x", w[i]);
-        out += buf;
+        if (p != buf && p[-1] != ':') *p++ = ':';
+        bool digits = false;  // lower-case hex without leading zeros
+        for (int shift = 12; shift >= 0; shift -= 4) {
+            const unsigned nibble = (w[i] >> shift) & 0xF;
+            if (nibble != 0 || digits || shift == 0) {
+                *p++ = kHex[nibble];
+                digits = true;
+            }
+        }
     }
-    return out;
+    return std::string(buf, p);
 }
 
 /// An endpoint as text: "10.0.0.1:80", "[::1]:443", "*:53" (port 0 prints as "*").
