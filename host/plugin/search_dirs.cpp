@@ -47,8 +47,16 @@ std::vector<SearchDir> plugin_search_dirs(const std::vector<std::string>& cli_pa
                                           const std::string& install_dir, bool elevated,
                                           std::vector<std::string>& notices) {
     std::vector<SearchDir> dirs;
-    for (const auto& p : cli_paths) add(dirs, p, "--plugin-path");
-    for (const auto& p : config_paths) add(dirs, p, "config");
+    // Directories the user named are expected to exist: say so when one does not (a typo
+    // would otherwise just look like a missing plugin). The built-in ones may be absent.
+    auto named = [&](const std::string& p, const char* origin, const char* what) {
+        std::error_code ec;
+        if (!p.empty() && !fs::is_directory(p, ec))
+            notices.push_back(std::string(what) + " " + p + ": not a directory");
+        add(dirs, p, origin);
+    };
+    for (const auto& p : cli_paths) named(p, "--plugin-path", "--plugin-path");
+    for (const auto& p : config_paths) named(p, "config", "plugins.paths:");
     // The environment is the caller's to set, not root's: whoever can set it for a sudo run
     // could otherwise choose the code that runs as root. A directory also given with
     // --plugin-path is already in the list (added above), so dropping it here loses nothing.

@@ -37,6 +37,18 @@ TEST(SearchDirs, RelativePathsAreMadeAbsoluteAgainstTheCurrentDirectory) {
     EXPECT_EQ(dirs[0].path, (std::filesystem::current_path() / "rel/plugins").string());
 }
 
+TEST(SearchDirs, ANamedDirectoryThatDoesNotExistIsSaidOnce) {
+    std::vector<std::string> notices;
+    const std::string existing = std::filesystem::temp_directory_path().string();
+    const auto dirs =
+        plugin_search_dirs({"/nonexistent-sstop-cli", existing}, {"/nonexistent-sstop-conf"},
+                           "/nonexistent-env", "", "/nonexistent-install", false, notices);
+    EXPECT_EQ(dirs.size(), 5u);  // still searched (it may appear later), just reported
+    EXPECT_EQ(notices, (std::vector<std::string>{
+                           "--plugin-path /nonexistent-sstop-cli: not a directory",
+                           "plugins.paths: /nonexistent-sstop-conf: not a directory"}));
+}
+
 TEST(SearchDirs, DuplicatesKeepTheFirstOccurrence) {
     const auto dirs = plugin_search_dirs({"/a/", "/b"}, {"/a"}, "/b/./:/a/x/..", "/a/bin/sstop",
                                          "/a/lib/sstop/plugins");
