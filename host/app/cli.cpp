@@ -161,10 +161,12 @@ Options:
 
 )HELP" + keys_help() +
            R"HELP(Output fields (--json): ts, seq, interval_s, sources, totals, unattributed,
-interfaces[], processes[] (pid, name, cmdline, uid, rx_bps, tx_bps, rx_bytes,
-tx_bytes, connections, listening, sockets[]), remote_hosts[], listen_ports[],
-counters, notices. *_bps are smoothed payload bytes per second; *_bytes are payload
-bytes counted since sstop started. Interface figures are the kernel's link counters.
+interfaces[], processes[] (pid, name, cmdline, uid, container, unit, rx_bps, tx_bps,
+rx_bytes, tx_bytes, connections, listening, sockets[]), remote_hosts[], groups[]
+(kind: container or unit, name, the four traffic fields, processes, connections),
+listen_ports[], counters, notices. *_bps are smoothed payload bytes per second;
+*_bytes are payload bytes counted since sstop started. Interface figures are the
+kernel's link counters.
 
 Plugins are searched in: each --plugin-path, `plugins.paths` of the config,
 $SSTOP_PLUGIN_PATH, <dir of sstop>/../lib/sstop/plugins, and the install directory.

@@ -25,6 +25,7 @@
 #include <algorithm>
 #include <deque>
 #include <iterator>
+#include <optional>
 #include <string>
 #include <tuple>
 #include <unordered_map>
@@ -134,7 +135,42 @@ struct ProcessEntry {
     HistoryRing<double> history;
     Clock::time_point last_seen{};  // last tick it owned a live socket (or was created)
     bool listed = false;            // owns a socket of the latest socket sample
+    // How much of traffic.{rx,tx}_bytes its group has been credited with (all of it once the
+    // process's group is known; bytes from before that move to the group then).
+    std::uint64_t group_rx = 0;
+    std::uint64_t group_tx = 0;
 };
+
+/// A container or a systemd unit: what groups processes in `Snapshot::groups`.
+struct GroupKey {
+    std::string kind;  // "container" or "unit"
+    std::string name;
+    friend bool operator==(const GroupKey&, const GroupKey&) = default;
+};
+
+struct GroupKeyHash {
+    std::size_t operator()(const GroupKey& key) const noexcept {
+        return hash_combine(std::hash<std::string>{}(key.kind), std::hash<std::string>{}(key.name));
+    }
+};
+
+/// The group of a process: its container if it runs in one, else its systemd unit.
+std::optional<GroupKey> group_of(const ProcessInfo& info) {
+    if (!info.container.empty()) return GroupKey{"container", info.container};
+    if (!info.unit.empty()) return GroupKey{"unit", info.unit};
+    return std::nullopt;
+}
+
+struct GroupEntry {
+    explicit GroupEntry(double alpha) : traffic(alpha) {}
+
+    TrafficState traffic;
+    Clock::time_point last_seen{};
+};
+
+/// Most groups tracked at once (containers and units on one host; beyond it they are
+/// counted in core.dropped_groups).
+constexpr std::size_t kMaxGroups = 4096;
 
 struct RemoteEntry {
     explicit RemoteEntry(double alpha) : traffic(alpha) {}
@@ -201,6 +237,7 @@ struct Aggregator::State {
     std::unordered_map<SocketId, SocketEntry, SocketIdHash> sockets;
     std::unordered_map<SocketKey, FlowEntry, SocketKeyHash> flows;
     std::unordered_map<ProcessId, ProcessEntry, ProcessIdHash> processes;
+    std::unordered_map<GroupKey, GroupEntry, GroupKeyHash> groups;
     std::unordered_map<IpAddr, RemoteEntry, IpAddrHash> remotes;
     std::unordered_map<std::string, InterfaceEntry> interfaces;
     std::unordered_map<SocketKey, ClosedEntry, SocketKeyHash> closed;
@@ -234,6 +271,7 @@ struct Aggregator::State {
     std::uint64_t dropped_flows = 0;
     std::uint64_t evicted_flows = 0;
     std::uint64_t dropped_processes = 0;
+    std::uint64_t dropped_groups = 0;
     std::uint64_t dropped_remote_hosts = 0;
     std::uint64_t dropped_interfaces = 0;
     std::uint64_t evicted_closed = 0;
@@ -762,6 +800,32 @@ struct Aggregator::State {
         }
     }
 
+    /// Moves a process's bytes not yet credited to its group there (this tick's, and on the
+    /// tick its group becomes known, all before). Groups never lose bytes when a process goes.
+    void credit_group(ProcessEntry& p) {
+        const std::optional<GroupKey> key = group_of(p.info);
+        if (!key) {
+            return;
+        }
+        auto it = groups.find(*key);
+        if (it == groups.end()) {
+            if (groups.size() >= kMaxGroups) {
+                ++dropped_groups;
+                return;
+            }
+            it = groups.try_emplace(*key, config.ema_alpha).first;
+        }
+        GroupEntry& g = it->second;
+        const std::uint64_t rx = p.traffic.rx_bytes - std::min(p.group_rx, p.traffic.rx_bytes);
+        const std::uint64_t tx = p.traffic.tx_bytes - std::min(p.group_tx, p.traffic.tx_bytes);
+        g.traffic.add(rx, tx);
+        p.group_rx = p.traffic.rx_bytes;
+        p.group_tx = p.traffic.tx_bytes;
+        if (p.listed || rx != 0 || tx != 0) {
+            g.last_seen = now;
+        }
+    }
+
     void aggregate(const TickInput& tick, std::uint64_t seq, double dt) {
         for (auto& [id, p] : processes) {
             p.listed = false;
@@ -814,6 +878,10 @@ struct Aggregator::State {
             if (seq > 0) {
                 p.history.push(p.traffic.rate());
             }
+            credit_group(p);
+        }
+        for (auto& [key, g] : groups) {
+            g.traffic.close_tick(dt);
         }
         for (auto& [addr, r] : remotes) {
             r.traffic.close_tick(dt);
@@ -844,6 +912,7 @@ struct Aggregator::State {
         auto old = [&](Clock::time_point t) { return expired(t, cutoff); };
         std::erase_if(flows, [&](const auto& kv) { return old(kv.second.last_seen); });
         std::erase_if(processes, [&](const auto& kv) { return old(kv.second.last_seen); });
+        std::erase_if(groups, [&](const auto& kv) { return old(kv.second.last_seen); });
         std::erase_if(remotes, [&](const auto& kv) { return old(kv.second.last_seen); });
         std::erase_if(interfaces, [&](const auto& kv) { return old(kv.second.last_update); });
         while (!closed_order.empty()) {
@@ -859,6 +928,40 @@ struct Aggregator::State {
             closed.erase(it);
             closed_order.pop_front();
         }
+    }
+
+    /// Snapshot::groups: every group seen lately with its traffic, and the processes and
+    /// connections of the snapshot's processes in it. Sorted like processes, by rate.
+    void build_groups(Snapshot& snap) const {
+        std::unordered_map<GroupKey, std::size_t, GroupKeyHash> index;
+        index.reserve(groups.size());
+        for (const auto& [key, g] : groups) {
+            index.emplace(key, snap.groups.size());
+            GroupSummary s;
+            s.kind = key.kind;
+            s.name = key.name;
+            s.traffic = g.traffic.traffic();
+            snap.groups.push_back(std::move(s));
+        }
+        for (const ProcessSummary& p : snap.processes) {
+            const std::optional<GroupKey> key = group_of(p.info);
+            if (!key) {
+                continue;
+            }
+            if (auto it = index.find(*key); it != index.end()) {
+                GroupSummary& g = snap.groups[it->second];
+                ++g.processes;
+                g.connections += p.connections;
+            }
+        }
+        std::sort(snap.groups.begin(), snap.groups.end(), [](const auto& a, const auto& b) {
+            const double ra = a.traffic.rx_bps + a.traffic.tx_bps;
+            const double rb = b.traffic.rx_bps + b.traffic.tx_bps;
+            if (ra != rb) {
+                return ra > rb;
+            }
+            return std::tie(a.kind, a.name) < std::tie(b.kind, b.name);
+        });
     }
 
     std::shared_ptr<const Snapshot> build_snapshot(const TickInput& tick, std::uint64_t seq,
@@ -1010,6 +1113,8 @@ struct Aggregator::State {
                       return a.addr < b.addr;
                   });
 
+        build_groups(*snap);
+
         snap->rx_history = rx_history.values();
         snap->tx_history = tx_history.values();
 
@@ -1024,6 +1129,7 @@ struct Aggregator::State {
             {"core.dropped_flows", dropped_flows},
             {"core.evicted_flows", evicted_flows},
             {"core.dropped_processes", dropped_processes},
+            {"core.dropped_groups", dropped_groups},
             {"core.dropped_remote_hosts", dropped_remote_hosts},
             {"core.dropped_interfaces", dropped_interfaces},
             {"core.evicted_closed", evicted_closed},

@@ -199,6 +199,10 @@ std::string snapshot_to_json(const Snapshot& s) {
         append_json_string(out, p.info.cmdline);
         out += ",\"uid\":";
         out += std::to_string(p.info.uid);
+        out += ",\"container\":";
+        append_json_string(out, p.info.container);
+        out += ",\"unit\":";
+        append_json_string(out, p.info.unit);
         out += ',';
         append_traffic_fields(out, p.traffic);
         out += ",\"connections\":";
@@ -253,6 +257,23 @@ std::string snapshot_to_json(const Snapshot& s) {
         out += "]}";
     }
 
+    out += "],\"groups\":[";
+    for (std::size_t i = 0; i < s.groups.size(); ++i) {
+        const auto& g = s.groups[i];
+        if (i) out += ',';
+        out += "{\"kind\":";
+        append_json_string(out, g.kind);
+        out += ",\"name\":";
+        append_json_string(out, g.name);
+        out += ',';
+        append_traffic_fields(out, g.traffic);
+        out += ",\"processes\":";
+        out += std::to_string(g.processes);
+        out += ",\"connections\":";
+        out += std::to_string(g.connections);
+        out += '}';
+    }
+
     out += "],\"listen_ports\":[";
     for (std::size_t i = 0; i < s.listen_ports.size(); ++i) {
         const auto& l = s.listen_ports[i];
@@ -287,7 +308,8 @@ std::string snapshot_to_json(const Snapshot& s) {
 }
 
 std::string csv_header() {
-    return "ts,pid,name,uid,rx_bps,tx_bps,rx_bytes,tx_bytes,connections,listening,cmdline\n";
+    return "ts,pid,name,uid,rx_bps,tx_bps,rx_bytes,tx_bytes,connections,listening,cmdline,"
+           "container,unit\n";
 }
 
 std::string snapshot_to_csv(const Snapshot& s) {
@@ -315,6 +337,10 @@ std::string snapshot_to_csv(const Snapshot& s) {
         out += std::to_string(p.listening);
         out += ',';
         append_csv_field(out, p.info.cmdline);
+        out += ',';
+        append_csv_field(out, p.info.container);
+        out += ',';
+        append_csv_field(out, p.info.unit);
         out += '\n';
     }
     return out;

@@ -1022,3 +1022,80 @@ TEST(Aggregator, BytesCountedBeforeTheOwnerWasKnownMoveToItOnceItIs) {
     EXPECT_EQ(snap->totals.tx_bytes, 1200u);
     EXPECT_EQ(sum_tx(*snap), snap->totals.tx_bytes);
 }
+
+namespace {
+
+ProcessInfo grouped(ProcessId id, std::string name, std::string container, std::string unit) {
+    ProcessInfo p = info(id, std::move(name));
+    p.container = std::move(container);
+    p.unit = std::move(unit);
+    return p;
+}
+
+const sstop::GroupSummary* find_group(const Snapshot& snap, const std::string& kind,
+                                      const std::string& name) {
+    for (const auto& g : snap.groups)
+        if (g.kind == kind && g.name == name) return &g;
+    return nullptr;
+}
+
+}  // namespace
+
+TEST(AggregatorGroups, ContainersAndUnitsSumTheirProcessesAndKeepBytesOfExitedOnes) {
+    Aggregator agg;
+    const auto a = tcp(40001, v4(1, 1, 1, 1), 443), b = tcp(40002, v4(1, 1, 1, 1), 443),
+               c = tcp(40003, v4(2, 2, 2, 2), 80), d = tcp(40004, v4(3, 3, 3, 3), 22);
+    const std::vector<ProcessInfo> infos{
+        grouped(pid(100), "web", "0123456789ab", "docker-0123.scope"),  // container wins
+        grouped(pid(101), "worker", "0123456789ab", ""),
+        grouped(pid(102), "nginx", "", "nginx.service"), info(pid(103), "loose")};
+    auto at = [&](std::chrono::seconds t, std::uint64_t arx, std::uint64_t btx, std::uint64_t crx,
+                  bool with_b) {
+        std::vector<SocketObs> socks{sock(a, pid(100), arx, 0, 1), sock(c, pid(102), crx, 0, 3),
+                                     sock(d, pid(103), 50, 0, 4)};
+        if (with_b) socks.push_back(sock(b, pid(101), 0, btx, 2));
+        return agg.ingest(tick_at(kT0 + t, {sockets_sample(socks, infos)}));
+    };
+    at(0s, 0, 0, 0, true);
+    auto snap = at(1s, 1000, 500, 200, true);
+    ASSERT_EQ(snap->groups.size(), 2u);
+    EXPECT_EQ(snap->groups[0].kind, "container");  // by rate: 1500 B/s before 200 B/s
+    const auto* box = find_group(*snap, "container", "0123456789ab");
+    ASSERT_NE(box, nullptr);
+    EXPECT_EQ(box->traffic.rx_bytes, 1000u);
+    EXPECT_EQ(box->traffic.tx_bytes, 500u);
+    EXPECT_DOUBLE_EQ(box->traffic.rx_bps, 1000.0);
+    EXPECT_EQ(box->processes, 2u);
+    EXPECT_EQ(box->connections, 2u);
+    const auto* unit = find_group(*snap, "unit", "nginx.service");
+    ASSERT_NE(unit, nullptr);
+    EXPECT_EQ(unit->traffic.rx_bytes, 200u);
+    EXPECT_EQ(unit->processes, 1u);
+    EXPECT_EQ(find_group(*snap, "unit", "docker-0123.scope"), nullptr);
+
+    // The worker's socket is gone; what it sent stays in its container.
+    snap = at(2s, 1100, 0, 200, false);
+    box = find_group(*snap, "container", "0123456789ab");
+    ASSERT_NE(box, nullptr);
+    EXPECT_EQ(box->traffic.rx_bytes, 1100u);
+    EXPECT_EQ(box->traffic.tx_bytes, 500u);
+    EXPECT_EQ(box->connections, 1u);
+}
+
+TEST(AggregatorGroups, BytesFromBeforeTheGroupWasKnownMoveToItOnce) {
+    Aggregator agg;
+    const auto a = tcp(40001, v4(1, 1, 1, 1), 443);
+    agg.ingest(tick_at(kT0, {sockets_sample({sock(a, pid(100), 0, 0, 1)}, {info(pid(100), "x")})}));
+    auto snap = agg.ingest(tick_at(
+        kT0 + 1s, {sockets_sample({sock(a, pid(100), 1000, 0, 1)}, {info(pid(100), "x")})}));
+    EXPECT_TRUE(snap->groups.empty());
+    const auto known = grouped(pid(100), "x", "", "job.service");
+    snap =
+        agg.ingest(tick_at(kT0 + 2s, {sockets_sample({sock(a, pid(100), 1500, 0, 1)}, {known})}));
+    ASSERT_EQ(snap->groups.size(), 1u);
+    EXPECT_EQ(snap->groups[0].traffic.rx_bytes, 1500u);
+    snap =
+        agg.ingest(tick_at(kT0 + 3s, {sockets_sample({sock(a, pid(100), 1500, 0, 1)}, {known})}));
+    EXPECT_EQ(snap->groups[0].traffic.rx_bytes, 1500u);  // not credited twice
+    EXPECT_EQ(snap->groups[0].traffic.rx_bytes, find_process(*snap, pid(100))->traffic.rx_bytes);
+}

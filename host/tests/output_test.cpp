@@ -47,6 +47,7 @@ Snapshot sample_snapshot() {
     s.remote_hosts.push_back({v4(93, 184, 216, 34), "example.org", p.traffic, 1, {"curl"}});
     s.listen_ports.push_back({Proto::Udp, v4(0, 0, 0, 0), 53, p.info.id, "curl"});
     s.counters.push_back({"afpacket.kernel_drops", 0});
+    s.groups.push_back({"unit", "curl-job.service", p.traffic, 1, 1});
     return s;
 }
 
@@ -60,7 +61,11 @@ TEST(JsonOutput, SnapshotIsOneLineWithEveryDocumentedField) {
           "\"unattributed\":{\"rx_bps\":0.0,\"tx_bps\":0.0,\"rx_bytes\":10,\"tx_bytes\":0}",
           "\"interfaces\":[{\"name\":\"eth0\",\"up\":true,\"default_route\":true,"
           "\"rx_bps\":100.0",
-          "\"pid\":4242,\"name\":\"curl\",\"cmdline\":\"curl \\\"http://x\\\",y\",\"uid\":1000",
+          "\"pid\":4242,\"name\":\"curl\",\"cmdline\":\"curl \\\"http://x\\\",y\",\"uid\":1000,"
+          "\"container\":\"\",\"unit\":\"\"",
+          "\"groups\":[{\"kind\":\"unit\",\"name\":\"curl-job.service\",\"rx_bps\":1536.0,"
+          "\"tx_bps\":512.0,\"rx_bytes\":4086,\"tx_bytes\":2048,\"processes\":1,"
+          "\"connections\":1}]",
           "\"connections\":1",
           "{\"proto\":\"tcp\",\"local\":\"10.0.0.1:40000\",\"remote\":\"93.184.216.34:443\","
           "\"state\":\"ESTAB\"",
@@ -99,16 +104,20 @@ TEST(JsonOutput, RejectsOverlongAndSurrogateUtf8) {
 
 TEST(CsvOutput, HeaderThenOneQuotedRowPerProcess) {
     EXPECT_EQ(csv_header(),
-              "ts,pid,name,uid,rx_bps,tx_bps,rx_bytes,tx_bytes,connections,listening,cmdline\n");
+              "ts,pid,name,uid,rx_bps,tx_bps,rx_bytes,tx_bytes,connections,listening,cmdline,"
+              "container,unit\n");
     Snapshot s = sample_snapshot();
     s.processes.push_back(s.processes.front());
     s.processes.back().info.id.pid = 7;
     s.processes.back().info.name = "a,b";
+    s.processes.back().info.container = "0123456789ab";
+    s.processes.back().info.unit = "app.service";
     std::string csv = snapshot_to_csv(s);
-    EXPECT_EQ(
-        csv,
-        "1700000000.123,4242,curl,1000,1536.0,512.0,4086,2048,1,0,\"curl \"\"http://x\"\",y\"\n"
-        "1700000000.123,7,\"a,b\",1000,1536.0,512.0,4086,2048,1,0,\"curl \"\"http://x\"\",y\"\n");
+    EXPECT_EQ(csv,
+              "1700000000.123,4242,curl,1000,1536.0,512.0,4086,2048,1,0,\"curl "
+              "\"\"http://x\"\",y\",,\n"
+              "1700000000.123,7,\"a,b\",1000,1536.0,512.0,4086,2048,1,0,\"curl "
+              "\"\"http://x\"\",y\",0123456789ab,app.service\n");
 }
 
 TEST(CsvOutput, NoProcessesNoRows) { EXPECT_EQ(snapshot_to_csv(Snapshot{}), ""); }

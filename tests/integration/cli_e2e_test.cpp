@@ -90,7 +90,7 @@ TEST(CliE2E, CsvHasAHeaderAndOneRowPerProcess) {
                                   &rc, std::chrono::seconds(20), &err);
     ASSERT_EQ(rc, 0) << err;
     EXPECT_EQ(out.rfind("ts,pid,name,uid,rx_bps,tx_bps,rx_bytes,tx_bytes,connections,listening,"
-                        "cmdline\n",
+                        "cmdline,container,unit\n",
                         0),
               0u)
         << out;
