@@ -1,0 +1,115 @@
+#include "groups_view.hpp"
+
+#include <algorithm>
+#include <string>
+
+namespace sstop::plugins::groups {
+namespace {
+
+namespace vc = view_common;
+using vc::Align;
+using vc::Column;
+
+// Groups have no pid, so SortKey::Pid orders them by name as SortKey::Name does. Ties fall
+// back to the name and then the kind, so rows never swap places between two draws.
+bool before(const GroupSummary& a, const GroupSummary& b, SortKey key) {
+    if (key == SortKey::Pid) key = SortKey::Name;
+    auto fields = [](const GroupSummary& g) {
+        return vc::SortFields{g.traffic.rx_bps, g.traffic.tx_bps, g.connections, g.name};
+    };
+    if (std::optional<bool> decided = vc::sort_before(key, fields(a), fields(b))) return *decided;
+    if (int c = vc::compare_ci(a.name, b.name); c != 0) return c < 0;
+    if (a.name != b.name) return a.name < b.name;
+    return a.kind < b.kind;
+}
+
+// The filter sees the kind as shown ("service") and as the core names it ("unit").
+bool matches(const GroupSummary& g, std::string_view needle) {
+    return vc::contains_ci(g.name, needle) || vc::contains_ci(kind_label(g.kind), needle) ||
+           vc::contains_ci(g.kind, needle);
+}
+
+}  // namespace
+
+std::string_view kind_label(std::string_view kind) {
+    return kind == "unit" ? std::string_view("service") : kind;
+}
+
+GroupsView::GroupsView(PluginContext& context) { (void)context; }
+
+std::vector<KeyHint> GroupsView::key_hints() const {
+    return {{"j/k", "move"}, {"PgUp/PgDn", "page"}, {"g/G", "first/last"}, {"s", "sort"}};
+}
+
+void GroupsView::update(std::shared_ptr<const Snapshot> snapshot) {
+    snapshot_ = std::move(snapshot);
+}
+
+std::vector<const GroupSummary*> GroupsView::rows(const ViewContext& context) const {
+    std::vector<const GroupSummary*> out;
+    if (!snapshot_) return out;
+    const std::string needle = vc::to_lower(context.filter);
+    for (const GroupSummary& g : snapshot_->groups)
+        if (matches(g, needle)) out.push_back(&g);
+    const SortKey key = context.sort;
+    std::sort(out.begin(), out.end(),
+              [key](const GroupSummary* a, const GroupSummary* b) { return before(*a, *b, key); });
+    return out;
+}
+
+void GroupsView::draw(Canvas& canvas, const ViewContext& context) {
+    if (canvas.width() <= 0 || canvas.height() <= 0) return;
+    const bool uni = canvas.unicode();
+    // Narrow terminals lose the bar first, then the counts and totals; kind, name and the
+    // rates are what the tab is for.
+    enum { kKind, kName, kRx, kTx, kTotal, kProcs, kConns, kBar };
+    std::vector<Column> cols = {
+        {.title = "KIND", .width = 9},
+        {.title = "NAME", .width = 12, .grow = 2},
+        {.title = uni ? "↓ RATE" : "DN RATE", .width = 10, .align = Align::Right, .drop_rank = 1},
+        {.title = uni ? "↑ RATE" : "UP RATE", .width = 10, .align = Align::Right, .drop_rank = 2},
+        {.title = "TOTAL", .width = 9, .align = Align::Right, .drop_rank = 3},
+        {.title = "PROCS", .width = 5, .align = Align::Right, .drop_rank = 5},
+        // One cell more than the title, for the sort marker.
+        {.title = "CONNS", .width = 6, .align = Align::Right, .drop_rank = 4},
+        {.title = "BANDWIDTH", .width = 10, .grow = 1, .drop_rank = 6},
+    };
+    vc::mark_sorted(cols, context.sort, {kRx, kTx, kName, kName, kConns});
+    const std::vector<int> widths = vc::draw_table_header(canvas, 0, cols);
+    const std::vector<const GroupSummary*> list = rows(context);
+    double max_rate = 0;
+    for (const GroupSummary* g : list) max_rate = std::max(max_rate, vc::total_rate(g->traffic));
+    auto draw_row = [&](const GroupSummary& g, const vc::ListRow& row) {
+        const int y = row.y;
+        vc::draw_cell(canvas, y, widths, kKind, kind_label(g.kind),
+                      row.cell(canvas, ThemeRole::Dim), Align::Left);
+        vc::draw_cell(canvas, y, widths, kName, g.name, row.cell(canvas, ThemeRole::Text),
+                      Align::Left);
+        vc::draw_traffic_cells(canvas, row, widths, {kRx, kTx, kTotal, kConns}, g.traffic,
+                               g.connections);
+        vc::draw_cell(canvas, y, widths, kProcs, std::to_string(g.processes),
+                      row.cell(canvas, ThemeRole::Text), Align::Right);
+        if (widths[kBar] > 0) {
+            const double level = max_rate > 0 ? vc::total_rate(g.traffic) / max_rate : 0;
+            vc::draw_cell(canvas, y, widths, kBar, vc::bar(level, widths[kBar], uni),
+                          vc::on_row(canvas.rate_style(level), row.style), Align::Left);
+        }
+    };
+    vc::draw_list(canvas, selection_, list, context.filter,
+                  {"No containers or services (sstop groups processes by their cgroup)", "group"},
+                  draw_row);
+}
+
+bool GroupsView::on_key(const KeyEvent& key, const ViewContext& context) {
+    return selection_.on_key(key.code, rows(context));
+}
+
+bool GroupsView::on_mouse(const MouseEvent& mouse, const ViewContext& context) {
+    const bool click =
+        mouse.kind == MouseEvent::Kind::Click || mouse.kind == MouseEvent::Kind::DoubleClick;
+    if (!click) return vc::on_wheel(mouse, [&](const KeyEvent& key) { on_key(key, context); });
+    // Row 0 is the header; the list starts below it.
+    return mouse.y >= 1 && selection_.select_visible_row(mouse.y - 1, rows(context));
+}
+
+}  // namespace sstop::plugins::groups

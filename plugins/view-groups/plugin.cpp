@@ -1,0 +1,7 @@
+// Descriptor of the groups view plugin.
+#include <sstop/plugin.hpp>
+
+#include "groups_view.hpp"
+
+SSTOP_REGISTER_VIEW(sstop::plugins::groups::GroupsView, "groups", "1.0.0",
+                    "traffic per container and per systemd service", sstop::OptionList{})
