@@ -2,7 +2,8 @@
 // Layout: byte 0 picks the parser, the rest is the file's text.
 //   0-3  parse_proc_net for tcp, tcp6, udp, udp6     4  parse_proc_net_dev
 //   5    parse_stat      6  parse_socket_link      7  parse_status_uid      8  join_cmdline
-// Higher values wrap around (selector % 9).
+//   9    parse_cgroup
+// Higher values wrap around (selector % 10).
 
 #include <cstddef>
 #include <cstdint>
@@ -40,7 +41,7 @@ void check_proc_net(std::string_view text, sstop::Proto proto, sstop::Family fam
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     if (size < 1) return 0;
     const std::string_view text(reinterpret_cast<const char*>(data) + 1, size - 1);
-    switch (data[0] % 9) {
+    switch (data[0] % 10) {
         case 0:
             check_proc_net(text, sstop::Proto::Tcp, sstop::Family::V4);
             break;
@@ -68,10 +69,20 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         case 7:
             (void)lp::parse_status_uid(text);
             break;
-        default: {
+        case 8: {
             const std::string line = lp::join_cmdline(text);
             SSTOP_FUZZ_CHECK(line.size() <= lp::kMaxCmdline);
             SSTOP_FUZZ_CHECK(line.find('\0') == std::string::npos);
+            break;
+        }
+        default: {
+            const lp::CgroupInfo info = lp::parse_cgroup(text);
+            SSTOP_FUZZ_CHECK(info.path.size() <= text.size());
+            SSTOP_FUZZ_CHECK(info.container.size() <= text.size());
+            SSTOP_FUZZ_CHECK(info.unit.size() <= text.size());
+            SSTOP_FUZZ_CHECK(info.path.find('\n') == std::string::npos);
+            SSTOP_FUZZ_CHECK(info.unit.find('\n') == std::string::npos);
+            SSTOP_FUZZ_CHECK(info.container.find('\n') == std::string::npos);
             break;
         }
     }

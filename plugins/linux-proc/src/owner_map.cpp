@@ -144,6 +144,17 @@ bool OwnerMap::load_process(int root_fd, std::int32_t pid, std::uint64_t dir_ino
         if (read_at(pid_dir.get(), "cmdline", file_buf_, kMaxCmdline)) {
             proc.info.cmdline = join_cmdline(file_buf_);
         }
+        if (read_at(pid_dir.get(), "cgroup", file_buf_, kMaxCgroupFile)) {
+            // A cut file's last line is a cut path (a wrong unit); only whole lines count.
+            if (file_buf_.size() >= kMaxCgroupFile && file_buf_.back() != '\n') {
+                const std::size_t last = file_buf_.rfind('\n');
+                file_buf_.resize(last == std::string::npos ? 0 : last + 1);
+            }
+            CgroupInfo cgroup = parse_cgroup(file_buf_);
+            proc.info.cgroup = std::move(cgroup.path);
+            proc.info.container = std::move(cgroup.container);
+            proc.info.unit = std::move(cgroup.unit);
+        }
         it = processes_.emplace(pid, std::move(proc)).first;
         force_scan = true;
     }

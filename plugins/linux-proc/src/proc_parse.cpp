@@ -91,3 +91,205 @@ std::string join_cmdline(std::string_view raw) {
 }
 
 }  // namespace sstop::plugins::linuxproc
+
+namespace sstop::plugins::linuxproc {
+namespace {
+
+// Container ids are 64 hex digits; the short form users know (`docker ps`) is the first 12.
+constexpr std::size_t kFullIdLength = 64;
+constexpr std::size_t kShortIdLength = 12;
+
+struct CgroupLine {
+    std::uint32_t hierarchy = 0;
+    std::string_view controllers;
+    std::string_view path;
+};
+
+std::optional<CgroupLine> split_cgroup_line(std::string_view line) {
+    const std::size_t first = line.find(':');
+    if (first == std::string_view::npos) return std::nullopt;
+    const std::size_t second = line.find(':', first + 1);
+    if (second == std::string_view::npos) return std::nullopt;
+    auto hierarchy = parse_unsigned<std::uint32_t>(line.substr(0, first));
+    if (!hierarchy) return std::nullopt;
+    CgroupLine out;
+    out.hierarchy = *hierarchy;
+    out.controllers = line.substr(first + 1, second - first - 1);
+    out.path = line.substr(second + 1);
+    // The kernel marks the path of a removed cgroup that still has a zombie member.
+    constexpr std::string_view kDeleted = " (deleted)";
+    if (out.path.size() > kDeleted.size() && out.path.ends_with(kDeleted)) {
+        out.path.remove_suffix(kDeleted.size());
+    }
+    if (out.path.empty() || out.path.front() != '/') return std::nullopt;
+    return out;
+}
+
+bool has_controller(std::string_view controllers, std::string_view wanted) {
+    while (!controllers.empty()) {
+        const std::size_t comma = controllers.find(',');
+        if (controllers.substr(0, comma) == wanted) return true;
+        if (comma == std::string_view::npos) break;
+        controllers.remove_prefix(comma + 1);
+    }
+    return false;
+}
+
+bool is_hex(std::string_view text) {
+    if (text.empty()) return false;
+    for (char c : text) {
+        const bool digit = c >= '0' && c <= '9';
+        const bool lower = c >= 'a' && c <= 'f';
+        const bool upper = c >= 'A' && c <= 'F';
+        if (!digit && !lower && !upper) return false;
+    }
+    return true;
+}
+
+// A prefixed id (`docker-<id>`) may be any length from the short to the full form; a bare
+// component must be a full id, since a short run of hex digits is too easily something else.
+bool is_prefixed_id(std::string_view text) {
+    return text.size() >= kShortIdLength && text.size() <= kFullIdLength && is_hex(text);
+}
+
+bool is_full_id(std::string_view text) { return text.size() == kFullIdLength && is_hex(text); }
+
+int hex_value(char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+// systemd escapes unit-name characters as `\xNN` (`-` inside a name is `\x2d`). Control
+// characters, which a terminal must not see, become '?'.
+std::string unescape_systemd(std::string_view text) {
+    std::string out;
+    out.reserve(text.size());
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        char c = text[i];
+        if (c == '\\' && i + 3 < text.size() && text[i + 1] == 'x') {
+            const int high = hex_value(text[i + 2]);
+            const int low = hex_value(text[i + 3]);
+            if (high >= 0 && low >= 0) {
+                c = static_cast<char>(high * 16 + low);
+                i += 3;
+            }
+        }
+        const auto byte = static_cast<unsigned char>(c);
+        out.push_back(byte < 0x20 || byte == 0x7f ? '?' : c);
+    }
+    return out;
+}
+
+// The container that the path component `name` is, if any. `parent` is the component above
+// it; `in_kubepods` says whether a `kubepods*` component came earlier.
+std::optional<std::string> container_of(std::string_view name, std::string_view parent,
+                                        bool in_kubepods) {
+    constexpr std::string_view kScope = ".scope";
+    std::string_view base = name;
+    const bool scope = base.size() > kScope.size() && base.ends_with(kScope);
+    if (scope) base.remove_suffix(kScope.size());
+    // `libpod-conmon-<id>` and `crio-conmon-<id>` are the monitors, not the containers: their
+    // rest is not hex, so they do not match.
+    for (std::string_view prefix : {"docker-", "libpod-", "cri-containerd-", "crio-"}) {
+        if (base.starts_with(prefix) && is_prefixed_id(base.substr(prefix.size()))) {
+            return std::string(base.substr(prefix.size(), kShortIdLength));
+        }
+    }
+    constexpr std::string_view kMachine = "machine-";
+    if (scope && base.size() > kMachine.size() && base.starts_with(kMachine)) {
+        return unescape_systemd(base.substr(kMachine.size()));
+    }
+    constexpr std::string_view kLxcPayload = "lxc.payload.";
+    if (name.size() > kLxcPayload.size() && name.starts_with(kLxcPayload)) {
+        return std::string(name.substr(kLxcPayload.size()));
+    }
+    if (parent == "lxc") return std::string(name);
+    if ((parent == "docker" || in_kubepods) && is_full_id(name)) {
+        return std::string(name.substr(0, kShortIdLength));
+    }
+    return std::nullopt;
+}
+
+bool is_unit_name(std::string_view name) {
+    for (std::string_view suffix : {".service", ".scope"}) {
+        if (name.size() > suffix.size() && name.ends_with(suffix)) return true;
+    }
+    return false;
+}
+
+// Walks the components of `path` once; the innermost container and unit win.
+void analyse_path(std::string_view path, std::string* container, std::string* unit) {
+    std::string_view parent;
+    bool in_kubepods = false;
+    std::string_view unit_name;
+    std::optional<std::string> found;
+    while (!path.empty()) {
+        const std::size_t start = path.find_first_not_of('/');
+        if (start == std::string_view::npos) break;
+        path.remove_prefix(start);
+        const std::size_t end = path.find('/');
+        const std::string_view name = path.substr(0, end);
+        path.remove_prefix(end == std::string_view::npos ? path.size() : end);
+
+        if (auto here = container_of(name, parent, in_kubepods)) {
+            found = std::move(here);
+        } else if (is_unit_name(name)) {
+            unit_name = name;
+        }
+        if (name.starts_with("kubepods")) in_kubepods = true;
+        parent = name;
+    }
+    if (container && found) *container = std::move(*found);
+    if (unit && !unit_name.empty()) *unit = unescape_systemd(unit_name);
+}
+
+}  // namespace
+
+CgroupInfo parse_cgroup(std::string_view text) {
+    std::optional<std::string_view> unified;  // the cgroup v2 line
+    std::optional<std::string_view> systemd;  // the v1 name=systemd line
+    std::optional<std::string_view> first;
+    std::string_view rest = text;
+    while (!rest.empty()) {
+        const std::size_t end = rest.find('\n');
+        const std::string_view line = rest.substr(0, end);
+        rest.remove_prefix(end == std::string_view::npos ? rest.size() : end + 1);
+        auto parsed = split_cgroup_line(line);
+        if (!parsed) continue;
+        if (!first) first = parsed->path;
+        if (!unified && parsed->hierarchy == 0 && parsed->controllers.empty()) {
+            unified = parsed->path;
+        }
+        if (!systemd && has_controller(parsed->controllers, "name=systemd")) {
+            systemd = parsed->path;
+        }
+    }
+
+    // On a hybrid system the v2 line can be the root while name=systemd knows better.
+    std::optional<std::string_view> chosen = unified;
+    if (!chosen || (*chosen == "/" && systemd)) chosen = systemd;
+    if (!chosen) chosen = first;
+
+    CgroupInfo out;
+    if (!chosen) return out;
+    if (*chosen != "/") out.path = std::string(*chosen);
+    analyse_path(*chosen, &out.container, &out.unit);
+    if (!out.container.empty()) return out;
+
+    // A container runtime on cgroup v1 (or hybrid) may have moved the process only in the v1
+    // controllers (`4:memory:/docker/<id>`): look there for a container, not for a unit.
+    rest = text;
+    while (!rest.empty() && out.container.empty()) {
+        const std::size_t end = rest.find('\n');
+        const std::string_view line = rest.substr(0, end);
+        rest.remove_prefix(end == std::string_view::npos ? rest.size() : end + 1);
+        if (auto parsed = split_cgroup_line(line)) {
+            analyse_path(parsed->path, &out.container, nullptr);
+        }
+    }
+    return out;
+}
+
+}  // namespace sstop::plugins::linuxproc

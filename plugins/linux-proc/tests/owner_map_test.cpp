@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 #include <linuxproc/owner_map.hpp>
+#include <linuxproc/proc_parse.hpp>
 #include <string>
 #include <vector>
 
@@ -46,6 +47,9 @@ class FakeProc {
     void add_socket(int pid, int fd, std::uint64_t inode) {
         fs::create_symlink("socket:[" + std::to_string(inode) + "]",
                            root_ / std::to_string(pid) / "fd" / std::to_string(fd));
+    }
+    void set_cgroup(int pid, const std::string& text) {
+        std::ofstream(root_ / std::to_string(pid) / "cgroup") << text;
     }
     void remove_fd(int pid, int fd) {
         fs::remove(root_ / std::to_string(pid) / "fd" / std::to_string(fd));
@@ -374,4 +378,79 @@ TEST(OwnerMap, MissingProcRootAttributesNothing) {
     map.attribute(sample);
     EXPECT_EQ(sample.sockets[0].owner.pid, 0);
     EXPECT_TRUE(sample.processes.empty());
+}
+
+TEST(OwnerMap, FillsCgroupContainerAndUnitOfANewProcess) {
+    FakeProc proc;
+    proc.add_process(100, 5000, 0, "nginx", {1001});
+    proc.set_cgroup(100,
+                    "9:name=systemd:/system.slice/nginx.service\n"
+                    "0::/system.slice/nginx.service\n");
+    proc.add_process(200, 6000, 0, "app", {2001});
+    proc.set_cgroup(200,
+                    "0::/system.slice/docker-"
+                    "3f4c2b1a9e8d7c6b5a4f3e2d1c0b9a8f7e6d5c4b3a2f1e0d9c8b7a6f5e4d3c2b.scope\n");
+    proc.add_process(300, 7000, 0, "old", {3001});  // no cgroup file (no cgroups at all)
+    lp::OwnerMap map(proc.root().string());
+    sstop::Sample sample = sample_of({1001, 2001, 3001});
+    map.attribute(sample);
+
+    ASSERT_EQ(sample.processes.size(), 3u);
+    for (const sstop::ProcessInfo& info : sample.processes) {
+        SCOPED_TRACE(info.id.pid);
+        if (info.id.pid == 100) {
+            EXPECT_EQ(info.cgroup, "/system.slice/nginx.service");
+            EXPECT_EQ(info.unit, "nginx.service");
+            EXPECT_EQ(info.container, "");
+        } else if (info.id.pid == 200) {
+            EXPECT_EQ(info.container, "3f4c2b1a9e8d");
+            EXPECT_EQ(info.unit, "");
+        } else {
+            EXPECT_EQ(info.name, "old");  // still attributed, cgroup fields empty
+            EXPECT_EQ(info.cgroup, "");
+            EXPECT_EQ(info.unit, "");
+            EXPECT_EQ(info.container, "");
+        }
+    }
+}
+
+TEST(OwnerMap, CgroupIsReadOnceNotOnEveryRescan) {
+    FakeProc proc;
+    proc.add_process(100, 5000, 0, "a", {1001});
+    proc.set_cgroup(100, "0::/system.slice/first.service\n");
+    lp::OwnerMap map(proc.root().string(), always_rescan());
+    sstop::Sample first = sample_of({1001});
+    map.attribute(first);
+    proc.set_cgroup(100, "0::/system.slice/second.service\n");
+    proc.add_socket(100, 9, 1009);
+    sstop::Sample second = sample_of({1009});
+    map.attribute(second);
+    ASSERT_EQ(second.sockets[0].owner.pid, 100);  // the fd directory was read again...
+    ASSERT_EQ(second.processes.size(), 1u);
+    EXPECT_EQ(second.processes[0].unit, "first.service");  // ...but not the cgroup
+}
+
+TEST(OwnerMap, LongCgroupFileIsCutToWholeLines) {
+    FakeProc proc;
+    proc.add_process(100, 5000, 0, "a", {1001});
+    // The v2 line comes first; a v1 line longer than the read cap follows and is cut.
+    proc.set_cgroup(100, "0::/system.slice/kept.service\n4:memory:/" +
+                             std::string(lp::kMaxCgroupFile, 'm') + "/cut.service\n");
+    proc.add_process(200, 6000, 0, "b", {2001});
+    // Only a cut line: its path would end mid-name, so nothing is taken from it.
+    proc.set_cgroup(200, "4:memory:/" + std::string(lp::kMaxCgroupFile, 'm') + "/x.service\n");
+    lp::OwnerMap map(proc.root().string());
+    sstop::Sample sample = sample_of({1001, 2001});
+    map.attribute(sample);
+    ASSERT_EQ(sample.processes.size(), 2u);
+    for (const sstop::ProcessInfo& info : sample.processes) {
+        SCOPED_TRACE(info.id.pid);
+        if (info.id.pid == 100) {
+            EXPECT_EQ(info.unit, "kept.service");
+            EXPECT_EQ(info.cgroup, "/system.slice/kept.service");
+        } else {
+            EXPECT_EQ(info.cgroup, "");
+            EXPECT_EQ(info.unit, "");
+        }
+    }
 }

@@ -102,3 +102,207 @@ TEST(FormatDecimal, WritesNulTerminatedDigits) {
     EXPECT_EQ(lp::format_decimal(UINT64_MAX, buf), 20u);
     EXPECT_STREQ(buf, "18446744073709551615");
 }
+
+namespace {
+// A real-looking 64-hex container id; its short form is the first 12 digits.
+constexpr const char* kId = "3f4c2b1a9e8d7c6b5a4f3e2d1c0b9a8f7e6d5c4b3a2f1e0d9c8b7a6f5e4d3c2b";
+constexpr const char* kShortId = "3f4c2b1a9e8d";
+
+std::string id_line(const std::string& before, const std::string& after = "") {
+    return "0::" + before + kId + after + "\n";
+}
+}  // namespace
+
+TEST(ParseCgroup, SystemdServiceOnCgroupV2) {
+    auto info = lp::parse_cgroup("0::/system.slice/nginx.service\n");
+    EXPECT_EQ(info.path, "/system.slice/nginx.service");
+    EXPECT_EQ(info.unit, "nginx.service");
+    EXPECT_EQ(info.container, "");
+}
+
+TEST(ParseCgroup, InnermostScopeOfAUserSessionIsTheUnit) {
+    auto info = lp::parse_cgroup(
+        "0::/user.slice/user-1000.slice/user@1000.service/app.slice/app-firefox-1234.scope\n");
+    EXPECT_EQ(info.unit, "app-firefox-1234.scope");
+    EXPECT_EQ(info.container, "");
+    EXPECT_EQ(info.path,
+              "/user.slice/user-1000.slice/user@1000.service/app.slice/app-firefox-1234.scope");
+}
+
+TEST(ParseCgroup, UnitNameIsUnescaped) {
+    auto info = lp::parse_cgroup(
+        "0::/system.slice/system-systemd\\x2dfsck.slice/"
+        "systemd-fsck@dev-disk-by\\x2duuid-1234.service\n");
+    EXPECT_EQ(info.unit, "systemd-fsck@dev-disk-by-uuid-1234.service");
+    // The path stays as the kernel wrote it.
+    EXPECT_NE(info.path.find("\\x2d"), std::string::npos);
+}
+
+TEST(ParseCgroup, DockerScopeIsAContainerNotAUnit) {
+    auto info = lp::parse_cgroup(id_line("/system.slice/docker-", ".scope"));
+    EXPECT_EQ(info.container, kShortId);
+    EXPECT_EQ(info.unit, "");
+    EXPECT_EQ(info.path, std::string("/system.slice/docker-") + kId + ".scope");
+}
+
+TEST(ParseCgroup, DockerWithCgroupfsDriver) {
+    auto info = lp::parse_cgroup(id_line("/docker/"));
+    EXPECT_EQ(info.container, kShortId);
+    EXPECT_EQ(info.unit, "");
+    // Not under /docker/: a 64-hex component alone is not a container.
+    EXPECT_EQ(lp::parse_cgroup(id_line("/other/")).container, "");
+    // Under /docker/ but not an id.
+    EXPECT_EQ(lp::parse_cgroup("0::/docker/buildkit\n").container, "");
+}
+
+TEST(ParseCgroup, ServiceInsideAContainerIsItsUnit) {
+    auto info =
+        lp::parse_cgroup(id_line("/system.slice/docker-", ".scope/system.slice/sshd.service"));
+    EXPECT_EQ(info.container, kShortId);
+    EXPECT_EQ(info.unit, "sshd.service");
+}
+
+TEST(ParseCgroup, PodmanContainerButNotItsMonitor) {
+    auto info = lp::parse_cgroup(id_line("/machine.slice/libpod-", ".scope/container"));
+    EXPECT_EQ(info.container, kShortId);
+    EXPECT_EQ(info.unit, "");
+    // Rootless podman under the user's manager.
+    auto rootless = lp::parse_cgroup(
+        id_line("/user.slice/user-1000.slice/user@1000.service/user.slice/libpod-", ".scope"));
+    EXPECT_EQ(rootless.container, kShortId);
+    EXPECT_EQ(rootless.unit, "user@1000.service");
+    // conmon watches the container from outside it.
+    auto conmon = lp::parse_cgroup(id_line("/machine.slice/libpod-conmon-", ".scope"));
+    EXPECT_EQ(conmon.container, "");
+    EXPECT_EQ(conmon.unit, std::string("libpod-conmon-") + kId + ".scope");
+}
+
+TEST(ParseCgroup, ContainerdAndCrioScopes) {
+    EXPECT_EQ(lp::parse_cgroup(id_line("/system.slice/cri-containerd-", ".scope")).container,
+              kShortId);
+    EXPECT_EQ(lp::parse_cgroup(id_line("/machine.slice/crio-", ".scope")).container, kShortId);
+    EXPECT_EQ(lp::parse_cgroup(id_line("/machine.slice/crio-conmon-", ".scope")).container, "");
+}
+
+TEST(ParseCgroup, KubernetesPods) {
+    // systemd cgroup driver.
+    auto systemd_driver = lp::parse_cgroup(
+        id_line("/kubepods.slice/kubepods-burstable.slice/"
+                "kubepods-burstable-pod0a1b2c3d_4e5f_6789_abcd_ef0123456789.slice/cri-containerd-",
+                ".scope"));
+    EXPECT_EQ(systemd_driver.container, kShortId);
+    EXPECT_EQ(systemd_driver.unit, "");
+    // cgroupfs driver, cgroup v1.
+    auto cgroupfs = lp::parse_cgroup(std::string("11:memory:/kubepods/burstable/"
+                                                 "pod0a1b2c3d-4e5f-6789-abcd-ef0123456789/") +
+                                     kId + "\n");
+    EXPECT_EQ(cgroupfs.container, kShortId);
+    // The pod's own cgroup (the pause container's parent) is not a container.
+    EXPECT_EQ(lp::parse_cgroup("0::/kubepods/burstable/pod0a1b2c3d-4e5f\n").container, "");
+}
+
+TEST(ParseCgroup, LxcContainersByName) {
+    auto payload = lp::parse_cgroup("0::/lxc.payload.web1/system.slice/nginx.service\n");
+    EXPECT_EQ(payload.container, "web1");
+    EXPECT_EQ(payload.unit, "nginx.service");
+    EXPECT_EQ(lp::parse_cgroup("0::/lxc/db2\n").container, "db2");
+    EXPECT_EQ(lp::parse_cgroup("0::/lxc.monitor.web1\n").container, "");
+}
+
+TEST(ParseCgroup, NspawnMachineNameIsUnescaped) {
+    auto info = lp::parse_cgroup("0::/machine.slice/machine-debian\\x2dbookworm.scope/payload\n");
+    EXPECT_EQ(info.container, "debian-bookworm");
+    EXPECT_EQ(info.unit, "");
+    EXPECT_EQ(lp::parse_cgroup("0::/machine.slice/machine-foo.slice\n").container, "");
+}
+
+TEST(ParseCgroup, CgroupV1OnlyUsesTheNameSystemdLine) {
+    auto info = lp::parse_cgroup(
+        "12:pids:/system.slice/cron.service\n"
+        "11:memory:/system.slice/cron.service\n"
+        "5:cpu,cpuacct:/\n"
+        "1:name=systemd:/system.slice/ssh.service\n");
+    EXPECT_EQ(info.path, "/system.slice/ssh.service");
+    EXPECT_EQ(info.unit, "ssh.service");
+}
+
+TEST(ParseCgroup, HybridPrefersTheV2Line) {
+    auto info = lp::parse_cgroup(
+        "9:name=systemd:/system.slice/old.service\n"
+        "4:memory:/system.slice/old.service\n"
+        "0::/system.slice/new.service\n");
+    EXPECT_EQ(info.path, "/system.slice/new.service");
+    EXPECT_EQ(info.unit, "new.service");
+}
+
+TEST(ParseCgroup, HybridWithRootV2LineFallsBackToNameSystemd) {
+    auto info = lp::parse_cgroup(
+        "9:name=systemd:/system.slice/cron.service\n"
+        "0::/\n");
+    EXPECT_EQ(info.path, "/system.slice/cron.service");
+    EXPECT_EQ(info.unit, "cron.service");
+}
+
+TEST(ParseCgroup, ContainerOnlyInV1ControllersIsFound) {
+    auto info =
+        lp::parse_cgroup(std::string("9:name=systemd:/\n4:memory:/docker/") + kId + "\n0::/\n");
+    EXPECT_EQ(info.container, kShortId);
+    EXPECT_EQ(info.path, "");
+    EXPECT_EQ(info.unit, "");
+}
+
+TEST(ParseCgroup, WithoutV2OrSystemdUsesTheFirstLine) {
+    auto info = lp::parse_cgroup("4:memory:/batch/job7.scope\n3:cpu:/\n");
+    EXPECT_EQ(info.path, "/batch/job7.scope");
+    EXPECT_EQ(info.unit, "job7.scope");
+}
+
+TEST(ParseCgroup, RootOrEmptyGivesNothing) {
+    for (const char* text : {"", "0::/\n", "\n\n", "9:name=systemd:/\n0::/\n"}) {
+        auto info = lp::parse_cgroup(text);
+        EXPECT_EQ(info.path, "") << text;
+        EXPECT_EQ(info.container, "") << text;
+        EXPECT_EQ(info.unit, "") << text;
+    }
+}
+
+TEST(ParseCgroup, DeletedCgroupMarkIsDropped) {
+    auto info = lp::parse_cgroup("0::/system.slice/gone.service (deleted)\n");
+    EXPECT_EQ(info.path, "/system.slice/gone.service");
+    EXPECT_EQ(info.unit, "gone.service");
+}
+
+TEST(ParseCgroup, IgnoresMalformedLines) {
+    auto info = lp::parse_cgroup(
+        "garbage\n"
+        "x::/system.slice/bad.service\n"      // hierarchy is not a number
+        "0:/system.slice/bad.service\n"       // one colon
+        "0::system.slice/relative.service\n"  // path not absolute
+        "0::/system.slice/good.service\n");
+    EXPECT_EQ(info.path, "/system.slice/good.service");
+    EXPECT_EQ(info.unit, "good.service");
+    auto none = lp::parse_cgroup(std::string("\0\xff:::\n::\n:\n", 10));
+    EXPECT_EQ(none.path, "");
+    EXPECT_EQ(none.unit, "");
+    EXPECT_EQ(none.container, "");
+}
+
+TEST(ParseCgroup, EscapesThatDecodeToControlCharactersAreMasked) {
+    auto info = lp::parse_cgroup("0::/system.slice/a\\x0ab\\x2.service\n");
+    EXPECT_EQ(info.unit, "a?b\\x2.service");  // a cut escape is kept as written
+}
+
+TEST(ParseCgroup, VeryLongLinesAreParsed) {
+    std::string deep;
+    for (int i = 0; i < 2000; ++i) deep += "/level" + std::to_string(i) + ".slice";
+    auto info = lp::parse_cgroup("0::" + deep + "/deep.service\n");
+    EXPECT_EQ(info.unit, "deep.service");
+    EXPECT_EQ(info.path.size(), deep.size() + 13);
+    std::string huge_name(100000, 'a');
+    auto huge = lp::parse_cgroup("0::/" + huge_name + "\n");
+    EXPECT_EQ(huge.path.size(), huge_name.size() + 1);
+    EXPECT_EQ(huge.unit, "");
+    // A docker- prefix with far too long an "id" is not a container.
+    auto fake = lp::parse_cgroup("0::/system.slice/docker-" + std::string(200, 'a') + ".scope\n");
+    EXPECT_EQ(fake.container, "");
+}

@@ -67,7 +67,8 @@ class OwnerMap {
 
     /// For every socket in `sample.sockets` with `inode != 0` and `owner.pid == 0`: finds the
     /// owning process, sets `SocketObs::owner`, and appends one `ProcessInfo` per distinct
-    /// owner to `sample.processes` (none twice, none already there). Sockets whose owner is
+    /// owner to `sample.processes` (none twice, none already there); a process's files, its
+    /// cgroup included, are read once, when it is first seen. Sockets whose owner is
     /// not found keep pid 0. Never throws for a process that vanishes or is unreadable.
     void attribute(sstop::Sample& sample);
 
@@ -79,7 +80,7 @@ class OwnerMap {
 
   private:
     struct Process {
-        sstop::ProcessInfo info;            // id, ppid, uid, name, cmdline
+        sstop::ProcessInfo info;            // id, ppid, uid, name, cmdline, cgroup
         std::uint64_t dir_ino = 0;          // d_ino of /proc/<pid>: changes when the pid is reused
         std::vector<std::uint64_t> inodes;  // inodes this process put into inodes_
         std::chrono::steady_clock::time_point scanned_at{};

@@ -38,4 +38,28 @@ inline constexpr std::size_t kMaxCmdline = 4096;
 /// one line with the arguments joined by single spaces, cut at `kMaxCmdline` bytes.
 std::string join_cmdline(std::string_view raw);
 
+/// Most bytes of `/proc/<pid>/cgroup` that are read; a longer file is cut and its complete
+/// lines are still parsed.
+inline constexpr std::size_t kMaxCgroupFile = 8192;
+
+/// What `/proc/<pid>/cgroup` says about a process. Every field is empty when unknown.
+struct CgroupInfo {
+    /// The cgroup path, as the kernel wrote it: the cgroup v2 line (`0::/path`) when present
+    /// (unless it is `/` and a v1 `name=systemd` line says more, as on hybrid systems), else
+    /// the `name=systemd` line, else the first line. Empty for the root (`/`).
+    std::string path;
+    /// Short container name: the first 12 hex digits of a Docker, Podman, containerd, CRI-O
+    /// or Kubernetes container id, or the name of an LXC or systemd-nspawn container. Taken
+    /// from the chosen path, else from any other line (a runtime on cgroup v1 may have moved
+    /// the process only in the v1 controllers).
+    std::string container;
+    /// The systemd unit: the innermost `.service` or `.scope` component of the path that is not
+    /// a container's own scope, with `\xNN` escapes decoded (`nginx.service`).
+    std::string unit;
+};
+
+/// Parses the text of `/proc/<pid>/cgroup` (`hierarchy-id:controllers:path` lines). Malformed
+/// lines are ignored; never throws; work is linear in the text's size.
+CgroupInfo parse_cgroup(std::string_view text);
+
 }  // namespace sstop::plugins::linuxproc
