@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <set>
 #include <sstop/format.hpp>
+#include <utility>
 #include <vector>
 
 namespace sstop::plugins::prometheus {
@@ -214,6 +215,26 @@ std::string render_exposition(const Snapshot& snap, const ExpositionLimits& limi
         dropped_hosts = snap.remote_hosts.size();
     }
 
+    std::size_t dropped_groups = snap.groups.size();
+    if (limits.max_groups > 0) {
+        Scope scope{"sstop_group_",
+                    "Per container (kind=\"container\") or systemd unit (kind=\"unit\"), the top "
+                    "max_groups by bytes, payload bytes; a group keeps the bytes of its exited "
+                    "processes.",
+                    {}};
+        std::set<std::pair<std::string_view, std::string_view>> seen;
+        auto top = top_by_bytes(snap.groups, limits.max_groups, [&](const GroupSummary& g) {
+            return seen.insert({g.kind, g.name}).second;
+        });
+        for (std::size_t i : top) {
+            const auto& g = snap.groups[i];
+            scope.series.push_back(
+                {"{" + label("kind", g.kind) + "," + label("name", g.name) + "}", &g.traffic});
+        }
+        dropped_groups = snap.groups.size() - top.size();
+        scopes.push_back(std::move(scope));
+    }
+
     for (const Scope& scope : scopes) {
         auto counter = [&](std::string_view dir, std::string_view verb, bool rx) {
             const std::string name = scope.prefix + std::string(dir) + "_bytes_total";
@@ -249,6 +270,9 @@ std::string render_exposition(const Snapshot& snap, const ExpositionLimits& limi
     family(out, "sstop_exporter_processes_dropped", "gauge",
            "Processes left out by max_processes (their bytes are still in the totals).");
     sample(out, "sstop_exporter_processes_dropped", "", format_u64(dropped_procs));
+    family(out, "sstop_exporter_groups_dropped", "gauge",
+           "Groups left out by max_groups (their bytes are still in the totals).");
+    sample(out, "sstop_exporter_groups_dropped", "", format_u64(dropped_groups));
     family(out, "sstop_exporter_remote_hosts_dropped", "gauge",
            "Remote hosts left out by max_remote_hosts (their bytes are still in the totals).");
     sample(out, "sstop_exporter_remote_hosts_dropped", "", format_u64(dropped_hosts));

@@ -13,6 +13,7 @@ namespace sstop::plugins::prometheus {
 struct ExpositionLimits {
     std::size_t max_processes = 200;   ///< top-N processes by rx+tx bytes get series
     std::size_t max_remote_hosts = 0;  ///< top-N remote hosts by rx+tx bytes, 0 = none
+    std::size_t max_groups = 100;      ///< top-N groups (containers, units) by bytes, 0 = none
 };
 
 /// A label value escaped for the exposition format: `\` → `\\`, `"` → `\"`, newline → `\n`;

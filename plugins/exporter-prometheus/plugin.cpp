@@ -14,6 +14,8 @@ const sstop_option_v1 kOptions[] = {
      "only the top N processes by total bytes get per-process series (cardinality bound)"},
     {"max_remote_hosts", SSTOP_OPTION_INT, "0", 0, 10000,
      "the top N remote hosts by total bytes get per-host series; 0 = none"},
+    {"max_groups", SSTOP_OPTION_INT, "100", 0, 10000,
+     "the top N containers and systemd units by total bytes get per-group series; 0 = none"},
     {"path", SSTOP_OPTION_STRING, "/metrics", 0, 0, "HTTP path of the metrics"},
 };
 }  // namespace

@@ -21,7 +21,8 @@ void PrometheusExporter::start() {
 
 void PrometheusExporter::publish(const std::shared_ptr<const Snapshot>& snapshot) {
     if (!server_ || !snapshot) return;
-    ExpositionLimits limits{settings_.max_processes, settings_.max_remote_hosts};
+    ExpositionLimits limits{settings_.max_processes, settings_.max_remote_hosts,
+                            settings_.max_groups};
     server_->set_body(std::make_shared<const std::string>(render_exposition(*snapshot, limits)));
 }
 

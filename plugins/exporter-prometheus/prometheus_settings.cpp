@@ -74,6 +74,12 @@ Settings settings_from_options(const Options& options) {
                                 " is out of range 0.." + std::to_string(kMaxRemoteHostsLimit));
     s.max_remote_hosts = static_cast<std::size_t>(hosts);
 
+    std::int64_t groups = options.get_int("max_groups");
+    if (groups < 0 || groups > kMaxGroupsLimit)
+        throw PluginUnavailable("prometheus: max_groups " + std::to_string(groups) +
+                                " is out of range 0.." + std::to_string(kMaxGroupsLimit));
+    s.max_groups = static_cast<std::size_t>(groups);
+
     s.path = options.get_string("path");
     bool path_ok = !s.path.empty() && s.path.front() == '/';
     for (char c : s.path)

@@ -33,12 +33,14 @@ struct Settings {
     ListenAddress listen;              ///< where to listen
     std::size_t max_processes = 200;   ///< top-N processes (by total bytes) exported
     std::size_t max_remote_hosts = 0;  ///< top-N remote hosts exported, 0 = none
+    std::size_t max_groups = 100;      ///< top-N groups (containers, units) exported, 0 = none
     std::string path = "/metrics";     ///< the metrics path
 };
 
 /// Range limits of the options (the descriptor declares the same).
 inline constexpr std::int64_t kMaxProcessesLimit = 100000;
 inline constexpr std::int64_t kMaxRemoteHostsLimit = 10000;
+inline constexpr std::int64_t kMaxGroupsLimit = 10000;
 
 /// Reads the options (`listen`, `max_processes`, `max_remote_hosts`, `path`). Throws
 /// `sstop::PluginUnavailable` with a one-line reason for a malformed or out-of-range value

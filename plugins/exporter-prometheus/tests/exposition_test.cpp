@@ -84,6 +84,9 @@ TEST(Exposition, RendersASmallSnapshotExactly) {
         "Per interface, from the kernel's link counters: link-level bytes, headers included (not "
         "comparable with the payload families).";
     const std::string kProcess = "Per process (the top max_processes by bytes), payload bytes.";
+    const std::string kGroup =
+        "Per container (kind=\"container\") or systemd unit (kind=\"unit\"), the top max_groups "
+        "by bytes, payload bytes; a group keeps the bytes of its exited processes.";
     const std::string kWeird = "{pid=\"7\",name=\"we\\\"ird\\\\na\\nme\"}";
     // One scope's four families: bytes received, sent, and the two smoothed rates.
     auto scope = [](const std::string& prefix, const std::string& what, const std::string& labels,
@@ -125,6 +128,7 @@ TEST(Exposition, RendersASmallSnapshotExactly) {
         scope("sstop_unattributed_", kUnattributed, "", "100", "200", "1", "2") +
         scope("sstop_interface_", kInterface, "{interface=\"eth0\"}", "5000", "6000", "50", "60") +
         scope("sstop_process_", kProcess, kWeird, "1000", "1990", "3.25", "4") +
+        scope("sstop_group_", kGroup, "", "", "", "", "") +
         "# HELP sstop_process_connections Non-listening sockets of a process (top max_processes "
         "processes).\n"
         "# TYPE sstop_process_connections gauge\n"
@@ -136,6 +140,10 @@ TEST(Exposition, RendersASmallSnapshotExactly) {
         "bytes are still in the totals).\n"
         "# TYPE sstop_exporter_processes_dropped gauge\n"
         "sstop_exporter_processes_dropped 1\n"
+        "# HELP sstop_exporter_groups_dropped Groups left out by max_groups (their bytes are "
+        "still in the totals).\n"
+        "# TYPE sstop_exporter_groups_dropped gauge\n"
+        "sstop_exporter_groups_dropped 0\n"
         "# HELP sstop_exporter_remote_hosts_dropped Remote hosts left out by max_remote_hosts "
         "(their bytes are still in the totals).\n"
         "# TYPE sstop_exporter_remote_hosts_dropped gauge\n"
@@ -210,6 +218,25 @@ TEST(Exposition, EveryInterfaceHasItsSeriesInAllFourFamilies) {
     // Payload and link-level bytes never share a family.
     EXPECT_EQ(text.find("sstop_receive_bytes_total{interface="), std::string::npos);
     EXPECT_EQ(count(text, "# HELP "), count(text, "# TYPE "));
+}
+
+TEST(Exposition, GroupsByKindAndNameCappedByMaxGroups) {
+    Snapshot s;
+    s.groups.push_back({"container", "0123456789ab", traffic(100, 900), 2, 3});
+    s.groups.push_back({"unit", "nginx.service", traffic(5000, 5000), 1, 1});
+    s.groups.push_back({"unit", "cron.service", traffic(1, 1), 1, 0});
+    std::string text = render_exposition(s, ExpositionLimits{200, 0, 2});
+    EXPECT_NE(text.find("sstop_group_transmit_bytes_total{kind=\"unit\",name=\"nginx.service\"} "
+                        "5000\n"),
+              std::string::npos)
+        << text;
+    EXPECT_NE(text.find("sstop_group_receive_bytes_total{kind=\"container\",name=\"0123456789ab\"} "
+                        "100\n"),
+              std::string::npos);
+    EXPECT_EQ(text.find("cron.service"), std::string::npos);  // third by bytes: over the cap
+    EXPECT_NE(text.find("sstop_exporter_groups_dropped 1\n"), std::string::npos);
+    EXPECT_EQ(render_exposition(s, ExpositionLimits{200, 0, 0}).find("sstop_group_"),
+              std::string::npos);
 }
 
 }  // namespace

@@ -15,6 +15,7 @@ class FakeContext final : public sstop::PluginContext {
         set_string("listen", "127.0.0.1:9464");
         set_int("max_processes", 200);
         set_int("max_remote_hosts", 0);
+        set_int("max_groups", 100);
         set_string("path", "/metrics");
     }
     void set_string(const std::string& key, std::string value) {

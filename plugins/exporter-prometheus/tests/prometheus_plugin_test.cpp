@@ -22,7 +22,7 @@ TEST(PrometheusPlugin, DescribesItselfAndCreatesTheExporter) {
     EXPECT_EQ(desc->kind, static_cast<std::uint32_t>(sstop::PluginKind::Exporter));
     EXPECT_STREQ(desc->id, "prometheus");
     EXPECT_STREQ(desc->build_key, SSTOP_BUILD_KEY);
-    ASSERT_EQ(desc->option_count, 4u);
+    ASSERT_EQ(desc->option_count, 5u);
     EXPECT_STREQ(desc->options[0].key, "listen");
     EXPECT_STREQ(desc->options[0].default_value, "127.0.0.1:9464");
     EXPECT_STREQ(desc->options[1].key, "max_processes");
@@ -33,8 +33,11 @@ TEST(PrometheusPlugin, DescribesItselfAndCreatesTheExporter) {
     EXPECT_STREQ(desc->options[2].key, "max_remote_hosts");
     EXPECT_STREQ(desc->options[2].default_value, "0");
     EXPECT_EQ(desc->options[2].max, 10000);
-    EXPECT_STREQ(desc->options[3].key, "path");
-    EXPECT_STREQ(desc->options[3].default_value, "/metrics");
+    EXPECT_STREQ(desc->options[3].key, "max_groups");
+    EXPECT_STREQ(desc->options[3].default_value, "100");
+    EXPECT_EQ(desc->options[3].max, 10000);
+    EXPECT_STREQ(desc->options[4].key, "path");
+    EXPECT_STREQ(desc->options[4].default_value, "/metrics");
     {
         sstop::plugins::prometheus::testing::FakeContext context;
         context.set_string("listen", "127.0.0.1:0");
