@@ -145,7 +145,7 @@ TEST(Config, BuiltInDefaultsAreTheDocumentedOnes) {
     const Config d;
     EXPECT_EQ(d.interval, 1s);
     EXPECT_EQ(d.sources, (std::vector<std::string>{"netlink", "procnet", "afpacket"}));
-    EXPECT_EQ(d.views, (std::vector<std::string>{"processes", "hosts", "ports"}));
+    EXPECT_EQ(d.views, (std::vector<std::string>{"processes", "hosts", "ports", "groups"}));
     EXPECT_TRUE(d.exporters.empty());
     EXPECT_DOUBLE_EQ(d.aggregator.ema_alpha, 0.3);
     EXPECT_DOUBLE_EQ(d.aggregator.stale_after_s, 30);

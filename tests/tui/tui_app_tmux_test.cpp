@@ -24,6 +24,7 @@ TEST_F(SstopTmux, ShowsTheBuiltInViewsAsTabs) {
     EXPECT_TRUE(has(s, "sstop")) << s;
     EXPECT_TRUE(has(s, "2 Hosts")) << s;
     EXPECT_TRUE(has(s, "3 Ports")) << s;
+    EXPECT_TRUE(has(s, "4 Groups")) << s;
     EXPECT_TRUE(has(s, "PID")) << s;
     keys("l");  // the ports view's hotkey
     s = wait_for("PROTO");
