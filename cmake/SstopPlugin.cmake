@@ -28,6 +28,28 @@ function(sstop_add_plugin id)
   set_property(GLOBAL APPEND PROPERTY SSTOP_PLUGIN_TARGETS ${target})
 endfunction()
 
+# sstop_add_view_plugin(<id> CORE <files...>)
+#
+# A built-in table view: its view class (CORE) is the static library sstop_view_<id>_core,
+# which the view's tests link too, on top of view-common; plugin.cpp registers it as plugin
+# <id>. Builds view-common first if no other view did.
+function(sstop_add_view_plugin id)
+  cmake_parse_arguments(V "" "" "CORE" ${ARGN})
+  if(NOT TARGET sstop_view_common)
+    add_subdirectory(${PROJECT_SOURCE_DIR}/plugins/view-common
+                     ${PROJECT_BINARY_DIR}/plugins/view-common)
+  endif()
+  set(core sstop_view_${id}_core)
+  add_library(${core} STATIC ${V_CORE})
+  target_include_directories(${core} PUBLIC ${CMAKE_CURRENT_SOURCE_DIR})
+  target_link_libraries(${core} PUBLIC sstop::sdk sstop_view_common)
+  set_target_properties(${core} PROPERTIES
+    POSITION_INDEPENDENT_CODE ON
+    CXX_VISIBILITY_PRESET hidden
+    VISIBILITY_INLINES_HIDDEN ON)
+  sstop_add_plugin(${id} SOURCES plugin.cpp LIBRARIES ${core})
+endfunction()
+
 # sstop_add_test(<name> SOURCES <files...> [LIBRARIES <targets...>] [LABELS <label>]
 #                [RUN_SERIAL])
 # RUN_SERIAL: a load test that must not share the machine with timing-sensitive tests.
