@@ -96,7 +96,17 @@ int compare_ci(std::string_view a, std::string_view b) {
 bool contains_ci(std::string_view haystack, std::string_view needle_lower) {
     if (needle_lower.empty()) return true;
     if (needle_lower.size() > haystack.size()) return false;
-    return to_lower(haystack).find(needle_lower) != std::string::npos;
+    const auto lower = [](char c) {
+        return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+    };
+    const std::size_t last = haystack.size() - needle_lower.size();
+    for (std::size_t i = 0; i <= last; ++i) {
+        if (lower(haystack[i]) != needle_lower[0]) continue;
+        std::size_t k = 1;
+        while (k < needle_lower.size() && lower(haystack[i + k]) == needle_lower[k]) ++k;
+        if (k == needle_lower.size()) return true;
+    }
+    return false;
 }
 
 std::string bar(double level, int width, bool unicode) {

@@ -1,6 +1,7 @@
 #include "processes_view.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <sstop/format.hpp>
 #include <string>
 
@@ -23,26 +24,25 @@ bool before(const ProcessSummary& a, const ProcessSummary& b, SortKey key) {
     return a.info.id < b.info.id;
 }
 
-// Everything the filter looks at, lower-cased and joined by newlines (which no needle holds):
-// built once per snapshot, so a frame with a filter is a substring search per process.
-std::string search_text(const ProcessSummary& p) {
-    std::string text;
-    text.reserve(p.info.name.size() + p.info.cmdline.size() + 16 + 24 * p.sockets.size());
-    vc::append_lower(text, p.info.name);
-    text += '\n';
-    vc::append_lower(text, p.info.cmdline);
-    text += '\n';
-    text += std::to_string(p.info.id.pid);
+// Whether the filter `needle` (lower-case) is in the process's name, command line, pid, or a
+// remote address or name of one of its sockets. Nothing is allocated: with tens of thousands
+// of connections, building strings was most of a filtered frame.
+bool matches(const ProcessSummary& p, std::string_view needle) {
+    if (vc::contains_ci(p.info.name, needle) || vc::contains_ci(p.info.cmdline, needle))
+        return true;
+    char buf[kAddrTextMax];
+    const auto pid = std::to_chars(buf, buf + sizeof buf, p.info.id.pid);
+    if (std::string_view(buf, static_cast<std::size_t>(pid.ptr - buf)).find(needle) !=
+        std::string_view::npos)
+        return true;
     for (const ConnectionSummary& c : p.sockets) {
         if (c.key.remote.addr.family == Family::None) continue;
-        text += '\n';
-        text += format_addr(c.key.remote.addr);  // already lower-case (RFC 5952)
-        if (!c.remote_name.empty()) {
-            text += '\n';
-            vc::append_lower(text, c.remote_name);
-        }
+        // Addresses are lower-case already (RFC 5952).
+        const std::string_view addr(buf, format_addr_to(c.key.remote.addr, buf));
+        if (addr.find(needle) != std::string_view::npos) return true;
+        if (vc::contains_ci(c.remote_name, needle)) return true;
     }
-    return text;
+    return false;
 }
 
 bool is_closing(SocketState s, Proto proto) {
@@ -86,7 +86,7 @@ std::vector<KeyHint> ProcessesView::key_hints() const {
 
 void ProcessesView::update(std::shared_ptr<const Snapshot> snapshot) {
     snapshot_ = std::move(snapshot);
-    search_.clear();  // rebuilt on the first filtered frame of this snapshot
+    matched_.clear();  // worked out again on the first filtered frame of this snapshot
 }
 
 std::vector<const ProcessSummary*> ProcessesView::rows(const ViewContext& context) const {
@@ -94,14 +94,14 @@ std::vector<const ProcessSummary*> ProcessesView::rows(const ViewContext& contex
     if (!snapshot_) return out;
     std::string needle = vc::to_lower(context.filter);
     const auto& processes = snapshot_->processes;
-    if (!needle.empty() && search_.size() != processes.size()) {
-        search_.clear();
-        search_.reserve(processes.size());
-        for (const ProcessSummary& p : processes) search_.push_back(search_text(p));
+    if (!needle.empty() && (matched_.size() != processes.size() || matched_needle_ != needle)) {
+        matched_.resize(processes.size());
+        for (std::size_t i = 0; i < processes.size(); ++i)
+            matched_[i] = matches(processes[i], needle) ? 1 : 0;
+        matched_needle_ = needle;
     }
     for (std::size_t i = 0; i < processes.size(); ++i)
-        if (needle.empty() || search_[i].find(needle) != std::string::npos)
-            out.push_back(&processes[i]);
+        if (needle.empty() || matched_[i] != 0) out.push_back(&processes[i]);
     SortKey key = context.sort;
     std::sort(out.begin(), out.end(), [key](const ProcessSummary* a, const ProcessSummary* b) {
         return before(*a, *b, key);

@@ -45,9 +45,10 @@ class ProcessesView final : public View {
     void draw_detail(Canvas& canvas, const ViewContext& context);
 
     std::shared_ptr<const Snapshot> snapshot_;
-    // Per process of snapshot_: what the filter searches, built once per snapshot when a
-    // filter is first applied (rows() is const: a cache, not state).
-    mutable std::vector<std::string> search_;
+    // Per process of snapshot_: whether it matches matched_needle_, worked out once per
+    // snapshot and filter text (rows() is const: a cache, not state).
+    mutable std::vector<char> matched_;
+    mutable std::string matched_needle_;
     view_common::SelectionCursor<ProcessSummary, ProcessId> selection_{&id_of};
     std::optional<ProcessId> detail_;
     view_common::ListCursor detail_cursor_;

@@ -56,6 +56,8 @@ TEST(Format, AddressesAgreeWithInetNtop) {
         if (first_80_zero) continue;  // ::ffff:a.b.c.d and ::a.b.c.d
         ASSERT_NE(inet_ntop(AF_INET6, a.bytes.data(), expected, sizeof expected), nullptr);
         ASSERT_EQ(sstop::format_addr(a), expected) << round;
+        char buf[sstop::kAddrTextMax];
+        ASSERT_EQ(std::string(buf, sstop::format_addr_to(a, buf)), expected);
     }
     for (int round = 0; round < 2000; ++round) {
         sstop::IpAddr a;

@@ -245,6 +245,9 @@ TEST_F(SstopNetnsTmux, EveryTabKeyAndOverlayOverKnownNamespaceTraffic) {
     keys("3");
     expect_screen(ports_table, "3 shows ports");
     keys("Tab");
+    expect_screen([](const std::string& x) { return has(x, "KIND") && has(x, "PROCS"); },
+                  "Tab moves to groups");
+    keys("Tab");
     expect_screen(processes_table, "Tab wraps to processes");
     keys("Tab");
     expect_screen(hosts_table, "Tab moves to hosts");

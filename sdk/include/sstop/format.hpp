@@ -4,6 +4,7 @@
 /// and addresses exactly like the built-in ones. Header-only; no OS calls.
 
 #include <cmath>
+#include <cstddef>
 #include <cstdint>
 #include <cstdio>
 #include <sstop/model.hpp>
@@ -12,13 +13,15 @@
 
 namespace sstop {
 
-/// An address as text: dotted quad for IPv4, RFC 5952 compressed form for IPv6, "*" for
-/// an unset address.
-inline std::string format_addr(const IpAddr& a) {
+/// Longest text `format_addr_to` writes ("ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff"), plus one.
+inline constexpr std::size_t kAddrTextMax = 48;
+
+/// Writes `format_addr(a)` into `out` (at least kAddrTextMax bytes, not NUL-terminated) and
+/// returns its length: the same text without a heap allocation, for hot loops.
+inline std::size_t format_addr_to(const IpAddr& a, char* out) {
     // Hand-rolled, not snprintf: views and outputs format every remote address of every
     // snapshot (tens of thousands), so this is a hot path.
-    char buf[48];
-    char* p = buf;
+    char* p = out;
     if (a.family == Family::V4) {
         for (int i = 0; i < 4; ++i) {
             unsigned v = a.bytes[i];
@@ -27,9 +30,12 @@ inline std::string format_addr(const IpAddr& a) {
             if (v >= 10) *p++ = static_cast<char>('0' + v / 10 % 10);
             *p++ = static_cast<char>('0' + v % 10);
         }
-        return std::string(buf, p);
+        return static_cast<std::size_t>(p - out);
     }
-    if (a.family != Family::V6) return "*";
+    if (a.family != Family::V6) {
+        *p = '*';
+        return 1;
+    }
     std::uint16_t w[8];
     for (int i = 0; i < 8; ++i)
         w[i] = static_cast<std::uint16_t>(a.bytes[2 * i] << 8 | a.bytes[2 * i + 1]);
@@ -53,7 +59,7 @@ inline std::string format_addr(const IpAddr& a) {
             i += best_len - 1;
             continue;
         }
-        if (p != buf && p[-1] != ':') *p++ = ':';
+        if (p != out && p[-1] != ':') *p++ = ':';
         bool digits = false;  // lower-case hex without leading zeros
         for (int shift = 12; shift >= 0; shift -= 4) {
             const unsigned nibble = (w[i] >> shift) & 0xF;
@@ -63,7 +69,14 @@ inline std::string format_addr(const IpAddr& a) {
             }
         }
     }
-    return std::string(buf, p);
+    return static_cast<std::size_t>(p - out);
+}
+
+/// An address as text: dotted quad for IPv4, RFC 5952 compressed form for IPv6, "*" for
+/// an unset address.
+inline std::string format_addr(const IpAddr& a) {
+    char buf[kAddrTextMax];
+    return std::string(buf, format_addr_to(a, buf));
 }
 
 /// An endpoint as text: "10.0.0.1:80", "[::1]:443", "*:53" (port 0 prints as "*").
