@@ -190,10 +190,14 @@ void ProcessesView::draw_detail(Canvas& canvas, const ViewContext& context) {
     }
     Style accent = canvas.style(ThemeRole::Accent);
     accent.attrs |= kAttrBold;
-    vc::draw_line(canvas, 0, 0,
-                  p->info.name + "  pid " + std::to_string(p->info.id.pid) + "  uid " +
-                      std::to_string(p->info.uid),
-                  accent);
+    std::string title = p->info.name + "  pid " + std::to_string(p->info.id.pid) + "  uid " +
+                        std::to_string(p->info.uid);
+    // Where it runs: its container, else its systemd unit (what the Groups tab sums).
+    if (!p->info.container.empty())
+        title += "  container " + p->info.container;
+    else if (!p->info.unit.empty())
+        title += "  unit " + p->info.unit;
+    vc::draw_line(canvas, 0, 0, title, accent);
     vc::draw_line(canvas, 0, 1, p->info.cmdline.empty() ? "(no command line)" : p->info.cmdline,
                   canvas.style(ThemeRole::Dim));
     const char* down = uni ? "↓ " : "DN ";

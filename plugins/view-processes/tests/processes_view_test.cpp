@@ -234,6 +234,27 @@ TEST(ProcessesView, NavigationKeys) {
         view.on_key(KeyEvent{sstop::kKeyEscape}, view_context()));  // nothing to go back from
 }
 
+TEST(ProcessesView, DetailNamesTheContainerElseTheUnit) {
+    auto snap = sample();  // by rate: curl, firefox, sshd
+    snap->processes[0].info.unit = "docker-0123.scope";
+    snap->processes[0].info.container = "0123456789ab";  // curl: a container wins
+    snap->processes[1].info.unit = "firefox.scope";      // firefox: its unit
+    ProcessesView view;
+    view.update(snap);
+    draw(view, view_context());
+    ASSERT_TRUE(view.on_key(KeyEvent{sstop::kKeyEnter}, view_context()));
+    std::string top = draw(view, view_context()).row(0);
+    EXPECT_NE(top.find("curl  pid 200"), std::string::npos) << top;
+    EXPECT_NE(top.find("container 0123456789ab"), std::string::npos) << top;
+    EXPECT_EQ(top.find("unit "), std::string::npos) << top;
+    view.on_key(KeyEvent{sstop::kKeyEscape}, view_context());
+    view.on_key(KeyEvent{'j'}, view_context());
+    ASSERT_TRUE(view.on_key(KeyEvent{sstop::kKeyEnter}, view_context()));
+    top = draw(view, view_context()).row(0);
+    EXPECT_NE(top.find("firefox  pid 100"), std::string::npos) << top;
+    EXPECT_NE(top.find("unit firefox.scope"), std::string::npos) << top;
+}
+
 TEST(ProcessesView, EnterShowsDetailWithConnectionsAndEscGoesBack) {
     ProcessesView view;
     view.update(sample());
@@ -245,6 +266,7 @@ TEST(ProcessesView, EnterShowsDetailWithConnectionsAndEscGoesBack) {
     EXPECT_NE(canvas.row(0).find("firefox"), std::string::npos) << canvas.dump();
     EXPECT_NE(canvas.row(0).find("pid 100"), std::string::npos);
     EXPECT_NE(canvas.row(0).find("uid 1000"), std::string::npos);
+    EXPECT_EQ(canvas.row(0).find("unit "), std::string::npos);  // none known: nothing said
     EXPECT_GE(canvas.find_row("/usr/bin/firefox --private-window"), 0);
     EXPECT_GE(canvas.find_row(sstop::format_bytes(2048)), 0);
     int header = canvas.find_row("PROTO");
