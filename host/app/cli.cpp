@@ -166,7 +166,8 @@ rx_bytes, tx_bytes, connections, listening, sockets[]), remote_hosts[], groups[]
 (kind: container or unit, name, the four traffic fields, processes, connections),
 listen_ports[], counters, notices. *_bps are smoothed payload bytes per second;
 *_bytes are payload bytes counted since sstop started. Interface figures are the
-kernel's link counters.
+kernel's link counters. The full contract is a JSON Schema: sstop-snapshot.schema.json
+(docs/ in the source, share/doc/sstop/ installed).
 
 Plugins are searched in: each --plugin-path, `plugins.paths` of the config,
 $SSTOP_PLUGIN_PATH, <dir of sstop>/../lib/sstop/plugins, and the install directory.

@@ -152,6 +152,8 @@ void append_json_string(std::string& out, std::string_view text) {
     out += '"';
 }
 
+// Contract: docs/sstop-snapshot.schema.json. A new field goes there too
+// (json_schema_e2e_test validates real output against it).
 std::string snapshot_to_json(const Snapshot& s) {
     std::string out;
     out.reserve(1024 + s.processes.size() * 256);
