@@ -133,10 +133,19 @@ TEST(PrometheusE2e, ScrapeShowsTheUploadersBytesAsTheJsonDoes) {
         ASSERT_TRUE(sstop.wait_for_seq(++seq, std::chrono::seconds(10))) << sstop.errors();
     ASSERT_GE(bytes_of(sstop.snapshots().back(), up.pid(), "tx_bytes"), kUpload) << sstop.errors();
 
-    const std::string response =
-        scrape_in(net.a, "GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
-    ASSERT_EQ(response.rfind("HTTP/1.1 200 OK\r\n", 0), 0u) << response.substr(0, 300);
-    const std::string text = response.substr(response.find("\r\n\r\n") + 4);
+    // The exporter renders on its own thread, so right after the JSON line it may still serve
+    // the snapshot before: scrape until it serves this one or a later one (bounded).
+    const std::int64_t done_seq = sstop.snapshots().back()["seq"].get<std::int64_t>();
+    std::string response, text;
+    for (int attempt = 0; attempt < 50; ++attempt) {
+        response = scrape_in(net.a, "GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+        ASSERT_EQ(response.rfind("HTTP/1.1 200 OK\r\n", 0), 0u) << response.substr(0, 300);
+        text = response.substr(response.find("\r\n\r\n") + 4);
+        if (sample_value(text, "sstop_snapshot_seq ") >= static_cast<double>(done_seq)) break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    ASSERT_GE(sample_value(text, "sstop_snapshot_seq "), static_cast<double>(done_seq))
+        << "the exporter never served the snapshot the JSON showed";
     EXPECT_NE(text.find("\nsstop_up 1\n"), std::string::npos) << text.substr(0, 300);
     EXPECT_NE(text.find("# TYPE sstop_process_transmit_bytes_total counter\n"), std::string::npos);
 
