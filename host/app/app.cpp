@@ -261,9 +261,7 @@ std::optional<int> App::run_interactive() {
                        "view '" + id + "' is not installed (see --list-plugins)");
             continue;
         }
-        auto schema = registry_->options_of(id);
-        contexts_.push_back(std::make_unique<HostPluginContext>(
-            id, resolve_plugin_options(config_, id, schema.items, schema.count), log_));
+        contexts_.push_back(make_plugin_context(*registry_, config_, id, log_));
         try {
             tabs.push_back({id, registry_->create_view(id, *contexts_.back())});
         } catch (const std::exception& e) {

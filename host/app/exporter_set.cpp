@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <optional>
 #include <sstop/exporter.hpp>
 #include <thread>
 
@@ -9,6 +10,23 @@
 #include "core/bus.hpp"
 
 namespace sstop::host {
+
+namespace {
+
+/// Runs a call into plugin code; returns what it threw, or nothing.
+template <typename Call>
+std::optional<std::string> plugin_call(Call&& call) {
+    try {
+        call();
+        return std::nullopt;
+    } catch (const std::exception& e) {
+        return std::string(e.what());
+    } catch (...) {
+        return std::string("it threw a non-standard exception");
+    }
+}
+
+}  // namespace
 
 struct ExporterSet::Entry {
     std::string id;
@@ -40,23 +58,15 @@ std::size_t ExporterSet::start(const std::vector<std::string>& ids) {
                                                    " exporters run at once");
             continue;
         }
-        auto schema = registry_.options_of(id);
         auto entry = std::make_unique<Entry>();
         entry->id = id;
-        entry->context = std::make_unique<HostPluginContext>(
-            id, resolve_plugin_options(config_, id, schema.items, schema.count), log_);
-        try {
-            entry->exporter = registry_.create_exporter(id, *entry->context);
-            entry->exporter->start();
-        } catch (const std::exception& e) {
-            log_.write(Notice::Level::Warning,
-                       "exporter '" + id + "' unavailable: " + std::string(e.what()));
+        entry->context = make_plugin_context(registry_, config_, id, log_);
+        if (auto error = plugin_call([&] {
+                entry->exporter = registry_.create_exporter(id, *entry->context);
+                entry->exporter->start();
+            })) {
+            log_.write(Notice::Level::Warning, "exporter '" + id + "' unavailable: " + *error);
             entry->exporter.reset();  // its destructor runs while the context still exists
-            continue;
-        } catch (...) {
-            log_.write(Notice::Level::Warning,
-                       "exporter '" + id + "' unavailable: it threw a non-standard exception");
-            entry->exporter.reset();
             continue;
         }
         entries_.push_back(std::move(entry));
@@ -75,16 +85,8 @@ void ExporterSet::publish_loop(Entry& entry) {
     while (!entry.mailbox.closed()) {
         auto snapshot = entry.mailbox.wait_newer(seen, std::chrono::milliseconds(500));
         if (!snapshot) continue;
-        try {
-            entry.exporter->publish(snapshot);
-        } catch (const std::exception& e) {
-            log_.write(Notice::Level::Error,
-                       "exporter '" + entry.id + "' disabled: " + std::string(e.what()));
-            entry.disabled = true;
-            return;
-        } catch (...) {
-            log_.write(Notice::Level::Error,
-                       "exporter '" + entry.id + "' disabled: it threw a non-standard exception");
+        if (auto error = plugin_call([&] { entry.exporter->publish(snapshot); })) {
+            log_.write(Notice::Level::Error, "exporter '" + entry.id + "' disabled: " + *error);
             entry.disabled = true;
             return;
         }
@@ -108,14 +110,9 @@ void ExporterSet::stop() {
     for (auto& entry : entries_)
         if (entry->thread.joinable()) entry->thread.join();
     for (auto& entry : entries_) {
-        try {
-            entry->exporter->stop();
-        } catch (const std::exception& e) {
+        if (auto error = plugin_call([&] { entry->exporter->stop(); }))
             log_.write(Notice::Level::Warning,
-                       "exporter '" + entry->id + "': stop failed: " + std::string(e.what()));
-        } catch (...) {
-            log_.write(Notice::Level::Warning, "exporter '" + entry->id + "': stop failed");
-        }
+                       "exporter '" + entry->id + "': stop failed: " + *error);
         entry->exporter.reset();
     }
     entries_.clear();

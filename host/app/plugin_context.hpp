@@ -1,10 +1,13 @@
 #pragma once
 // The host's implementation of sstop::PluginContext: one per plugin object.
 
+#include <memory>
 #include <sstop/plugin.hpp>
 #include <string>
 
 #include "app/log.hpp"
+#include "config/config.hpp"
+#include "plugin/registry.hpp"
 
 namespace sstop::host {
 
@@ -27,5 +30,15 @@ class HostPluginContext final : public PluginContext {
     Options options_;
     Log& log_;
 };
+
+/// The context of plugin `id`: its options resolved from the config against the schema its
+/// descriptor declares (throws ConfigError for a bad section), logging to `log`.
+inline std::unique_ptr<HostPluginContext> make_plugin_context(const PluginRegistry& registry,
+                                                              const Config& config,
+                                                              const std::string& id, Log& log) {
+    const auto schema = registry.options_of(id);
+    return std::make_unique<HostPluginContext>(
+        id, resolve_plugin_options(config, id, schema.items, schema.count), log);
+}
 
 }  // namespace sstop::host

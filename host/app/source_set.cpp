@@ -45,11 +45,9 @@ bool SourceSet::start(const std::vector<std::string>& order, std::string& why) {
             problems.push_back(id + ": is a " + registry_.kind_of(id) + " plugin, not a source");
             continue;
         }
-        auto schema = registry_.options_of(id);
         auto slot = std::make_unique<Slot>();
         slot->id = id;
-        slot->context = std::make_unique<HostPluginContext>(
-            id, resolve_plugin_options(config_, id, schema.items, schema.count), log_);
+        slot->context = make_plugin_context(registry_, config_, id, log_);
         try {
             slot->source = registry_.create_source(id, *slot->context);
             slot->caps = slot->source->capabilities();

@@ -803,6 +803,10 @@ struct Aggregator::State {
     /// Moves a process's bytes not yet credited to its group there (this tick's, and on the
     /// tick its group becomes known, all before). Groups never lose bytes when a process goes.
     void credit_group(ProcessEntry& p) {
+        // Most processes are idle in most ticks: nothing to credit, nothing to keep alive.
+        if (!p.listed && p.traffic.rx_bytes == p.group_rx && p.traffic.tx_bytes == p.group_tx) {
+            return;
+        }
         const std::optional<GroupKey> key = group_of(p.info);
         if (!key) {
             return;
