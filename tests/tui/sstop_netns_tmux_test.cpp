@@ -230,12 +230,14 @@ TEST_F(SstopNetnsTmux, EveryTabKeyAndOverlayOverKnownNamespaceTraffic) {
     keys("l");
     s = expect_screen(
         [&](const std::string& x) {
-            return ports_table(x) && has(line_with(x, "7302"), "tui-listener");
+            // " 7302 " as a cell: the header's veth name carries the test's pid, which can
+            // contain 7302 too.
+            return ports_table(x) && has(line_with(x, " 7302 "), "tui-listener");
         },
         "ports tab with the listener");
-    EXPECT_TRUE(has(line_with(s, "7302"), listener_pid)) << s;
-    EXPECT_TRUE(has(line_with(s, "7302"), "10.77.0.1")) << s;
-    EXPECT_TRUE(has(line_with(s, "7302"), "TCP")) << s;
+    EXPECT_TRUE(has(line_with(s, " 7302 "), listener_pid)) << s;
+    EXPECT_TRUE(has(line_with(s, " 7302 "), "10.77.0.1")) << s;
+    EXPECT_TRUE(has(line_with(s, " 7302 "), "TCP")) << s;
 
     // Numbers and Tab (which wraps after the last tab).
     keys("1");
