@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <csignal>
@@ -16,6 +17,7 @@
 #include <linuxproc/file_io.hpp>
 #include <linuxproc/number.hpp>
 #include <linuxproc/proc_parse.hpp>
+#include <thread>
 #include <vector>
 
 namespace sstop::plugins::netlink {
@@ -471,6 +473,17 @@ void ConnectTracer::wake() {
     [[maybe_unused]] ssize_t n = ::write(wake_fd_, &one, sizeof one);
 }
 
+std::uint64_t ConnectTracer::request_drain() {
+    const std::uint64_t ticket = drain_requested_.fetch_add(1, std::memory_order_acq_rel) + 1;
+    wake();
+    return ticket;
+}
+
+bool ConnectTracer::wait_drained(std::uint64_t ticket, std::chrono::milliseconds timeout) {
+    std::unique_lock lock(drain_mutex_);
+    return drain_cv_.wait_for(lock, timeout, [&] { return run_ended_ || drain_done_ >= ticket; });
+}
+
 void ConnectTracer::run(const StopToken& stop) {
     std::vector<char> buf(64 * 1024);
     while (!stop.stop_requested() && running()) {
@@ -481,6 +494,9 @@ void ConnectTracer::run(const StopToken& stop) {
             std::uint64_t v;
             [[maybe_unused]] ssize_t n = ::read(wake_fd_, &v, sizeof v);
         }
+        if (settings_.read_delay.count() > 0) std::this_thread::sleep_for(settings_.read_delay);
+        // Tickets handed out before this point are served by the pass below.
+        const std::uint64_t serving = drain_requested_.load(std::memory_order_acquire);
         // Read even after a timeout: trace_pipe's poll may wait for a fuller buffer.
         for (;;) {
             ssize_t n = ::read(pipe_fd_, buf.data(), buf.size());
@@ -506,7 +522,17 @@ void ConnectTracer::run(const StopToken& stop) {
             }
             if (stop.stop_requested()) break;
         }
+        {
+            std::lock_guard lock(drain_mutex_);
+            drain_done_ = std::max(drain_done_, serving);
+        }
+        drain_cv_.notify_all();
     }
+    {
+        std::lock_guard lock(drain_mutex_);
+        run_ended_ = true;
+    }
+    drain_cv_.notify_all();
     shutdown();
 }
 

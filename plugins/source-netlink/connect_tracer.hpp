@@ -13,6 +13,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -133,6 +134,8 @@ struct ConnectTracerSettings {
     std::string instance_prefix = "sstop-";  ///< instance name is <prefix><pid>[-<n>]
     std::size_t capacity = 65536;            ///< bound of each table
     std::chrono::steady_clock::duration ttl = std::chrono::seconds(60);
+    /// Test seam: sleep before each read pass (a starved capture thread).
+    std::chrono::milliseconds read_delay{0};
 };
 
 /// A private ftrace instance tracing `sock:inet_sock_set_state`, read by `run` on a capture
@@ -160,6 +163,16 @@ class ConnectTracer {
     /// True until `shutdown`.
     bool running() const { return running_.load(std::memory_order_acquire); }
 
+    /// Asks the capture thread for a read pass that starts after this call, so that every
+    /// event the kernel committed before it is applied; returns the pass's ticket. Any thread.
+    /// The collector asks before it matches closed sockets: their SYN_SENT events were
+    /// committed before the close, but the capture thread may not have read them yet.
+    std::uint64_t request_drain();
+    /// Waits until the pass of `ticket` is done, at most `timeout`. True when done, and at
+    /// once when `run` has ended (nothing will read any more). False means the capture
+    /// thread is behind (starved, not started yet, or events arrive faster than it reads).
+    bool wait_drained(std::uint64_t ticket, std::chrono::milliseconds timeout);
+
     /// Parses and applies one trace_pipe line (what `run` does per line; tests feed lines).
     void process_line(std::string_view line);
 
@@ -181,6 +194,11 @@ class ConnectTracer {
     int pipe_fd_ = -1;
     int wake_fd_ = -1;
     std::atomic<bool> running_{false};
+    std::atomic<std::uint64_t> drain_requested_{0};  // last ticket handed out
+    std::mutex drain_mutex_;                         // guards drain_done_, run_ended_
+    std::condition_variable drain_cv_;
+    std::uint64_t drain_done_ = 0;  // highest ticket whose read pass has finished
+    bool run_ended_ = false;        // `run` has returned
     std::uint64_t own_netns_ = 0;
     mutable std::mutex mutex_;  // guards table_ and the counters below
     ConnectTable table_;

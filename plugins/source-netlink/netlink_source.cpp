@@ -28,6 +28,12 @@ constexpr std::uint64_t kCookieKeepCollects = 64;
 constexpr std::size_t kMaxDestroyPerCollect = 100000;
 constexpr std::size_t kMinBuffer = 32768;  // as iproute2; never below MNL_SOCKET_BUFFER_SIZE
 constexpr std::int64_t kMaxRcvbuf = 268435456;
+// How long a collect waits for the connect tracer to read what the kernel has committed.
+constexpr std::chrono::milliseconds kTracerWait{100};
+// A closed record the tracer may still name is held back at most this many collects, and
+// at most this many such records are held (a flood of them is emitted without an owner).
+constexpr std::uint64_t kDeferCollects = 4;
+constexpr std::size_t kMaxDeferred = 4096;
 
 std::string errno_text(int err) { return std::strerror(err); }
 
@@ -56,18 +62,23 @@ const char* proto_name(std::uint8_t family, std::uint8_t protocol) {
 
 }  // namespace
 
-std::optional<std::uint64_t> parse_fail_after(std::string_view fault) {
-    constexpr std::string_view kKey = "netlink_fail_after=";
-    auto pos = fault.find(kKey);
-    if (pos == std::string_view::npos) return std::nullopt;
-    std::uint64_t n = 0;
-    bool any = false;
-    for (auto i = pos + kKey.size(); i < fault.size() && fault[i] >= '0' && fault[i] <= '9'; ++i) {
-        n = n * 10 + static_cast<std::uint64_t>(fault[i] - '0');
-        any = true;
+std::optional<std::uint64_t> parse_fault_number(std::string_view fault, std::string_view key) {
+    for (std::size_t pos = fault.find(key); pos != std::string_view::npos;
+         pos = fault.find(key, pos + 1)) {
+        // Whole words only: "x_netlink_fail_after=1" is another fault.
+        if (pos != 0 && fault[pos - 1] != '|') continue;
+        std::size_t i = pos + key.size();
+        if (i >= fault.size() || fault[i] != '=') continue;
+        std::uint64_t n = 0;
+        bool any = false;
+        for (++i; i < fault.size() && fault[i] >= '0' && fault[i] <= '9'; ++i) {
+            if (n > (UINT64_MAX - 9) / 10) return std::nullopt;
+            n = n * 10 + static_cast<std::uint64_t>(fault[i] - '0');
+            any = true;
+        }
+        return any ? std::optional<std::uint64_t>(n) : std::nullopt;
     }
-    if (!any) return std::nullopt;
-    return n;
+    return std::nullopt;
 }
 
 NetlinkSource::NetlinkSource(PluginContext& context) : context_(&context) {
@@ -76,8 +87,11 @@ NetlinkSource::NetlinkSource(PluginContext& context) : context_(&context) {
     settings_.destroy_events = o.get_bool("destroy_events");
     settings_.rcvbuf = o.get_int("rcvbuf");
     settings_.trace_connects = o.get_bool("trace_connects");
-    if (const char* fault = std::getenv("SSTOP_FAULT"))
-        settings_.fail_after = parse_fail_after(fault);
+    if (const char* fault = std::getenv("SSTOP_FAULT")) {
+        settings_.fail_after = parse_fault_number(fault, "netlink_fail_after");
+        if (auto ms = parse_fault_number(fault, "tracer_delay_ms"))
+            settings_.tracer_delay = std::chrono::milliseconds(std::min<std::uint64_t>(*ms, 5000));
+    }
 }
 
 NetlinkSource::NetlinkSource(NetlinkSettings settings) : settings_(std::move(settings)) {}
@@ -134,6 +148,7 @@ void NetlinkSource::open() {
     if (settings_.trace_connects) {
         ConnectTracerSettings ts;
         ts.proc_root = settings_.proc_root;
+        ts.read_delay = settings_.tracer_delay;
         tracer_ = ConnectTracer::start(std::move(ts),
                                        [this](Notice::Level l, std::string_view m) { log(l, m); });
     }
@@ -194,6 +209,31 @@ void NetlinkSource::credit_short_connections(Sample& out, std::size_t first_live
             ++listener_matches_;
         }
     }
+}
+
+void NetlinkSource::defer_unowned_closed(Sample& out, std::size_t first_closed,
+                                         std::size_t first_deferred, bool tracer_caught_up) {
+    std::vector<Deferred> keep;
+    std::size_t w = first_closed;
+    for (std::size_t i = first_closed; i < out.sockets.size(); ++i) {
+        SocketObs& s = out.sockets[i];
+        const std::uint64_t since =
+            i >= first_deferred ? deferred_[i - first_deferred].since : generation_;
+        // Only while the tracer is behind: once it has read everything, an unmatched record
+        // has no owner to find (accepted on a shared port, or opened before sstop).
+        const bool hold = !tracer_caught_up && tracer_ && tracer_->running() &&
+                          s.key.proto == Proto::Tcp && s.owner.pid == 0 &&
+                          generation_ - since < kDeferCollects && keep.size() < kMaxDeferred;
+        if (hold) {
+            if (since == generation_) ++tracer_deferred_;
+            keep.push_back({std::move(s), since});
+            continue;
+        }
+        if (w != i) out.sockets[w] = std::move(s);
+        ++w;
+    }
+    out.sockets.resize(w);
+    deferred_ = std::move(keep);
 }
 
 NetlinkSource::DumpResult NetlinkSource::dump(
@@ -366,6 +406,10 @@ CollectStatus NetlinkSource::collect(Sample& out) {
     std::vector<DiagRecord> closed;
     drain_destroy_events(closed);
     destroy_events_ += closed.size();
+    // The SYN_SENT events of every socket closed so far are in the kernel's trace buffer now;
+    // the tracer reads them while the dumps below run, and is waited for before matching.
+    const std::uint64_t drain_ticket = tracer_ ? tracer_->request_drain() : 0;
+    bool tracer_caught_up = true;
 
     std::vector<DiagRecord> live;
     for (std::uint8_t family : {std::uint8_t{AF_INET}, std::uint8_t{AF_INET6}}) {
@@ -399,6 +443,8 @@ CollectStatus NetlinkSource::collect(Sample& out) {
     }
     owners_->attribute(out);
     if (tracer_) {
+        tracer_caught_up = tracer_->wait_drained(drain_ticket, kTracerWait);
+        if (!tracer_caught_up) ++tracer_behind_;
         // A live socket whose process could not be read (gone, no privileges) may still be
         // known to the tracer; crediting it here also seeds the cookie map below.
         std::set<ProcessId> known;
@@ -458,7 +504,11 @@ CollectStatus NetlinkSource::collect(Sample& out) {
         }
         out.sockets.push_back(rec.obs);
     }
+    // Records held back last time get another chance (their owners were looked up then).
+    const std::size_t first_deferred = out.sockets.size();
+    for (const Deferred& d : deferred_) out.sockets.push_back(d.obs);
     credit_short_connections(out, first_live, first_closed, present);
+    defer_unowned_closed(out, first_closed, first_deferred, tracer_caught_up);
     std::erase_if(cookies_, [&](const auto& kv) {
         return kv.second.last_seen + kCookieKeepCollects <= generation_;
     });
@@ -498,6 +548,8 @@ CollectStatus NetlinkSource::collect(Sample& out) {
     const ConnectTracerStats ts = tracer_ ? tracer_->stats() : ConnectTracerStats{};
     out.counters.push_back({"tracer_events", ts.events});
     out.counters.push_back({"tracer_matches", tracer_matches_});
+    out.counters.push_back({"tracer_behind", tracer_behind_});
+    out.counters.push_back({"tracer_deferred", tracer_deferred_});
     out.counters.push_back({"tracer_evictions", ts.evictions});
     out.counters.push_back({"tracer_foreign", ts.foreign});
     out.counters.push_back({"tracer_ambiguous", ts.ambiguous});

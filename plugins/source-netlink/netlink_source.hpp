@@ -6,6 +6,7 @@
 
 #include <libmnl/libmnl.h>
 
+#include <chrono>
 #include <cstdint>
 #include <linuxproc/owner_map.hpp>
 #include <map>
@@ -33,10 +34,14 @@ struct NetlinkSettings {
     bool trace_connects = true;
     /// Test seam: collect() fails after this many successful collects (SSTOP_FAULT).
     std::optional<std::uint64_t> fail_after;
+    /// Test seam: the tracer's capture thread sleeps this long before each read pass, as a
+    /// starved thread would (SSTOP_FAULT `tracer_delay_ms=N`, at most 5000).
+    std::chrono::milliseconds tracer_delay{0};
 };
 
-/// Reads "netlink_fail_after=N" from an SSTOP_FAULT value ("a|netlink_fail_after=3|b").
-std::optional<std::uint64_t> parse_fail_after(std::string_view fault);
+/// Reads the number of `key=N` from an SSTOP_FAULT value ("a|netlink_fail_after=3|b"), for
+/// `key` = "netlink_fail_after" that gives 3. nullopt when absent or without digits.
+std::optional<std::uint64_t> parse_fault_number(std::string_view fault, std::string_view key);
 
 /// Owns a libmnl socket.
 struct MnlSocketCloser {
@@ -92,6 +97,17 @@ class NetlinkSource : public Source {
     void log(Notice::Level level, std::string_view message);
     void credit_short_connections(Sample& out, std::size_t first_live, std::size_t first_closed,
                                   std::set<ProcessId>& present);
+    /// Moves the closed TCP records in out.sockets[first_closed..] that still have no owner
+    /// to `deferred_` while the tracer has not caught up, unless they waited long enough.
+    /// Those from `first_deferred` on are the ones `deferred_` held, in its order.
+    void defer_unowned_closed(Sample& out, std::size_t first_closed, std::size_t first_deferred,
+                              bool tracer_caught_up);
+
+    /// A closed record held back for the tracer, with the collect generation it arrived in.
+    struct Deferred {
+        SocketObs obs;
+        std::uint64_t since = 0;
+    };
 
     NetlinkSettings settings_;
     PluginContext* context_ = nullptr;
@@ -104,6 +120,7 @@ class NetlinkSource : public Source {
     std::vector<std::uint8_t> buffer_;
     std::unordered_map<std::uint64_t, CookieEntry> cookies_;  ///< bounded by kMaxCookies
     std::map<ProcessId, ProcessInfo> last_processes_;         ///< owners seen last collect
+    std::vector<Deferred> deferred_;                          ///< bounded by kMaxDeferred
     std::uint64_t generation_ = 0;
     std::uint64_t successful_collects_ = 0;
     std::int64_t destroy_rcvbuf_ = 0;
@@ -116,6 +133,8 @@ class NetlinkSource : public Source {
     std::uint64_t cookie_map_full_ = 0;
     std::uint64_t duplicates_ = 0;
     std::uint64_t tracer_matches_ = 0;
+    std::uint64_t tracer_behind_ = 0;    ///< collects the tracer had not caught up by
+    std::uint64_t tracer_deferred_ = 0;  ///< closed records held back for it
     std::uint64_t listener_matches_ = 0;
 };
 

@@ -205,13 +205,6 @@ TEST_P(GroundTruth, EachProcessWithinOnePercent) {
     auto iperf_sent = report["end"]["sum_sent"]["bytes"].get<std::uint64_t>();
     EXPECT_GE(iperf_sent, 1u << 20);
     expect_within_1pct(bytes_of(snap, iperf_client, "tx_bytes"), iperf_sent, "iperf3 client tx");
-    if (HasFailure()) {
-        for (const auto& p : snap["processes"])
-            std::cerr << p["pid"] << " " << p["name"] << " tx=" << p["tx_bytes"]
-                      << " rx=" << p["rx_bytes"] << "\n";
-        std::cerr << "iperf client pid " << iperf_client << " unattributed " << snap["unattributed"]
-                  << "\n";
-    }
 
     // The books balance: processes + unattributed = totals, to the byte.
     std::uint64_t rx = 0, tx = 0;
@@ -234,6 +227,14 @@ TEST_P(GroundTruth, EachProcessWithinOnePercent) {
     } else {
         EXPECT_EQ(short_tx, 0u);
         EXPECT_GE(snap["unattributed"]["tx_bytes"].get<std::uint64_t>(), kShortBytes);
+    }
+    if (HasFailure()) {
+        for (const auto& p : snap["processes"])
+            std::cerr << p["pid"] << " " << p["name"] << " tx=" << p["tx_bytes"]
+                      << " rx=" << p["rx_bytes"] << "\n";
+        std::cerr << "iperf client pid " << iperf_client << " unattributed " << snap["unattributed"]
+                  << "\ncounters " << snap["counters"].dump() << "\nnotices "
+                  << snap["notices"].dump() << "\n";
     }
 }
 

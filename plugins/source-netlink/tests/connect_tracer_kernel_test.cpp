@@ -414,6 +414,69 @@ TEST_F(ConnectTracerKernel, ConnectionInAnotherNamespaceIsIgnored) {
     EXPECT_GT(tracer->stats().foreign, foreign_before);
 }
 
+// The barrier the collector relies on: once a drain requested after a connect() is done,
+// the tracer knows that connection, with no polling.
+TEST_F(ConnectTracerKernel, DrainAfterAConnectMakesItKnownWithoutWaiting) {
+    ConnectTracer* tracer = src_->connect_tracer();
+    Fd listener(listen_loopback());
+    ASSERT_GE(listener.fd, 0);
+    const std::uint16_t lport = local_port(listener.fd);
+    for (int i = 0; i < 20; ++i) {
+        Fd client(connect_loopback(lport));
+        ASSERT_GE(client.fd, 0);
+        Fd server(::accept4(listener.fd, nullptr, nullptr, SOCK_CLOEXEC));
+        const std::uint64_t ticket = tracer->request_drain();
+        ASSERT_TRUE(tracer->wait_drained(ticket, std::chrono::seconds(5)));
+        EXPECT_TRUE(tracer->find(loopback_key(local_port(client.fd), lport)).has_value())
+            << "connection " << i;
+    }
+}
+
+// A starved capture thread (the fault seam sleeps 250 ms before each read pass) has not read
+// the SYN_SENT event when the destroy record is drained: the record is held back and
+// credited to its process a collect or two later, never emitted without an owner.
+TEST(ConnectTracerLagging, ClosedRecordWaitsForTheTracerAndKeepsItsOwner) {
+    if (::geteuid() != 0) GTEST_SKIP() << "needs root (tracefs instance)";
+    NetlinkSettings settings;
+    settings.tracer_delay = std::chrono::milliseconds(250);
+    NetlinkSource src(settings);
+    src.open();
+    if (!src.connect_tracer()) GTEST_SKIP() << "tracefs or the tracepoint is unavailable";
+    CaptureThread capture(src);
+
+    Fd listener(listen_loopback());
+    ASSERT_GE(listener.fd, 0);
+    const std::uint16_t lport = local_port(listener.fd);
+    ChildProcess child([&](int up, int down) {
+        ::prctl(PR_SET_NAME, "sst-lagging");
+        wait_go(down);
+        int fd = connect_loopback(lport);
+        if (fd < 0 || !send_n(fd, kPayload)) ::_exit(96);
+        write_u16(up, local_port(fd));
+        ::close(fd);
+        wait_go(down);  // keep living until killed
+    });
+    ASSERT_GT(child.pid(), 0);
+    Sample before;
+    src.collect(before);
+    child.go();
+    Fd server(::accept4(listener.fd, nullptr, nullptr, SOCK_CLOEXEC));
+    ASSERT_GE(server.fd, 0);
+    const std::uint16_t cport = child.read_u16();
+    ASSERT_NE(cport, 0);
+    EXPECT_EQ(recv_to_eof(server.fd), kPayload);
+
+    SocketObs rec;
+    auto sample = collect_until_closed(src, cport, lport, rec);
+    ASSERT_TRUE(sample) << "no closed record for port " << cport;
+    EXPECT_EQ(rec.owner.pid, child.pid());
+    EXPECT_EQ(rec.tx_bytes, kPayload);
+    const ProcessInfo* p = process_of(*sample, child.pid());
+    ASSERT_NE(p, nullptr);
+    EXPECT_EQ(p->name, "sst-lagging");
+    EXPECT_GE(counter(*sample, "tracer_behind"), 1u);
+}
+
 TEST(ConnectTracerInstance, RemovedOnDestructionAndStaleOnesCleanedAtStart) {
     if (::geteuid() != 0) GTEST_SKIP() << "needs root (tracefs instance)";
     auto root = tracefs_root();

@@ -103,6 +103,8 @@ struct Conn {
 NetlinkSettings test_settings() {
     NetlinkSettings s;
     s.destroy_events = true;
+    // These tests run no capture thread; the tracer has its own tests.
+    s.trace_connects = false;
     return s;
 }
 
@@ -366,11 +368,15 @@ TEST(NetlinkSource, CollectBeforeOpenFails) {
     EXPECT_EQ(src.collect(s).code, CollectStatus::Code::Failed);
 }
 
-TEST(NetlinkFault, ParsesFailAfterFromFaultList) {
-    EXPECT_EQ(parse_fail_after("netlink_fail_after=3"), 3u);
-    EXPECT_EQ(parse_fail_after("proc_vanish|netlink_fail_after=12|x"), 12u);
-    EXPECT_FALSE(parse_fail_after("netlink_enobufs"));
-    EXPECT_FALSE(parse_fail_after("netlink_fail_after="));
+TEST(NetlinkFault, ParsesNumbersFromFaultList) {
+    EXPECT_EQ(parse_fault_number("netlink_fail_after=3", "netlink_fail_after"), 3u);
+    EXPECT_EQ(parse_fault_number("proc_vanish|netlink_fail_after=12|x", "netlink_fail_after"), 12u);
+    EXPECT_FALSE(parse_fault_number("netlink_enobufs", "netlink_fail_after"));
+    EXPECT_FALSE(parse_fault_number("netlink_fail_after=", "netlink_fail_after"));
+    EXPECT_FALSE(parse_fault_number("x_netlink_fail_after=4", "netlink_fail_after"));
+    EXPECT_EQ(parse_fault_number("netlink_fail_after=1|tracer_delay_ms=700", "tracer_delay_ms"),
+              700u);
+    EXPECT_FALSE(parse_fault_number("tracer_delay_ms=99999999999999999999999", "tracer_delay_ms"));
 }
 
 }  // namespace
