@@ -27,20 +27,14 @@ struct DirCloser {
 };
 using UniqueDir = std::unique_ptr<DIR, DirCloser>;
 
-std::optional<std::int32_t> pid_of_name(const char* name) {
-    std::string_view text(name);
-    if (text.size() > 10) return std::nullopt;
-    auto pid = parse_unsigned<std::uint32_t>(text);
-    if (!pid || *pid == 0 || *pid > 0x7fffffffu) return std::nullopt;
-    return static_cast<std::int32_t>(*pid);
-}
-
 }  // namespace
 
 OwnerMap::OwnerMap(std::string proc_root, OwnerMapLimits limits, Clock clock)
     : proc_root_(std::move(proc_root)), limits_(limits), clock_(std::move(clock)) {
     if (!clock_) clock_ = [] { return SteadyClock::now(); };
 }
+
+void OwnerMap::track_namespaces(NetnsEnumerator* enumerator) { netns_ = enumerator; }
 
 std::optional<sstop::ProcessId> OwnerMap::owner_of(std::uint64_t inode) const {
     auto it = inodes_.find(inode);
@@ -198,10 +192,12 @@ void OwnerMap::attribute(sstop::Sample& sample) {
     std::vector<std::pair<std::int32_t, std::uint64_t>> fresh;
     std::size_t listed = 0;
     std::size_t fresh_new = 0;
+    if (netns_) netns_->begin();
     while (dirent* entry = ::readdir(root.get())) {
-        auto pid = pid_of_name(entry->d_name);
+        auto pid = parse_pid_name(entry->d_name);
         if (!pid) continue;
         if (++listed > kMaxListed) break;
+        if (netns_) netns_->observe(root_fd, *pid);
         auto it = processes_.find(*pid);
         if (it != processes_.end()) {
             it->second.seen_in_scan = scan;
@@ -214,6 +210,8 @@ void OwnerMap::attribute(sstop::Sample& sample) {
         }
         fresh.emplace_back(*pid, static_cast<std::uint64_t>(entry->d_ino));
     }
+
+    if (netns_) netns_->end();
 
     // 2. Forget processes that are gone (and every inode they held).
     for (auto it = processes_.begin(); it != processes_.end();) {

@@ -53,6 +53,13 @@ std::optional<ProcStat> parse_stat(std::string_view stat) {
     return out;
 }
 
+std::optional<std::int32_t> parse_pid_name(std::string_view name) {
+    if (name.size() > 10) return std::nullopt;
+    auto pid = parse_unsigned<std::uint32_t>(name);
+    if (!pid || *pid == 0 || *pid > 0x7fffffffu) return std::nullopt;
+    return static_cast<std::int32_t>(*pid);
+}
+
 std::optional<std::uint64_t> parse_socket_link(std::string_view link) {
     constexpr std::string_view kPrefix = "socket:[";
     if (link.size() < kPrefix.size() + 2 || link.substr(0, kPrefix.size()) != kPrefix ||

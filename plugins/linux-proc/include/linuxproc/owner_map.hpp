@@ -21,6 +21,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <linuxproc/netns.hpp>
 #include <optional>
 #include <sstop/model.hpp>
 #include <string>
@@ -72,6 +73,11 @@ class OwnerMap {
     /// not found keep pid 0. Never throws for a process that vanishes or is unreadable.
     void attribute(sstop::Sample& sample);
 
+    /// Makes every `attribute` call also run a pass of `enumerator` over the pids it lists
+    /// (one `stat` each, no second listing of `/proc`). nullptr detaches it. `enumerator`
+    /// must outlive this map or be detached first.
+    void track_namespaces(NetnsEnumerator* enumerator);
+
     /// The owner of `inode` as last seen, if known.
     std::optional<sstop::ProcessId> owner_of(std::uint64_t inode) const;
 
@@ -111,6 +117,7 @@ class OwnerMap {
     std::unordered_map<std::uint64_t, Unattributed> unattributed_;
     OwnerMapStats stats_;
     std::string file_buf_;  // reused for small files
+    NetnsEnumerator* netns_ = nullptr;
 };
 
 }  // namespace sstop::plugins::linuxproc

@@ -24,6 +24,10 @@ struct ProcStat {
 /// the start time is missing or not a number.
 std::optional<ProcStat> parse_stat(std::string_view stat);
 
+/// The pid a `/proc` directory entry names ("1234"); nullopt for anything else ("self",
+/// "0", a number beyond the largest pid).
+std::optional<std::int32_t> parse_pid_name(std::string_view name);
+
 /// The socket inode of an fd link target such as `socket:[12345]`; nullopt for anything else
 /// (files, pipes, `anon_inode:...`, a malformed number).
 std::optional<std::uint64_t> parse_socket_link(std::string_view link);
