@@ -1,17 +1,24 @@
 #include "netlink_source.hpp"
 
+#include <fcntl.h>
 #include <linux/inet_diag.h>
 #include <linux/rtnetlink.h>
 #include <linux/sock_diag.h>
 #include <netinet/in.h>
+#include <sched.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/time.h>
+#include <unistd.h>
 
 #include <array>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <linuxproc/file_io.hpp>
 #include <set>
+#include <system_error>
+#include <thread>
 #include <unordered_set>
 
 #include "rtnl_link.hpp"
@@ -55,6 +62,67 @@ MnlSocketPtr open_socket(int bus, int flags) {
     return s;
 }
 
+/// A socket subscribed to the four sock_diag destroy groups; nullptr with errno set.
+MnlSocketPtr open_destroy_socket(std::int64_t rcvbuf) {
+    MnlSocketPtr s = open_socket(NETLINK_SOCK_DIAG, SOCK_NONBLOCK);
+    if (!s) return nullptr;
+    // Group numbers are small today, but ADD_MEMBERSHIP works for any group number
+    // while the bind() mask only covers groups 1..32.
+    for (int group : {SKNLGRP_INET_TCP_DESTROY, SKNLGRP_INET_UDP_DESTROY, SKNLGRP_INET6_TCP_DESTROY,
+                      SKNLGRP_INET6_UDP_DESTROY}) {
+        if (mnl_socket_setsockopt(s.get(), NETLINK_ADD_MEMBERSHIP, &group, sizeof group) != 0)
+            return nullptr;
+    }
+    set_rcvbuf(mnl_socket_get_fd(s.get()), rcvbuf);
+    return s;
+}
+
+/// The sock_diag (and destroy-group) sockets of one other network namespace, or why not.
+struct EnteredNamespace {
+    MnlSocketPtr diag;
+    MnlSocketPtr destroy;
+    int error = 0;  ///< errno of what failed; EPERM when setns is not allowed
+};
+
+/// Creates the sockets inside the namespace `ns_path` refers to, on a short-lived helper
+/// thread: setns changes only the calling thread's namespace, and the collector thread must
+/// never leave its own. A socket stays bound to the namespace it was created in.
+EnteredNamespace enter_namespace(const std::string& ns_path, std::uint64_t inode,
+                                 bool destroy_events, std::int64_t rcvbuf) {
+    EnteredNamespace out;
+    try {
+        std::thread helper([&] {
+            linuxproc::UniqueFd fd(::open(ns_path.c_str(), O_RDONLY | O_CLOEXEC));
+            if (fd.get() < 0) {
+                out.error = errno;
+                return;
+            }
+            // The pid may have died and been reused by a process of another namespace.
+            struct stat st {};
+            if (::fstat(fd.get(), &st) != 0 || st.st_ino != inode) {
+                out.error = ESRCH;
+                return;
+            }
+            if (::setns(fd.get(), CLONE_NEWNET) != 0) {
+                out.error = errno;
+                return;
+            }
+            out.diag = open_socket(NETLINK_SOCK_DIAG, 0);
+            if (!out.diag) {
+                out.error = errno;
+                return;
+            }
+            // Without it, connections there that close between two dumps are missed.
+            if (destroy_events) out.destroy = open_destroy_socket(rcvbuf);
+        });
+        helper.join();
+    } catch (const std::system_error& e) {
+        out = EnteredNamespace{};
+        out.error = e.code().value();
+    }
+    return out;
+}
+
 const char* proto_name(std::uint8_t family, std::uint8_t protocol) {
     if (protocol == IPPROTO_TCP) return family == AF_INET ? "tcp4" : "tcp6";
     return family == AF_INET ? "udp4" : "udp6";
@@ -81,12 +149,36 @@ std::optional<std::uint64_t> parse_fault_number(std::string_view fault, std::str
     return std::nullopt;
 }
 
+std::optional<NamespacesMode> parse_namespaces_mode(std::string_view text) {
+    if (text == "auto") return NamespacesMode::Auto;
+    if (text == "own") return NamespacesMode::Own;
+    if (text == "all") return NamespacesMode::All;
+    return std::nullopt;
+}
+
+bool dumps_all_namespaces(NamespacesMode mode, const linuxproc::NetnsIdentity& id) {
+    switch (mode) {
+        case NamespacesMode::All:
+            return true;
+        case NamespacesMode::Own:
+            return false;
+        case NamespacesMode::Auto:
+            break;
+    }
+    return id.in_initial();
+}
+
 NetlinkSource::NetlinkSource(PluginContext& context) : context_(&context) {
     const Options& o = context.options();
     settings_.proc_root = o.get_string("proc_root");
     settings_.destroy_events = o.get_bool("destroy_events");
     settings_.rcvbuf = o.get_int("rcvbuf");
     settings_.trace_connects = o.get_bool("trace_connects");
+    const std::string ns = o.get_string("namespaces");
+    if (auto mode = parse_namespaces_mode(ns))
+        settings_.namespaces = *mode;
+    else
+        throw PluginUnavailable("netlink: namespaces: '" + ns + "' is not one of auto, own, all");
     if (const char* fault = std::getenv("SSTOP_FAULT")) {
         settings_.fail_after = parse_fault_number(fault, "netlink_fail_after");
         if (auto ms = parse_fault_number(fault, "tracer_delay_ms"))
@@ -114,7 +206,7 @@ void NetlinkSource::open() {
                                 errno_text(errno));
     // Probe with a real TCP dump so a kernel without inet_diag is refused here, not later.
     std::vector<DiagRecord> probe;
-    DumpResult r = dump_sockets(AF_INET, IPPROTO_TCP, probe);
+    DumpResult r = dump_sockets(diag_, 0, AF_INET, IPPROTO_TCP, probe);
     if (!r.ok)
         throw PluginUnavailable("netlink: sock_diag unavailable (inet_diag module missing?): " +
                                 r.error);
@@ -123,28 +215,27 @@ void NetlinkSource::open() {
         log(Notice::Level::Warning, "netlink: rtnetlink unavailable: " + errno_text(errno));
 
     if (settings_.destroy_events) {
-        destroy_ = open_socket(NETLINK_SOCK_DIAG, SOCK_NONBLOCK);
-        bool ok = destroy_ != nullptr;
-        // Group numbers are small today, but ADD_MEMBERSHIP works for any group number
-        // while the bind() mask only covers groups 1..32.
-        for (int group : {SKNLGRP_INET_TCP_DESTROY, SKNLGRP_INET_UDP_DESTROY,
-                          SKNLGRP_INET6_TCP_DESTROY, SKNLGRP_INET6_UDP_DESTROY}) {
-            if (!ok) break;
-            ok = mnl_socket_setsockopt(destroy_.get(), NETLINK_ADD_MEMBERSHIP, &group,
-                                       sizeof group) == 0;
-        }
-        if (!ok) {
+        destroy_ = open_destroy_socket(settings_.rcvbuf);
+        if (!destroy_) {
             log(Notice::Level::Warning,
                 "netlink: destroy notifications unavailable, short-lived connections may be "
                 "missed: " +
                     errno_text(errno));
-            destroy_.reset();
         } else {
             destroy_rcvbuf_ = settings_.rcvbuf;
-            set_rcvbuf(mnl_socket_get_fd(destroy_.get()), destroy_rcvbuf_);
         }
     }
     owners_.emplace(settings_.proc_root);
+    identity_ = linuxproc::read_netns_identity(settings_.proc_root);
+    all_namespaces_ = netlink::dumps_all_namespaces(settings_.namespaces, identity_);
+    if (all_namespaces_) {
+        // Every namespace that exists now is entered while open() still has CAP_SYS_ADMIN;
+        // later passes ride on the owner map's listing of /proc, one stat per pid.
+        netns_ = std::make_unique<linuxproc::NetnsEnumerator>(settings_.max_namespaces);
+        netns_->scan(settings_.proc_root);
+        owners_->track_namespaces(netns_.get());
+        sync_namespaces(true);
+    }
     if (settings_.trace_connects) {
         ConnectTracerSettings ts;
         ts.proc_root = settings_.proc_root;
@@ -179,6 +270,7 @@ void NetlinkSource::credit_short_connections(Sample& out, std::size_t first_live
         std::optional<ProcessId> found;
         auto [lo, hi] = listeners.equal_range(s.key.local.port);
         for (auto it = lo; it != hi; ++it) {
+            if (it->second->key.netns != s.key.netns) continue;  // same port, other namespace
             const IpAddr& bound = it->second->key.local.addr;
             const bool any = bound.bytes == std::array<std::uint8_t, 16>{};
             if (!any && bound != s.key.local.addr) continue;
@@ -222,7 +314,7 @@ void NetlinkSource::defer_unowned_closed(Sample& out, std::size_t first_closed,
         // Only while the tracer is behind: once it has read everything, an unmatched record
         // has no owner to find (accepted on a shared port, or opened before sstop).
         const bool hold = !tracer_caught_up && tracer_ && tracer_->running() &&
-                          s.key.proto == Proto::Tcp && s.owner.pid == 0 &&
+                          s.key.proto == Proto::Tcp && s.owner.pid == 0 && s.key.netns == 0 &&
                           generation_ - since < kDeferCollects && keep.size() < kMaxDeferred;
         if (hold) {
             if (since == generation_) ++tracer_deferred_;
@@ -238,15 +330,19 @@ void NetlinkSource::defer_unowned_closed(Sample& out, std::size_t first_closed,
 
 NetlinkSource::DumpResult NetlinkSource::dump(
     MnlSocketPtr& sock, int protocol, nlmsghdr* request,
-    const std::function<void(const nlmsghdr*)>& on_message) {
+    const std::function<void(const nlmsghdr*)>& on_message, bool reopen) {
     DumpResult result;
     auto fail = [&](std::string why) {
         result.ok = false;
         result.error = std::move(why);
         // The socket may still hold the rest of this dump; a fresh one is simpler than draining.
-        sock = open_socket(protocol, 0);
+        if (reopen)
+            sock = open_socket(protocol, 0);
+        else
+            sock.reset();
         return result;
     };
+    if (!sock && !reopen) return fail("socket closed");
     if (!sock) {
         sock = open_socket(protocol, 0);
         if (!sock) return fail("socket: " + errno_text(errno));
@@ -288,7 +384,8 @@ NetlinkSource::DumpResult NetlinkSource::dump(
     }
 }
 
-NetlinkSource::DumpResult NetlinkSource::dump_sockets(std::uint8_t family, std::uint8_t protocol,
+NetlinkSource::DumpResult NetlinkSource::dump_sockets(MnlSocketPtr& sock, std::uint64_t netns,
+                                                      std::uint8_t family, std::uint8_t protocol,
                                                       std::vector<DiagRecord>& out) {
     alignas(nlmsghdr) std::uint8_t req_buf[MNL_NLMSG_HDRLEN + MNL_ALIGN(sizeof(inet_diag_req_v2))];
     std::memset(req_buf, 0, sizeof req_buf);
@@ -306,12 +403,17 @@ NetlinkSource::DumpResult NetlinkSource::dump_sockets(std::uint8_t family, std::
     DumpResult r;
     for (int attempt = 0;; ++attempt) {
         std::vector<DiagRecord> records;
-        r = dump(diag_, NETLINK_SOCK_DIAG, nlh, [&](const nlmsghdr* m) {
-            if (auto rec = parse_diag_message(m, proto))
-                records.push_back(std::move(*rec));
-            else
-                ++malformed_;
-        });
+        r = dump(
+            sock, NETLINK_SOCK_DIAG, nlh,
+            [&](const nlmsghdr* m) {
+                if (auto rec = parse_diag_message(m, proto)) {
+                    rec->obs.key.netns = netns;
+                    records.push_back(std::move(*rec));
+                } else {
+                    ++malformed_;
+                }
+            },
+            netns == 0);
         if (!r.ok) {
             r.error = std::string(proto_name(family, protocol)) + " dump: " + r.error;
             return r;
@@ -326,14 +428,15 @@ NetlinkSource::DumpResult NetlinkSource::dump_sockets(std::uint8_t family, std::
     }
 }
 
-void NetlinkSource::raise_destroy_rcvbuf() {
-    destroy_rcvbuf_ = std::min(kMaxRcvbuf, destroy_rcvbuf_ * 2);
-    set_rcvbuf(mnl_socket_get_fd(destroy_.get()), destroy_rcvbuf_);
+void NetlinkSource::raise_destroy_rcvbuf(MnlSocketPtr& sock, std::int64_t& rcvbuf) {
+    rcvbuf = std::min(kMaxRcvbuf, rcvbuf * 2);
+    set_rcvbuf(mnl_socket_get_fd(sock.get()), rcvbuf);
 }
 
-void NetlinkSource::drain_destroy_events(std::vector<DiagRecord>& out) {
-    if (!destroy_) return;
-    const int fd = mnl_socket_get_fd(destroy_.get());
+void NetlinkSource::drain_destroy_events(MnlSocketPtr& sock, std::int64_t& rcvbuf,
+                                         std::uint64_t netns, std::vector<DiagRecord>& out) {
+    if (!sock) return;
+    const int fd = mnl_socket_get_fd(sock.get());
     std::size_t taken = 0;
     while (taken < kMaxDestroyPerCollect) {
         ssize_t want = recv(fd, nullptr, 0, MSG_PEEK | MSG_TRUNC | MSG_DONTWAIT);
@@ -342,7 +445,7 @@ void NetlinkSource::drain_destroy_events(std::vector<DiagRecord>& out) {
             if (errno == ENOBUFS) {
                 // Notifications were lost; the next full dump covers what is still alive.
                 ++enobufs_;
-                raise_destroy_rcvbuf();
+                raise_destroy_rcvbuf(sock, rcvbuf);
                 continue;
             }
             return;  // EAGAIN: drained
@@ -353,7 +456,7 @@ void NetlinkSource::drain_destroy_events(std::vector<DiagRecord>& out) {
         if (n <= 0) {
             if (n < 0 && errno == ENOBUFS) {
                 ++enobufs_;
-                raise_destroy_rcvbuf();
+                raise_destroy_rcvbuf(sock, rcvbuf);
                 continue;
             }
             return;
@@ -362,6 +465,7 @@ void NetlinkSource::drain_destroy_events(std::vector<DiagRecord>& out) {
                          [&](const nlmsghdr* m) {
                              if (auto rec = parse_diag_message(m, Proto::Unknown)) {
                                  rec->obs.closed = true;
+                                 rec->obs.key.netns = netns;
                                  out.push_back(std::move(*rec));
                                  ++taken;
                              } else {
@@ -395,6 +499,49 @@ bool NetlinkSource::mark_default_routes(std::vector<InterfaceObs>& ifaces) {
     return ok;
 }
 
+void NetlinkSource::sync_namespaces(bool at_open) {
+    const std::vector<linuxproc::NetnsEntry>& list = netns_->namespaces();
+    auto listed = [&](std::uint64_t inode) {
+        return std::binary_search(list.begin(), list.end(), linuxproc::NetnsEntry{inode, 0},
+                                  [](const linuxproc::NetnsEntry& a,
+                                     const linuxproc::NetnsEntry& b) { return a.inode < b.inode; });
+    };
+    // No process left in it: closing our sockets lets the kernel free the namespace.
+    std::erase_if(foreign_, [&](const auto& kv) { return !listed(kv.first); });
+    std::erase_if(unreachable_, [&](std::uint64_t inode) { return !listed(inode); });
+    std::uint64_t refused = 0;
+    for (const linuxproc::NetnsEntry& n : list) {
+        if (n.inode == identity_.own || foreign_.count(n.inode) || unreachable_.count(n.inode))
+            continue;
+        EnteredNamespace e =
+            enter_namespace(settings_.proc_root + "/" + std::to_string(n.pid) + "/ns/net", n.inode,
+                            settings_.destroy_events, settings_.rcvbuf);
+        if (e.error == 0) {
+            ForeignNetns f;
+            f.diag = std::move(e.diag);
+            f.destroy = std::move(e.destroy);
+            f.destroy_rcvbuf = settings_.rcvbuf;
+            foreign_.emplace(n.inode, std::move(f));
+        } else if (e.error == EPERM || e.error == EACCES) {
+            // Privileges do not come back: not retried while the namespace lives.
+            unreachable_.insert(n.inode);
+            ++netns_unreachable_;
+            ++refused;
+        }
+        // Anything else (the process died, no memory, no fds): tried again next collect.
+    }
+    if (refused == 0 || unreachable_noticed_) return;
+    unreachable_noticed_ = true;
+    const std::string n = std::to_string(refused);
+    log(Notice::Level::Warning,
+        at_open ? "netlink: " + n +
+                      " network namespaces cannot be entered without CAP_SYS_ADMIN; their "
+                      "sockets are not shown"
+                : "netlink: " + n +
+                      " network namespaces appeared after start and cannot be entered without "
+                      "CAP_SYS_ADMIN; restart sstop to include them");
+}
+
 CollectStatus NetlinkSource::collect(Sample& out) {
     if (settings_.fail_after && successful_collects_ >= *settings_.fail_after)
         return {CollectStatus::Code::Failed, "netlink: failure injected by SSTOP_FAULT"};
@@ -404,7 +551,11 @@ CollectStatus NetlinkSource::collect(Sample& out) {
     std::vector<std::string> degraded;
 
     std::vector<DiagRecord> closed;
-    drain_destroy_events(closed);
+    drain_destroy_events(destroy_, destroy_rcvbuf_, 0, closed);
+    // The namespace list is the one the owner map's last pass found (one collect old).
+    if (all_namespaces_) sync_namespaces(false);
+    for (auto& [inode, ns] : foreign_)
+        drain_destroy_events(ns.destroy, ns.destroy_rcvbuf, inode, closed);
     destroy_events_ += closed.size();
     // The SYN_SENT events of every socket closed so far are in the kernel's trace buffer now;
     // the tracer reads them while the dumps below run, and is waited for before matching.
@@ -414,7 +565,7 @@ CollectStatus NetlinkSource::collect(Sample& out) {
     std::vector<DiagRecord> live;
     for (std::uint8_t family : {std::uint8_t{AF_INET}, std::uint8_t{AF_INET6}}) {
         for (std::uint8_t protocol : {std::uint8_t{IPPROTO_TCP}, std::uint8_t{IPPROTO_UDP}}) {
-            DumpResult r = dump_sockets(family, protocol, live);
+            DumpResult r = dump_sockets(diag_, 0, family, protocol, live);
             if (!r.ok && protocol == IPPROTO_TCP)
                 return {CollectStatus::Code::Failed, "netlink: " + r.error};
             if (!r.ok) degraded.push_back(r.error);  // udp_diag may be missing
@@ -423,6 +574,30 @@ CollectStatus NetlinkSource::collect(Sample& out) {
                                    " dump inconsistent (interrupted 4 times)");
         }
     }
+
+    // Other namespaces: a failure there degrades the sample, never fails it. A socket that
+    // failed is closed; the namespace is entered again next collect if it still can be.
+    std::size_t foreign_failed = 0;
+    for (auto it = foreign_.begin(); it != foreign_.end();) {
+        bool ok = true;
+        for (std::uint8_t family : {std::uint8_t{AF_INET}, std::uint8_t{AF_INET6}}) {
+            for (std::uint8_t protocol : {std::uint8_t{IPPROTO_TCP}, std::uint8_t{IPPROTO_UDP}}) {
+                if (!ok) break;
+                DumpResult r = dump_sockets(it->second.diag, it->first, family, protocol, live);
+                ok = r.ok || protocol == IPPROTO_UDP;
+                if (r.ok && !it->second.diag) ok = false;
+            }
+        }
+        if (ok && it->second.diag) {
+            ++it;
+        } else {
+            ++foreign_failed;
+            it = foreign_.erase(it);
+        }
+    }
+    if (foreign_failed)
+        degraded.push_back(std::to_string(foreign_failed) +
+                           " other network namespace(s) could not be dumped");
 
     out.has_sockets = true;
     out.sockets.reserve(out.sockets.size() + live.size() + closed.size());
@@ -554,6 +729,9 @@ CollectStatus NetlinkSource::collect(Sample& out) {
     out.counters.push_back({"tracer_foreign", ts.foreign});
     out.counters.push_back({"tracer_ambiguous", ts.ambiguous});
     out.counters.push_back({"listener_matches", listener_matches_});
+    out.counters.push_back({"netns_active", foreign_.size()});
+    out.counters.push_back({"netns_dropped", netns_ ? netns_->dropped() : 0});
+    out.counters.push_back({"netns_unreachable", netns_unreachable_});
     ++successful_collects_;
     if (degraded.empty()) return {};
     std::string msg = "netlink: ";

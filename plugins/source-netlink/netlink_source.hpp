@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <linuxproc/netns.hpp>
 #include <linuxproc/owner_map.hpp>
 #include <map>
 #include <memory>
@@ -25,6 +26,20 @@
 
 namespace sstop::plugins::netlink {
 
+/// Which network namespaces the source dumps (option `namespaces`).
+enum class NamespacesMode : std::uint8_t {
+    Auto,  ///< `All` when sstop runs in the initial network namespace, else `Own`
+    Own,   ///< only the namespace sstop runs in
+    All,   ///< every namespace that has a process in it
+};
+
+/// Parses the option's value: "auto", "own" or "all"; nullopt for anything else.
+std::optional<NamespacesMode> parse_namespaces_mode(std::string_view text);
+
+/// True when `mode` means dumping every namespace for a source running where `id` says
+/// (`Auto` inside a container or under `ip netns exec` means only that one).
+bool dumps_all_namespaces(NamespacesMode mode, const linuxproc::NetnsIdentity& id);
+
 /// Settings of the source (the plugin's options, plus the fault seam).
 struct NetlinkSettings {
     std::string proc_root = "/proc";        ///< where procfs is mounted (owner lookup)
@@ -32,6 +47,11 @@ struct NetlinkSettings {
     std::int64_t rcvbuf = 4 * 1024 * 1024;  ///< SO_RCVBUF of the netlink sockets, bytes
     /// Trace connect() through tracefs so short connections get their owner.
     bool trace_connects = true;
+    /// Which network namespaces to dump. The plugin's option defaults to `auto`; a source
+    /// built directly (tests) sees only its own namespace unless it asks for more.
+    NamespacesMode namespaces = NamespacesMode::Own;
+    /// Most network namespaces enumerated (and so entered) at once.
+    std::size_t max_namespaces = linuxproc::kMaxNetworkNamespaces;
     /// Test seam: collect() fails after this many successful collects (SSTOP_FAULT).
     std::optional<std::uint64_t> fail_after;
     /// Test seam: the tracer's capture thread sleeps this long before each read pass, as a
@@ -72,6 +92,10 @@ class NetlinkSource : public Source {
 
     /// The connect tracer, nullptr when off or unavailable (tests).
     ConnectTracer* connect_tracer() { return tracer_.get(); }
+    /// True when this source dumps every network namespace (`namespaces` resolved by open).
+    bool dumps_all_namespaces() const { return all_namespaces_; }
+    /// Other network namespaces it holds sock_diag sockets in now (tests).
+    std::size_t entered_namespaces() const { return foreign_.size(); }
 
   private:
     struct CookieEntry {
@@ -85,15 +109,28 @@ class NetlinkSource : public Source {
         bool interrupted = false;
     };
 
+    /// Sockets of another network namespace, created inside it (they stay bound to it).
+    struct ForeignNetns {
+        MnlSocketPtr diag;
+        MnlSocketPtr destroy;  ///< null when destroy events are off or unavailable there
+        std::int64_t destroy_rcvbuf = 0;
+    };
+
+    /// `reopen`: a socket that failed is replaced by a fresh one in the collector's own
+    /// namespace — right for the own sockets, wrong for another namespace's (then it is reset).
     DumpResult dump(MnlSocketPtr& sock, int protocol, nlmsghdr* request,
-                    const std::function<void(const nlmsghdr*)>& on_message);
-    DumpResult dump_sockets(std::uint8_t family, std::uint8_t protocol,
-                            std::vector<DiagRecord>& out);
-    void drain_destroy_events(std::vector<DiagRecord>& out);
+                    const std::function<void(const nlmsghdr*)>& on_message, bool reopen = true);
+    DumpResult dump_sockets(MnlSocketPtr& sock, std::uint64_t netns, std::uint8_t family,
+                            std::uint8_t protocol, std::vector<DiagRecord>& out);
+    void drain_destroy_events(MnlSocketPtr& sock, std::int64_t& rcvbuf, std::uint64_t netns,
+                              std::vector<DiagRecord>& out);
+    /// Opens sockets in the namespaces the enumerator found that are new, closes those of
+    /// namespaces that are gone. `at_open`: still privileged, before the first collect.
+    void sync_namespaces(bool at_open);
     /// Sets `default_route` on the interfaces a main-table default route leaves through.
     /// False when the IPv4 route dump failed.
     bool mark_default_routes(std::vector<InterfaceObs>& ifaces);
-    void raise_destroy_rcvbuf();
+    void raise_destroy_rcvbuf(MnlSocketPtr& sock, std::int64_t& rcvbuf);
     void log(Notice::Level level, std::string_view message);
     void credit_short_connections(Sample& out, std::size_t first_live, std::size_t first_closed,
                                   std::set<ProcessId>& present);
@@ -111,6 +148,8 @@ class NetlinkSource : public Source {
 
     NetlinkSettings settings_;
     PluginContext* context_ = nullptr;
+    // Declared before owners_, which holds a pointer to it.
+    std::unique_ptr<linuxproc::NetnsEnumerator> netns_;
     std::optional<linuxproc::OwnerMap> owners_;
     std::unique_ptr<ConnectTracer> tracer_;
     MnlSocketPtr diag_;
@@ -121,6 +160,11 @@ class NetlinkSource : public Source {
     std::unordered_map<std::uint64_t, CookieEntry> cookies_;  ///< bounded by kMaxCookies
     std::map<ProcessId, ProcessInfo> last_processes_;         ///< owners seen last collect
     std::vector<Deferred> deferred_;                          ///< bounded by kMaxDeferred
+    linuxproc::NetnsIdentity identity_;
+    bool all_namespaces_ = false;
+    std::map<std::uint64_t, ForeignNetns> foreign_;  ///< ⊆ netns_'s list: bounded by it
+    std::set<std::uint64_t> unreachable_;            ///< ⊆ netns_'s list: bounded by it
+    bool unreachable_noticed_ = false;
     std::uint64_t generation_ = 0;
     std::uint64_t successful_collects_ = 0;
     std::int64_t destroy_rcvbuf_ = 0;
@@ -136,6 +180,7 @@ class NetlinkSource : public Source {
     std::uint64_t tracer_behind_ = 0;    ///< collects the tracer had not caught up by
     std::uint64_t tracer_deferred_ = 0;  ///< closed records held back for it
     std::uint64_t listener_matches_ = 0;
+    std::uint64_t netns_unreachable_ = 0;  ///< namespaces that could not be entered
 };
 
 }  // namespace sstop::plugins::netlink

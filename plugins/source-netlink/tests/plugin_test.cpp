@@ -41,7 +41,7 @@ TEST(NetlinkPlugin, DescriptorDeclaresIdKindAndOptions) {
     EXPECT_STREQ(d->id, "netlink");
     EXPECT_EQ(d->kind, static_cast<std::uint32_t>(sstop::PluginKind::Source));
     EXPECT_STREQ(d->build_key, SSTOP_BUILD_KEY);
-    ASSERT_EQ(d->option_count, 4u);
+    ASSERT_EQ(d->option_count, 5u);
     EXPECT_STREQ(d->options[0].key, "proc_root");
     EXPECT_STREQ(d->options[1].key, "destroy_events");
     EXPECT_STREQ(d->options[2].key, "rcvbuf");
@@ -49,6 +49,8 @@ TEST(NetlinkPlugin, DescriptorDeclaresIdKindAndOptions) {
     EXPECT_EQ(d->options[2].max, 268435456);
     EXPECT_STREQ(d->options[3].key, "trace_connects");
     EXPECT_STREQ(d->options[3].default_value, "true");
+    EXPECT_STREQ(d->options[4].key, "namespaces");
+    EXPECT_STREQ(d->options[4].default_value, "auto");
 }
 
 TEST(NetlinkPlugin, CreatedSourceHonoursFaultSeamFromEnvironment) {
@@ -61,6 +63,7 @@ TEST(NetlinkPlugin, CreatedSourceHonoursFaultSeamFromEnvironment) {
     ctx.options_.values["destroy_events"].b = false;
     ctx.options_.values["rcvbuf"].i = 65536;
     ctx.options_.values["trace_connects"].b = false;
+    ctx.options_.values["namespaces"].s = "own";
     ::setenv("SSTOP_FAULT", "netlink_fail_after=1", 1);
     {
         std::unique_ptr<sstop::Plugin> p(d->create(ctx));
@@ -86,6 +89,7 @@ TEST(NetlinkPlugin, TraceConnectsRunsACaptureLoopThatStopsOnWake) {
     ctx.options_.values["destroy_events"].b = true;
     ctx.options_.values["rcvbuf"].i = 65536;
     ctx.options_.values["trace_connects"].b = true;
+    ctx.options_.values["namespaces"].s = "own";
     {
         std::unique_ptr<sstop::Plugin> p(d->create(ctx));
         auto* src = dynamic_cast<sstop::Source*>(p.get());
