@@ -348,7 +348,11 @@ int wait_child(pid_t pid, std::chrono::milliseconds timeout) {
     return -1;
 }
 
-SstopRun::SstopRun(const Netns& ns, const std::vector<std::string>& args) {
+SstopRun::SstopRun(const Netns& ns, const std::vector<std::string>& args) { start(&ns, args); }
+
+SstopRun::SstopRun(const std::vector<std::string>& args) { start(nullptr, args); }
+
+void SstopRun::start(const Netns* ns, const std::vector<std::string>& args) {
     int out[2], err[2];
     if (pipe2(out, O_CLOEXEC) != 0 || pipe2(err, O_CLOEXEC) != 0) {
         ADD_FAILURE() << "pipe";
@@ -357,9 +361,11 @@ SstopRun::SstopRun(const Netns& ns, const std::vector<std::string>& args) {
     pid_ = fork();
     if (pid_ == 0) {
         prctl(PR_SET_PDEATHSIG, SIGKILL);
-        std::string path = "/var/run/netns/" + ns.name();
-        int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-        if (fd < 0 || setns(fd, CLONE_NEWNET) != 0) _exit(126);
+        if (ns) {
+            std::string path = "/var/run/netns/" + ns->name();
+            int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+            if (fd < 0 || setns(fd, CLONE_NEWNET) != 0) _exit(126);
+        }
         dup2(out[1], 1);
         dup2(err[1], 2);
         std::vector<std::string> argv{sstop_binary(), "--json"};

@@ -102,6 +102,8 @@ namespace sstop::testing {
 class SstopRun {
   public:
     SstopRun(const Netns& ns, const std::vector<std::string>& args);
+    /// sstop running in the test's own network namespace (no `ip netns exec`).
+    explicit SstopRun(const std::vector<std::string>& args);
     ~SstopRun();
     SstopRun(const SstopRun&) = delete;
     SstopRun& operator=(const SstopRun&) = delete;
@@ -115,6 +117,7 @@ class SstopRun {
     std::string errors();
 
   private:
+    void start(const Netns* ns, const std::vector<std::string>& args);
     void reader(int fd, bool is_stdout);
     pid_t pid_ = -1;
     int exit_code_ = -1;
