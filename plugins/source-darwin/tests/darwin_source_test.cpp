@@ -1,0 +1,165 @@
+#include "darwin_source.hpp"
+
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "fixture.hpp"
+
+namespace {
+
+using sstop::plugins::darwin::DarwinSource;
+using sstop::plugins::darwin::testing::fixture_path;
+using sstop::plugins::darwin::testing::v4;
+
+class FakeContext final : public sstop::PluginContext {
+  public:
+    explicit FakeContext(const std::string& netstat) {
+        sstop::OptionValue path;
+        path.type = SSTOP_OPTION_STRING;
+        path.s = netstat;
+        options_.values["netstat"] = path;
+        sstop::OptionValue timeout;
+        timeout.type = SSTOP_OPTION_DURATION;
+        timeout.d = 5;
+        timeout.i = 5'000'000'000;
+        options_.values["timeout"] = timeout;
+    }
+    std::string_view plugin_id() const override { return "darwin"; }
+    const sstop::Options& options() const override { return options_; }
+    void log(sstop::Notice::Level, std::string_view) override {}
+
+  private:
+    sstop::Options options_;
+};
+
+// A stand-in for /usr/sbin/netstat: prints a macOS fixture for each command line the
+// source runs, in a directory of its own that is removed afterwards.
+class FakeNetstat {
+  public:
+    FakeNetstat(const std::string& sockets_body, const std::string& interfaces_body) {
+        char dir[] = "/tmp/sstop-darwin-test-XXXXXX";
+        EXPECT_NE(::mkdtemp(dir), nullptr);
+        dir_ = dir;
+        path_ = dir_ + "/netstat";
+        std::ofstream script(path_);
+        script << "#!/bin/sh\ncase \"$*\" in\n"
+               << "  -anvb) " << sockets_body << " ;;\n"
+               << "  -ibn) " << interfaces_body << " ;;\n"
+               << "  *) exit 64 ;;\nesac\n";
+        script.close();
+        ::chmod(path_.c_str(), 0700);
+    }
+    ~FakeNetstat() {
+        ::unlink(path_.c_str());
+        ::rmdir(dir_.c_str());
+    }
+    const std::string& path() const { return path_; }
+
+  private:
+    std::string dir_;
+    std::string path_;
+};
+
+std::string cat(const std::string& fixture) { return "cat '" + fixture_path(fixture) + "'"; }
+
+std::uint64_t counter(const sstop::Sample& s, const std::string& name) {
+    for (const sstop::SourceCounter& c : s.counters) {
+        if (c.name == name) return c.value;
+    }
+    ADD_FAILURE() << "no counter " << name;
+    return 0;
+}
+
+TEST(DarwinSource, FillsSocketsOwnersAndInterfacesFromNetstat) {
+    FakeNetstat netstat(cat("netstat-nvb-1.txt"), cat("netstat-ib-2.txt"));
+    FakeContext context(netstat.path());
+    DarwinSource source(context);
+    source.open();
+    sstop::Sample sample;
+    const sstop::CollectStatus status = source.collect(sample);
+    EXPECT_EQ(status.code, sstop::CollectStatus::Code::Ok) << status.message;
+    EXPECT_TRUE(sample.has_sockets);
+    ASSERT_EQ(sample.sockets.size(), 4u);
+    const sstop::SocketObs& code = sample.sockets[1];
+    EXPECT_EQ(code.key.proto, sstop::Proto::Tcp);
+    EXPECT_EQ(code.key.local.addr, v4(10, 0, 0, 218));
+    EXPECT_EQ(code.key.local.port, 53107);
+    EXPECT_EQ(code.owner.pid, 661);
+    EXPECT_TRUE(code.has_bytes);
+    EXPECT_EQ(code.rx_bytes, 157106582u);
+    EXPECT_EQ(code.tx_bytes, 2016u);
+    bool found = false;
+    for (const sstop::ProcessInfo& p : sample.processes) {
+        if (p.id.pid == 661) {
+            EXPECT_EQ(p.name, "Code - Insiders");
+            found = true;
+        }
+    }
+    EXPECT_TRUE(found);
+    EXPECT_EQ(sample.processes.size(), 4u);
+
+    EXPECT_TRUE(sample.has_interfaces);
+    ASSERT_EQ(sample.interfaces.size(), 4u);
+    const sstop::InterfaceObs& en0 = sample.interfaces[2];
+    EXPECT_EQ(en0.name, "en0");
+    EXPECT_EQ(en0.index, 14u);
+    EXPECT_EQ(en0.rx_bytes, 75656778687u);
+    EXPECT_EQ(en0.tx_bytes, 79224021508u);
+    EXPECT_EQ(counter(sample, "malformed_lines"), 0u);
+    EXPECT_EQ(counter(sample, "command_failures"), 0u);
+}
+
+TEST(DarwinSource, SkipsCutRowsAndCountsThem) {
+    FakeNetstat netstat(cat("netstat-Abn-1.txt"), cat("netstat-ibdn-2.txt"));
+    FakeContext context(netstat.path());
+    DarwinSource source(context);
+    sstop::Sample sample;
+    EXPECT_EQ(source.collect(sample).code, sstop::CollectStatus::Code::Ok);
+    EXPECT_EQ(sample.sockets.size(), 137u - 47u);
+    EXPECT_EQ(counter(sample, "truncated_rows"), 47u);
+    EXPECT_TRUE(sample.processes.empty());  // -Abn shows no owners
+    ASSERT_EQ(sample.interfaces.size(), 8u);
+    EXPECT_EQ(sample.interfaces[3].name, "utun8#88");
+}
+
+TEST(DarwinSource, DegradesWhenOneCommandFails) {
+    FakeNetstat netstat(cat("netstat-anvb-2.txt"), "exit 1");
+    FakeContext context(netstat.path());
+    DarwinSource source(context);
+    sstop::Sample sample;
+    const sstop::CollectStatus status = source.collect(sample);
+    EXPECT_EQ(status.code, sstop::CollectStatus::Code::Degraded);
+    EXPECT_NE(status.message.find("interfaces"), std::string::npos);
+    EXPECT_NE(status.message.find("exit status 1"), std::string::npos);
+    EXPECT_EQ(sample.sockets.size(), 2u);
+    EXPECT_FALSE(sample.has_interfaces);
+    EXPECT_EQ(counter(sample, "command_failures"), 1u);
+}
+
+TEST(DarwinSource, FailsWhenNetstatPrintsNothingUseful) {
+    FakeNetstat netstat("echo nonsense", "echo nonsense");
+    FakeContext context(netstat.path());
+    DarwinSource source(context);
+    sstop::Sample sample;
+    const sstop::CollectStatus status = source.collect(sample);
+    EXPECT_EQ(status.code, sstop::CollectStatus::Code::Failed);
+    EXPECT_FALSE(sample.has_sockets);
+    EXPECT_EQ(counter(sample, "malformed_lines"), 2u);
+}
+
+TEST(DarwinSource, OpenRejectsAMissingNetstat) {
+    FakeContext context("/nonexistent/netstat");
+    DarwinSource source(context);
+    EXPECT_THROW(source.open(), sstop::PluginUnavailable);
+    FakeContext relative("netstat");
+    DarwinSource source2(relative);
+    EXPECT_THROW(source2.open(), sstop::PluginUnavailable);
+}
+
+}  // namespace
