@@ -527,8 +527,13 @@ void NetlinkSource::sync_namespaces(bool at_open) {
             unreachable_.insert(n.inode);
             ++netns_unreachable_;
             ++refused;
+        } else if (e.error == EMFILE || e.error == ENFILE) {
+            // Out of file descriptors (two per namespace): retrying every collect would only
+            // spawn helper threads that fail the same way.
+            unreachable_.insert(n.inode);
+            ++netns_unreachable_;
         }
-        // Anything else (the process died, no memory, no fds): tried again next collect.
+        // Anything else (the process died, no memory): tried again next collect.
     }
     if (refused == 0 || unreachable_noticed_) return;
     unreachable_noticed_ = true;
