@@ -149,25 +149,6 @@ std::optional<std::uint64_t> parse_fault_number(std::string_view fault, std::str
     return std::nullopt;
 }
 
-std::optional<NamespacesMode> parse_namespaces_mode(std::string_view text) {
-    if (text == "auto") return NamespacesMode::Auto;
-    if (text == "own") return NamespacesMode::Own;
-    if (text == "all") return NamespacesMode::All;
-    return std::nullopt;
-}
-
-bool dumps_all_namespaces(NamespacesMode mode, const linuxproc::NetnsIdentity& id) {
-    switch (mode) {
-        case NamespacesMode::All:
-            return true;
-        case NamespacesMode::Own:
-            return false;
-        case NamespacesMode::Auto:
-            break;
-    }
-    return id.in_initial();
-}
-
 NetlinkSource::NetlinkSource(PluginContext& context) : context_(&context) {
     const Options& o = context.options();
     settings_.proc_root = o.get_string("proc_root");
@@ -227,7 +208,7 @@ void NetlinkSource::open() {
     }
     owners_.emplace(settings_.proc_root);
     identity_ = linuxproc::read_netns_identity(settings_.proc_root);
-    all_namespaces_ = netlink::dumps_all_namespaces(settings_.namespaces, identity_);
+    all_namespaces_ = linuxproc::dumps_all_namespaces(settings_.namespaces, identity_);
     if (all_namespaces_) {
         // Every namespace that exists now is entered while open() still has CAP_SYS_ADMIN;
         // later passes ride on the owner map's listing of /proc, one stat per pid.

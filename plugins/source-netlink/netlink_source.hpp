@@ -26,19 +26,11 @@
 
 namespace sstop::plugins::netlink {
 
-/// Which network namespaces the source dumps (option `namespaces`).
-enum class NamespacesMode : std::uint8_t {
-    Auto,  ///< `All` when sstop runs in the initial network namespace, else `Own`
-    Own,   ///< only the namespace sstop runs in
-    All,   ///< every namespace that has a process in it
-};
-
-/// Parses the option's value: "auto", "own" or "all"; nullopt for anything else.
-std::optional<NamespacesMode> parse_namespaces_mode(std::string_view text);
-
-/// True when `mode` means dumping every namespace for a source running where `id` says
-/// (`Auto` inside a container or under `ip netns exec` means only that one).
-bool dumps_all_namespaces(NamespacesMode mode, const linuxproc::NetnsIdentity& id);
+/// The `namespaces` option: its values and their resolution live in linux-proc, shared with
+/// procnet.
+using linuxproc::dumps_all_namespaces;
+using linuxproc::NamespacesMode;
+using linuxproc::parse_namespaces_mode;
 
 /// Settings of the source (the plugin's options, plus the fault seam).
 struct NetlinkSettings {

@@ -30,6 +30,25 @@ std::uint64_t netns_inode(const std::string& path) {
     return st.st_ino;
 }
 
+std::optional<NamespacesMode> parse_namespaces_mode(std::string_view text) {
+    if (text == "auto") return NamespacesMode::Auto;
+    if (text == "own") return NamespacesMode::Own;
+    if (text == "all") return NamespacesMode::All;
+    return std::nullopt;
+}
+
+bool dumps_all_namespaces(NamespacesMode mode, const NetnsIdentity& id) {
+    switch (mode) {
+        case NamespacesMode::All:
+            return true;
+        case NamespacesMode::Own:
+            return false;
+        case NamespacesMode::Auto:
+            break;
+    }
+    return id.in_initial();
+}
+
 NetnsIdentity read_netns_identity(const std::string& proc_root) {
     NetnsIdentity id;
     id.own = netns_inode(proc_root + "/self/ns/net");

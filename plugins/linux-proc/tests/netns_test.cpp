@@ -150,6 +150,25 @@ TEST(NetnsIdentity, FallsBackToKthreaddWhenPidOneIsUnreadable) {
     EXPECT_TRUE(id.in_initial());
 }
 
+TEST(NamespacesMode, ParsesTheThreeValuesOnly) {
+    EXPECT_EQ(lp::parse_namespaces_mode("auto"), lp::NamespacesMode::Auto);
+    EXPECT_EQ(lp::parse_namespaces_mode("own"), lp::NamespacesMode::Own);
+    EXPECT_EQ(lp::parse_namespaces_mode("all"), lp::NamespacesMode::All);
+    for (const char* bad : {"", "ALL", "Auto", "all ", "none", "own,all"})
+        EXPECT_EQ(lp::parse_namespaces_mode(bad), std::nullopt) << bad;
+}
+
+TEST(NamespacesMode, AutoIsAllOnlyInTheInitialNamespace) {
+    const lp::NetnsIdentity host{4026531840, 4026531840};
+    const lp::NetnsIdentity container{4026532999, 4026531840};
+    const lp::NetnsIdentity unknown{4026532999, 0};
+    EXPECT_TRUE(lp::dumps_all_namespaces(lp::NamespacesMode::Auto, host));
+    EXPECT_FALSE(lp::dumps_all_namespaces(lp::NamespacesMode::Auto, container));
+    EXPECT_FALSE(lp::dumps_all_namespaces(lp::NamespacesMode::Auto, unknown));
+    EXPECT_TRUE(lp::dumps_all_namespaces(lp::NamespacesMode::All, container));
+    EXPECT_FALSE(lp::dumps_all_namespaces(lp::NamespacesMode::Own, host));
+}
+
 TEST(NetnsEnumerator, RealProcListsOurOwnNamespace) {
     lp::NetnsEnumerator e;
     ASSERT_TRUE(e.scan("/proc"));

@@ -15,7 +15,9 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <unordered_set>
 #include <vector>
@@ -38,6 +40,21 @@ struct NetnsIdentity {
     /// True when both are known and equal: the caller runs in the initial network namespace.
     bool in_initial() const { return own != 0 && own == initial; }
 };
+
+/// Which network namespaces a socket source reads (its option `namespaces`; netlink and
+/// procnet share the values and what they mean).
+enum class NamespacesMode : std::uint8_t {
+    Auto,  ///< `All` when sstop runs in the initial network namespace, else `Own`
+    Own,   ///< only the namespace sstop runs in
+    All,   ///< every namespace that has a process in it
+};
+
+/// Parses the option's value: "auto", "own" or "all"; nullopt for anything else.
+std::optional<NamespacesMode> parse_namespaces_mode(std::string_view text);
+
+/// True when `mode` means reading every namespace for a source running where `id` says
+/// (`Auto` inside a container or under `ip netns exec` means only that one).
+bool dumps_all_namespaces(NamespacesMode mode, const NetnsIdentity& id);
 
 /// Reads the caller's and the initial network namespace. Pid 1's link is unreadable when pid
 /// 1 holds capabilities the caller lacks (some sandboxes); kthreadd (pid 2, parent 0) is in
