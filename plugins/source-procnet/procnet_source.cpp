@@ -1,6 +1,7 @@
 #include "procnet_source.hpp"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -38,12 +39,47 @@ std::string parent_of(const std::string& path) {
     return trimmed.substr(0, slash);
 }
 
+struct FdCloser {
+    int fd;
+    ~FdCloser() {
+        if (fd >= 0) ::close(fd);
+    }
+};
+
 }  // namespace
 
-ProcnetSource::ProcnetSource(sstop::PluginContext& context)
+ProcnetSource::ProcnetSource(sstop::PluginContext& context, std::size_t max_namespaces)
     : proc_root_(context.options().get_string("proc_root")),
       sys_net_root_(parent_of(proc_root_) + "/sys/class/net"),
-      owners_(proc_root_) {}
+      max_namespaces_(max_namespaces),
+      owners_(proc_root_) {
+    const std::string& ns = context.options().get_string("namespaces");
+    auto mode = linuxproc::parse_namespaces_mode(ns);
+    if (!mode)
+        throw sstop::PluginUnavailable("procnet: namespaces: '" + ns +
+                                       "' is not one of auto, own, all");
+    mode_ = *mode;
+}
+
+// Resolved once: whether sstop runs in the initial namespace does not change while it runs.
+// Without our own namespace's inode the own tables could not be told apart from the others
+// (they would be read twice), so then only the own ones are read.
+void ProcnetSource::resolve_namespaces() {
+    resolved_ = true;
+    identity_ = linuxproc::read_netns_identity(proc_root_);
+    all_namespaces_ = linuxproc::dumps_all_namespaces(mode_, identity_) && identity_.own != 0;
+    if (!all_namespaces_) return;
+    // The first list comes from a pass of its own; later ones ride on the owner map's
+    // listing of /proc (one stat per pid), so each collect reads the previous one's list.
+    netns_ = std::make_unique<linuxproc::NetnsEnumerator>(max_namespaces_);
+    netns_->scan(proc_root_);
+    owners_.track_namespaces(netns_.get());
+}
+
+bool ProcnetSource::reads_all_namespaces() {
+    if (!resolved_) resolve_namespaces();
+    return all_namespaces_;
+}
 
 std::uint32_t ProcnetSource::capabilities() const {
     return sstop::kProvidesSockets | sstop::kProvidesInterfaces | sstop::kProvidesOwners;
@@ -57,11 +93,12 @@ void ProcnetSource::open() {
                                        std::string(std::strerror(errno)));
     }
     ::close(fd);
+    if (!resolved_) resolve_namespaces();
 }
 
-ProcnetSource::ReadResult ProcnetSource::read_file(const std::string& path) {
+ProcnetSource::ReadResult ProcnetSource::read_file(const std::string& path, int dir_fd) {
     buffer_.clear();
-    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    int fd = ::openat(dir_fd, path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
         last_errno_ = errno;
         return errno == ENOENT ? ReadResult::Missing : ReadResult::Failed;
@@ -126,7 +163,44 @@ void ProcnetSource::mark_default_routes(std::vector<sstop::InterfaceObs>& interf
         mark(parse_proc_net_ipv6_route(buffer_));
 }
 
+bool ProcnetSource::collect_namespace(const linuxproc::NetnsEntry& ns, sstop::Sample& out,
+                                      std::string& missing) {
+    // The directory fd pins that one process: if the pid dies (and is even reused by a
+    // process elsewhere), reads through it fail instead of reading the newcomer's namespace.
+    FdCloser dir{::open((proc_root_ + "/" + std::to_string(ns.pid)).c_str(),
+                        O_RDONLY | O_DIRECTORY | O_CLOEXEC)};
+    if (dir.fd < 0) return false;
+    struct stat st {};
+    if (::fstatat(dir.fd, "ns/net", &st, 0) != 0 || st.st_ino != ns.inode) return false;
+    const std::size_t first = out.sockets.size();
+    std::string cut;
+    for (const Table& table : kTables) {
+        ReadResult result = read_file(std::string("net/") + table.name, dir.fd);
+        if (result == ReadResult::Missing && table.family == sstop::Family::V6) continue;
+        if (result == ReadResult::Missing || result == ReadResult::Failed) {
+            // The process exited between two tables: drop the half-read namespace, the next
+            // collect reads it through the enumerator's next choice.
+            out.sockets.resize(first);
+            return false;
+        }
+        if (result == ReadResult::Truncated)
+            cut += cut.empty() ? table.name : std::string(",") + table.name;
+        ProcNetParse parsed = parse_proc_net(buffer_, table.proto, table.family);
+        malformed_lines_ += parsed.malformed;
+        for (sstop::SocketObs& obs : parsed.sockets) {
+            obs.key.netns = ns.inode;
+            out.sockets.push_back(std::move(obs));
+        }
+    }
+    if (!cut.empty()) {
+        const std::string what = cut + " of netns " + std::to_string(ns.inode);
+        missing += missing.empty() ? what : ", " + what;
+    }
+    return true;
+}
+
 sstop::CollectStatus ProcnetSource::collect(sstop::Sample& out) {
+    if (!resolved_) resolve_namespaces();
     sstop::CollectStatus status;
     std::string missing;
     for (const Table& table : kTables) {
@@ -149,6 +223,16 @@ sstop::CollectStatus ProcnetSource::collect(sstop::Sample& out) {
         malformed_lines_ += parsed.malformed;
         out.sockets.insert(out.sockets.end(), parsed.sockets.begin(), parsed.sockets.end());
     }
+    netns_active_ = 0;
+    if (all_namespaces_) {
+        for (const linuxproc::NetnsEntry& ns : netns_->namespaces()) {
+            if (ns.inode == identity_.own || ns.inode == 0) continue;
+            if (collect_namespace(ns, out, missing))
+                ++netns_active_;
+            else
+                ++netns_vanished_;
+        }
+    }
     out.has_sockets = missing.empty();
 
     if (read_file(proc_root_ + "/net/dev") == ReadResult::Ok) {
@@ -169,6 +253,9 @@ sstop::CollectStatus ProcnetSource::collect(sstop::Sample& out) {
     out.counters.push_back({"owner_pids_scanned", stats.pids_scanned});
     out.counters.push_back({"owner_fds_read", stats.fds_read});
     out.counters.push_back({"owner_skipped", stats.processes_skipped + stats.inodes_skipped});
+    out.counters.push_back({"netns_active", netns_active_});
+    out.counters.push_back({"netns_dropped", netns_ ? netns_->dropped() : 0});
+    out.counters.push_back({"netns_vanished", netns_vanished_});
 
     if (!missing.empty()) {
         status.code = sstop::CollectStatus::Code::Degraded;

@@ -25,10 +25,13 @@ TEST(ProcnetPlugin, DescribesItselfAndCreatesTheSource) {
     EXPECT_EQ(desc->kind, static_cast<std::uint32_t>(sstop::PluginKind::Source));
     EXPECT_STREQ(desc->id, "procnet");
     EXPECT_STREQ(desc->build_key, SSTOP_BUILD_KEY);
-    ASSERT_EQ(desc->option_count, 1u);
+    ASSERT_EQ(desc->option_count, 2u);
     EXPECT_STREQ(desc->options[0].key, "proc_root");
     EXPECT_EQ(desc->options[0].type, SSTOP_OPTION_STRING);
     EXPECT_STREQ(desc->options[0].default_value, "/proc");
+    EXPECT_STREQ(desc->options[1].key, "namespaces");
+    EXPECT_EQ(desc->options[1].type, SSTOP_OPTION_STRING);
+    EXPECT_STREQ(desc->options[1].default_value, "auto");
     {
         sstop::plugins::procnet::testing::FakeContext context("/proc");
         std::unique_ptr<sstop::Plugin> plugin(desc->create(context));
