@@ -308,6 +308,9 @@ int App::stream_output() {
         while (!stop_.load() && (wanted < 0 || written < wanted)) {
             auto snap = latest_.wait_newer(seen, std::chrono::milliseconds(200));
             if (!snap || snap->seq == 0) continue;  // seq 0 is the baseline: no rates yet
+            if (cli_.filter && !cli_.filter->match_all())
+                snap =
+                    std::make_shared<const Snapshot>(core::select_processes(*snap, *cli_.filter));
             switch (cli_.output) {
                 case OutputMode::Json:
                     write_out(core::snapshot_to_json(*snap));

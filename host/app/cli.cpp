@@ -25,6 +25,18 @@ std::vector<std::string> split_ids(const std::string& list, const std::string& o
     return out;
 }
 
+std::string filter_error_context(std::string_view text, const FilterError& error) {
+    std::string line = "  ", caret = "  ";
+    const std::size_t column = error.column > 0 ? static_cast<std::size_t>(error.column) : 1;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        const auto c = static_cast<unsigned char>(text[i]);
+        line += c < 0x20 || c == 0x7f ? '?' : text[i];
+        // One caret cell per character: UTF-8 continuation bytes take no cell of their own.
+        if (i + 1 < column && (c & 0xC0) != 0x80) caret += ' ';
+    }
+    return line + "\n" + caret + "^";
+}
+
 CliOptions parse_cli(const std::vector<std::string>& args) {
     CliOptions o;
     for (std::size_t i = 0; i < args.size(); ++i) {
@@ -80,6 +92,13 @@ CliOptions parse_cli(const std::vector<std::string>& args) {
             if (ec != std::errc() || p != v.data() + v.size() || n < 1)
                 throw UsageError("--count: '" + v + "' is not a positive whole number");
             o.count = n;
+        } else if (arg == "--filter") {
+            const std::string v = value();
+            FilterError error;
+            o.filter = Filter::parse(v, &error);
+            if (!o.filter)
+                throw UsageError("--filter: " + error.message + "\n" +
+                                 filter_error_context(v, error));
         } else if (arg == "-n" || arg == "--no-dns") {
             flag();
             o.no_dns = true;
@@ -153,6 +172,9 @@ Options:
       --csv              print a CSV header, then one row per process per update.
   -1, --once             print one update after one full interval, then exit.
       --count N          print N updates, then exit.
+      --filter EXPR      print only the processes that match EXPR (--json, --csv and
+                         text output; see Filters below). Totals, unattributed traffic,
+                         interfaces, hosts, ports and groups stay whole.
   -n, --no-dns           do not resolve remote addresses to names.
       --list-plugins     list every plugin file found, with its verdict, and exit.
       --check-config     validate the configuration and the plugin sections, and exit.
@@ -160,7 +182,22 @@ Options:
   -h, --help             print this help and exit.
 
 )HELP" + keys_help() +
-           R"HELP(Output fields (--json): ts, seq, interval_s, sources, totals, unattributed,
+           R"HELP(Filters (--filter, and / in the interactive Processes view):
+  proc:NAME              process name contains NAME (case-insensitive)
+  pid:N  user:UID        process id; owner's numeric uid
+  host:ADDR[/LEN]        a connection's remote address in the prefix (IPv4, IPv6)
+  host:NAME              a connection's remote DNS name contains NAME
+  port:N[-M]             a connection's local or remote port in the range
+  proto:tcp|udp          a socket of that protocol
+  group:STR              container or systemd unit contains STR; group:none: neither
+  rate>V  rx>V  tx<V     rx+tx, receive or send rate above/below V (also >=, <=);
+                         V in bytes/s, units B K M G T (or KB, KiB, M/s) of 1024
+  WORD                   name, command line, pid, remote address or name contains WORD
+Combine with `and' (or just a space), `or', `not' or `!', and parentheses; `and' binds
+tighter than `or'. Connection terms look at each of a process's sockets on its own.
+Example: sstop --json --filter 'port:443 and not proc:firefox or rate>1M'
+
+Output fields (--json): ts, seq, interval_s, sources, totals, unattributed,
 interfaces[], processes[] (pid, name, cmdline, uid, container, unit, rx_bps, tx_bps,
 rx_bytes, tx_bytes, connections, listening, sockets[]), remote_hosts[], groups[]
 (kind: container or unit, name, the four traffic fields, processes, connections),
@@ -185,6 +222,7 @@ Examples:
   sstop --json --once | jq .processes     one snapshot for a script
   sstop --csv --interval 5s --count 12    a minute of per-process rows
   sstop --sources procnet --json          force the /proc source
+  sstop --csv --filter 'proto:udp'        processes with UDP sockets
 )HELP";
 }
 

@@ -3,8 +3,10 @@
 
 #include <chrono>
 #include <optional>
+#include <sstop/filter.hpp>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace sstop::host {
@@ -25,6 +27,8 @@ struct CliOptions {
     OutputMode output = OutputMode::Default;
     bool once = false;
     std::optional<long> count;
+    /// `--filter EXPR`, parsed: only matching processes are printed by the headless outputs.
+    std::optional<Filter> filter;
     bool no_dns = false;
     bool list_plugins = false;
     bool check_config = false;
@@ -34,6 +38,10 @@ struct CliOptions {
 
 /// Parses arguments (argv[0] excluded). Accepts "--opt value" and "--opt=value".
 CliOptions parse_cli(const std::vector<std::string>& args);
+
+/// The two lines under "sstop: --filter: <message>": the expression (control characters
+/// shown as '?') and a caret under the error's column, both indented by two spaces.
+std::string filter_error_context(std::string_view text, const FilterError& error);
 
 /// The text of `--help`.
 std::string help_text();

@@ -348,6 +348,29 @@ std::string snapshot_to_csv(const Snapshot& s) {
     return out;
 }
 
+Snapshot select_processes(const Snapshot& snapshot, const Filter& filter) {
+    Snapshot out;
+    // Everything but the process list is copied field by field, so the (large) list is
+    // never copied whole only to be thinned out.
+    out.seq = snapshot.seq;
+    out.unix_time_ns = snapshot.unix_time_ns;
+    out.interval_s = snapshot.interval_s;
+    out.sources = snapshot.sources;
+    out.totals = snapshot.totals;
+    out.unattributed = snapshot.unattributed;
+    out.interfaces = snapshot.interfaces;
+    out.remote_hosts = snapshot.remote_hosts;
+    out.listen_ports = snapshot.listen_ports;
+    out.groups = snapshot.groups;
+    out.rx_history = snapshot.rx_history;
+    out.tx_history = snapshot.tx_history;
+    out.counters = snapshot.counters;
+    out.notices = snapshot.notices;
+    for (const ProcessSummary& p : snapshot.processes)
+        if (filter.matches(p, snapshot)) out.processes.push_back(p);
+    return out;
+}
+
 std::string snapshot_to_text(const Snapshot& s, int max_rows) {
     std::string out;
     char line[256];

@@ -2,6 +2,7 @@
 // Headless output formats: JSON Lines, CSV and a plain-text table. Pure functions of a
 // snapshot, so tests check them byte for byte and the writer only does I/O.
 
+#include <sstop/filter.hpp>
 #include <sstop/model.hpp>
 #include <string>
 #include <string_view>
@@ -23,6 +24,11 @@ std::string snapshot_to_csv(const Snapshot& snapshot);
 
 /// A compact text table of the top `max_rows` processes, for a plain terminal or a log.
 std::string snapshot_to_text(const Snapshot& snapshot, int max_rows);
+
+/// A copy of `snapshot` whose `processes` are only those `filter` matches, in the same order;
+/// every other field (totals, unattributed, interfaces, hosts, ports, groups) stays whole, so
+/// `--filter` narrows the listing without changing what the totals mean.
+Snapshot select_processes(const Snapshot& snapshot, const Filter& filter);
 
 /// Protocol name: "tcp", "udp" or "?".
 const char* proto_name(Proto proto);

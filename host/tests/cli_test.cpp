@@ -59,11 +59,41 @@ TEST(Cli, ErrorsSayWhatIsWrong) {
     EXPECT_EQ(message({"stray"}), "unexpected argument 'stray' (see --help)");
 }
 
+TEST(Cli, FilterIsParsedIntoAFilter) {
+    auto o = parse_cli({"--json", "--filter", "proc:curl or port:443"});
+    ASSERT_TRUE(o.filter);
+    EXPECT_EQ(o.filter->term_count(), 2u);
+    ProcessSummary curl;
+    curl.info.name = "curl";
+    ProcessSummary other;
+    other.info.name = "sshd";
+    EXPECT_TRUE(o.filter->matches(curl, Snapshot{}));
+    EXPECT_FALSE(o.filter->matches(other, Snapshot{}));
+    EXPECT_TRUE(parse_cli({"--filter=not proc:x"}).filter);
+    EXPECT_FALSE(parse_cli({"--json"}).filter);
+}
+
+TEST(Cli, FilterErrorShowsTheExpressionWithACaret) {
+    try {
+        parse_cli({"--filter", "(proc:a b"});
+        FAIL() << "no error";
+    } catch (const UsageError& e) {
+        EXPECT_EQ(std::string(e.what()),
+                  "--filter: expected ')' at column 10\n"
+                  "  (proc:a b\n"
+                  "           ^");
+    }
+    // The caret counts characters, not bytes, and control characters keep their cell.
+    FilterError err{4, "x at column 4"};
+    EXPECT_EQ(filter_error_context("\xc3\xa9\tb)", err), "  \xc3\xa9?b)\n    ^");
+    EXPECT_EQ(filter_error_context("ab", FilterError{3, "end"}), "  ab\n    ^");
+}
+
 TEST(Cli, HelpDocumentsEveryOption) {
     std::string help = help_text();
     for (const char* opt : {"--config", "--interval", "--sources", "--plugin-path", "--json",
                             "--csv", "--once", "--count", "--no-dns", "--list-plugins",
-                            "--check-config", "--version", "--help", "Exit status"})
+                            "--check-config", "--version", "--help", "--filter", "Exit status"})
         EXPECT_NE(help.find(opt), std::string::npos) << opt;
 }
 
@@ -89,7 +119,7 @@ TEST(Cli, HelpListsEveryInteractiveKey) {
 TEST(Cli, HelpKeepsItsSectionsAndFitsIn88Columns) {
     const std::string help = help_text();
     for (const char* part :
-         {"Usage: sstop", "Options:", "Keys (interactive):", "Output fields",
+         {"Usage: sstop", "Options:", "Keys (interactive):", "Output fields", "Filters (--filter",
           "Plugins are searched", "Privileges:", "setcap ", "Exit status", "Examples:"})
         EXPECT_NE(help.find(part), std::string::npos) << part;
     EXPECT_LT(help.find("Options:"), help.find("Keys (interactive):"));

@@ -130,5 +130,26 @@ TEST(TextOutput, ShowsTotalsAndTopProcesses) {
     EXPECT_NE(text.find("1.50 KiB/s"), std::string::npos) << text;
 }
 
+TEST(FilteredOutput, ListsOnlyMatchingProcessesAndKeepsTotalsWhole) {
+    Snapshot s = sample_snapshot();
+    ProcessSummary sshd;
+    sshd.info.id = {22, 1};
+    sshd.info.name = "sshd";
+    s.processes.push_back(sshd);
+    const Snapshot only_curl = select_processes(s, *Filter::parse("port:443"));
+    ASSERT_EQ(only_curl.processes.size(), 1u);
+    EXPECT_EQ(only_curl.processes[0].info.name, "curl");
+    EXPECT_EQ(only_curl.totals.rx_bytes, s.totals.rx_bytes);
+    EXPECT_EQ(only_curl.unattributed.rx_bytes, s.unattributed.rx_bytes);
+    EXPECT_EQ(only_curl.remote_hosts.size(), s.remote_hosts.size());
+    EXPECT_EQ(only_curl.groups.size(), s.groups.size());
+    EXPECT_EQ(only_curl.seq, s.seq);
+    // The CSV of the filtered snapshot has the curl row only.
+    const std::string csv = snapshot_to_csv(select_processes(s, *Filter::parse("not curl")));
+    EXPECT_EQ(csv.find("curl"), std::string::npos);
+    EXPECT_NE(csv.find("sshd"), std::string::npos);
+    EXPECT_EQ(snapshot_to_json(select_processes(s, Filter{})), snapshot_to_json(s));
+}
+
 }  // namespace
 }  // namespace sstop::core
