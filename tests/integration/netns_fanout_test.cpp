@@ -2,8 +2,9 @@
 // initial namespace sees them — bytes within 1% and owners — because the netlink source enters
 // every namespace at start (`namespaces: auto` = all there); sstop running inside a namespace
 // (auto = own) does not; and a namespace born after the host dropped CAP_SYS_ADMIN is left out
-// with one notice. Only this test's own pids are asserted about: other tests make namespaces
-// in parallel, and sstop in the initial namespace sees those too.
+// with one notice. The procnet source does the same through /proc/<pid>/net, and there a
+// namespace born after start is included. Only this test's own pids are asserted about: other
+// tests make namespaces in parallel, and sstop in the initial namespace sees those too.
 
 #include <gtest/gtest.h>
 #include <sys/stat.h>
@@ -183,6 +184,102 @@ TEST_F(NetnsFanout, ANamespaceBornAfterThePrivilegeDropIsLeftOutWithANotice) {
                            "CAP_SYS_ADMIN; restart sstop to include them") ||
                 sstop.errors().find("appeared after start") != std::string::npos)
         << sstop.errors();
+}
+
+// procnet reads the other namespaces through /proc/<pid>/net: no bytes (not asserted), but
+// the same processes and connections as netlink.
+TEST_F(NetnsFanout, ProcnetSeesContainerProcessesFromTheInitialNamespace) {
+    if (!in_initial_netns()) GTEST_SKIP() << "the test does not run in the initial namespace";
+    NetnsPair net("fanpn");
+    Gate go;
+    Child sink(net.b, "fanpn-sink", [](const auto& ready) {
+        int l = tcp_listen(NetnsPair::kAddrB4, 7505);
+        ready();
+        int c = tcp_accept(l);
+        read_exactly(c, kUp);
+        pause();
+    });
+    Child source(net.b, "fanpn-source", [](const auto& ready) {
+        int l = tcp_listen(NetnsPair::kAddrB6, 7506);
+        ready();
+        int c = tcp_accept(l);
+        read_exactly(c, 1);
+        write_exactly(c, kDown);
+        pause();
+    });
+    Child up(net.a, "fanpn-up", [&go](const auto& ready) {
+        int s = tcp_connect(NetnsPair::kAddrB4, 7505);
+        ready();
+        go.wait();
+        write_exactly(s, kUp);
+        pause();
+    });
+    Child down(net.a, "fanpn-down", [&go](const auto& ready) {
+        int s = tcp_connect(NetnsPair::kAddrB6, 7506);
+        ready();
+        go.wait();
+        write_exactly(s, 1);
+        read_exactly(s, kDown);
+        pause();
+    });
+
+    SstopRun sstop({"--sources", "procnet", "--interval", "500ms", "--count", "60"});
+    ASSERT_TRUE(sstop.wait_for_seq(1, std::chrono::seconds(20))) << sstop.errors();
+    go.fire();
+    int last = sstop.snapshots().back()["seq"].get<int>();
+    ASSERT_TRUE(sstop.wait_for_seq(last + 4, std::chrono::seconds(20))) << sstop.errors();
+    EXPECT_EQ(sstop.stop(), 0) << sstop.errors();
+
+    const json snap = sstop.snapshots().back();
+    SCOPED_TRACE("counters " + snap["counters"].dump() + "\nnotices " + snap["notices"].dump());
+    EXPECT_EQ(snap["sources"], json::array({"procnet"}));
+    for (pid_t pid : {up.pid(), down.pid(), sink.pid(), source.pid()}) {
+        const json* p = find_process(snap, pid);
+        ASSERT_NE(p, nullptr) << "pid " << pid << " is not listed";
+        EXPECT_GE((*p)["connections"].get<int>(), 1) << "pid " << pid;
+    }
+    EXPECT_GE(counter(snap, "procnet.netns_active"), 2u) << "c and d were read";
+}
+
+TEST_F(NetnsFanout, ProcnetListsANamespaceBornAfterStart) {
+    if (!in_initial_netns()) GTEST_SKIP() << "the test does not run in the initial namespace";
+    // Unlike netlink, procnet needs no setns (and so no CAP_SYS_ADMIN) to read a namespace:
+    // one born after the privilege drop is read like the others.
+    SstopRun sstop({"--sources", "procnet", "--interval", "200ms", "--count", "150"});
+    ASSERT_TRUE(sstop.wait_for_seq(1, std::chrono::seconds(20))) << sstop.errors();
+
+    NetnsPair late("fanpnlate");
+    Gate go;
+    Child sink(late.b, "fanpnlate-sink", [](const auto& ready) {
+        int l = tcp_listen(NetnsPair::kAddrB4, 7507);
+        ready();
+        int c = tcp_accept(l);
+        read_exactly(c, kUp);
+        pause();
+    });
+    Child up(late.a, "fanpnlate-up", [&go](const auto& ready) {
+        int s = tcp_connect(NetnsPair::kAddrB4, 7507);
+        ready();
+        go.wait();
+        write_exactly(s, kUp);
+        pause();
+    });
+    go.fire();
+    const int ready_at = sstop.snapshots().back()["seq"].get<int>();
+    // The enumerator sees a namespace in the collect after its first process, and the
+    // following collect reads it: a few ticks.
+    ASSERT_TRUE(sstop.wait_for_seq(ready_at + 5, std::chrono::seconds(20))) << sstop.errors();
+    EXPECT_EQ(sstop.stop(), 0) << sstop.errors();
+
+    const json snap = sstop.snapshots().back();
+    SCOPED_TRACE("counters " + snap["counters"].dump() + "\nnotices " + snap["notices"].dump());
+    for (pid_t pid : {up.pid(), sink.pid()}) {
+        const json* p = find_process(snap, pid);
+        ASSERT_NE(p, nullptr) << "pid " << pid << " is not listed";
+        EXPECT_GE((*p)["connections"].get<int>(), 1) << "pid " << pid;
+    }
+    EXPECT_GE(counter(snap, "procnet.netns_active"), 2u) << "both new namespaces";
+    EXPECT_FALSE(has_notice(snap, "cannot be entered")) << sstop.errors();
 }
 
 }  // namespace
