@@ -45,6 +45,30 @@ bool matches(const ProcessSummary& p, std::string_view needle) {
     return false;
 }
 
+// The top `height` rows of another canvas, so the table leaves the last line free for the
+// filter's parse error.
+class TopRows final : public Canvas {
+  public:
+    TopRows(Canvas& base, int height) : base_(base), height_(height) {}
+    int width() const override { return base_.width(); }
+    int height() const override { return height_; }
+    int text(int x, int y, std::string_view text, const Style& style, int max_cells) override {
+        return y >= 0 && y < height_ ? base_.text(x, y, text, style, max_cells) : 0;
+    }
+    void fill(int x, int y, int w, int h, const Style& style) override {
+        if (y < 0) h += y, y = 0;
+        if (y + h > height_) h = height_ - y;
+        if (h > 0) base_.fill(x, y, w, h, style);
+    }
+    Style style(ThemeRole role) const override { return base_.style(role); }
+    Style rate_style(double level) const override { return base_.rate_style(level); }
+    bool unicode() const override { return base_.unicode(); }
+
+  private:
+    Canvas& base_;
+    int height_;
+};
+
 bool is_closing(SocketState s, Proto proto) {
     switch (s) {
         case SocketState::FinWait1:
@@ -89,19 +113,31 @@ void ProcessesView::update(std::shared_ptr<const Snapshot> snapshot) {
     matched_.clear();  // worked out again on the first filtered frame of this snapshot
 }
 
+void ProcessesView::parse_filter(const std::string& text) const {
+    if (text == parsed_text_) return;
+    parsed_text_ = text;
+    filter_error_ = FilterError{};
+    filter_ = Filter::parse(text, &filter_error_);
+}
+
 std::vector<const ProcessSummary*> ProcessesView::rows(const ViewContext& context) const {
     std::vector<const ProcessSummary*> out;
     if (!snapshot_) return out;
-    std::string needle = vc::to_lower(context.filter);
+    parse_filter(context.filter);
+    const bool filtered = filter_ ? !filter_->match_all() : true;
     const auto& processes = snapshot_->processes;
-    if (!needle.empty() && (matched_.size() != processes.size() || matched_needle_ != needle)) {
+    if (filtered && (matched_.size() != processes.size() || matched_text_ != context.filter)) {
+        const std::string needle = filter_ ? std::string() : vc::to_lower(context.filter);
         matched_.resize(processes.size());
         for (std::size_t i = 0; i < processes.size(); ++i)
-            matched_[i] = matches(processes[i], needle) ? 1 : 0;
-        matched_needle_ = needle;
+            matched_[i] = (filter_ ? filter_->matches(processes[i], *snapshot_)
+                                   : matches(processes[i], needle))
+                              ? 1
+                              : 0;
+        matched_text_ = context.filter;
     }
     for (std::size_t i = 0; i < processes.size(); ++i)
-        if (needle.empty() || matched_[i] != 0) out.push_back(&processes[i]);
+        if (!filtered || matched_[i] != 0) out.push_back(&processes[i]);
     SortKey key = context.sort;
     std::sort(out.begin(), out.end(), [key](const ProcessSummary* a, const ProcessSummary* b) {
         return before(*a, *b, key);
@@ -139,7 +175,22 @@ void ProcessesView::draw(Canvas& canvas, const ViewContext& context) {
         draw_table(canvas, context);
 }
 
-void ProcessesView::draw_table(Canvas& canvas, const ViewContext& context) {
+void ProcessesView::draw_table(Canvas& full, const ViewContext& context) {
+    parse_filter(context.filter);
+    if (!filter_ && full.height() >= 3) {
+        const int last = full.height() - 1;
+        full.fill(0, last, full.width(), 1, full.style(ThemeRole::Text));
+        vc::draw_line(full, 0, last,
+                      "filter: " + filter_error_.message + " (matching as plain text)",
+                      full.style(ThemeRole::Warn));
+        TopRows table(full, last);
+        draw_rows_of_table(table, context);
+        return;
+    }
+    draw_rows_of_table(full, context);
+}
+
+void ProcessesView::draw_rows_of_table(Canvas& canvas, const ViewContext& context) {
     const bool uni = canvas.unicode();
     enum { kPid, kName, kRx, kTx, kTotal, kConn, kSpark, kBar };
     std::vector<Column> cols = {

@@ -5,6 +5,7 @@
 
 #include <memory>
 #include <optional>
+#include <sstop/filter.hpp>
 #include <sstop/plugin.hpp>
 #include <sstop/view.hpp>
 #include <string>
@@ -15,7 +16,9 @@
 namespace sstop::plugins::processes {
 
 /// Table of processes (PID, NAME, ↓/↑ rate, total, connections, history sparkline,
-/// bandwidth bar), sorted and filtered as the host's ViewContext says. The selection
+/// bandwidth bar), sorted and filtered as the host's ViewContext says. The filter text is a
+/// `sstop/filter.hpp` expression; text that does not parse (yet: the user is typing) is
+/// matched as plain text, and the parse error is shown on the view's last line. The selection
 /// follows the same process (pid and start time) across snapshots. Enter opens the detail
 /// page of the selected process; Esc returns. UI thread only, like every View.
 class ProcessesView final : public View {
@@ -42,13 +45,22 @@ class ProcessesView final : public View {
     const ProcessSummary* find(const ProcessId& id) const;
     std::vector<const ConnectionSummary*> connections(const ProcessSummary& p) const;
     void draw_table(Canvas& canvas, const ViewContext& context);
+    void draw_rows_of_table(Canvas& canvas, const ViewContext& context);
     void draw_detail(Canvas& canvas, const ViewContext& context);
 
+    /// The `/` text as a filter expression: parsed again only when the text changes.
+    void parse_filter(const std::string& text) const;
+
     std::shared_ptr<const Snapshot> snapshot_;
-    // Per process of snapshot_: whether it matches matched_needle_, worked out once per
+    // Per process of snapshot_: whether it matches matched_text_, worked out once per
     // snapshot and filter text (rows() is const: a cache, not state).
     mutable std::vector<char> matched_;
-    mutable std::string matched_needle_;
+    mutable std::string matched_text_;
+    // The last `/` text parsed, and its filter, or why it did not parse (then the text is
+    // matched as plain text, as before the filter language, and the error is shown).
+    mutable std::string parsed_text_;
+    mutable std::optional<Filter> filter_ = Filter{};
+    mutable FilterError filter_error_;
     view_common::SelectionCursor<ProcessSummary, ProcessId> selection_{&id_of};
     std::optional<ProcessId> detail_;
     view_common::ListCursor detail_cursor_;

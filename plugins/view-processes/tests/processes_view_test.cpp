@@ -165,6 +165,57 @@ TEST(ProcessesView, FilterMatchesNameCmdlinePidAndRemoteAddress) {
     EXPECT_GE(canvas.find_row("No process matches 'nothing-like-this'"), 0) << canvas.dump();
 }
 
+TEST(ProcessesView, FilterTextIsAFilterExpression) {
+    ProcessesView view;
+    view.update(sample());
+    auto listed = [&](const char* filter) {
+        auto canvas = draw(view, view_context(SortKey::Rate, filter));
+        std::string out;
+        for (const char* name : {"curl", "firefox", "sshd"})
+            if (row_of(canvas, name) >= 0) out += (out.empty() ? "" : " ") + std::string(name);
+        return out;
+    };
+    EXPECT_EQ(listed("port:443"), "firefox");
+    EXPECT_EQ(listed("not port:443"), "curl sshd");
+    EXPECT_EQ(listed("proc:curl or pid:50"), "curl sshd");
+    EXPECT_EQ(listed("host:1.1.1.0/24"), "curl");
+    EXPECT_EQ(listed("rate>5k"), "curl");  // 9100 B/s; firefox has 5100 < 5 KiB
+    EXPECT_EQ(listed("!(fire)"), "curl sshd");
+    // The same text on a new snapshot is evaluated again, not served from the old cache.
+    auto next = sample();
+    next->processes.pop_back();  // sshd gone
+    view.update(next);
+    EXPECT_EQ(listed("not port:443"), "curl");
+}
+
+TEST(ProcessesView, UnparsableFilterMatchesPlainTextAndShowsTheError) {
+    ProcessesView view;
+    view.update(sample());
+    // "(fire" as plain text is in no name: the list says so, the last line says why.
+    auto canvas = draw(view, view_context(SortKey::Rate, "(fire"));
+    EXPECT_EQ(row_of(canvas, "firefox"), -1) << canvas.dump();
+    EXPECT_GE(canvas.find_row("No process matches '(fire'"), 0) << canvas.dump();
+    const int last = canvas.height() - 1;
+    EXPECT_EQ(canvas.find_row("filter: expected ')' at column 6 (matching as plain text)"), last)
+        << canvas.dump();
+    EXPECT_EQ(canvas.role_fg_at(0, last), static_cast<int>(ThemeRole::Warn));
+    // Typing on until it parses removes the message.
+    canvas = draw(view, view_context(SortKey::Rate, "(fire)"));
+    EXPECT_EQ(canvas.find_row("filter:"), -1) << canvas.dump();
+    EXPECT_EQ(row_of(canvas, "firefox"), 1);
+    // An unknown field is refused rather than read as a word.
+    canvas = draw(view, view_context(SortKey::Rate, "prot:tcp"));
+    EXPECT_GE(canvas.find_row("unknown field 'prot' at column 1"), 0) << canvas.dump();
+    // Plain text still finds what it is a part of, as before the language.
+    auto odd = sample();
+    odd->processes.push_back(proc(77, "app(1)", 1, 1, 1));
+    view.update(odd);
+    canvas = draw(view, view_context(SortKey::Rate, "app(1"));
+    EXPECT_GE(canvas.find_row("filter: expected ')' at column 6"), 0) << canvas.dump();
+    EXPECT_EQ(row_of(canvas, "app(1)"), 1) << canvas.dump();
+    EXPECT_EQ(row_of(canvas, "curl"), -1);
+}
+
 TEST(ProcessesView, SelectionFollowsProcessWhenOrderChanges) {
     ProcessesView view;
     view.update(sample());
