@@ -283,6 +283,7 @@ std::optional<int> App::run_interactive() {
     hooks.log = [this](Notice::Level level, const std::string& text) { log_.write(level, text); };
     hooks.dns_enabled = config_.dns.enabled;
     hooks.ui = config_.ui;
+    hooks.initial_filter = cli_.filter_text;
     // While curses owns the terminal nothing else may write to it.
     log_.set_stderr(false);
     int rc;

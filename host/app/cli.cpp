@@ -96,6 +96,7 @@ CliOptions parse_cli(const std::vector<std::string>& args) {
             const std::string v = value();
             FilterError error;
             o.filter = Filter::parse(v, &error);
+            o.filter_text = v;
             if (!o.filter)
                 throw UsageError("--filter: " + error.message + "\n" +
                                  filter_error_context(v, error));
@@ -175,6 +176,7 @@ Options:
       --filter EXPR      print only the processes that match EXPR (--json, --csv and
                          text output; see Filters below). Totals, unattributed traffic,
                          interfaces, hosts, ports and groups stay whole.
+                         Interactively, the UI starts with EXPR as its / filter.
   -n, --no-dns           do not resolve remote addresses to names.
       --list-plugins     list every plugin file found, with its verdict, and exit.
       --check-config     validate the configuration and the plugin sections, and exit.

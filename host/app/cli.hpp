@@ -29,6 +29,8 @@ struct CliOptions {
     std::optional<long> count;
     /// `--filter EXPR`, parsed: only matching processes are printed by the headless outputs.
     std::optional<Filter> filter;
+    /// The text of `--filter`, as given (the interactive UI starts with it in its `/` filter).
+    std::string filter_text;
     bool no_dns = false;
     bool list_plugins = false;
     bool check_config = false;

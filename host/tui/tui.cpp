@@ -56,6 +56,7 @@ class Ui {
     Ui(std::vector<TabView> views, const TuiHooks& hooks, Palette& palette)
         : hooks_(hooks), palette_(palette), interval_(hooks.interval) {
         ctx_.show_names = hooks.dns_enabled;
+        ctx_.filter = hooks.initial_filter;
         for (auto& v : views) {
             Tab tab;
             tab.id = v.id;

@@ -35,6 +35,8 @@ struct TuiHooks {
     bool dns_enabled = true;
     /// Theme, colours, unicode and mouse settings.
     host::UiConfig ui;
+    /// The `/` filter the UI starts with (`--filter`); empty = none.
+    std::string initial_filter;
 };
 
 /// Runs the UI until the user quits or `stop_requested()`; restores the terminal on every

@@ -393,4 +393,44 @@ TEST_F(SstopNetnsTmux, EveryTabKeyAndOverlayOverKnownNamespaceTraffic) {
     EXPECT_FALSE(has(s, "1 Processes")) << s;
 }
 
+// --filter starts the interactive UI with that expression as its / filter, and the filter
+// language works in the prompt: a port term keeps only the process with that connection.
+TEST_F(SstopNetnsTmux, FilterFlagStartsTheProcessesViewFiltered) {
+    NetnsPair net("tuif");
+    ASSERT_FALSE(HasFailure()) << "namespaces not set up";
+    Child sink(net.b, "tui-sink", sink_body);
+    Child traffic(net.a, "tui-traffic", traffic_body);
+    Child listener(net.a, "tui-listener", listener_body);
+    Child victim(net.a, "tui-victim", victim_body);
+    ASSERT_FALSE(HasFailure()) << "children not ready";
+
+    start("ip netns exec " + net.a.name() + " " + std::string(SSTOP_BINARY) +
+          " --interval 500ms --filter \"not proc:tui-traffic\"");
+    ASSERT_FALSE(HasFailure());
+    auto s = expect_screen(
+        [&](const std::string& x) {
+            return processes_table(x) && names(tui_rows(x)).size() == 2 &&
+                   has(x, "filter: not proc:tui-traffic");
+        },
+        "started filtered: two rows and the filter in the status line", 20s);
+    const auto rows = names(tui_rows(s));
+    EXPECT_EQ(std::find(rows.begin(), rows.end(), "tui-traffic"), rows.end()) << s;
+    EXPECT_NE(std::find(rows.begin(), rows.end(), "tui-listener"), rows.end()) << s;
+    EXPECT_NE(std::find(rows.begin(), rows.end(), "tui-victim"), rows.end()) << s;
+
+    // A new expression in the prompt: the listener is the only process with port 7302.
+    keys("/");
+    keys("C-u");
+    literal("port:7302");
+    keys("Enter");
+    s = expect_screen(
+        [&](const std::string& x) {
+            const auto r = names(tui_rows(x));
+            return r.size() == 1 && r[0] == "tui-listener";
+        },
+        "port:7302 keeps only tui-listener");
+    keys("q");
+    expect_screen([&](const std::string& x) { return has(x, "EXIT=0"); }, "q exits 0");
+}
+
 }  // namespace
