@@ -31,6 +31,33 @@ TEST_F(SstopTmux, ShowsTheBuiltInViewsAsTabs) {
     EXPECT_TRUE(has(s, "PORT")) << s;
 }
 
+TEST_F(SstopTmux, InterfacesTabEnabledByConfigListsLoopback) {
+    // Not a default tab: a config file turns it on. Removed even when an assertion fails.
+    const std::string config = "/tmp/" + socket_ + ".yaml";
+    struct Remove {
+        std::string path;
+        ~Remove() { std::remove(path.c_str()); }
+    } remove{config};
+    std::ofstream(config) << "views: [processes, interfaces]\n";
+    start_sstop("--config " + config);
+    auto s = wait_for("2 Interfaces", std::chrono::seconds(10));
+    ASSERT_TRUE(has(s, "2 Interfaces")) << s;
+    EXPECT_TRUE(has(s, "1 Processes")) << s;
+    EXPECT_FALSE(has(s, "Hosts")) << s;  // only the tabs the config names
+    keys("f");                           // the interfaces view's hotkey
+    // The loopback row: a line starting with its name, in the view's first column.
+    auto loopback = [](const std::string& screen) {
+        for (const std::string& line : lines_of(screen))
+            if (line.rfind("lo ", 0) == 0) return line;
+        return std::string();
+    };
+    s = wait_until([&](const std::string& screen) { return !loopback(screen).empty(); });
+    EXPECT_TRUE(has(s, "STATE")) << s;
+    EXPECT_TRUE(has(s, "BANDWIDTH")) << s;
+    ASSERT_FALSE(loopback(s).empty()) << s;
+    EXPECT_TRUE(has(loopback(s), " up ")) << s;
+}
+
 TEST_F(SstopTmux, QuitExitsZeroAndRestoresTheScreen) {
     start(SSTOP_BINARY);
     ASSERT_TRUE(has(wait_for("1 Processes", std::chrono::seconds(10)), "1 Processes"));
