@@ -13,6 +13,7 @@
 #include "app/exporter_set.hpp"
 #include "app/plugin_context.hpp"
 #include "app/privileges.hpp"
+#include "app/recorder.hpp"
 #include "app/source_set.hpp"
 #include "core/output.hpp"
 #include "tui/tui.hpp"
@@ -194,6 +195,16 @@ void App::collector_loop() {
         try {
             sources_->collect(tick);
             tick.sources = sources_->active_ids();
+            if (tick.sources.empty() && tick.samples.empty()) {
+                // Nothing is left to collect from: publishing empty ticks would only make
+                // every process look gone.
+                sources_gone_.store(true);
+                break;
+            }
+            if (recorder_ && recorder_->active()) {
+                if (auto stopped = recorder_->append(tick))
+                    log_.write(Notice::Level::Warning, *stopped);
+            }
             tick.notices = log_.notices();
             if (dns_) tick.counters = dns_->counters();
             bus_.tick(tick);
@@ -228,6 +239,15 @@ int App::run_streaming() {
         return kExitNoSource;
     }
     if (!missing.empty()) log_.write(Notice::Level::Warning, missing);
+    if (cli_.record_path) {
+        // Created while privileges are held, like the other files sstop opens at start.
+        try {
+            recorder_ = std::make_unique<Recorder>(*cli_.record_path);
+        } catch (const std::exception& e) {
+            std::fprintf(stderr, "sstop: --record: %s\n", e.what());
+            return kExitUsage;
+        }
+    }
     // Exporters open what they need (a listening socket) while privileges are still held.
     exporters_ = std::make_unique<ExporterSet>(*registry_, config_, log_);
     exporters_->start(config_.exporters);
@@ -308,6 +328,11 @@ int App::stream_output() {
         if (cli_.output == OutputMode::Csv) write_out(core::csv_header());
         while (!stop_.load() && (wanted < 0 || written < wanted)) {
             auto snap = latest_.wait_newer(seen, std::chrono::milliseconds(200));
+            if (!snap && sources_gone_.load()) {
+                // The collector published its last snapshot before it set the flag.
+                snap = latest_.wait_newer(seen, std::chrono::milliseconds(0));
+                if (!snap) break;
+            }
             if (!snap || snap->seq == 0) continue;  // seq 0 is the baseline: no rates yet
             if (cli_.filter && !cli_.filter->match_all())
                 snap =

@@ -28,6 +28,7 @@ namespace sstop::host {
 
 class SourceSet;
 class ExporterSet;
+class Recorder;
 class HostPluginContext;
 
 /// Exit codes.
@@ -77,10 +78,14 @@ class App {
     std::unique_ptr<core::Aggregator> aggregator_;
     std::unique_ptr<SourceSet> sources_;
     std::unique_ptr<ExporterSet> exporters_;
+    std::unique_ptr<Recorder> recorder_;  // --record; collector thread once started
     std::vector<std::unique_ptr<HostPluginContext>> contexts_;  // outlive the views
     core::LatestSlot<Snapshot> latest_;
     bool elevated_ = false;
     std::atomic<bool> stop_{false};
+    // Set by the collector when no source is left (a replay reached its end): headless
+    // output ends after the last snapshot.
+    std::atomic<bool> sources_gone_{false};
     std::atomic<long long> interval_ns_{1000000000};
     std::mutex wake_mutex_;
     std::condition_variable wake_;

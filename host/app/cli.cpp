@@ -100,6 +100,10 @@ CliOptions parse_cli(const std::vector<std::string>& args) {
             if (!o.filter)
                 throw UsageError("--filter: " + error.message + "\n" +
                                  filter_error_context(v, error));
+        } else if (arg == "--record") {
+            std::string v = value();
+            if (v.empty()) throw UsageError("--record: empty file name");
+            o.record_path = v;
         } else if (arg == "-n" || arg == "--no-dns") {
             flag();
             o.no_dns = true;
@@ -177,6 +181,10 @@ Options:
                          text output; see Filters below). Totals, unattributed traffic,
                          interfaces, hosts, ports and groups stay whole.
                          Interactively, the UI starts with EXPR as its / filter.
+      --record FILE      also write what the sources see each update to FILE (a
+                         versioned recording), to replay it later through the same
+                         pipeline with the replay source (see Examples). A write error
+                         stops the recording with one warning; sstop goes on.
   -n, --no-dns           do not resolve remote addresses to names.
       --list-plugins     list every plugin file found, with its verdict, and exit.
       --check-config     validate the configuration and the plugin sections, and exit.
@@ -225,6 +233,10 @@ Examples:
   sstop --csv --interval 5s --count 12    a minute of per-process rows
   sstop --sources procnet --json          force the /proc source
   sstop --csv --filter 'proto:udp'        processes with UDP sockets
+  sstop --json --count 60 --record run.rec
+                                          record a minute, then replay it with
+  sstop --json --sources replay -c r.yaml   where r.yaml has:
+                                            plugins: {replay: {file: run.rec, speed: 0}}
 )HELP";
 }
 
