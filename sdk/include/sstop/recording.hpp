@@ -24,6 +24,7 @@
 /// The decoders never throw on bad input: they return a `RecordingError` that says at which
 /// byte offset of the file the problem is.
 
+#include <algorithm>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -326,7 +327,10 @@ inline std::optional<RecordingError> parse_recording_header(std::string_view dat
         const bool prefix = data.size() < kMaxRecordingHeader &&
                             std::string_view(kRecordingMagic).substr(0, data.size()) ==
                                 data.substr(0, kRecordingMagic.size());
-        RecordingError e{data.size(), "not an sstop recording (no header line)", false};
+        // The offset is where the search for the newline stopped, as the stream reader sees it.
+        const std::size_t looked =
+            data.size() < kMaxRecordingHeader ? data.size() : kMaxRecordingHeader;
+        RecordingError e{looked, "not an sstop recording (no header line)", false};
         if (prefix) {
             e.message = "recording ends inside its header line";
             e.truncated = true;
@@ -555,9 +559,21 @@ class RecordingReader {
         std::uint32_t body_bytes = 0;
         if (auto e = parse_record_prefix(std::string_view(prefix, got), offset_, body_bytes))
             return fail(*e);
-        body_.resize(body_bytes);
-        in_->read(body_.data(), body_bytes);
-        const auto body_got = static_cast<std::size_t>(in_->gcount());
+        // Read in steps, so a cut file that claims a huge record costs only what it holds.
+        constexpr std::size_t kStep = 1024 * 1024;
+        std::size_t body_got = 0;
+        body_.clear();
+        while (body_got < body_bytes) {
+            const std::size_t want = std::min<std::size_t>(kStep, body_bytes - body_got);
+            body_.resize(body_got + want);
+            in_->read(body_.data() + body_got, static_cast<std::streamsize>(want));
+            const auto n = static_cast<std::size_t>(in_->gcount());
+            body_got += n;
+            if (n < want) {
+                body_.resize(body_got);
+                break;
+            }
+        }
         if (body_got < body_bytes)
             return fail(RecordingError{offset_ + kRecordPrefixBytes + body_got,
                                        "recording ends inside a record (" +
