@@ -198,6 +198,7 @@ void App::collector_loop() {
             if (tick.sources.empty() && tick.samples.empty()) {
                 // Nothing is left to collect from: publishing empty ticks would only make
                 // every process look gone.
+                sources_ended_.store(sources_->any_ended());
                 sources_gone_.store(true);
                 break;
             }
@@ -331,7 +332,14 @@ int App::stream_output() {
             if (!snap && sources_gone_.load()) {
                 // The collector published its last snapshot before it set the flag.
                 snap = latest_.wait_newer(seen, std::chrono::milliseconds(0));
-                if (!snap) break;
+                if (!snap) {
+                    // A replay at its end is done; a live source that failed for good is not.
+                    if (!sources_ended_.load()) {
+                        std::fprintf(stderr, "sstop: no source left to collect from\n");
+                        rc = kExitNoSource;
+                    }
+                    break;
+                }
             }
             if (!snap || snap->seq == 0) continue;  // seq 0 is the baseline: no rates yet
             if (cli_.filter && !cli_.filter->match_all())

@@ -86,6 +86,7 @@ class App {
     // Set by the collector when no source is left (a replay reached its end): headless
     // output ends after the last snapshot.
     std::atomic<bool> sources_gone_{false};
+    std::atomic<bool> sources_ended_{false};  ///< set before sources_gone_: one ended normally
     std::atomic<long long> interval_ns_{1000000000};
     std::mutex wake_mutex_;
     std::condition_variable wake_;

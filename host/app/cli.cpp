@@ -225,7 +225,7 @@ traffic) needs CAP_NET_RAW. Run as root, or:
   setcap cap_net_raw,cap_dac_read_search,cap_sys_ptrace+ep "$(command -v sstop)"
 
 Exit status: 0 success, 1 runtime error, 2 usage or configuration error,
-3 no usable source.
+3 no usable source (none at start, or the last one failed for good while printing).
 
 Examples:
   sudo sstop                              interactive view

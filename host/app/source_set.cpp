@@ -13,7 +13,8 @@ struct SourceSet::Slot {
     std::shared_ptr<Source> source;
     std::uint32_t caps = 0;
     bool opened = false;
-    bool dead = false;  // failed for good (unavailable, threw, or failed over from)
+    bool dead = false;   // failed for good (unavailable, threw, or failed over from), or ended
+    bool ended = false;  // said Ended: it had nothing more to give
     std::string reason;
     std::atomic<bool> stop_flag{false};
     std::thread capture;
@@ -179,6 +180,15 @@ void SourceSet::collect(core::TickInput& tick) {
             }
             continue;
         }
+        if (status.code == CollectStatus::Code::Ended) {
+            // Not a failure: no fail-over (a live source would mix into a replay).
+            slot.dead = true;
+            slot.ended = true;
+            stop_capture(slot);
+            if (&slot == socket_source_) socket_source_ = nullptr;
+            log_.write(Notice::Level::Warning, slot.id + ": " + status.message);
+            continue;
+        }
         if (status.code == CollectStatus::Code::Failed) {
             std::string reason = slot.id + " failed: " + status.message;
             if (&slot == socket_source_)
@@ -205,6 +215,12 @@ std::vector<std::string> SourceSet::active_ids() const {
     for (const auto& slot : slots_)
         if (slot->opened && !slot->dead && !slot->is_socket_source()) ids.push_back(slot->id);
     return ids;
+}
+
+bool SourceSet::any_ended() const {
+    for (const auto& slot : slots_)
+        if (slot->ended) return true;
+    return false;
 }
 
 void SourceSet::stop() {

@@ -39,6 +39,9 @@ class SourceSet {
 
     /// Ids of the sources in use, socket source first.
     std::vector<std::string> active_ids() const;
+    /// True when a source said it has nothing more to give (CollectStatus::Code::Ended), as
+    /// a replay does at the end of its recording.
+    bool any_ended() const;
 
     /// Stops and joins capture threads, then destroys every source object.
     void stop();

@@ -96,12 +96,12 @@ bool ReplaySource::rewind() {
 
 sstop::CollectStatus ReplaySource::collect(sstop::Sample& out) {
     if (!reader_) return {sstop::CollectStatus::Code::Failed, "replay: not opened"};
-    if (ended_) return {sstop::CollectStatus::Code::Failed, end_message_};
+    if (ended_) return {sstop::CollectStatus::Code::Ended, end_message_};
     if (!pending_ && !fetch() && !rewind()) {
         ended_ = true;
         end_message_ =
             "end of recording " + file_ + " (" + std::to_string(replayed_) + " ticks replayed)";
-        return {sstop::CollectStatus::Code::Failed, end_message_};
+        return {sstop::CollectStatus::Code::Ended, end_message_};
     }
     const Clock::time_point now = clock_();
     if (!started_) {

@@ -26,7 +26,7 @@ TEST(CliE2E, HelpAndVersion) {
     EXPECT_EQ(out.rfind("Usage: sstop [OPTIONS]", 0), 0u) << out;
     out = run_capture({sstop_binary(), "--version"}, &rc);
     EXPECT_EQ(rc, 0);
-    EXPECT_NE(out.find("sstop 0.1.0 (plugin ABI 1.0, build key '"), std::string::npos) << out;
+    EXPECT_NE(out.find("sstop 0.1.0 (plugin ABI 1.1, build key '"), std::string::npos) << out;
 }
 
 TEST(CliE2E, CheckConfigAcceptsTheShippedConfig) {

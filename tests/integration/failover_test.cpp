@@ -68,5 +68,28 @@ TEST(Failover, NetlinkFailingAtRunTimeSwitchesToProcnetAndKeepsCounting) {
         << "sstop says " << tx << ", truth is " << truth;
 }
 
+// With no source left to fail over to, a headless run ends (it used to print empty
+// snapshots forever) with exit code 3 and one line saying why, after the snapshots it had.
+TEST(Failover, LastSourceFailingEndsAHeadlessRunWithExitCodeThree) {
+    if (!can_create_netns()) GTEST_SKIP() << "needs root (CAP_SYS_ADMIN) for namespaces";
+    Netns ns("folast");
+    int rc = -1;
+    std::string err;
+    setenv("SSTOP_FAULT", "netlink_fail_after=4", 1);
+    const std::string out = run_capture({"ip", "netns", "exec", ns.name(), sstop_binary(), "--json",
+                                         "-n", "--sources", "netlink", "--interval", "100ms"},
+                                        &rc, std::chrono::seconds(30), &err);
+    unsetenv("SSTOP_FAULT");
+    EXPECT_EQ(rc, 3) << err;
+    EXPECT_NE(err.find("netlink failed: netlink: failure injected by SSTOP_FAULT; no other socket "
+                       "source left"),
+              std::string::npos)
+        << err;
+    EXPECT_NE(err.find("sstop: no source left to collect from"), std::string::npos) << err;
+    std::size_t lines = 0;
+    for (char c : out) lines += c == '\n';
+    EXPECT_GE(lines, 3u) << "the snapshots taken before the failure are printed";
+}
+
 }  // namespace
 }  // namespace sstop::testing

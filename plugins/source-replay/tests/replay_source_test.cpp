@@ -107,7 +107,7 @@ TEST(ReplaySource, SpeedZeroGivesOneRecordedTickPerCollectThenEnds) {
     }
     sstop::Sample s;
     auto end = source.collect(s);
-    EXPECT_EQ(end.code, sstop::CollectStatus::Code::Failed);
+    EXPECT_EQ(end.code, sstop::CollectStatus::Code::Ended);
     EXPECT_NE(end.message.find("end of recording"), std::string::npos) << end.message;
     EXPECT_NE(end.message.find("3 ticks"), std::string::npos) << end.message;
     EXPECT_EQ(source.ticks_replayed(), 3u);
@@ -181,7 +181,7 @@ TEST(ReplaySource, ACutRecordingReplaysItsCompleteTicksAndLogsTheOffset) {
     sstop::Sample s;
     EXPECT_EQ(source.collect(s).code, sstop::CollectStatus::Code::Ok);
     EXPECT_EQ(source.collect(s).code, sstop::CollectStatus::Code::Ok);
-    EXPECT_EQ(source.collect(s).code, sstop::CollectStatus::Code::Failed);
+    EXPECT_EQ(source.collect(s).code, sstop::CollectStatus::Code::Ended);
     ASSERT_EQ(ctx.logged.size(), 1u);
     EXPECT_NE(ctx.logged[0].find("offset " + std::to_string(data.size())), std::string::npos)
         << ctx.logged[0];

@@ -26,6 +26,10 @@ struct CollectStatus {
         Ok,        ///< the sample is complete
         Degraded,  ///< the sample is usable but partial; `message` says what is missing
         Failed,    ///< nothing usable; the host backs off and may fail over to another source
+        /// Nothing more will come, and that is not a failure (the end of a recording): the
+        /// host drops the source without failing over, and a headless run whose last source
+        /// ended exits 0. Since ABI 1.1.
+        Ended,
     };
     Code code = Code::Ok;  ///< outcome
     std::string message;   ///< one line for the status line when not Ok
