@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <exception>
+#include <optional>
 
 #include "app/plugin_context.hpp"
 
@@ -155,6 +156,7 @@ void SourceSet::back_off(Slot& slot, const std::string& reason) {
 
 void SourceSet::collect(core::TickInput& tick) {
     ++tick_;
+    std::optional<std::chrono::steady_clock::time_point> source_time;
     for (auto& slot_ptr : slots_) {
         Slot& slot = *slot_ptr;
         if (!slot.opened || slot.dead || tick_ < slot.resume_at) continue;
@@ -204,8 +206,17 @@ void SourceSet::collect(core::TickInput& tick) {
         // Only the socket source in use contributes sockets; a fallback that also lists
         // sockets is not open, so this holds by construction.
         sample.source = slot.id;
-        sample.taken_at = tick.now;
+        if (sample.taken_at == std::chrono::steady_clock::time_point{}) {
+            sample.taken_at = tick.now;
+        } else if (&slot == socket_source_) {
+            source_time = sample.taken_at;  // a replay: the tick runs on the recorded time
+        }
         tick.samples.push_back(std::move(sample));
+    }
+    if (source_time && *source_time != tick.now) {
+        for (Sample& s : tick.samples)
+            if (s.taken_at == tick.now) s.taken_at = *source_time;
+        tick.now = *source_time;
     }
 }
 

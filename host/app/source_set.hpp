@@ -34,7 +34,8 @@ class SourceSet {
     bool start(const std::vector<std::string>& order, std::string& why);
 
     /// Collects one sample from each active source into `tick`, failing over or backing off
-    /// as needed.
+    /// as needed. When the socket source stamped its own `taken_at` (a replay), `tick.now`
+    /// becomes that time, so the aggregator's elapsed time is the recorded one.
     void collect(core::TickInput& tick);
 
     /// Ids of the sources in use, socket source first.

@@ -151,10 +151,13 @@ struct SourceCounter {
 };
 
 /// Everything one source observed in one collection. The source fills it; the host
-/// stamps `source` and `taken_at`.
+/// stamps `source`, and `taken_at` unless the source set it.
 struct Sample {
     std::string source;  ///< id of the source that filled it (set by the host)
-    std::chrono::steady_clock::time_point taken_at{};  ///< when it was collected (set by host)
+    /// When it was observed. Left at its default, the host sets the tick's time. A source that
+    /// replays recorded data sets the recorded time (on this run's steady clock, never going
+    /// back); the tick then runs on the socket source's time, so rates follow the recording.
+    std::chrono::steady_clock::time_point taken_at{};
     bool has_sockets = false;        ///< `sockets` is a complete list of this source's sockets
     bool has_interfaces = false;     ///< `interfaces` is a complete list
     std::vector<SocketObs> sockets;  ///< sockets (and closed sockets' final records)
