@@ -99,8 +99,14 @@ int App::run() {
     return run_streaming();
 }
 
+std::vector<std::string> App::capabilities_to_keep(bool interactive) const {
+    std::vector<std::string> keep = capabilities_needed(interactive);
+    keep.insert(keep.end(), config_.keep_capabilities.begin(), config_.keep_capabilities.end());
+    return keep;
+}
+
 int App::list_plugins() {
-    drop_privileges(capabilities_needed(false));
+    drop_privileges(capabilities_to_keep(false));
     const auto& files = registry_->files();
     std::printf("%-12s %-9s %-8s %-4s %-8s %s\n", "ID", "KIND", "VERSION", "ABI", "VERDICT",
                 "PATH / REASON");
@@ -254,7 +260,7 @@ int App::run_streaming() {
     exporters_->start(config_.exporters);
     // The privileged handles are open: keep only what the running features need, before any
     // other thread (collector, DNS) is born, so they start with the reduced set.
-    for (const auto& note : drop_privileges(capabilities_needed(interactive)).notes)
+    for (const auto& note : drop_privileges(capabilities_to_keep(interactive)).notes)
         log_.write(Notice::Level::Info, note);
     start_collector();
 

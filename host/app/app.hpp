@@ -54,6 +54,8 @@ class App {
     void request_stop();
 
   private:
+    /// What drop_privileges keeps: what the features need, plus `keep_capabilities`.
+    std::vector<std::string> capabilities_to_keep(bool interactive) const;
     int list_plugins();
     int check_config();
     int run_streaming();

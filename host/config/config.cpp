@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <string>
 #include <system_error>
@@ -57,8 +58,11 @@ std::string format_error(const std::string& file, int line, int column, const st
     return text + printable(message);
 }
 
-const std::vector<std::string> kTopKeys{"interval",   "sources", "views", "exporters", "plugins",
-                                        "aggregator", "dns",     "ui",    "log_file"};
+const std::vector<std::string> kTopKeys{"interval", "sources",          "views", "exporters",
+                                        "plugins",  "aggregator",       "dns",   "ui",
+                                        "log_file", "keep_capabilities"};
+// What an operator may ask sstop to keep after start-up, and what for.
+const std::vector<std::string> kKeepable{"sys_admin"};
 const std::vector<std::string> kAggregatorKeys{"ema_alpha", "stale_after",   "max_sockets",
                                                "max_flows", "max_processes", "max_remote_hosts"};
 const std::vector<std::string> kDnsKeys{"enabled", "workers",      "queue_size", "cache_size",
@@ -227,6 +231,19 @@ Config read_config(const YAML::Node& root, const std::string& file) {
             read_ui(reader, field, config.ui);
         } else if (key == "log_file") {
             config.log_file = reader.read_string(field);
+        } else if (key == "keep_capabilities") {
+            config.keep_capabilities = reader.read_string_list(field, false);
+            for (std::size_t i = 0; i < config.keep_capabilities.size(); ++i) {
+                const std::string& cap = config.keep_capabilities[i];
+                if (std::find(kKeepable.begin(), kKeepable.end(), cap) == kKeepable.end()) {
+                    reader.fail(Field{field.value.Mark(), field.value[i],
+                                      field.path + "[" + std::to_string(i) + "]"},
+                                "'" + cap +
+                                    "' is not a capability sstop can use after start-up "
+                                    "(only sys_admin: netlink entering network namespaces "
+                                    "created after start)");
+                }
+            }
         }
     }
     return config;

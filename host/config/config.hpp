@@ -71,6 +71,9 @@ struct Config {
     DnsConfig dns{};
     UiConfig ui{};
     std::string log_file;  ///< empty = no log file
+    /// Capabilities kept after start-up on top of what sstop needs (`keep_capabilities`);
+    /// only "sys_admin" is accepted.
+    std::vector<std::string> keep_capabilities{};
     /// Per-plugin sections `plugins.<id>:`, kept as YAML (with marks) until the plugin's
     /// option schema is known.
     std::map<std::string, YAML::Node> plugin_sections;

@@ -700,3 +700,24 @@ TEST(ConfigErrors, KeysWithControlCharactersAreShownEscapedOnOneLine) {
         EXPECT_EQ(what.rfind("f.yaml:1:1: ", 0), 0u) << what;
     }
 }
+
+namespace sstop::host {
+namespace {
+
+TEST(ConfigKeepCapabilities, SysAdminIsAcceptedAndTheDefaultIsNone) {
+    EXPECT_TRUE(load_config_text("interval: 1s\n", "t.yaml").keep_capabilities.empty());
+    const Config c = load_config_text("keep_capabilities: [sys_admin]\n", "t.yaml");
+    EXPECT_EQ(c.keep_capabilities, std::vector<std::string>{"sys_admin"});
+}
+
+TEST(ConfigKeepCapabilities, AnyOtherCapabilityIsAnErrorAtItsPosition) {
+    expect_error(text_error("interval: 1s\nkeep_capabilities: [sys_admin, net_admin]\n"), 2, 32,
+                 "keep_capabilities[1]",
+                 "'net_admin' is not a capability sstop can use after start-up (only "
+                 "sys_admin: netlink entering network namespaces created after start)");
+    expect_error(text_error("keep_capabilities: sys_admin\n"), 1, 20, "keep_capabilities",
+                 "expected a list, e.g. [a, b], got 'sys_admin'");
+}
+
+}  // namespace
+}  // namespace sstop::host

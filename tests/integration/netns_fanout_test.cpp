@@ -10,6 +10,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cstdio>
+#include <fstream>
 #include <string>
 
 #include "netns.hpp"
@@ -280,6 +282,61 @@ TEST_F(NetnsFanout, ProcnetListsANamespaceBornAfterStart) {
     }
     EXPECT_GE(counter(snap, "procnet.netns_active"), 2u) << "both new namespaces";
     EXPECT_FALSE(has_notice(snap, "cannot be entered")) << sstop.errors();
+}
+
+// With `keep_capabilities: [sys_admin]` the host keeps what setns needs, so a namespace
+// created after start is entered too, and its process is counted to the byte.
+TEST_F(NetnsFanout, ANamespaceBornAfterStartIsEnteredWhenSysAdminIsKept) {
+    if (!in_initial_netns()) GTEST_SKIP() << "the test does not run in the initial namespace";
+    const std::string config = "/tmp/sstop-fankeep-" + std::to_string(::getpid()) + ".yaml";
+    {
+        std::ofstream out(config);
+        out << "keep_capabilities: [sys_admin]\n";
+    }
+    struct Remove {
+        std::string path;
+        ~Remove() { std::remove(path.c_str()); }
+    } remove_config{config};
+
+    SstopRun sstop(
+        {"--config", config, "--sources", "netlink", "--interval", "200ms", "--count", "150"});
+    ASSERT_TRUE(sstop.wait_for_seq(1, std::chrono::seconds(20))) << sstop.errors();
+
+    NetnsPair late("fankeep");
+    Gate go;
+    Child sink(late.b, "fankeep-sink", [](const auto& ready) {
+        int l = tcp_listen(NetnsPair::kAddrB4, 7505);
+        ready();
+        int c = tcp_accept(l);
+        read_exactly(c, kUp);
+        pause();
+    });
+    Child up(late.a, "fankeep-up", [&go](const auto& ready) {
+        int s = tcp_connect(NetnsPair::kAddrB4, 7505);
+        ready();
+        go.wait();
+        write_exactly(s, kUp);
+        pause();
+    });
+    // Sockets that existed before sstop first listed them count from then: let it enter the
+    // namespaces (one collect after their first process, a few ticks) before the transfer.
+    const int born_at = sstop.snapshots().back()["seq"].get<int>();
+    ASSERT_TRUE(sstop.wait_for_seq(born_at + 5, std::chrono::seconds(20))) << sstop.errors();
+    go.fire();
+    int counted_at = -1;
+    for (int seq = born_at + 6; seq < born_at + 60 && counted_at < 0; ++seq) {
+        ASSERT_TRUE(sstop.wait_for_seq(seq, std::chrono::seconds(20))) << sstop.errors();
+        const json snap = sstop.snapshots().back();
+        if (bytes_of(snap, up.pid(), "tx_bytes") >= kUp) counted_at = seq;
+    }
+    EXPECT_EQ(sstop.stop(), 0) << sstop.errors();
+    const json snap = sstop.snapshots().back();
+    SCOPED_TRACE("counters " + snap["counters"].dump() + "\nnotices " + snap["notices"].dump());
+    EXPECT_GE(counted_at, 0) << "the upload in the late namespace was never counted";
+    expect_within_1pct(bytes_of(snap, up.pid(), "tx_bytes"), kUp, "upload in a late namespace");
+    expect_within_1pct(bytes_of(snap, sink.pid(), "rx_bytes"), kUp, "its peer's download");
+    // (netns_unreachable may count other tests' namespaces that vanished while being entered.)
+    EXPECT_FALSE(has_notice(snap, "cannot be entered without CAP_SYS_ADMIN"));
 }
 
 }  // namespace
