@@ -251,6 +251,13 @@ class SelectionCursor {
         return true;
     }
 
+    /// A list's mouse handling: the wheel moves like the arrow keys, a click selects the item
+    /// drawn under it (row 0 of the view is the column titles). True when it was handled.
+    bool on_mouse(const MouseEvent& mouse, const std::vector<const Item*>& rows) {
+        if (on_wheel(mouse, [&](const KeyEvent& key) { on_key(key.code, rows); })) return true;
+        return mouse.y >= 1 && select_visible_row(mouse.y - 1, rows);
+    }
+
     /// The id of the item under the cursor after the last sync, key or click, if any.
     const std::optional<Id>& selected() const { return selected_; }
     /// The row cursor, for drawing (`draw_rows` scrolls it).

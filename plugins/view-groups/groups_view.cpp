@@ -105,11 +105,7 @@ bool GroupsView::on_key(const KeyEvent& key, const ViewContext& context) {
 }
 
 bool GroupsView::on_mouse(const MouseEvent& mouse, const ViewContext& context) {
-    const bool click =
-        mouse.kind == MouseEvent::Kind::Click || mouse.kind == MouseEvent::Kind::DoubleClick;
-    if (!click) return vc::on_wheel(mouse, [&](const KeyEvent& key) { on_key(key, context); });
-    // Row 0 is the header; the list starts below it.
-    return mouse.y >= 1 && selection_.select_visible_row(mouse.y - 1, rows(context));
+    return selection_.on_mouse(mouse, rows(context));
 }
 
 }  // namespace sstop::plugins::groups

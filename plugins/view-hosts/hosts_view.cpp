@@ -110,9 +110,7 @@ bool HostsView::on_key(const KeyEvent& key, const ViewContext& context) {
 }
 
 bool HostsView::on_mouse(const MouseEvent& mouse, const ViewContext& context) {
-    if (vc::on_wheel(mouse, [&](const KeyEvent& key) { on_key(key, context); })) return true;
-    if (mouse.y < 1) return false;
-    return selection_.select_visible_row(mouse.y - 1, rows(context));
+    return selection_.on_mouse(mouse, rows(context));
 }
 
 }  // namespace sstop::plugins::hosts

@@ -95,9 +95,7 @@ bool PortsView::on_key(const KeyEvent& key, const ViewContext& context) {
 }
 
 bool PortsView::on_mouse(const MouseEvent& mouse, const ViewContext& context) {
-    if (vc::on_wheel(mouse, [&](const KeyEvent& key) { on_key(key, context); })) return true;
-    if (mouse.y < 1) return false;
-    return selection_.select_visible_row(mouse.y - 1, rows(context));
+    return selection_.on_mouse(mouse, rows(context));
 }
 
 std::optional<ProcessInfo> PortsView::selected_process() const {
