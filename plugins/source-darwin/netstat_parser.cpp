@@ -469,7 +469,8 @@ InterfaceParse parse_netstat_interfaces(std::string_view input) {
             row.name.pop_back();
             row.up = false;
         }
-        if (between > 1 || row.name.empty() || network.back() != '>' ||
+        // netstat marks a down interface with one '*'; a name still ending in one is garbage.
+        if (between > 1 || row.name.empty() || row.name.back() == '*' || network.back() != '>' ||
             !text::parse_bounded(network.substr(6, network.size() - 7),
                                  std::numeric_limits<std::uint32_t>::max(), index) ||
             !text::parse_u64(tokens[1].text, mtu)) {
