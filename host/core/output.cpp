@@ -95,18 +95,6 @@ std::string unix_seconds(std::int64_t ns) {
 
 }  // namespace
 
-const char* proto_name(Proto proto) {
-    switch (proto) {
-        case Proto::Tcp:
-            return "tcp";
-        case Proto::Udp:
-            return "udp";
-        case Proto::Unknown:
-            break;
-    }
-    return "?";
-}
-
 void append_json_string(std::string& out, std::string_view text) {
     out += '"';
     for (std::size_t i = 0; i < text.size();) {

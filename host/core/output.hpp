@@ -30,7 +30,7 @@ std::string snapshot_to_text(const Snapshot& snapshot, int max_rows);
 /// `--filter` narrows the listing without changing what the totals mean.
 Snapshot select_processes(const Snapshot& snapshot, const Filter& filter);
 
-/// Protocol name: "tcp", "udp" or "?".
-const char* proto_name(Proto proto);
+/// Protocol names are the SDK's `sstop::proto_name` ("tcp", "udp", "icmp", …).
+using sstop::proto_name;
 
 }  // namespace sstop::core

@@ -142,10 +142,16 @@ const char* proto_name(Proto proto) {
             return "TCP";
         case Proto::Udp:
             return "UDP";
+        case Proto::Icmp:
+            return "ICMP";
+        case Proto::Icmpv6:
+            return "ICMP6";
+        case Proto::Sctp:
+            return "SCTP";
         case Proto::Unknown:
-            break;
+            return "?";
     }
-    return "?";
+    return "RAW";
 }
 
 double total_rate(const Traffic& traffic) { return traffic.rx_bps + traffic.tx_bps; }

@@ -46,11 +46,15 @@ struct Endpoint {
     friend auto operator<=>(const Endpoint&, const Endpoint&) = default;
 };
 
-/// Transport protocol, numbered as IANA protocol numbers.
+/// Transport protocol, numbered as IANA protocol numbers. A value without an enumerator is
+/// that IP protocol number (a raw IP socket of protocol 253 is `Proto{253}`).
 enum class Proto : std::uint8_t {
     Unknown = 0,  ///< not known
+    Icmp = 1,     ///< ICMP (ping sockets, raw ICMP sockets). Since ABI 1.2.
     Tcp = 6,      ///< TCP
     Udp = 17,     ///< UDP
+    Icmpv6 = 58,  ///< ICMPv6. Since ABI 1.2.
+    Sctp = 132,   ///< SCTP. Since ABI 1.2.
 };
 
 /// The identity of a socket or a flow: protocol, both endpoints and the network namespace.
@@ -263,6 +267,10 @@ struct Snapshot {
 /// Kernel-style name of a state ("ESTAB", "LISTEN", "UNCONN" for a closed UDP socket …).
 const char* state_name(SocketState state, Proto proto) noexcept;
 
+/// Lower-case protocol name: "tcp", "udp", "icmp", "icmp6", "sctp", "raw" for any other IP
+/// protocol number, "?" for Unknown. Since ABI 1.2.
+const char* proto_name(Proto proto) noexcept;
+
 }  // namespace sstop
 
 // Inline definitions, so the SDK needs no library.
@@ -297,5 +305,23 @@ inline const char* state_name(SocketState state, Proto proto) noexcept {
             break;
     }
     return "UNKNOWN";
+}
+
+inline const char* proto_name(Proto proto) noexcept {
+    switch (proto) {
+        case Proto::Tcp:
+            return "tcp";
+        case Proto::Udp:
+            return "udp";
+        case Proto::Icmp:
+            return "icmp";
+        case Proto::Icmpv6:
+            return "icmp6";
+        case Proto::Sctp:
+            return "sctp";
+        case Proto::Unknown:
+            return "?";
+    }
+    return "raw";
 }
 }  // namespace sstop

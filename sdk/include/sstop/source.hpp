@@ -18,6 +18,14 @@ enum SourceCapability : std::uint32_t {
     kProvidesFlows = 1u << 3,       ///< per-flow byte counters (`Sample::flows`)
     kProvidesInterfaces = 1u << 4,  ///< interface counters
     kProvidesOwners = 1u << 5,      ///< socket owners (`SocketObs::owner`, `Sample::processes`)
+    /// `Sample::sockets` lists only the sockets that are new or changed since the previous
+    /// collect (bytes, state, owner), plus closed sockets' final records; a socket it does
+    /// not list is still alive as last reported, until its final record (`closed`) comes.
+    /// The first sample after `open` is complete. So an idle socket costs nothing per tick.
+    /// Since ABI 1.2.
+    kIncrementalSockets = 1u << 6,
+    /// Byte counters on sockets of other IP protocols (ICMP, raw IP, SCTP). Since ABI 1.2.
+    kProvidesOtherBytes = 1u << 7,
 };
 
 /// Result of one collection.
