@@ -11,6 +11,7 @@
 #include <sstop/version.hpp>
 
 #include "app/exporter_set.hpp"
+#include "app/history_run.hpp"
 #include "app/plugin_context.hpp"
 #include "app/privileges.hpp"
 #include "app/recorder.hpp"
@@ -72,6 +73,9 @@ int App::run() {
         std::printf("%s\n", describe_capabilities().c_str());
         return kExitOk;
     }
+
+    // A report reads the history store only: no plugins, no terminal, no privileges.
+    if (cli_.report) return run_report(*cli_.report, SSTOP_INSTALL_SYSCONF_DIR);
 
     auto path = find_config_file(cli_.config_path, SSTOP_INSTALL_SYSCONF_DIR);
     config_ = path ? load_config_file(*path) : Config{};
@@ -181,12 +185,18 @@ void App::start_collector() {
             [this](const std::shared_ptr<const Snapshot>& snap) { exporters_->offer(snap); });
         exporters_->run();
     }
+    if (history_) {
+        bus_.snapshot.connect(
+            [this](const std::shared_ptr<const Snapshot>& snap) { history_->offer(*snap); });
+        history_->start();
+    }
     collector_ = std::thread([this] { collector_loop(); });
 }
 
 void App::stop_collector() {
     request_stop();
     if (collector_.joinable()) collector_.join();
+    if (history_) history_->stop();  // writes the last minutes
 }
 
 void App::collector_loop() {
@@ -258,6 +268,8 @@ int App::run_streaming() {
     // Exporters open what they need (a listening socket) while privileges are still held.
     exporters_ = std::make_unique<ExporterSet>(*registry_, config_, log_);
     exporters_->start(config_.exporters);
+    // The store is opened (and its directory made) while privileges are still held.
+    history_ = open_history_recorder(config_, log_);
     // The privileged handles are open: keep only what the running features need, before any
     // other thread (collector, DNS) is born, so they start with the reduced set.
     for (const auto& note : drop_privileges(capabilities_to_keep(interactive)).notes)

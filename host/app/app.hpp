@@ -30,6 +30,9 @@ class SourceSet;
 class ExporterSet;
 class Recorder;
 class HostPluginContext;
+namespace history {
+class HistoryRecorder;
+}
 
 /// Exit codes.
 enum ExitCode : int {
@@ -80,7 +83,8 @@ class App {
     std::unique_ptr<core::Aggregator> aggregator_;
     std::unique_ptr<SourceSet> sources_;
     std::unique_ptr<ExporterSet> exporters_;
-    std::unique_ptr<Recorder> recorder_;  // --record; collector thread once started
+    std::unique_ptr<Recorder> recorder_;                 // --record; collector thread once started
+    std::unique_ptr<history::HistoryRecorder> history_;  // null when not recording
     std::vector<std::unique_ptr<HostPluginContext>> contexts_;  // outlive the views
     core::LatestSlot<Snapshot> latest_;
     bool elevated_ = false;

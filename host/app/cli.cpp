@@ -39,6 +39,14 @@ std::string filter_error_context(std::string_view text, const FilterError& error
 
 CliOptions parse_cli(const std::vector<std::string>& args) {
     CliOptions o;
+    if (!args.empty() && args[0] == "report") {
+        try {
+            o.report = history::parse_report_args({args.begin() + 1, args.end()});
+        } catch (const std::invalid_argument& e) {
+            throw UsageError(std::string("report: ") + e.what());
+        }
+        return o;
+    }
     for (std::size_t i = 0; i < args.size(); ++i) {
         std::string arg = args[i];
         std::optional<std::string> inline_value;
@@ -157,6 +165,8 @@ std::string keys_help() {
 
 std::string help_text() {
     return R"HELP(Usage: sstop [OPTIONS]
+       sstop report [--since 7d | --from T --to T] [--by program|group|host|interface]
+                    [--top N] [--json | --csv]     (see sstop report --help)
 
 sstop shows, in real time, which processes use the network: per-process download and
 upload rates, their connections, the remote hosts they talk to and the ports they
@@ -216,6 +226,11 @@ listen_ports[], counters, notices. *_bps are smoothed payload bytes per second;
 kernel's link counters. The full contract is a JSON Schema: sstop-snapshot.schema.json
 (docs/ in the source, share/doc/sstop/ installed).
 
+History: a running sstop records bytes per program, group, remote host and
+interface once a minute to $XDG_STATE_HOME/sstop/history.db (`history` in the config;
+/var/lib/sstop/history.db with history.service). A second sstop only reads it.
+`sstop report` prints totals from it; a SIGKILL loses at most the last minute.
+
 Plugins are searched in: each --plugin-path, `plugins.paths` of the config,
 $SSTOP_PLUGIN_PATH, <dir of sstop>/../lib/sstop/plugins, and the install directory.
 
@@ -232,6 +247,7 @@ Examples:
   sstop --json --once | jq .processes     one snapshot for a script
   sstop --csv --interval 5s --count 12    a minute of per-process rows
   sstop --sources procnet --json          force the /proc source
+  sstop report --since 30d --by host      remote hosts of the last 30 days
   sstop --csv --filter 'proto:udp'        processes with UDP sockets
   sstop --json --count 60 --record run.rec
                                           record a minute, then replay it with

@@ -9,6 +9,8 @@
 #include <string_view>
 #include <vector>
 
+#include "history/report.hpp"
+
 namespace sstop::host {
 
 /// A command-line error; main prints "sstop: <what>" and exits 2.
@@ -38,6 +40,8 @@ struct CliOptions {
     bool check_config = false;
     bool version = false;
     bool help = false;
+    /// `sstop report ...`: print a report from the history store instead of running.
+    std::optional<history::ReportOptions> report;
 };
 
 /// Parses arguments (argv[0] excluded). Accepts "--opt value" and "--opt=value".

@@ -13,6 +13,7 @@
 #include <utility>
 
 #include "config/yaml_reader.hpp"
+#include "history/time_args.hpp"
 
 namespace sstop::host {
 namespace {
@@ -58,9 +59,9 @@ std::string format_error(const std::string& file, int line, int column, const st
     return text + printable(message);
 }
 
-const std::vector<std::string> kTopKeys{"interval", "sources",          "views", "exporters",
-                                        "plugins",  "aggregator",       "dns",   "ui",
-                                        "log_file", "keep_capabilities"};
+const std::vector<std::string> kTopKeys{"interval", "sources",           "views",  "exporters",
+                                        "plugins",  "aggregator",        "dns",    "ui",
+                                        "log_file", "keep_capabilities", "history"};
 // What an operator may ask sstop to keep after start-up, and what for.
 const std::vector<std::string> kKeepable{"sys_admin"};
 const std::vector<std::string> kAggregatorKeys{"ema_alpha", "stale_after",   "max_sockets",
@@ -71,6 +72,8 @@ const std::vector<std::string> kUiKeys{"theme", "unicode", "mouse", "colors"};
 const std::vector<std::string> kColorRoles{"text",   "dim",      "header",    "selected",  "zebra",
                                            "accent", "good",     "warn",      "bad",       "rx",
                                            "tx",     "rate_low", "rate_high", "background"};
+const std::vector<std::string> kHistoryKeys{"enabled", "path", "service", "retention",
+                                            "flush_interval"};
 const std::vector<std::string> kPluginsReservedKeys{"paths", "disable"};
 
 std::size_t read_size(const NodeReader& reader, const Field& field, std::int64_t min,
@@ -159,6 +162,31 @@ void read_ui(const NodeReader& reader, const Field& section, UiConfig& out) {
     }
 }
 
+void read_history(const NodeReader& reader, const Field& section, history::HistoryConfig& out) {
+    for (const Field& field : reader.mapping(section, kHistoryKeys)) {
+        const std::string key = field.path.substr(section.path.size() + 1);
+        if (key == "enabled") {
+            out.enabled = reader.read_bool(field);
+        } else if (key == "path") {
+            out.path = reader.read_string(field);
+            if (out.path.empty()) reader.fail(field, "missing value: expected a file name");
+        } else if (key == "service") {
+            out.service = reader.read_bool(field);
+        } else if (key == "retention") {
+            try {
+                out.retention = seconds(history::parse_span(reader.read_string(field)));
+            } catch (const history::TimeArgError& e) {
+                reader.fail(field, e.what());
+            }
+            if (out.retention < hours(48) || out.retention > hours(24 * 3660))
+                reader.fail(field, "out of range (2d to 3660d)");
+        } else if (key == "flush_interval") {
+            out.flush_interval = std::chrono::duration_cast<milliseconds>(
+                reader.read_duration(field, milliseconds(100), hours(1)));
+        }
+    }
+}
+
 void read_plugins(const NodeReader& reader, const Field& section, Config& out) {
     for (const Field& field : reader.mapping(section, {})) {
         const std::string key = field.path.substr(section.path.size() + 1);
@@ -231,6 +259,8 @@ Config read_config(const YAML::Node& root, const std::string& file) {
             read_ui(reader, field, config.ui);
         } else if (key == "log_file") {
             config.log_file = reader.read_string(field);
+        } else if (key == "history") {
+            read_history(reader, field, config.history);
         } else if (key == "keep_capabilities") {
             config.keep_capabilities = reader.read_string_list(field, false);
             for (std::size_t i = 0; i < config.keep_capabilities.size(); ++i) {

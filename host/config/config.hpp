@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "core/aggregator.hpp"
+#include "history/history_config.hpp"
 
 namespace sstop::host {
 
@@ -74,6 +75,7 @@ struct Config {
     /// Capabilities kept after start-up on top of what sstop needs (`keep_capabilities`);
     /// only "sys_admin" is accepted.
     std::vector<std::string> keep_capabilities{};
+    history::HistoryConfig history{};  ///< `history:` (the traffic history store)
     /// Per-plugin sections `plugins.<id>:`, kept as YAML (with marks) until the plugin's
     /// option schema is known.
     std::map<std::string, YAML::Node> plugin_sections;

@@ -9,11 +9,13 @@
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <sstream>
 
@@ -215,6 +217,29 @@ int Child::wait() {
 }
 
 std::string sstop_binary() { return std::string(SSTOP_BINARY_DIR) + "/bin/sstop"; }
+
+namespace {
+
+// Every sstop a test starts records history to $XDG_STATE_HOME; each test process gets a
+// fresh one, so runs do not share a store (nor its writer lock) with other tests or with the
+// user's own. Tests of the history store name their path in a config.
+struct PrivateStateHome {
+    std::string dir;
+    PrivateStateHome() {
+        char pattern[] = "/tmp/sstop-test-state-XXXXXX";
+        if (::mkdtemp(pattern) == nullptr) return;
+        dir = pattern;
+        // Tests that run sstop as another user (privileges) need to make their store too.
+        ::chmod(pattern, 01777);
+        ::setenv("XDG_STATE_HOME", dir.c_str(), 1);
+    }
+    ~PrivateStateHome() {
+        if (!dir.empty()) std::system(("rm -rf '" + dir + "'").c_str());
+    }
+};
+const PrivateStateHome private_state_home;
+
+}  // namespace
 
 std::vector<nlohmann::json> run_sstop_json(const Netns& ns, const std::vector<std::string>& args,
                                            std::chrono::milliseconds timeout) {
