@@ -252,17 +252,48 @@ std::unique_ptr<HistoryStore> HistoryStore::open_reader(const std::string& path)
     }
     check_header(path);
     if (info.st_size == 0) throw StoreError(Kind::Missing, path + ": no history recorded yet");
-    sqlite3* db = nullptr;
-    if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
-        std::string why = db ? sqlite3_errmsg(db) : "out of memory";
-        sqlite3_close_v2(db);
-        throw StoreError(Kind::Io, path + ": cannot open: " + why);
+    // A WAL database needs its -shm file; where it cannot be made (a read-only file system,
+    // a directory the reader may not write) and no writer is running (no -wal file), the
+    // file cannot change under us: read it as immutable.
+    auto open = [&](bool immutable) {
+        std::string name = path;
+        int flags = SQLITE_OPEN_READONLY;
+        if (immutable) {
+            name = "file:";
+            for (char c : path) {
+                if (c == '%' || c == '?' || c == '#') {
+                    static const char kHex[] = "0123456789ABCDEF";
+                    name += '%';
+                    name += kHex[static_cast<unsigned char>(c) >> 4];
+                    name += kHex[c & 15];
+                } else {
+                    name += c;
+                }
+            }
+            name += "?immutable=1";
+            flags |= SQLITE_OPEN_URI;
+        }
+        sqlite3* db = nullptr;
+        if (sqlite3_open_v2(name.c_str(), &db, flags, nullptr) != SQLITE_OK) {
+            std::string why = db ? sqlite3_errmsg(db) : "out of memory";
+            sqlite3_close_v2(db);
+            throw StoreError(Kind::Io, path + ": cannot open: " + why);
+        }
+        std::unique_ptr<HistoryStore> store(new HistoryStore(path, db, -1, false));
+        sqlite3_busy_timeout(db, 5000);
+        sqlite3_extended_result_codes(db, 1);
+        if (check_identity(db, path) < kSchemaVersion)
+            throw StoreError(Kind::Missing, path + ": no history recorded yet");
+        return store;
+    };
+    std::unique_ptr<HistoryStore> store;
+    try {
+        store = open(false);
+    } catch (const StoreError& e) {
+        struct stat wal {};
+        if (e.kind() != Kind::ReadOnly || ::stat((path + "-wal").c_str(), &wal) == 0) throw;
+        store = open(true);
     }
-    std::unique_ptr<HistoryStore> store(new HistoryStore(path, db, -1, false));
-    sqlite3_busy_timeout(db, 5000);
-    sqlite3_extended_result_codes(db, 1);
-    if (check_identity(db, path) < kSchemaVersion)
-        throw StoreError(Kind::Missing, path + ": no history recorded yet");
     return store;
 }
 
