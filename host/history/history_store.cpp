@@ -158,20 +158,6 @@ int check_identity(sqlite3* db, const std::string& path) {
 
 }  // namespace
 
-const char* dimension_name(Dimension d) {
-    switch (d) {
-        case Dimension::Program:
-            return "program";
-        case Dimension::Group:
-            return "group";
-        case Dimension::Host:
-            return "host";
-        case Dimension::Interface:
-            return "interface";
-    }
-    return "?";
-}
-
 std::string default_history_path(bool service, const char* xdg_state_home, const char* home) {
     if (service) return "/var/lib/sstop/history.db";
     if (xdg_state_home && xdg_state_home[0] == '/')

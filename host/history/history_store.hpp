@@ -29,7 +29,19 @@ namespace sstop::host::history {
 enum class Dimension : int { Program = 1, Group = 2, Host = 3, Interface = 4 };
 
 /// "program", "group", "host", "interface".
-const char* dimension_name(Dimension d);
+inline const char* dimension_name(Dimension d) {
+    switch (d) {
+        case Dimension::Program:
+            return "program";
+        case Dimension::Group:
+            return "group";
+        case Dimension::Host:
+            return "host";
+        case Dimension::Interface:
+            return "interface";
+    }
+    return "?";
+}
 
 /// The store cannot be used: damaged, foreign, newer, unreadable. `what()` is one line.
 class StoreError : public std::runtime_error {
