@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -24,11 +25,28 @@ const char* const kMigrations[] = {
     " UNIQUE(dim, name));"
     "CREATE TABLE traffic(res INTEGER NOT NULL, dim INTEGER NOT NULL, start INTEGER NOT NULL,"
     " key_id INTEGER NOT NULL, rx INTEGER NOT NULL, tx INTEGER NOT NULL,"
-    " PRIMARY KEY(res, dim, start, key_id)) WITHOUT ROWID;",
+    " PRIMARY KEY(res, dim, start, key_id)) WITHOUT ROWID;"
+    // Sums of every byte per hour (res 3600) and per day (res 86400) of the time before
+    // `sealed_until`, whatever resolution `traffic` keeps it in: long reports read these.
+    "CREATE TABLE totals(res INTEGER NOT NULL, dim INTEGER NOT NULL, start INTEGER NOT NULL,"
+    " key_id INTEGER NOT NULL, rx INTEGER NOT NULL, tx INTEGER NOT NULL,"
+    " PRIMARY KEY(res, dim, start, key_id)) WITHOUT ROWID;"
+    // sealed_until: totals hold everything before it; hours_from: hour totals start there.
+    "CREATE TABLE meta(name TEXT PRIMARY KEY, value INTEGER NOT NULL);"
+    "INSERT INTO meta VALUES('sealed_until', 0), ('hours_from', 0);",
 };
 static_assert(sizeof kMigrations / sizeof kMigrations[0] == HistoryStore::kSchemaVersion);
 
 constexpr const char* kResolutions = "(60, 3600, 86400)";
+constexpr const char* kDimensions = "(1, 2, 3, 4)";
+
+std::int64_t floor_to(std::int64_t t, std::int64_t step) {
+    return t >= 0 ? t - t % step : t - (step + t % step) % step;
+}
+std::int64_t ceil_to(std::int64_t t, std::int64_t step) {
+    const std::int64_t f = floor_to(t, step);
+    return f == t ? t : f + step;
+}
 
 std::string errno_text(int error) {
     return std::error_code(error, std::generic_category()).message();
@@ -318,24 +336,61 @@ std::int64_t HistoryStore::key_id(Dimension dim, const std::string& key) {
     return id;
 }
 
+std::int64_t HistoryStore::meta(const char* name) const {
+    Statement s(db_, "SELECT value FROM meta WHERE name = ?1", path_);
+    s.bind(1, std::string(name));
+    const int rc = s.step();
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) fail(db_, path_, "reading");
+    return rc == SQLITE_ROW ? s.column_int(0) : 0;
+}
+
+void HistoryStore::set_meta(const char* name, std::int64_t value) {
+    Statement s(db_, "INSERT OR REPLACE INTO meta(name, value) VALUES(?1, ?2)", path_);
+    s.bind(1, std::string(name));
+    s.bind(2, value);
+    if (s.step() != SQLITE_DONE) fail(db_, path_, "writing");
+}
+
 void HistoryStore::add(const std::vector<MinuteBytes>& rows, bool* full) {
     if (full) *full = false;
     if (rows.empty()) return;
     try {
         exec("BEGIN IMMEDIATE");
+        const std::int64_t sealed = meta("sealed_until");
         Statement upsert(db_,
                          "INSERT INTO traffic(res, dim, start, key_id, rx, tx) "
                          "VALUES(60, ?1, ?2, ?3, ?4, ?5) ON CONFLICT(res, dim, start, key_id) "
                          "DO UPDATE SET rx = rx + excluded.rx, tx = tx + excluded.tx",
                          path_);
+        // A minute of time already sealed (bytes kept back by a full disk, say) also goes
+        // into the hour and day sums, so they stay whole.
+        Statement late(db_,
+                       "INSERT INTO totals(res, dim, start, key_id, rx, tx) "
+                       "VALUES(?6, ?1, ?2 - ?2 % ?6, ?3, ?4, ?5) "
+                       "ON CONFLICT(res, dim, start, key_id) "
+                       "DO UPDATE SET rx = rx + excluded.rx, tx = tx + excluded.tx",
+                       path_);
         for (const MinuteBytes& row : rows) {
+            const std::int64_t minute = floor_to(row.minute, 60);
+            const std::int64_t id = key_id(row.dim, row.key);
             upsert.bind(1, static_cast<std::int64_t>(row.dim));
-            upsert.bind(2, row.minute - row.minute % 60);
-            upsert.bind(3, key_id(row.dim, row.key));
+            upsert.bind(2, minute);
+            upsert.bind(3, id);
             upsert.bind(4, static_cast<std::int64_t>(row.rx_bytes));
             upsert.bind(5, static_cast<std::int64_t>(row.tx_bytes));
             if (upsert.step() != SQLITE_DONE) fail(db_, path_, "writing");
             upsert.reset();
+            if (minute >= sealed) continue;
+            for (std::int64_t res : {3600, 86400}) {
+                late.bind(1, static_cast<std::int64_t>(row.dim));
+                late.bind(2, minute);
+                late.bind(3, id);
+                late.bind(4, static_cast<std::int64_t>(row.rx_bytes));
+                late.bind(5, static_cast<std::int64_t>(row.tx_bytes));
+                late.bind(6, res);
+                if (late.step() != SQLITE_DONE) fail(db_, path_, "writing");
+                late.reset();
+            }
         }
         exec("COMMIT");
     } catch (const StoreError&) {
@@ -347,24 +402,59 @@ void HistoryStore::add(const std::vector<MinuteBytes>& rows, bool* full) {
     }
 }
 
+void HistoryStore::seal(std::int64_t until) {
+    std::int64_t sealed = meta("sealed_until");
+    if (sealed == 0) {
+        // First seal: from the oldest bucket on.
+        Statement oldest(db_, "SELECT MIN(start) FROM traffic", path_);
+        sealed = oldest.step() == SQLITE_ROW && sqlite3_column_type(oldest.get(), 0) != SQLITE_NULL
+                     ? floor_to(oldest.column_int(0), 86400)
+                     : until;
+        if (meta("hours_from") == 0) set_meta("hours_from", sealed);
+    }
+    if (until <= sealed) return;
+    for (std::int64_t res : {3600, 86400}) {
+        const std::string sql =
+            std::string(
+                "INSERT INTO totals(res, dim, start, key_id, rx, tx) "
+                "SELECT ?1, dim, start - start % ?1, key_id, SUM(rx), SUM(tx) FROM traffic "
+                "WHERE res IN ") +
+            kResolutions + " AND dim IN " + kDimensions +
+            " AND start >= ?2 AND start < ?3 GROUP BY dim, start - start % ?1, key_id "
+            "ON CONFLICT(res, dim, start, key_id) "
+            "DO UPDATE SET rx = rx + excluded.rx, tx = tx + excluded.tx";
+        Statement insert(db_, sql.c_str(), path_);
+        insert.bind(1, res);
+        insert.bind(2, sealed);
+        insert.bind(3, until);
+        if (insert.step() != SQLITE_DONE) fail(db_, path_, "sealing");
+    }
+    set_meta("sealed_until", until);
+}
+
 std::size_t HistoryStore::roll_up(std::int64_t now, const RetentionPolicy& policy) {
-    const std::int64_t minute_cutoff = (now - policy.minute_buckets_for) / 3600 * 3600;
-    const std::int64_t hour_cutoff = (now - policy.hour_buckets_for) / 86400 * 86400;
+    const std::int64_t minute_cutoff = floor_to(now - policy.minute_buckets_for, 3600);
+    const std::int64_t hour_cutoff = floor_to(now - policy.hour_buckets_for, 86400);
     std::size_t folded = 0;
     auto fold = [&](int from_res, int to_res, std::int64_t cutoff) {
-        Statement insert(
-            db_,
-            "INSERT INTO traffic(res, dim, start, key_id, rx, tx) "
-            "SELECT ?1, dim, start - start % ?1, key_id, SUM(rx), SUM(tx) FROM traffic "
-            "WHERE res = ?2 AND start < ?3 GROUP BY dim, start - start % ?1, key_id "
+        const std::string sql =
+            std::string(
+                "INSERT INTO traffic(res, dim, start, key_id, rx, tx) "
+                "SELECT ?1, dim, start - start % ?1, key_id, SUM(rx), SUM(tx) FROM traffic "
+                "WHERE res = ?2 AND dim IN ") +
+            kDimensions +
+            " AND start < ?3 GROUP BY dim, start - start % ?1, key_id "
             "ON CONFLICT(res, dim, start, key_id) "
-            "DO UPDATE SET rx = rx + excluded.rx, tx = tx + excluded.tx",
-            path_);
+            "DO UPDATE SET rx = rx + excluded.rx, tx = tx + excluded.tx";
+        Statement insert(db_, sql.c_str(), path_);
         insert.bind(1, to_res);
         insert.bind(2, from_res);
         insert.bind(3, cutoff);
         if (insert.step() != SQLITE_DONE) fail(db_, path_, "rolling up");
-        Statement erase(db_, "DELETE FROM traffic WHERE res = ?1 AND start < ?2", path_);
+        const std::string erase_sql =
+            std::string("DELETE FROM traffic WHERE res = ?1 AND dim IN ") + kDimensions +
+            " AND start < ?2";
+        Statement erase(db_, erase_sql.c_str(), path_);
         erase.bind(1, from_res);
         erase.bind(2, cutoff);
         if (erase.step() != SQLITE_DONE) fail(db_, path_, "rolling up");
@@ -372,8 +462,18 @@ std::size_t HistoryStore::roll_up(std::int64_t now, const RetentionPolicy& polic
     };
     try {
         exec("BEGIN IMMEDIATE");
+        seal(floor_to(now, 3600));
         fold(60, 3600, minute_cutoff);
         fold(3600, 86400, hour_cutoff);
+        // Hour sums live as long as hour buckets do; day sums stay.
+        if (hour_cutoff > meta("hours_from")) {
+            const std::string sql = std::string("DELETE FROM totals WHERE res = 3600 AND dim IN ") +
+                                    kDimensions + " AND start < ?1";
+            Statement erase(db_, sql.c_str(), path_);
+            erase.bind(1, hour_cutoff);
+            if (erase.step() != SQLITE_DONE) fail(db_, path_, "rolling up");
+            set_meta("hours_from", hour_cutoff);
+        }
         exec("COMMIT");
     } catch (const StoreError&) {
         if (!sqlite3_get_autocommit(db_)) sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
@@ -382,51 +482,123 @@ std::size_t HistoryStore::roll_up(std::int64_t now, const RetentionPolicy& polic
     return folded;
 }
 
-std::vector<ReportRow> HistoryStore::totals(Dimension dim, std::int64_t from,
-                                            std::int64_t to) const {
-    const std::string sql =
-        std::string(
-            "SELECT k.name, SUM(t.rx), SUM(t.tx) FROM traffic t JOIN keys k ON k.id = "
-            "t.key_id WHERE t.res IN ") +
-        kResolutions +
-        " AND t.dim = ?1 AND t.start >= ?2 AND t.start < ?3 GROUP BY t.key_id "
-        "ORDER BY SUM(t.rx) + SUM(t.tx) DESC, k.name";
+std::vector<HistoryStore::Segment> HistoryStore::plan(std::int64_t from, std::int64_t to) const {
+    // Every second of [from, to) is read from exactly one place: day sums for whole sealed
+    // days, hour sums for whole sealed hours (where they are kept), and the buckets for the
+    // rest (the unsealed present, and the partial hours at the edges).
+    std::vector<Segment> out;
+    if (from >= to) return out;
+    const std::int64_t sealed = meta("sealed_until");
+    const std::int64_t hours_from = meta("hours_from");
+    const std::int64_t end = std::min(to, sealed);
+    auto buckets = [&](std::int64_t a, std::int64_t b) {
+        if (a < b) out.push_back({Segment::Buckets, a, b});
+    };
+    auto hours = [&](std::int64_t a, std::int64_t b) {
+        if (a >= b) return;
+        // Hours older than the hour sums: the days that start there (bucket-start rule).
+        if (a < hours_from) {
+            const std::int64_t split = std::min(b, hours_from);
+            out.push_back({Segment::Days, a, split});
+            a = split;
+        }
+        if (a < b) out.push_back({Segment::Hours, a, b});
+    };
+    if (from < end) {
+        const std::int64_t h1 = std::min(ceil_to(from, 3600), end);
+        const std::int64_t h2 = std::max(floor_to(end, 3600), h1);
+        buckets(from, h1);
+        const std::int64_t d1 = ceil_to(h1, 86400);
+        const std::int64_t d2 = floor_to(h2, 86400);
+        if (d1 < d2) {
+            hours(h1, d1);
+            out.push_back({Segment::Days, d1, d2});
+            hours(d2, h2);
+        } else {
+            hours(h1, h2);
+        }
+        buckets(h2, end);
+    }
+    buckets(std::max(from, sealed), to);
+    return out;
+}
+
+void HistoryStore::sum_into(
+    Dimension dim, const Segment& seg, std::int64_t key,
+    const std::function<void(std::int64_t, std::int64_t, std::int64_t, std::int64_t)>& add) const {
+    std::string sql = "SELECT key_id, start, rx, tx FROM ";
+    if (seg.source == Segment::Buckets) {
+        sql += std::string("traffic WHERE res IN ") + kResolutions;
+    } else {
+        sql +=
+            seg.source == Segment::Hours ? "totals WHERE res = 3600" : "totals WHERE res = 86400";
+    }
+    sql += " AND dim = ?1 AND start >= ?2 AND start < ?3";
+    if (key >= 0) sql += " AND key_id = ?4";
     Statement s(db_, sql.c_str(), path_);
     s.bind(1, static_cast<std::int64_t>(dim));
-    s.bind(2, from);
-    s.bind(3, to);
-    std::vector<ReportRow> rows;
+    s.bind(2, seg.from);
+    s.bind(3, seg.to);
+    if (key >= 0) s.bind(4, key);
     int rc;
-    while ((rc = s.step()) == SQLITE_ROW) {
-        rows.push_back({s.column_text(0), static_cast<std::uint64_t>(s.column_int(1)),
-                        static_cast<std::uint64_t>(s.column_int(2))});
+    while ((rc = s.step()) == SQLITE_ROW)
+        add(s.column_int(0), s.column_int(1), s.column_int(2), s.column_int(3));
+    if (rc != SQLITE_DONE) fail(db_, path_, "reading");
+}
+
+std::vector<ReportRow> HistoryStore::totals(Dimension dim, std::int64_t from,
+                                            std::int64_t to) const {
+    // Summed here rather than by SQLite's GROUP BY: a plain index scan is several times
+    // faster than its sorter on millions of rows.
+    std::unordered_map<std::int64_t, std::pair<std::int64_t, std::int64_t>> sums;
+    for (const Segment& seg : plan(from, to)) {
+        sum_into(dim, seg, -1,
+                 [&](std::int64_t id, std::int64_t, std::int64_t rx, std::int64_t tx) {
+                     auto& cell = sums[id];
+                     cell.first += rx;
+                     cell.second += tx;
+                 });
+    }
+    std::vector<ReportRow> rows;
+    if (sums.empty()) return rows;
+    Statement names(db_, "SELECT id, name FROM keys WHERE dim = ?1", path_);
+    names.bind(1, static_cast<std::int64_t>(dim));
+    int rc;
+    while ((rc = names.step()) == SQLITE_ROW) {
+        auto it = sums.find(names.column_int(0));
+        if (it == sums.end()) continue;
+        rows.push_back({names.column_text(1), static_cast<std::uint64_t>(it->second.first),
+                        static_cast<std::uint64_t>(it->second.second)});
     }
     if (rc != SQLITE_DONE) fail(db_, path_, "reading");
+    std::sort(rows.begin(), rows.end(), [](const ReportRow& a, const ReportRow& b) {
+        const auto ta = a.rx_bytes + a.tx_bytes, tb = b.rx_bytes + b.tx_bytes;
+        return ta != tb ? ta > tb : a.key < b.key;
+    });
     return rows;
 }
 
 std::vector<DayBytes> HistoryStore::per_day(Dimension dim, const std::string& key,
                                             std::int64_t from, std::int64_t to) const {
-    const std::string sql =
-        std::string(
-            "SELECT t.start - t.start % 86400, SUM(t.rx), SUM(t.tx) FROM traffic t "
-            "JOIN keys k ON k.id = t.key_id WHERE t.res IN ") +
-        kResolutions +
-        " AND t.dim = ?1 AND t.start >= ?2 AND t.start < ?3 AND k.dim = ?1 AND k.name = ?4 "
-        "GROUP BY 1 ORDER BY 1";
-    Statement s(db_, sql.c_str(), path_);
-    s.bind(1, static_cast<std::int64_t>(dim));
-    s.bind(2, from);
-    s.bind(3, to);
-    s.bind(4, key);
-    std::vector<DayBytes> days;
-    int rc;
-    while ((rc = s.step()) == SQLITE_ROW) {
-        days.push_back({s.column_int(0), static_cast<std::uint64_t>(s.column_int(1)),
-                        static_cast<std::uint64_t>(s.column_int(2))});
+    Statement find(db_, "SELECT id FROM keys WHERE dim = ?1 AND name = ?2", path_);
+    find.bind(1, static_cast<std::int64_t>(dim));
+    find.bind(2, key);
+    if (find.step() != SQLITE_ROW) return {};
+    const std::int64_t id = find.column_int(0);
+    std::map<std::int64_t, DayBytes> days;
+    for (const Segment& seg : plan(from, to)) {
+        sum_into(dim, seg, id,
+                 [&](std::int64_t, std::int64_t start, std::int64_t rx, std::int64_t tx) {
+                     const std::int64_t day = floor_to(start, 86400);
+                     DayBytes& d = days[day];
+                     d.day = day;
+                     d.rx_bytes += static_cast<std::uint64_t>(rx);
+                     d.tx_bytes += static_cast<std::uint64_t>(tx);
+                 });
     }
-    if (rc != SQLITE_DONE) fail(db_, path_, "reading");
-    return days;
+    std::vector<DayBytes> out;
+    for (auto& [day, bytes] : days) out.push_back(bytes);
+    return out;
 }
 
 std::map<int, std::int64_t> HistoryStore::bucket_counts() const {

@@ -14,6 +14,7 @@
 // Threads: one object is used by one thread at a time (the writer thread, or a report).
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <stdexcept>
@@ -77,7 +78,9 @@ struct DayBytes {
     std::uint64_t tx_bytes = 0;
 };
 
-/// Bucket sizes and how long each is kept.
+/// Bucket sizes and how long each is kept. Reports of whole hours and days read hour and
+/// day sums kept next to the buckets (sealed up to the last whole hour), so a 90-day report
+/// reads days, not millions of minutes.
 struct RetentionPolicy {
     std::int64_t minute_buckets_for = 48 * 3600;  ///< seconds minutes are kept
     std::int64_t hour_buckets_for = 90 * 86400;   ///< seconds hours are kept (`retention`)
@@ -125,7 +128,24 @@ class HistoryStore {
     /// Rows per resolution (60, 3600, 86400 → count), for tests and benchmarks.
     std::map<int, std::int64_t> bucket_counts() const;
 
+    /// Adds every bucket before `until` (unix seconds, a whole hour) to the hour and day sums
+    /// that long reports read. roll_up() does it up to the current hour; public for tests
+    /// and benchmarks.
+    void seal(std::int64_t until);
+
   private:
+    /// Where one stretch of a report's range is read from.
+    struct Segment {
+        enum Source { Buckets, Hours, Days } source;
+        std::int64_t from;
+        std::int64_t to;
+    };
+    std::vector<Segment> plan(std::int64_t from, std::int64_t to) const;
+    void sum_into(Dimension dim, const Segment& seg, std::int64_t key,
+                  const std::function<void(std::int64_t, std::int64_t, std::int64_t, std::int64_t)>&
+                      add) const;
+    std::int64_t meta(const char* name) const;
+    void set_meta(const char* name, std::int64_t value);
     HistoryStore(std::string path, sqlite3* db, int lock_fd, bool writable);
     std::int64_t key_id(Dimension dim, const std::string& key);
     void exec(const char* sql) const;
