@@ -168,8 +168,7 @@ void read_history(const NodeReader& reader, const Field& section, history::Histo
         if (key == "enabled") {
             out.enabled = reader.read_bool(field);
         } else if (key == "path") {
-            out.path = reader.read_string(field);
-            if (out.path.empty()) reader.fail(field, "missing value: expected a file name");
+            out.path = reader.read_string(field);  // empty: the default
         } else if (key == "service") {
             out.service = reader.read_bool(field);
         } else if (key == "retention") {

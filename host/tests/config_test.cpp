@@ -105,6 +105,11 @@ void expect_default_values(const Config& c) {
     EXPECT_EQ(c.ui.theme, d.ui.theme);
     EXPECT_EQ(c.ui.unicode, d.ui.unicode);
     EXPECT_EQ(c.ui.mouse, d.ui.mouse);
+    EXPECT_EQ(c.history.enabled, d.history.enabled);
+    EXPECT_EQ(c.history.path, d.history.path);
+    EXPECT_EQ(c.history.service, d.history.service);
+    EXPECT_EQ(c.history.retention, d.history.retention);
+    EXPECT_EQ(c.history.flush_interval, d.history.flush_interval);
     EXPECT_EQ(c.ui.colors, d.ui.colors);
     EXPECT_EQ(c.log_file, d.log_file);
     EXPECT_TRUE(c.plugin_sections.empty());
@@ -145,7 +150,8 @@ TEST(Config, BuiltInDefaultsAreTheDocumentedOnes) {
     const Config d;
     EXPECT_EQ(d.interval, 1s);
     EXPECT_EQ(d.sources, (std::vector<std::string>{"netlink", "procnet", "afpacket"}));
-    EXPECT_EQ(d.views, (std::vector<std::string>{"processes", "hosts", "ports", "groups"}));
+    EXPECT_EQ(d.views,
+              (std::vector<std::string>{"processes", "hosts", "ports", "groups", "history"}));
     EXPECT_TRUE(d.exporters.empty());
     EXPECT_DOUBLE_EQ(d.aggregator.ema_alpha, 0.3);
     EXPECT_DOUBLE_EQ(d.aggregator.stale_after_s, 30);
@@ -153,6 +159,27 @@ TEST(Config, BuiltInDefaultsAreTheDocumentedOnes) {
     EXPECT_EQ(d.aggregator.max_processes, 32768u);
     EXPECT_EQ(d.dns.ttl, 5min);
     EXPECT_EQ(d.ui.theme, "tokyo-night");
+}
+
+TEST(Config, HistorySectionIsReadAndChecked) {
+    const Config d;
+    EXPECT_TRUE(d.history.enabled);
+    EXPECT_EQ(d.history.path, "");
+    EXPECT_EQ(d.history.retention, std::chrono::hours(24 * 90));
+    EXPECT_EQ(d.history.flush_interval, 1min);
+    const Config c = load_config_text(
+        "history: {enabled: false, path: /x/h.db, service: true, retention: 30d, "
+        "flush_interval: 2s}\n",
+        "t.yaml");
+    EXPECT_FALSE(c.history.enabled);
+    EXPECT_EQ(c.history.path, "/x/h.db");
+    EXPECT_TRUE(c.history.service);
+    EXPECT_EQ(c.history.retention, std::chrono::hours(24 * 30));
+    EXPECT_EQ(c.history.flush_interval, 2s);
+    for (const char* bad : {"history: {retention: 1d}\n", "history: {retention: 7}\n",
+                            "history: {flush_interval: 2h}\n", "history: {enabeld: true}\n"}) {
+        EXPECT_THROW(load_config_text(bad, "t.yaml"), ConfigError) << bad;
+    }
 }
 
 TEST(Config, ValidFileSetsEveryKind) {
