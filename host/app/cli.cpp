@@ -228,8 +228,14 @@ kernel's link counters. The full contract is a JSON Schema: sstop-snapshot.schem
 
 History: a running sstop records bytes per program, group, remote host and
 interface once a minute to $XDG_STATE_HOME/sstop/history.db (`history` in the config;
-/var/lib/sstop/history.db with history.service). A second sstop only reads it.
-`sstop report` prints totals from it; a SIGKILL loses at most the last minute.
+/var/lib/sstop/history.db with history.service). A second sstop only reads it; a
+SIGKILL loses at most the last minute. The History tab (H) and `sstop report` show it:
+  --since SPAN           the last SPAN: 90m, 12h, 7d, 2w (default 7d)
+  --from T --to T        a range: YYYY-MM-DD[THH:MM[:SS]][Z], @UNIX_SECONDS, now, 3d
+  --by KIND              program (default), group, host or interface
+  --top N                the N largest rows (default 20; 0 = all)
+  --json, --csv          {"from","to","by","rows":[{"key","rx_bytes","tx_bytes"}]}, CSV
+  --db FILE              read FILE instead of the configured store
 
 Plugins are searched in: each --plugin-path, `plugins.paths` of the config,
 $SSTOP_PLUGIN_PATH, <dir of sstop>/../lib/sstop/plugins, and the install directory.

@@ -130,4 +130,20 @@ TEST(Cli, HelpKeepsItsSectionsAndFitsIn88Columns) {
 }
 
 }  // namespace
+TEST(Cli, ReportIsASubcommandWithItsOwnOptions) {
+    const CliOptions o = parse_cli({"report", "--since", "2d", "--by", "host", "--json"});
+    ASSERT_TRUE(o.report.has_value());
+    EXPECT_EQ(*o.report->since, "2d");
+    EXPECT_EQ(o.report->by, history::Dimension::Host);
+    EXPECT_EQ(o.report->format, history::ReportFormat::Json);
+    EXPECT_FALSE(parse_cli({"--json"}).report.has_value());
+    try {
+        parse_cli({"report", "--since", "7 days"});
+        FAIL() << "a bad span was accepted";
+    } catch (const UsageError& e) {
+        EXPECT_EQ(std::string(e.what()).rfind("report: ", 0), 0u) << e.what();
+    }
+    EXPECT_THROW(parse_cli({"report", "--once"}), UsageError);
+}
+
 }  // namespace sstop::host

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -197,6 +198,36 @@ TEST(HistoryE2E, ASecondSstopOnlyReadsAndSaysSoInOneLine) {
     EXPECT_EQ(rc, 0) << err;
     EXPECT_EQ(writer.stop(), 0);
     EXPECT_EQ(writer.errors().find("history"), std::string::npos) << writer.errors();
+}
+
+// `sstop report` as an unprivileged user on a store it may read, but not write, both while
+// root's sstop records to it and after it stopped.
+TEST(HistoryE2E, ReportWorksUnprivilegedOnAReadableStore) {
+    if (!can_create_netns()) GTEST_SKIP() << "needs root (CAP_SYS_ADMIN) for namespaces";
+    StoreDir store;
+    const std::string config = store.config("200ms");
+    ::chmod(fs::path(store.db()).parent_path().c_str(), 0755);
+    Netns ns("hpriv");
+    auto report_as_nobody = [&] {
+        int rc = -1;
+        std::string err;
+        const std::string out = run_capture(
+            {"setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", sstop_binary(),
+             "report", "--db", store.db(), "--by", "interface", "--json"},
+            &rc, std::chrono::seconds(30), &err);
+        EXPECT_EQ(rc, 0) << err;
+        const json report = json::parse(out, nullptr, false);
+        EXPECT_TRUE(report.is_object() && report["by"] == "interface") << out << err;
+    };
+    {
+        SstopRun writer(ns, {"-c", config, "--json", "--interval", "200ms"});
+        ASSERT_TRUE(writer.wait_for_seq(3, std::chrono::seconds(20))) << writer.errors();
+        std::this_thread::sleep_for(std::chrono::milliseconds(500));  // a flush happened
+        report_as_nobody();
+        EXPECT_EQ(writer.stop(), 0);
+    }
+    report_as_nobody();
+    EXPECT_FALSE(fs::exists(store.db() + "-wal"));
 }
 
 TEST(HistoryE2E, AForeignFileGivesOneErrorAndSstopRunsWithoutHistory) {
