@@ -3,6 +3,7 @@
 // every bucket (the worst case: 48 h of minute buckets and 88 days of hour buckets).
 //
 // Usage: history_bench [DIR] [PROGRAMS]   (default /var/tmp, 2000). Prints markdown rows.
+//        history_bench --size [DIR] [PROGRAMS] [DAYS]   file size over time (200, 30)
 // Goals (issue 12): a minute's write ≤ 5 ms; a report ≤ 200 ms.
 
 #include <sqlite3.h>
@@ -51,7 +52,44 @@ void exec(sqlite3* db, const std::string& sql) {
 
 }  // namespace
 
+// The file size after `days` of minute-by-minute flushes of `programs` programs, each active
+// every minute, with the hourly roll-ups of a running recorder.
+int size_mode(const std::string& dir, int programs, int days) {
+    const std::string path = dir + "/sstop-history-size-" + std::to_string(::getpid()) + ".db";
+    std::printf(
+        "| days | file MiB | minute rows | hour rows | day rows |\n| ---: | ---: | ---: | ---: | "
+        "---: |\n");
+    {
+        auto store = HistoryStore::open_writer(path);
+        const std::int64_t start = kNow - kNow % 86400;
+        for (int m = 0; m < days * 1440; ++m) {
+            const std::int64_t t = start + m * 60;
+            store->add(minute_of(programs, t));
+            if (t % 3600 == 3540) store->roll_up(t + 60, RetentionPolicy{});
+            if ((m + 1) % (1440 * 5) == 0 || m + 1 == days * 1440) {
+                sqlite3* db = nullptr;
+                sqlite3_open(path.c_str(), &db);
+                exec(db, "PRAGMA wal_checkpoint(TRUNCATE)");
+                sqlite3_close(db);
+                auto counts = store->bucket_counts();
+                std::printf("| %d | %.1f | %lld | %lld | %lld |\n", (m + 1) / 1440,
+                            static_cast<double>(std::filesystem::file_size(path)) / 1048576.0,
+                            static_cast<long long>(counts[60]),
+                            static_cast<long long>(counts[3600]),
+                            static_cast<long long>(counts[86400]));
+                std::fflush(stdout);
+            }
+        }
+    }
+    for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path + suffix);
+    return 0;
+}
+
 int main(int argc, char** argv) {
+    if (argc > 1 && std::string(argv[1]) == "--size") {
+        return size_mode(argc > 2 ? argv[2] : "/var/tmp", argc > 3 ? std::atoi(argv[3]) : 200,
+                         argc > 4 ? std::atoi(argv[4]) : 30);
+    }
     const std::string dir = argc > 1 ? argv[1] : "/var/tmp";
     const int programs = argc > 2 ? std::atoi(argv[2]) : 2000;
     const std::string path = dir + "/sstop-history-bench-" + std::to_string(::getpid()) + ".db";

@@ -44,7 +44,7 @@ fi
 
 if [[ $BUILD_FIRST -eq 1 ]]; then
     cmake -S "$ROOT" -B "$BUILD" -DSSTOP_BUILD_TESTS=OFF >/dev/null
-    cmake --build "$BUILD" -j "$(nproc)" --target collect_bench capture_bench sstop \
+    cmake --build "$BUILD" -j "$(nproc)" --target collect_bench capture_bench history_bench sstop \
         sstop_plugin_netlink sstop_plugin_procnet sstop_plugin_afpacket >/dev/null
 fi
 BIN=$BUILD/bin
@@ -195,4 +195,15 @@ if [[ -z $ONLY || $ONLY == capture ]]; then
         [[ $case == nethogs ]] && label="nethogs -t -C -d 1 vb (whole process)"
         echo "| $label | $(cell "${pps[@]}") | $(cell "${cpu[@]+"${cpu[@]}"}") | $(cell "${col[@]+"${col[@]}"}") | $(cell "${seen[@]+"${seen[@]}"}") | $(cell "${drops[@]+"${drops[@]}"}") | $(cell "${degr[@]+"${degr[@]}"}") |"
     done
+fi
+
+# 3. History store: a minute's write at 2,000 programs, reports over a 90-day store of that
+# size (history_bench makes and removes its own files under /var/tmp).
+if [[ -x $BIN/history_bench ]]; then
+    echo
+    echo "## 3. History store: 2,000 programs (bench/history_bench)"
+    echo
+    echo "Goals: writing one minute ≤ 5 ms; a report over a 90-day store ≤ 200 ms."
+    echo
+    "$BIN/history_bench" /var/tmp 2000
 fi

@@ -64,5 +64,8 @@ function(sstop_add_test name)
   if(NOT T_LABELS)
     set(T_LABELS unit)
   endif()
-gtest_discover_tests(${name} DISCOVERY_TIMEOUT 30 PROPERTIES LABELS "${T_LABELS}")
+  # Every sstop a test starts records history under $XDG_STATE_HOME: never the user's own
+  # (tests/support gives each test process a fresh one on top of this).
+  gtest_discover_tests(${name} DISCOVERY_TIMEOUT 30 PROPERTIES LABELS "${T_LABELS}"
+    ENVIRONMENT "XDG_STATE_HOME=${PROJECT_BINARY_DIR}/test-state/${name}")
 endfunction()

@@ -25,10 +25,15 @@ TEST_F(SstopTmux, ShowsTheBuiltInViewsAsTabs) {
     EXPECT_TRUE(has(s, "2 Hosts")) << s;
     EXPECT_TRUE(has(s, "3 Ports")) << s;
     EXPECT_TRUE(has(s, "4 Groups")) << s;
+    EXPECT_TRUE(has(s, "5 History")) << s;
     EXPECT_TRUE(has(s, "PID")) << s;
     keys("l");  // the ports view's hotkey
     s = wait_for("PROTO");
     EXPECT_TRUE(has(s, "PORT")) << s;
+    keys("H");  // the history view's: its table over the store this sstop records to
+    s = wait_for("30 DAYS");
+    EXPECT_TRUE(has(s, "PROGRAM")) << s;
+    EXPECT_TRUE(has(s, "TODAY")) << s;
 }
 
 TEST_F(SstopTmux, InterfacesTabEnabledByConfigListsLoopback) {
