@@ -250,6 +250,9 @@ TEST_F(SstopNetnsTmux, EveryTabKeyAndOverlayOverKnownNamespaceTraffic) {
     expect_screen([](const std::string& x) { return has(x, "KIND") && has(x, "PROCS"); },
                   "Tab moves to groups");
     keys("Tab");
+    expect_screen([](const std::string& x) { return has(x, "PROGRAM") && has(x, "30 DAYS"); },
+                  "Tab moves to history");
+    keys("Tab");
     expect_screen(processes_table, "Tab wraps to processes");
     keys("Tab");
     expect_screen(hosts_table, "Tab moves to hosts");
