@@ -7,7 +7,7 @@ WERROR ?= OFF
 ARGS ?=
 
 .PHONY: all setup setup-build configure configure-build build build-run run test bench install \
-	clean format
+	deb clean format
 
 all: build
 
@@ -38,6 +38,10 @@ test: build
 # Benchmarks measure (ratios against references run alongside); they are not tests.
 bench: setup
 	bash bench/run.sh
+
+# Debian packages, unsigned, into dist/ (debian/make-deb; lintian must report no errors).
+deb: setup
+	@bash debian/make-deb
 
 install: build
 	cmake --install $(BUILD)
