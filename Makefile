@@ -1,23 +1,35 @@
 # Thin wrapper around CMake: `make run` and `make test` install what is missing, build, and go.
+# `make run` installs only the build packages and builds only the host and its plugins;
+# `make test` installs the rest and builds everything (tests, benchmarks).
 BUILD ?= build
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 WERROR ?= OFF
 ARGS ?=
 
-.PHONY: all setup configure build run test bench install clean format
+.PHONY: all setup setup-build configure configure-build build build-run run test bench install \
+	deb clean format
 
 all: build
 
 setup:
 	@bash .ci/setup
 
+setup-build:
+	@bash .ci/setup build
+
 configure: setup
+	@cmake -S . -B $(BUILD) -DSSTOP_WERROR=$(WERROR) >/dev/null
+
+configure-build: setup-build
 	@cmake -S . -B $(BUILD) -DSSTOP_WERROR=$(WERROR) >/dev/null
 
 build: configure
 	@cmake --build $(BUILD) -j $(JOBS)
 
-run: build
+build-run: configure-build
+	@cmake --build $(BUILD) -j $(JOBS) --target sstop-run
+
+run: build-run
 	./$(BUILD)/bin/sstop $(ARGS)
 
 test: build
@@ -26,6 +38,10 @@ test: build
 # Benchmarks measure (ratios against references run alongside); they are not tests.
 bench: setup
 	bash bench/run.sh
+
+# Debian packages, unsigned, into dist/ (debian/make-deb; lintian must report no errors).
+deb: setup
+	@bash debian/make-deb
 
 install: build
 	cmake --install $(BUILD)

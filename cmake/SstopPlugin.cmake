@@ -1,7 +1,8 @@
 # sstop_add_plugin(<id> SOURCES <files...> [LIBRARIES <targets...>] [PLATFORMS Linux Darwin])
 #
 # Builds plugin <id> as a MODULE library named exactly <id>.so (no "lib" prefix; the id is
-# the file stem) into the build tree's plugin directory and installs it. Hidden visibility
+# the file stem) into the build tree's plugin directory and installs it as the install
+# component plugin-<id> (`cmake --install <dir> --component plugin-<id>`). Hidden visibility
 # keeps the only exported symbol the descriptor entry point; -z defs makes a missing symbol
 # a link error instead of a load-time surprise on a user's machine. A plugin whose PLATFORMS
 # do not include the target system is skipped, so platform choice is made here, not by #ifdef.
@@ -24,8 +25,10 @@ function(sstop_add_plugin id)
   if(NOT APPLE)
     target_link_options(${target} PRIVATE -Wl,-z,defs)
   endif()
-  install(TARGETS ${target} LIBRARY DESTINATION ${SSTOP_PLUGIN_INSTALL_DIR})
+  install(TARGETS ${target} LIBRARY DESTINATION ${SSTOP_PLUGIN_INSTALL_DIR}
+          COMPONENT plugin-${id})
   set_property(GLOBAL APPEND PROPERTY SSTOP_PLUGIN_TARGETS ${target})
+  set_property(GLOBAL APPEND PROPERTY SSTOP_PLUGIN_IDS ${id})
 endfunction()
 
 # sstop_add_view_plugin(<id> CORE <files...>)

@@ -239,8 +239,9 @@ void App::collector_loop() {
 }
 
 int App::run_streaming() {
-    const bool interactive = cli_.output == OutputMode::Default && ::isatty(STDIN_FILENO) &&
-                             ::isatty(STDOUT_FILENO) && !cli_.once && !cli_.count;
+    const bool interactive = cli_.output == OutputMode::Default && !cli_.headless &&
+                             ::isatty(STDIN_FILENO) && ::isatty(STDOUT_FILENO) && !cli_.once &&
+                             !cli_.count;
     const bool raw = has_capability("net_raw");
     const bool map_others = has_capability("dac_read_search") && has_capability("sys_ptrace");
     const std::string missing = unprivileged_notice(raw, map_others, exe_path_);
@@ -344,7 +345,7 @@ int App::stream_output() {
     std::uint64_t seen = 0;
     int rc = kExitOk;
     try {
-        if (cli_.output == OutputMode::Csv) write_out(core::csv_header());
+        if (cli_.output == OutputMode::Csv && !cli_.headless) write_out(core::csv_header());
         while (!stop_.load() && (wanted < 0 || written < wanted)) {
             auto snap = latest_.wait_newer(seen, std::chrono::milliseconds(200));
             if (!snap && sources_gone_.load()) {
@@ -363,6 +364,11 @@ int App::stream_output() {
             if (cli_.filter && !cli_.filter->match_all())
                 snap =
                     std::make_shared<const Snapshot>(core::select_processes(*snap, *cli_.filter));
+            // Headless: the exporters were offered this snapshot on the collector thread.
+            if (cli_.headless) {
+                ++written;
+                continue;
+            }
             switch (cli_.output) {
                 case OutputMode::Json:
                     write_out(core::snapshot_to_json(*snap));

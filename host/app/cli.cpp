@@ -112,6 +112,9 @@ CliOptions parse_cli(const std::vector<std::string>& args) {
             std::string v = value();
             if (v.empty()) throw UsageError("--record: empty file name");
             o.record_path = v;
+        } else if (arg == "--headless") {
+            flag();
+            o.headless = true;
         } else if (arg == "-n" || arg == "--no-dns") {
             flag();
             o.no_dns = true;
@@ -134,6 +137,8 @@ CliOptions parse_cli(const std::vector<std::string>& args) {
         }
     }
     if (o.once && o.count) throw UsageError("--once and --count cannot be used together");
+    if (o.headless && o.output != OutputMode::Default)
+        throw UsageError("--headless prints nothing: it cannot be used with --json or --csv");
     return o;
 }
 
@@ -195,6 +200,8 @@ Options:
                          versioned recording), to replay it later through the same
                          pipeline with the replay source (see Examples). A write error
                          stops the recording with one warning; sstop goes on.
+      --headless         no UI and no output: only the exporters (and --record) run,
+                         until a signal, or --once/--count updates (a service).
   -n, --no-dns           do not resolve remote addresses to names.
       --list-plugins     list every plugin file found, with its verdict, and exit.
       --check-config     validate the configuration and the plugin sections, and exit.

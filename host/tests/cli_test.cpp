@@ -29,6 +29,16 @@ TEST(Cli, FlagsWithoutValues) {
     EXPECT_TRUE(o.once && o.list_plugins && o.check_config && o.version && o.help);
 }
 
+TEST(Cli, HeadlessIsAFlagThatExcludesPrintedOutput) {
+    EXPECT_FALSE(parse_cli({}).headless);
+    auto o = parse_cli({"--headless", "--count", "2"});
+    EXPECT_TRUE(o.headless);
+    EXPECT_EQ(o.output, OutputMode::Default);
+    EXPECT_THROW(parse_cli({"--headless", "--json"}), UsageError);
+    EXPECT_THROW(parse_cli({"--csv", "--headless"}), UsageError);
+    EXPECT_THROW(parse_cli({"--headless=yes"}), UsageError);
+}
+
 TEST(Cli, IntervalBoundsAreEnforced) {
     EXPECT_EQ(parse_cli({"-i", "100ms"}).interval, std::chrono::milliseconds(100));
     EXPECT_EQ(parse_cli({"-i", "10s"}).interval, std::chrono::seconds(10));
