@@ -420,7 +420,10 @@ class Ui {
         if (s) history = sum_histories(s->rx_history, s->tx_history);
         const Style dim = palette_.style(ThemeRole::Dim);
         if (s) {
-            x = put(c, x + 2, 0, std::string(uni ? "↓ " : "v ") + format_rate(s->totals.rx_bps),
+            // What the totals count: every process's bytes plus those no process owned (the
+            // Processes tab's `unattributed` row), so its rows add up to these figures.
+            x = put(c, x + 2, 0, "procs+unattributed", dim);
+            x = put(c, x + 1, 0, std::string(uni ? "↓ " : "v ") + format_rate(s->totals.rx_bps),
                     palette_.style(ThemeRole::Rx));
             x = put(c, x + 2, 0, std::string(uni ? "↑ " : "^ ") + format_rate(s->totals.tx_bps),
                     palette_.style(ThemeRole::Tx));

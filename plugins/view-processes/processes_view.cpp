@@ -108,8 +108,21 @@ std::vector<KeyHint> ProcessesView::key_hints() const {
             {"PgUp/PgDn", "page"}, {"g/G", "first/last"}, {"s", "sort"}};
 }
 
+namespace {
+
+bool is_unattributed(const ProcessSummary& p) { return p.info.id.pid == 0; }
+
+bool has_traffic(const Traffic& t) {
+    return t.rx_bytes != 0 || t.tx_bytes != 0 || t.rx_bps > 0 || t.tx_bps > 0;
+}
+
+}  // namespace
+
 void ProcessesView::update(std::shared_ptr<const Snapshot> snapshot) {
     snapshot_ = std::move(snapshot);
+    unattributed_ = ProcessSummary{};
+    unattributed_.info.name = "unattributed";
+    if (snapshot_) unattributed_.traffic = snapshot_->unattributed;
     matched_.clear();  // worked out again on the first filtered frame of this snapshot
 }
 
@@ -126,18 +139,25 @@ std::vector<const ProcessSummary*> ProcessesView::rows(const ViewContext& contex
     parse_filter(context.filter);
     const bool filtered = filter_ ? !filter_->match_all() : true;
     const auto& processes = snapshot_->processes;
-    if (filtered && (matched_.size() != processes.size() || matched_text_ != context.filter)) {
+    // Index processes.size() is the unattributed row.
+    auto row_at = [&](std::size_t i) -> const ProcessSummary& {
+        return i < processes.size() ? processes[i] : unattributed_;
+    };
+    const std::size_t n = processes.size() + 1;
+    if (filtered && (matched_.size() != n || matched_text_ != context.filter)) {
         const std::string needle = filter_ ? std::string() : vc::to_lower(context.filter);
-        matched_.resize(processes.size());
-        for (std::size_t i = 0; i < processes.size(); ++i)
-            matched_[i] = (filter_ ? filter_->matches(processes[i], *snapshot_)
-                                   : matches(processes[i], needle))
-                              ? 1
-                              : 0;
+        matched_.resize(n);
+        for (std::size_t i = 0; i < n; ++i)
+            matched_[i] =
+                (filter_ ? filter_->matches(row_at(i), *snapshot_) : matches(row_at(i), needle))
+                    ? 1
+                    : 0;
         matched_text_ = context.filter;
     }
-    for (std::size_t i = 0; i < processes.size(); ++i)
-        if (!filtered || matched_[i] != 0) out.push_back(&processes[i]);
+    for (std::size_t i = 0; i < n; ++i) {
+        if (i == processes.size() && !has_traffic(unattributed_.traffic)) continue;
+        if (!filtered || matched_[i] != 0) out.push_back(&row_at(i));
+    }
     SortKey key = context.sort;
     std::sort(out.begin(), out.end(), [key](const ProcessSummary* a, const ProcessSummary* b) {
         return before(*a, *b, key);
@@ -149,6 +169,7 @@ const ProcessSummary* ProcessesView::find(const ProcessId& id) const {
     if (!snapshot_) return nullptr;
     for (const ProcessSummary& p : snapshot_->processes)
         if (p.info.id == id) return &p;
+    if (id == unattributed_.info.id) return &unattributed_;
     return nullptr;
 }
 
@@ -213,9 +234,11 @@ void ProcessesView::draw_rows_of_table(Canvas& canvas, const ViewContext& contex
         auto cell = [&](ThemeRole role) { return row.cell(canvas, role); };
         double level = max_rate > 0 ? vc::total_rate(p.traffic) / max_rate : 0;
         Style rate = vc::on_row(canvas.rate_style(level), row.style);
-        vc::draw_cell(canvas, y, widths, kPid, std::to_string(p.info.id.pid), cell(ThemeRole::Dim),
-                      Align::Right);
-        vc::draw_cell(canvas, y, widths, kName, p.info.name, cell(ThemeRole::Text), Align::Left);
+        const bool unowned = is_unattributed(p);
+        vc::draw_cell(canvas, y, widths, kPid, unowned ? "-" : std::to_string(p.info.id.pid),
+                      cell(ThemeRole::Dim), Align::Right);
+        vc::draw_cell(canvas, y, widths, kName, p.info.name,
+                      cell(unowned ? ThemeRole::Dim : ThemeRole::Text), Align::Left);
         vc::draw_traffic_cells(canvas, row, widths, {kRx, kTx, kTotal, kConn}, p.traffic,
                                p.connections);
         if (widths[kSpark] > 0)
@@ -318,7 +341,8 @@ bool ProcessesView::on_key(const KeyEvent& key, const ViewContext& context) {
     auto list = rows(context);
     if (key.code == kKeyEnter) {
         selection_.sync(list);
-        if (!selection_.selected()) return false;  // an empty list
+        if (!selection_.selected()) return false;           // an empty list
+        if (selection_.selected()->pid == 0) return false;  // unattributed: no sockets to list
         detail_ = selection_.selected();
         detail_cursor_ = vc::ListCursor{};
         return true;
@@ -336,7 +360,7 @@ bool ProcessesView::on_mouse(const MouseEvent& mouse, const ViewContext& context
 
 std::optional<ProcessInfo> ProcessesView::selected_process() const {
     const std::optional<ProcessId>& id = detail_ ? detail_ : selection_.selected();
-    if (!id) return std::nullopt;
+    if (!id || id->pid == 0) return std::nullopt;  // the unattributed row is no process
     if (const ProcessSummary* p = find(*id)) return p->info;
     return std::nullopt;
 }

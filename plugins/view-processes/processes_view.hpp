@@ -20,7 +20,10 @@ namespace sstop::plugins::processes {
 /// `sstop/filter.hpp` expression; text that does not parse (yet: the user is typing) is
 /// matched as plain text, and the parse error is shown on the view's last line. The selection
 /// follows the same process (pid and start time) across snapshots. Enter opens the detail
-/// page of the selected process; Esc returns. UI thread only, like every View.
+/// page of the selected process; Esc returns. Traffic no process owned is one more row,
+/// `unattributed` (pid shown as `-`), present while it has bytes, sorted and filtered like
+/// the others; it has no detail page and is never a signal's target. UI thread only, like
+/// every View.
 class ProcessesView final : public View {
   public:
     ProcessesView() = default;
@@ -52,6 +55,9 @@ class ProcessesView final : public View {
     void parse_filter(const std::string& text) const;
 
     std::shared_ptr<const Snapshot> snapshot_;
+    // The `unattributed` row (pid 0): the snapshot's bytes that no process owned, listed while
+    // it has traffic and sorted like the processes, so the rows add up to the header's totals.
+    ProcessSummary unattributed_;
     // Per process of snapshot_: whether it matches matched_text_, worked out once per
     // snapshot and filter text (rows() is const: a cache, not state).
     mutable std::vector<char> matched_;

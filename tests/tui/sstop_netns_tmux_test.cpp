@@ -433,4 +433,62 @@ TEST_F(SstopNetnsTmux, FilterFlagStartsTheProcessesViewFiltered) {
     expect_screen([&](const std::string& x) { return has(x, "EXIT=0"); }, "q exits 0");
 }
 
+// Datagrams from namespace b to a port nobody listens on in a: no process owns them, so
+// afpacket counts them as unattributed, and the Processes tab shows an `unattributed` row.
+void stray_udp_body(const std::function<void()>& ready) {
+    const int fd = udp_connect(NetnsPair::kAddrA4, 7399);
+    ready();
+    const auto end = std::chrono::steady_clock::now() + kChildLife;
+    std::vector<char> buf(1200, 'u');
+    while (std::chrono::steady_clock::now() < end) {
+        ::send(fd, buf.data(), buf.size(), 0);  // ECONNREFUSED from the ICMP answers: ignored
+        ::usleep(2000);
+    }
+}
+
+TEST_F(SstopNetnsTmux, UnattributedTrafficIsARowAndTheHeaderSaysWhatItCounts) {
+    NetnsPair net("tuiu");
+    ASSERT_FALSE(HasFailure()) << "namespaces not set up";
+    Child sink(net.b, "tui-sink", sink_body);
+    Child traffic(net.a, "tui-traffic", traffic_body);
+    Child stray(net.b, "tui-stray", stray_udp_body);
+    ASSERT_FALSE(HasFailure()) << "children not ready";
+
+    start("ip netns exec " + net.a.name() + " " + std::string(SSTOP_BINARY) +
+          " --interval 500ms --sources netlink,afpacket");
+    ASSERT_FALSE(HasFailure());
+    auto s = expect_screen(
+        [&](const std::string& x) {
+            return processes_table(x) && !line_with(x, " - unattributed").empty() &&
+                   !tui_rows(x).empty();
+        },
+        "an unattributed row beside tui-traffic", 20s);
+    EXPECT_TRUE(has(lines_of(s)[0], "procs+unattributed")) << s;
+    {
+        std::istringstream row(line_with(s, " - unattributed"));
+        std::string pid, name;
+        row >> pid >> name;
+        EXPECT_EQ(pid, "-") << s;
+        EXPECT_EQ(name, "unattributed") << s;
+    }
+    // Sorted like the others: by pid ("-" is pid 0) it is first.
+    keys("s");
+    keys("s");
+    keys("s");
+    s = expect_screen([&](const std::string& x) { return has(lines_of(x)[0], "sort pid"); },
+                      "sort pid");
+    s = expect_screen([&](const std::string& x) { return has(first_row(x), "unattributed"); },
+                      "the unattributed row (pid 0) first by pid");
+    keys("/");
+    literal("proc:unattributed");
+    keys("Enter");
+    s = expect_screen(
+        [&](const std::string& x) {
+            return has(first_row(x), "unattributed") && tui_rows(x).empty();
+        },
+        "the filter language picks the unattributed row");
+    keys("q");
+    expect_screen([&](const std::string& x) { return has(x, "EXIT=0"); }, "q exits 0");
+}
+
 }  // namespace

@@ -430,3 +430,43 @@ TEST(ProcessesPlugin, LoadsThroughItsDescriptor) {
 }
 
 TEST(ProcessesPlugin, UnloadsWhenClosed) { expect_plugin_unloads("processes"); }
+
+TEST(ProcessesView, UnattributedTrafficIsARowSortedAndFilteredLikeTheOthers) {
+    ProcessesView view;
+    auto s = sample();
+    s->unattributed.rx_bps = 3000;
+    s->unattributed.rx_bytes = 4096;
+    view.update(s);
+    auto canvas = draw(view, view_context());
+    // curl 9100, firefox 5100, unattributed 3000, sshd 20 bytes/s.
+    EXPECT_EQ(row_of(canvas, "unattributed"), 3) << canvas.dump();
+    EXPECT_EQ(row_of(canvas, "sshd"), 4) << canvas.dump();
+    const std::string row = canvas.row(3);
+    EXPECT_NE(row.find("- unattributed"), std::string::npos) << row;
+    EXPECT_NE(row.find(sstop::format_bytes(4096)), std::string::npos) << row;
+    canvas = draw(view, view_context(SortKey::Name));
+    EXPECT_EQ(row_of(canvas, "unattributed"), 4) << canvas.dump();
+
+    canvas = draw(view, view_context(SortKey::Rate, "proc:unattributed"));
+    EXPECT_EQ(row_of(canvas, "unattributed"), 1) << canvas.dump();
+    EXPECT_EQ(row_of(canvas, "curl"), -1);
+    canvas = draw(view, view_context(SortKey::Rate, "proc:curl"));
+    EXPECT_EQ(row_of(canvas, "unattributed"), -1) << canvas.dump();
+
+    // It is no process: no detail page, and nothing a signal could be sent to.
+    view = ProcessesView{};
+    view.update(s);
+    auto ctx = view_context();
+    draw(view, ctx);
+    for (int i = 0; i < 2; ++i) view.on_key(KeyEvent{sstop::kKeyDown}, ctx);
+    EXPECT_FALSE(view.selected_process().has_value());
+    EXPECT_FALSE(view.on_key(KeyEvent{sstop::kKeyEnter}, ctx));
+    EXPECT_FALSE(view.in_detail());
+}
+
+TEST(ProcessesView, UnattributedRowIsAbsentWithoutTraffic) {
+    ProcessesView view;
+    view.update(sample());
+    auto canvas = draw(view, view_context());
+    EXPECT_EQ(row_of(canvas, "unattributed"), -1) << canvas.dump();
+}
