@@ -202,6 +202,10 @@ class Ui {
             case '-':
                 change_interval(-1);
                 return;
+            case 'a':
+                ctx_.cumulative = !ctx_.cumulative;
+                say(ctx_.cumulative ? "showing bytes since start" : "showing rates");
+                return;
             case 'd':
                 ctx_.show_names = !ctx_.show_names;
                 say(ctx_.show_names ? "showing names" : "showing addresses");
@@ -437,6 +441,11 @@ class Ui {
             Style p = palette_.style(ThemeRole::Warn);
             p.attrs |= kAttrBold | kAttrReverse;
             x = put(c, x + 2, 0, " PAUSED ", p);
+        }
+        if (ctx_.cumulative) {
+            Style b = palette_.style(ThemeRole::Accent);
+            b.attrs |= kAttrBold | kAttrReverse;
+            x = put(c, x + 2, 0, " CUMULATIVE ", b);
         }
         std::string right =
             "every " + format_interval(interval_) + "  sort " + sort_name(ctx_.sort);

@@ -12,10 +12,11 @@ using vc::Column;
 
 // Groups have no pid, so SortKey::Pid orders them by name as SortKey::Name does. Ties fall
 // back to the name and then the kind, so rows never swap places between two draws.
-bool before(const GroupSummary& a, const GroupSummary& b, SortKey key) {
+bool before(const GroupSummary& a, const GroupSummary& b, SortKey key, bool cumulative) {
     if (key == SortKey::Pid) key = SortKey::Name;
-    auto fields = [](const GroupSummary& g) {
-        return vc::SortFields{g.traffic.rx_bps, g.traffic.tx_bps, g.connections, g.name};
+    auto fields = [cumulative](const GroupSummary& g) {
+        const Traffic t = vc::as_shown(g.traffic, cumulative);
+        return vc::SortFields{t.rx_bps, t.tx_bps, g.connections, g.name};
     };
     if (std::optional<bool> decided = vc::sort_before(key, fields(a), fields(b))) return *decided;
     if (int c = vc::compare_ci(a.name, b.name); c != 0) return c < 0;
@@ -53,7 +54,9 @@ std::vector<const GroupSummary*> GroupsView::rows(const ViewContext& context) co
         if (matches(g, needle)) out.push_back(&g);
     const SortKey key = context.sort;
     std::sort(out.begin(), out.end(),
-              [key](const GroupSummary* a, const GroupSummary* b) { return before(*a, *b, key); });
+              [key, cumulative = context.cumulative](const GroupSummary* a, const GroupSummary* b) {
+                  return before(*a, *b, key, cumulative);
+              });
     return out;
 }
 
@@ -66,8 +69,14 @@ void GroupsView::draw(Canvas& canvas, const ViewContext& context) {
     std::vector<Column> cols = {
         {.title = "KIND", .width = 9},
         {.title = "NAME", .width = 12, .grow = 2},
-        {.title = uni ? "↓ RATE" : "DN RATE", .width = 10, .align = Align::Right, .drop_rank = 1},
-        {.title = uni ? "↑ RATE" : "UP RATE", .width = 10, .align = Align::Right, .drop_rank = 2},
+        {.title = vc::rate_title(true, uni, context.cumulative),
+         .width = 10,
+         .align = Align::Right,
+         .drop_rank = 1},
+        {.title = vc::rate_title(false, uni, context.cumulative),
+         .width = 10,
+         .align = Align::Right,
+         .drop_rank = 2},
         {.title = "TOTAL", .width = 9, .align = Align::Right, .drop_rank = 3},
         {.title = "PROCS", .width = 5, .align = Align::Right, .drop_rank = 5},
         // One cell more than the title, for the sort marker.
@@ -78,7 +87,10 @@ void GroupsView::draw(Canvas& canvas, const ViewContext& context) {
     const std::vector<int> widths = vc::draw_table_header(canvas, 0, cols);
     const std::vector<const GroupSummary*> list = rows(context);
     double max_rate = 0;
-    for (const GroupSummary* g : list) max_rate = std::max(max_rate, vc::total_rate(g->traffic));
+    auto amount = [&](const GroupSummary& g) {
+        return vc::total_rate(vc::as_shown(g.traffic, context.cumulative));
+    };
+    for (const GroupSummary* g : list) max_rate = std::max(max_rate, amount(*g));
     auto draw_row = [&](const GroupSummary& g, const vc::ListRow& row) {
         const int y = row.y;
         vc::draw_cell(canvas, y, widths, kKind, kind_label(g.kind),
@@ -86,11 +98,11 @@ void GroupsView::draw(Canvas& canvas, const ViewContext& context) {
         vc::draw_cell(canvas, y, widths, kName, g.name, row.cell(canvas, ThemeRole::Text),
                       Align::Left);
         vc::draw_traffic_cells(canvas, row, widths, {kRx, kTx, kTotal, kConns}, g.traffic,
-                               g.connections);
+                               g.connections, context.cumulative);
         vc::draw_cell(canvas, y, widths, kProcs, std::to_string(g.processes),
                       row.cell(canvas, ThemeRole::Text), Align::Right);
         if (widths[kBar] > 0) {
-            const double level = max_rate > 0 ? vc::total_rate(g.traffic) / max_rate : 0;
+            const double level = max_rate > 0 ? amount(g) / max_rate : 0;
             vc::draw_cell(canvas, y, widths, kBar, vc::bar(level, widths[kBar], uni),
                           vc::on_row(canvas.rate_style(level), row.style), Align::Left);
         }

@@ -25,10 +25,11 @@ std::string join(const std::vector<std::string>& names) {
 
 // Orders hosts for a SortKey. Hosts have no pid, so Pid sorts by address; Name sorts by DNS
 // name with unnamed hosts last. Ties fall back to the address so the order is stable.
-bool before(const RemoteHostSummary& a, const RemoteHostSummary& b, SortKey key) {
+bool before(const RemoteHostSummary& a, const RemoteHostSummary& b, SortKey key, bool cumulative) {
     if (key == SortKey::Name && a.name.empty() != b.name.empty()) return b.name.empty();
-    auto fields = [](const RemoteHostSummary& h) {
-        return vc::SortFields{h.traffic.rx_bps, h.traffic.tx_bps, h.connections, h.name};
+    auto fields = [cumulative](const RemoteHostSummary& h) {
+        const Traffic t = vc::as_shown(h.traffic, cumulative);
+        return vc::SortFields{t.rx_bps, t.tx_bps, h.connections, h.name};
     };
     if (std::optional<bool> decided = vc::sort_before(key, fields(a), fields(b))) return *decided;
     return a.addr < b.addr;
@@ -67,8 +68,9 @@ std::vector<const RemoteHostSummary*> HostsView::rows(const ViewContext& context
         if (matches(h, needle)) out.push_back(&h);
     SortKey key = context.sort;
     std::sort(out.begin(), out.end(),
-              [key](const RemoteHostSummary* a, const RemoteHostSummary* b) {
-                  return before(*a, *b, key);
+              [key, cumulative = context.cumulative](const RemoteHostSummary* a,
+                                                     const RemoteHostSummary* b) {
+                  return before(*a, *b, key, cumulative);
               });
     return out;
 }
@@ -83,8 +85,10 @@ void HostsView::draw(Canvas& canvas, const ViewContext& context) {
     };
     const std::size_t kAddr = add({"ADDRESS", 15, Align::Left, 1});
     const std::size_t kName = context.show_names ? add({"NAME", 12, Align::Left, 2, 5}) : kAbsent;
-    const std::size_t kRx = add({uni ? "↓ RATE" : "DN RATE", 10, Align::Right, 0, 1});
-    const std::size_t kTx = add({uni ? "↑ RATE" : "UP RATE", 10, Align::Right, 0, 2});
+    const std::size_t kRx =
+        add({vc::rate_title(true, uni, context.cumulative), 10, Align::Right, 0, 1});
+    const std::size_t kTx =
+        add({vc::rate_title(false, uni, context.cumulative), 10, Align::Right, 0, 2});
     const std::size_t kTotal = add({"TOTAL", 9, Align::Right, 0, 3});
     const std::size_t kConn = add({"CONN", 5, Align::Right, 0, 4});
     const std::size_t kProcs = add({"PROCESSES", 10, Align::Left, 2, 6});
@@ -97,7 +101,7 @@ void HostsView::draw(Canvas& canvas, const ViewContext& context) {
                       Align::Left);
         vc::draw_cell(canvas, y, widths, kName, h.name, cell(ThemeRole::Accent), Align::Left);
         vc::draw_traffic_cells(canvas, row, widths, {kRx, kTx, kTotal, kConn}, h.traffic,
-                               h.connections);
+                               h.connections, context.cumulative);
         vc::draw_cell(canvas, y, widths, kProcs, join(h.processes), cell(ThemeRole::Dim),
                       Align::Left);
     };

@@ -23,7 +23,10 @@ namespace sstop::plugins::processes {
 /// page of the selected process; Esc returns. Traffic no process owned is one more row,
 /// `unattributed` (pid shown as `-`), present while it has bytes, sorted and filtered like
 /// the others; it has no detail page and is never a signal's target. UI thread only, like
-/// every View.
+/// every View. `t` toggles a process tree: children under their parents (by ppid, among the
+/// listed processes), each row showing its subtree's sums, siblings sorted and rows filtered
+/// as in the flat table (a match whose parent did not match is a root). In cumulative mode
+/// (`ViewContext::cumulative`) the rate columns show bytes since start and sort by them.
 class ProcessesView final : public View {
   public:
     ProcessesView() = default;
@@ -41,10 +44,17 @@ class ProcessesView final : public View {
 
     /// True while the detail page is shown.
     bool in_detail() const { return detail_.has_value(); }
+    /// True while the table is a process tree (key `t`).
+    bool tree() const { return tree_; }
 
   private:
     static ProcessId id_of(const ProcessSummary& p) { return p.info.id; }
     std::vector<const ProcessSummary*> rows(const ViewContext& context) const;
+    /// `flat` (filtered) as a tree: each child under its parent (by ppid, among `flat`),
+    /// siblings sorted by their subtree sums; the rows point into tree_rows_, whose traffic
+    /// and counts are subtree sums, and tree_prefix_ holds each row's indentation.
+    std::vector<const ProcessSummary*> as_tree(const std::vector<const ProcessSummary*>& flat,
+                                               const ViewContext& context) const;
     const ProcessSummary* find(const ProcessId& id) const;
     std::vector<const ConnectionSummary*> connections(const ProcessSummary& p) const;
     void draw_table(Canvas& canvas, const ViewContext& context);
@@ -67,6 +77,9 @@ class ProcessesView final : public View {
     mutable std::string parsed_text_;
     mutable std::optional<Filter> filter_ = Filter{};
     mutable FilterError filter_error_;
+    bool tree_ = false;
+    mutable std::vector<ProcessSummary> tree_rows_;  // stable: reserved before filling
+    mutable std::vector<std::string> tree_prefix_;   // per tree_rows_ entry
     view_common::SelectionCursor<ProcessSummary, ProcessId> selection_{&id_of};
     std::optional<ProcessId> detail_;
     view_common::ListCursor detail_cursor_;

@@ -4,6 +4,7 @@
 
 #include <poll.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -487,6 +488,82 @@ TEST_F(SstopNetnsTmux, UnattributedTrafficIsARowAndTheHeaderSaysWhatItCounts) {
             return has(first_row(x), "unattributed") && tui_rows(x).empty();
         },
         "the filter language picks the unattributed row");
+    keys("q");
+    expect_screen([&](const std::string& x) { return has(x, "EXIT=0"); }, "q exits 0");
+}
+
+// A parent with a listener and a child (forked by it) that sends: the tree shows the child
+// under the parent.
+void parent_body(const std::function<void()>& ready) {
+    tcp_listen(NetnsPair::kAddrA4, kListenPort);
+    const pid_t kid = ::fork();
+    if (kid == 0) {
+        ::prctl(PR_SET_NAME, "tui-kid");
+        traffic_body([] {});
+        _exit(0);
+    }
+    ready();
+    ::sleep(static_cast<unsigned>(kChildLife.count()));
+    ::kill(kid, SIGKILL);
+}
+
+TEST_F(SstopNetnsTmux, CumulativeModeAndTheProcessTree) {
+    NetnsPair net("tuit");
+    ASSERT_FALSE(HasFailure()) << "namespaces not set up";
+    Child sink(net.b, "tui-sink", sink_body);
+    Child parent(net.a, "tui-parent", parent_body);
+    ASSERT_FALSE(HasFailure()) << "children not ready";
+
+    start("ip netns exec " + net.a.name() + " " + std::string(SSTOP_BINARY) + " --interval 500ms");
+    ASSERT_FALSE(HasFailure());
+    auto s = expect_screen(
+        [&](const std::string& x) {
+            const auto n = names(tui_rows(x));
+            return processes_table(x) && n.size() == 2 && n[0] == "tui-kid";
+        },
+        "tui-kid (sending) above tui-parent (listening)", 20s);
+
+    // a: bytes since start in the rate columns, and a badge; a again: rates.
+    keys("a");
+    s = expect_screen(
+        [&](const std::string& x) {
+            return has(lines_of(x)[0], "CUMULATIVE") && has(line_with(x, "PID"), "↓ BYTES");
+        },
+        "cumulative mode");
+    EXPECT_FALSE(has(line_with(s, "tui-kid"), "/s")) << s;
+    EXPECT_FALSE(has(line_with(s, "PID"), "RATE")) << s;
+    keys("a");
+    s = expect_screen(
+        [&](const std::string& x) {
+            return !has(lines_of(x)[0], "CUMULATIVE") && has(line_with(x, "PID"), "↓ RATE") &&
+                   has(line_with(x, "tui-kid"), "/s");
+        },
+        "rates again");
+
+    // t: the kid under its parent, the parent's row summing both.
+    keys("t");
+    s = expect_screen(
+        [&](const std::string& x) {
+            const int p = row_of(x, " tui-parent ");
+            const int k = row_of(x, "└─tui-kid");
+            return p > 0 && k == p + 1;
+        },
+        "tree: tui-kid under tui-parent");
+    {
+        std::istringstream row(line_with(s, " tui-parent "));
+        std::string pid;
+        row >> pid;
+        EXPECT_EQ(pid, std::to_string(parent.pid())) << s;
+    }
+    // Filter still works in the tree: only the kid, as a root.
+    keys("/");
+    literal("proc:tui-kid");
+    keys("Enter");
+    expect_screen(
+        [&](const std::string& x) {
+            return !has(x, " tui-parent ") && has(first_row(x), " tui-kid ");
+        },
+        "filtered tree: tui-kid alone, a root");
     keys("q");
     expect_screen([&](const std::string& x) { return has(x, "EXIT=0"); }, "q exits 0");
 }
