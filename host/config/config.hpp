@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "core/aggregator.hpp"
+#include "core/alerts.hpp"
 
 namespace sstop::host {
 
@@ -74,6 +75,8 @@ struct Config {
     /// Capabilities kept after start-up on top of what sstop needs (`keep_capabilities`);
     /// only "sys_admin" is accepted.
     std::vector<std::string> keep_capabilities{};
+    /// `alerts:` rules, checked (names unique, `when` parsed, actions known).
+    std::vector<core::AlertRule> alerts{};
     /// Per-plugin sections `plugins.<id>:`, kept as YAML (with marks) until the plugin's
     /// option schema is known.
     std::map<std::string, YAML::Node> plugin_sections;

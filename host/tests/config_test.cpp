@@ -250,7 +250,7 @@ TEST(ConfigErrors, UnknownNestedKeySuggestsClosest) {
 TEST(ConfigErrors, ShortUnknownKeyGetsNoFarFetchedSuggestion) {
     expect_error(text_error("k0: 1\n"), 1, 1, "k0",
                  "unknown key 'k0' (expected one of: interval sources views exporters plugins "
-                 "aggregator dns ui log_file keep_capabilities)");
+                 "aggregator dns ui log_file keep_capabilities alerts)");
 }
 
 TEST(ConfigErrors, UnknownKeyFarFromAnyListsTheKeys) {

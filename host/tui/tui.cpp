@@ -9,9 +9,11 @@
 #include <clocale>
 #include <cstring>
 #include <optional>
+#include <set>
 #include <sstop/format.hpp>
 #include <stdexcept>
 
+#include "core/alerts.hpp"
 #include "tui/canvas.hpp"
 #include "tui/color.hpp"
 #include "tui/input.hpp"
@@ -119,7 +121,23 @@ class Ui {
         auto s = hooks_.snapshots->wait_newer(seen_, std::chrono::milliseconds(0));
         if (!s) return;
         latest_ = std::move(s);
+        note_alerts(*latest_);
         if (!ctx_.paused) show(latest_);
+    }
+
+    // Counts the active alerts for the header badge and rings the bell for a `bell` rule
+    // that became active (also while paused: the bell is for what happens now).
+    void note_alerts(const Snapshot& s) {
+        std::set<std::pair<std::string, std::int32_t>> now;
+        bool ring = false;
+        for (const core::ActiveAlert& a : core::alerts_of(s)) {
+            now.emplace(a.name, a.id.pid);
+            const bool bell = std::find(hooks_.bell_alerts.begin(), hooks_.bell_alerts.end(),
+                                        a.name) != hooks_.bell_alerts.end();
+            if (bell && !active_alerts_.count({a.name, a.id.pid})) ring = true;
+        }
+        active_alerts_ = std::move(now);
+        if (ring) ::beep();
     }
 
     void show(const std::shared_ptr<const Snapshot>& s) {
@@ -442,6 +460,11 @@ class Ui {
             p.attrs |= kAttrBold | kAttrReverse;
             x = put(c, x + 2, 0, " PAUSED ", p);
         }
+        if (!active_alerts_.empty()) {
+            Style b = palette_.style(ThemeRole::Bad);
+            b.attrs |= kAttrBold | kAttrReverse;
+            x = put(c, x + 2, 0, " ALERT " + std::to_string(active_alerts_.size()) + " ", b);
+        }
         if (ctx_.cumulative) {
             Style b = palette_.style(ThemeRole::Accent);
             b.attrs |= kAttrBold | kAttrReverse;
@@ -662,9 +685,10 @@ class Ui {
     ViewContext ctx_;
     std::chrono::nanoseconds interval_;
     std::uint64_t seen_ = 0;
-    std::shared_ptr<const Snapshot> latest_;  ///< newest from the collector
-    std::shared_ptr<const Snapshot> shown_;   ///< what is on screen (older while paused)
-    std::string interface_;                   ///< chosen with `i`; empty = the default rule
+    std::shared_ptr<const Snapshot> latest_;                        ///< newest from the collector
+    std::set<std::pair<std::string, std::int32_t>> active_alerts_;  ///< (rule, pid) active now
+    std::shared_ptr<const Snapshot> shown_;  ///< what is on screen (older while paused)
+    std::string interface_;                  ///< chosen with `i`; empty = the default rule
     Mode mode_ = Mode::Normal;
     ProcessInfo kill_target_;
     int kill_choice_ = 0;

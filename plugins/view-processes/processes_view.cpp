@@ -129,6 +129,13 @@ namespace {
 
 bool is_unattributed(const ProcessSummary& p) { return p.info.id.pid == 0; }
 
+// An alert with the `highlight` action is active on the process (the host's label).
+bool highlighted(const ProcessSummary& p) {
+    for (const Label& l : p.info.labels)
+        if (l.key == "highlight") return true;
+    return false;
+}
+
 bool has_traffic(const Traffic& t) {
     return t.rx_bytes != 0 || t.tx_bytes != 0 || t.rx_bps > 0 || t.tx_bps > 0;
 }
@@ -372,8 +379,12 @@ void ProcessesView::draw_rows_of_table(Canvas& canvas, const ViewContext& contex
             name =
                 tree_glyphs(tree_prefix_[static_cast<std::size_t>(&p - tree_rows_.data())], uni) +
                 name;
-        vc::draw_cell(canvas, y, widths, kName, name,
-                      cell(unowned ? ThemeRole::Dim : ThemeRole::Text), Align::Left);
+        Style name_style = cell(unowned ? ThemeRole::Dim : ThemeRole::Text);
+        if (highlighted(p)) {
+            name_style = cell(ThemeRole::Bad);
+            name_style.attrs |= kAttrBold | kAttrReverse;
+        }
+        vc::draw_cell(canvas, y, widths, kName, name, name_style, Align::Left);
         vc::draw_traffic_cells(canvas, row, widths, {kRx, kTx, kTotal, kConn}, p.traffic,
                                p.connections, cumulative);
         if (widths[kSpark] > 0)

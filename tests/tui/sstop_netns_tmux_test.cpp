@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <fstream>
 #include <regex>
 
 #include "netns.hpp"
@@ -566,6 +567,31 @@ TEST_F(SstopNetnsTmux, CumulativeModeAndTheProcessTree) {
         "filtered tree: tui-kid alone, a root");
     keys("q");
     expect_screen([&](const std::string& x) { return has(x, "EXIT=0"); }, "q exits 0");
+}
+
+// An alert rule on the sender: the header shows an ALERT badge while it is active.
+TEST_F(SstopNetnsTmux, AnActiveAlertShowsABadgeInTheHeader) {
+    NetnsPair net("tuia");
+    ASSERT_FALSE(HasFailure()) << "namespaces not set up";
+    Child sink(net.b, "tui-sink", sink_body);
+    Child traffic(net.a, "tui-traffic", traffic_body);
+    Child listener(net.a, "tui-listener", listener_body);
+    ASSERT_FALSE(HasFailure()) << "children not ready";
+    const std::string config = "/tmp/sstop-tui-alert-" + std::to_string(::getpid()) + ".yaml";
+    {
+        std::ofstream out(config);
+        out << "alerts:\n  - name: sender\n    when: \"proc:tui-traffic and tx>10K\"\n"
+               "    for: 1s\n    actions: [highlight, bell]\n";
+    }
+    start("ip netns exec " + net.a.name() + " " + std::string(SSTOP_BINARY) +
+          " --interval 500ms --config " + config);
+    ASSERT_FALSE(HasFailure());
+    auto s = expect_screen([&](const std::string& x) { return has(lines_of(x)[0], " ALERT 1 "); },
+                           "ALERT badge for the sender", 20s);
+    EXPECT_TRUE(processes_table(s)) << s;
+    keys("q");
+    expect_screen([&](const std::string& x) { return has(x, "EXIT=0"); }, "q exits 0");
+    std::remove(config.c_str());
 }
 
 }  // namespace

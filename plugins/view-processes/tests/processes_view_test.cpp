@@ -548,3 +548,18 @@ TEST(ProcessesView, TreeSurvivesAParentCycle) {
     EXPECT_GE(row_of(canvas, "a"), 1) << canvas.dump();
     EXPECT_GE(row_of(canvas, "b"), 1) << canvas.dump();
 }
+
+TEST(ProcessesView, AHighlightLabelMarksTheRow) {
+    auto s = sample();
+    s->processes[1].info.labels = {{"alert", "big"}, {"highlight", "big"}};  // firefox
+    ProcessesView view;
+    view.update(s);
+    auto canvas = draw(view, view_context());
+    const int y = row_of(canvas, "firefox");
+    ASSERT_GE(y, 1) << canvas.dump();
+    const int x = static_cast<int>(canvas.row(y).find("firefox"));
+    EXPECT_EQ(canvas.role_fg_at(x, y), static_cast<int>(ThemeRole::Bad)) << canvas.dump();
+    const int cy = row_of(canvas, "curl");
+    const int cx = static_cast<int>(canvas.row(cy).find("curl"));
+    EXPECT_NE(canvas.role_fg_at(cx, cy), static_cast<int>(ThemeRole::Bad));
+}
