@@ -77,6 +77,11 @@ int App::run() {
     config_ = path ? load_config_file(*path) : Config{};
     if (cli_.interval) config_.interval = *cli_.interval;
     if (cli_.no_dns) config_.dns.enabled = false;
+    // The config's filter: when no --filter was given (checked when the config was read).
+    if (!cli_.filter && !config_.filter.empty()) {
+        cli_.filter = Filter::parse(config_.filter);
+        cli_.filter_text = config_.filter;
+    }
     interval_ns_ = config_.interval.count();
     if (!config_.log_file.empty()) {
         std::string error;

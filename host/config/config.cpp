@@ -58,9 +58,9 @@ std::string format_error(const std::string& file, int line, int column, const st
     return text + printable(message);
 }
 
-const std::vector<std::string> kTopKeys{"interval", "sources",           "views", "exporters",
-                                        "plugins",  "aggregator",        "dns",   "ui",
-                                        "log_file", "keep_capabilities", "alerts"};
+const std::vector<std::string> kTopKeys{"interval", "sources",           "views",  "exporters",
+                                        "plugins",  "aggregator",        "dns",    "ui",
+                                        "log_file", "keep_capabilities", "alerts", "filter"};
 // What an operator may ask sstop to keep after start-up, and what for.
 const std::vector<std::string> kKeepable{"sys_admin"};
 const std::vector<std::string> kAggregatorKeys{"ema_alpha", "stale_after",   "max_sockets",
@@ -337,6 +337,11 @@ Config read_config(const YAML::Node& root, const std::string& file) {
             read_ui(reader, field, config.ui);
         } else if (key == "log_file") {
             config.log_file = reader.read_string(field);
+        } else if (key == "filter") {
+            config.filter = reader.read_string(field);
+            FilterError error;
+            if (!Filter::parse(config.filter, &error))
+                reader.fail(mark_in_scalar(field.value, error.column), field.path, error.message);
         } else if (key == "alerts") {
             read_alerts(reader, field, config);
         } else if (key == "keep_capabilities") {

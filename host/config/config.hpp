@@ -75,6 +75,9 @@ struct Config {
     /// Capabilities kept after start-up on top of what sstop needs (`keep_capabilities`);
     /// only "sys_admin" is accepted.
     std::vector<std::string> keep_capabilities{};
+    /// `filter:`: the start-up filter expression (what `--filter` gives, which overrides it);
+    /// checked to parse. Empty = none.
+    std::string filter;
     /// `alerts:` rules, checked (names unique, `when` parsed, actions known).
     std::vector<core::AlertRule> alerts{};
     /// Per-plugin sections `plugins.<id>:`, kept as YAML (with marks) until the plugin's

@@ -250,7 +250,7 @@ TEST(ConfigErrors, UnknownNestedKeySuggestsClosest) {
 TEST(ConfigErrors, ShortUnknownKeyGetsNoFarFetchedSuggestion) {
     expect_error(text_error("k0: 1\n"), 1, 1, "k0",
                  "unknown key 'k0' (expected one of: interval sources views exporters plugins "
-                 "aggregator dns ui log_file keep_capabilities alerts)");
+                 "aggregator dns ui log_file keep_capabilities alerts filter)");
 }
 
 TEST(ConfigErrors, UnknownKeyFarFromAnyListsTheKeys) {
@@ -683,9 +683,6 @@ TEST(ConfigLookup, NothingFoundMeansBuiltInDefaults) {
               std::nullopt);
 }
 
-}  // namespace
-}  // namespace sstop::host
-
 // Found by fuzz_config: a key with line breaks or escape sequences must not reach the
 // terminal as such; the error stays one line.
 TEST(ConfigErrors, KeysWithControlCharactersAreShownEscapedOnOneLine) {
@@ -718,6 +715,21 @@ TEST(ConfigKeepCapabilities, AnyOtherCapabilityIsAnErrorAtItsPosition) {
     expect_error(text_error("keep_capabilities: sys_admin\n"), 1, 20, "keep_capabilities",
                  "expected a list, e.g. [a, b], got 'sys_admin'");
 }
+
+TEST(Config, FilterKeyGivesTheStartUpFilter) {
+    EXPECT_EQ(load_config_text("filter: \"port:443 and not proc:firefox\"\n", "t.yaml").filter,
+              "port:443 and not proc:firefox");
+    EXPECT_EQ(Config{}.filter, "");
+}
+
+TEST(ConfigErrors, BadFilterPointsAtTheTermInsideIt) {
+    // The quote is column 9; the port's value is column 13 of the expression.
+    expect_error(text_error("filter: \"proc:a port:99999\"\n"), 1, 22, "filter",
+                 "bad port '99999' at column 13");
+}
+
+}  // namespace
+}  // namespace sstop::host
 
 }  // namespace
 }  // namespace sstop::host

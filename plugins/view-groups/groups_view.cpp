@@ -1,6 +1,7 @@
 #include "groups_view.hpp"
 
 #include <algorithm>
+#include <map>
 #include <string>
 
 namespace sstop::plugins::groups {
@@ -44,14 +45,42 @@ std::vector<KeyHint> GroupsView::key_hints() const {
 
 void GroupsView::update(std::shared_ptr<const Snapshot> snapshot) {
     snapshot_ = std::move(snapshot);
+    matched_for_ = nullptr;  // a new snapshot may reuse the old one's address
 }
 
 std::vector<const GroupSummary*> GroupsView::rows(const ViewContext& context) const {
     std::vector<const GroupSummary*> out;
     if (!snapshot_) return out;
-    const std::string needle = vc::to_lower(context.filter);
-    for (const GroupSummary& g : snapshot_->groups)
-        if (matches(g, needle)) out.push_back(&g);
+    const bool changed = filter_.set(context.filter);
+    const Filter* expr = filter_.match_all() ? nullptr : filter_.expression();
+    if (expr && (changed || matched_for_ != snapshot_.get())) {
+        // Each group is asked as if it were a process: its name (proc:), its kind and name as
+        // its container or unit (group:), the row's text as its command line (a plain word
+        // matches what is shown), its traffic, and its processes' sockets (port:, host:).
+        std::map<std::pair<std::string, std::string>, ProcessSummary> subjects;
+        for (const GroupSummary& g : snapshot_->groups) {
+            ProcessSummary& subject = subjects[{g.kind, g.name}];
+            subject.info.name = g.name;
+            subject.info.cmdline = g.name + " " + std::string(kind_label(g.kind)) + " " + g.kind;
+            (g.kind == "container" ? subject.info.container : subject.info.unit) = g.name;
+            subject.traffic = g.traffic;
+            subject.connections = g.connections;
+        }
+        for (const ProcessSummary& p : snapshot_->processes)
+            if (auto it = subjects.find(vc::group_of(p.info)); it != subjects.end())
+                it->second.sockets.insert(it->second.sockets.end(), p.sockets.begin(),
+                                          p.sockets.end());
+        matched_.clear();
+        for (const auto& [key, subject] : subjects)
+            if (expr->matches(subject, *snapshot_)) matched_.insert(key);
+        matched_for_ = snapshot_.get();
+    }
+    for (const GroupSummary& g : snapshot_->groups) {
+        const bool keep = filter_.match_all() ? true
+                          : expr              ? matched_.count({g.kind, g.name}) != 0
+                                              : matches(g, filter_.needle());
+        if (keep) out.push_back(&g);
+    }
     const SortKey key = context.sort;
     std::sort(out.begin(), out.end(),
               [key, cumulative = context.cumulative](const GroupSummary* a, const GroupSummary* b) {

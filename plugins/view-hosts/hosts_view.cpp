@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <limits>
+#include <map>
 #include <sstop/format.hpp>
 #include <string>
 
@@ -58,14 +59,46 @@ std::vector<KeyHint> HostsView::key_hints() const {
 
 void HostsView::update(std::shared_ptr<const Snapshot> snapshot) {
     snapshot_ = std::move(snapshot);
+    matched_for_ = nullptr;  // a new snapshot may reuse the old one's address
 }
 
 std::vector<const RemoteHostSummary*> HostsView::rows(const ViewContext& context) const {
     std::vector<const RemoteHostSummary*> out;
     if (!snapshot_) return out;
-    std::string needle = vc::to_lower(context.filter);
-    for (const RemoteHostSummary& h : snapshot_->remote_hosts)
-        if (matches(h, needle)) out.push_back(&h);
+    const bool changed = filter_.set(context.filter);
+    const Filter* expr = filter_.match_all() ? nullptr : filter_.expression();
+    if (expr && (changed || matched_for_ != snapshot_.get())) {
+        // Each host is asked as if it were a process: its name is its processes' names (so
+        // proc: works), its command line the row's text (so a plain word matches what is
+        // shown), its traffic the host's, its sockets the connections to it.
+        std::map<IpAddr, ProcessSummary> subjects;
+        for (const RemoteHostSummary& h : snapshot_->remote_hosts) {
+            ProcessSummary& subject = subjects[h.addr];
+            subject.info.name = join(h.processes);
+            subject.info.cmdline = format_addr(h.addr) + " " + h.name;
+            subject.traffic = h.traffic;
+            subject.connections = h.connections;
+            // The host itself, so host: matches its address and name without a listed socket.
+            ConnectionSummary self;
+            self.key.remote.addr = h.addr;
+            self.remote_name = h.name;
+            subject.sockets.push_back(self);
+        }
+        for (const ProcessSummary& p : snapshot_->processes)
+            for (const ConnectionSummary& c : p.sockets)
+                if (auto it = subjects.find(c.key.remote.addr); it != subjects.end())
+                    it->second.sockets.push_back(c);
+        matched_.clear();
+        for (const auto& [addr, subject] : subjects)
+            if (expr->matches(subject, *snapshot_)) matched_.insert(addr);
+        matched_for_ = snapshot_.get();
+    }
+    for (const RemoteHostSummary& h : snapshot_->remote_hosts) {
+        const bool keep = filter_.match_all() ? true
+                          : expr              ? matched_.count(h.addr) != 0
+                                              : matches(h, filter_.needle());
+        if (keep) out.push_back(&h);
+    }
     SortKey key = context.sort;
     std::sort(out.begin(), out.end(),
               [key, cumulative = context.cumulative](const RemoteHostSummary* a,
