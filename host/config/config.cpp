@@ -63,8 +63,9 @@ const std::vector<std::string> kTopKeys{"interval", "sources",           "views"
                                         "log_file", "keep_capabilities", "alerts", "filter"};
 // What an operator may ask sstop to keep after start-up, and what for.
 const std::vector<std::string> kKeepable{"sys_admin"};
-const std::vector<std::string> kAggregatorKeys{"ema_alpha", "stale_after",   "max_sockets",
-                                               "max_flows", "max_processes", "max_remote_hosts"};
+const std::vector<std::string> kAggregatorKeys{
+    "ema_alpha",     "stale_after",      "max_sockets",     "max_flows",
+    "max_processes", "max_remote_hosts", "process_history", "system_history"};
 const std::vector<std::string> kDnsKeys{"enabled", "workers",      "queue_size", "cache_size",
                                         "ttl",     "negative_ttl", "timeout"};
 const std::vector<std::string> kUiKeys{"theme", "unicode", "mouse", "colors"};
@@ -94,6 +95,10 @@ void read_aggregator(const NodeReader& reader, const Field& section, core::Aggre
             out.max_processes = read_size(reader, field, 64, 1048576);
         } else if (key == "max_remote_hosts") {
             out.max_remote_hosts = read_size(reader, field, 64, 1048576);
+        } else if (key == "process_history") {
+            out.process_history = read_size(reader, field, 2, 600);
+        } else if (key == "system_history") {
+            out.system_history = read_size(reader, field, 2, 3600);
         }
     }
 }

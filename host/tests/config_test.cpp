@@ -731,5 +731,17 @@ TEST(ConfigErrors, BadFilterPointsAtTheTermInsideIt) {
 }  // namespace
 }  // namespace sstop::host
 
+TEST(Config, HistoryRingSizesAreAggregatorKeys) {
+    const Config c =
+        load_config_text("aggregator:\n  process_history: 30\n  system_history: 120\n", "t.yaml");
+    EXPECT_EQ(c.aggregator.process_history, 30u);
+    EXPECT_EQ(c.aggregator.system_history, 120u);
+    EXPECT_EQ(Config{}.aggregator.process_history, 16u);
+    EXPECT_EQ(Config{}.aggregator.system_history, 60u);
+    const ConfigError e = text_error("aggregator:\n  process_history: 1\n");
+    EXPECT_EQ(e.line(), 2) << e.what();
+    EXPECT_EQ(e.key(), "aggregator.process_history") << e.what();
+}
+
 }  // namespace
 }  // namespace sstop::host
