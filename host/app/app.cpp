@@ -81,6 +81,11 @@ int App::run() {
     config_ = path ? load_config_file(*path) : Config{};
     if (cli_.interval) config_.interval = *cli_.interval;
     if (cli_.no_dns) config_.dns.enabled = false;
+    // The config's filter: when no --filter was given (checked when the config was read).
+    if (!cli_.filter && !config_.filter.empty()) {
+        cli_.filter = Filter::parse(config_.filter);
+        cli_.filter_text = config_.filter;
+    }
     interval_ns_ = config_.interval.count();
     if (!config_.log_file.empty()) {
         std::string error;
@@ -176,8 +181,23 @@ void App::start_collector() {
     }
     // Both slots run on the collector thread: the aggregator turns the tick into a snapshot,
     // and the snapshot is handed to consumers through the latest-wins slot.
-    bus_.tick.connect(
-        [this](const core::TickInput& tick) { bus_.snapshot(aggregator_->ingest(tick)); });
+    if (!config_.alerts.empty()) {
+        alerts_ = std::make_unique<core::AlertEngine>(config_.alerts);
+        alert_actions_ = std::make_unique<AlertActions>(
+            &alerts_->rules(),
+            [this](const std::string& line) { log_.write(Notice::Level::Warning, line); });
+    }
+    bus_.tick.connect([this](const core::TickInput& tick) {
+        std::shared_ptr<const Snapshot> snap = aggregator_->ingest(tick);
+        if (alerts_) {
+            // Alerts see every process (a --filter narrows the output, not the rules) and
+            // travel in the snapshot as labels, so every consumer knows them.
+            std::vector<std::pair<std::size_t, core::ActiveAlert>> fired;
+            snap = alerts_->apply(std::move(snap), &fired);
+            alert_actions_->run(fired, tick.now);
+        }
+        bus_.snapshot(snap);
+    });
     bus_.snapshot.connect(
         [this](const std::shared_ptr<const Snapshot>& snap) { latest_.put(snap); });
     if (exporters_) {
@@ -324,6 +344,8 @@ std::optional<int> App::run_interactive() {
     hooks.dns_enabled = config_.dns.enabled;
     hooks.ui = config_.ui;
     hooks.initial_filter = cli_.filter_text;
+    for (const core::AlertRule& rule : config_.alerts)
+        if (rule.bell) hooks.bell_alerts.push_back(rule.name);
     // While curses owns the terminal nothing else may write to it.
     log_.set_stderr(false);
     int rc;

@@ -16,6 +16,7 @@
 #include <thread>
 #include <vector>
 
+#include "app/alert_actions.hpp"
 #include "app/cli.hpp"
 #include "app/log.hpp"
 #include "config/config.hpp"
@@ -81,6 +82,8 @@ class App {
     core::Bus bus_;
     std::unique_ptr<core::DnsResolver> dns_;  // used by the aggregator: destroyed after it
     std::unique_ptr<core::Aggregator> aggregator_;
+    std::unique_ptr<core::AlertEngine> alerts_;    // collector thread once started
+    std::unique_ptr<AlertActions> alert_actions_;  // collector thread once started
     std::unique_ptr<SourceSet> sources_;
     std::unique_ptr<ExporterSet> exporters_;
     std::unique_ptr<Recorder> recorder_;                 // --record; collector thread once started

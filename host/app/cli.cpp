@@ -209,7 +209,7 @@ Options:
   -h, --help             print this help and exit.
 
 )HELP" + keys_help() +
-           R"HELP(Filters (--filter, and / in the interactive Processes view):
+           R"HELP(Filters (--filter, the config's filter: and alerts:, and / in the interactive views):
   proc:NAME              process name contains NAME (case-insensitive)
   pid:N  user:UID        process id; owner's numeric uid
   host:ADDR[/LEN]        a connection's remote address in the prefix (IPv4, IPv6)

@@ -59,13 +59,14 @@ std::string format_error(const std::string& file, int line, int column, const st
     return text + printable(message);
 }
 
-const std::vector<std::string> kTopKeys{"interval", "sources",           "views",  "exporters",
-                                        "plugins",  "aggregator",        "dns",    "ui",
-                                        "log_file", "keep_capabilities", "history"};
+const std::vector<std::string> kTopKeys{
+    "interval", "sources",           "views",   "exporters", "plugins", "aggregator", "dns", "ui",
+    "log_file", "keep_capabilities", "history", "alerts",    "filter"};
 // What an operator may ask sstop to keep after start-up, and what for.
 const std::vector<std::string> kKeepable{"sys_admin"};
-const std::vector<std::string> kAggregatorKeys{"ema_alpha", "stale_after",   "max_sockets",
-                                               "max_flows", "max_processes", "max_remote_hosts"};
+const std::vector<std::string> kAggregatorKeys{
+    "ema_alpha",     "stale_after",      "max_sockets",     "max_flows",
+    "max_processes", "max_remote_hosts", "process_history", "system_history"};
 const std::vector<std::string> kDnsKeys{"enabled", "workers",      "queue_size", "cache_size",
                                         "ttl",     "negative_ttl", "timeout"};
 const std::vector<std::string> kUiKeys{"theme", "unicode", "mouse", "colors"};
@@ -97,6 +98,10 @@ void read_aggregator(const NodeReader& reader, const Field& section, core::Aggre
             out.max_processes = read_size(reader, field, 64, 1048576);
         } else if (key == "max_remote_hosts") {
             out.max_remote_hosts = read_size(reader, field, 64, 1048576);
+        } else if (key == "process_history") {
+            out.process_history = read_size(reader, field, 2, 600);
+        } else if (key == "system_history") {
+            out.system_history = read_size(reader, field, 2, 3600);
         }
     }
 }
@@ -227,6 +232,112 @@ void read_plugins(const NodeReader& reader, const Field& section, Config& out) {
     }
 }
 
+const std::vector<std::string> kAlertKeys{"name", "when", "for", "actions"};
+
+// Where in the file column `column` (1-based) of a scalar's text is: yaml-cpp marks a quoted
+// scalar at its opening quote. (Escapes inside quotes can shift it; rules rarely have any.)
+YAML::Mark mark_in_scalar(const YAML::Node& node, int column) {
+    YAML::Mark mark = node.Mark();
+    const bool quoted = node.Tag() == "!";
+    mark.column += column - 1 + (quoted ? 1 : 0);
+    return mark;
+}
+
+bool is_alert_name(std::string_view name) {
+    if (name.empty() || name.size() > 64) return false;
+    for (char c : name) {
+        const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                        (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.';
+        if (!ok) return false;
+    }
+    return true;
+}
+
+// "exec:/path arg …": split on blanks, no shell and no quoting; the path must be absolute.
+std::vector<std::string> split_exec(std::string_view text) {
+    std::vector<std::string> argv;
+    std::size_t i = 0;
+    while (i < text.size()) {
+        while (i < text.size() && (text[i] == ' ' || text[i] == '\t')) ++i;
+        const std::size_t start = i;
+        while (i < text.size() && text[i] != ' ' && text[i] != '\t') ++i;
+        if (i > start) argv.emplace_back(text.substr(start, i - start));
+    }
+    return argv;
+}
+
+void read_alerts(const NodeReader& reader, const Field& section, Config& out) {
+    if (!section.value.IsDefined() || section.value.IsNull()) return;
+    if (!section.value.IsSequence())
+        reader.fail(section,
+                    "expected a list of alert rules, got " + detail::describe(section.value));
+    if (section.value.size() > detail::kMaxListItems)
+        reader.fail(section, "at most " + std::to_string(detail::kMaxListItems) + " rules");
+    for (std::size_t i = 0; i < section.value.size(); ++i) {
+        const Field entry{section.value.Mark(), section.value[i],
+                          section.path + "[" + std::to_string(i) + "]"};
+        if (!entry.value.IsMap())
+            reader.fail(entry, "expected a rule (name, when, for, actions), got " +
+                                   detail::describe(entry.value));
+        core::AlertRule rule;
+        bool has_name = false, has_when = false, has_actions = false;
+        for (const Field& field : reader.mapping(entry, kAlertKeys)) {
+            const std::string key = field.path.substr(entry.path.size() + 1);
+            if (key == "name") {
+                rule.name = reader.read_string(field);
+                if (!is_alert_name(rule.name))
+                    reader.fail(field,
+                                "expected a name of letters, digits, '-', '_' or '.' "
+                                "(at most 64)");
+                for (const core::AlertRule& other : out.alerts)
+                    if (other.name == rule.name)
+                        reader.fail(field, "another rule is called '" + rule.name + "'");
+                has_name = true;
+            } else if (key == "when") {
+                rule.when = reader.read_string(field);
+                FilterError error;
+                auto filter = Filter::parse(rule.when, &error);
+                if (!filter)
+                    reader.fail(mark_in_scalar(field.value, error.column), field.path,
+                                error.message);
+                if (filter->match_all())
+                    reader.fail(field, "missing value: expected a filter expression");
+                rule.filter = std::move(*filter);
+                has_when = true;
+            } else if (key == "for") {
+                rule.hold = reader.read_duration(field, std::chrono::nanoseconds(0), hours(24));
+            } else if (key == "actions") {
+                has_actions = true;
+                const std::vector<std::string> actions = reader.read_string_list(field, false);
+                for (std::size_t a = 0; a < actions.size(); ++a) {
+                    const Field item{field.key_mark, field.value[a],
+                                     field.path + "[" + std::to_string(a) + "]"};
+                    const std::string& action = actions[a];
+                    if (action == "highlight") {
+                        rule.highlight = true;
+                    } else if (action == "bell") {
+                        rule.bell = true;
+                    } else if (action.rfind("exec:", 0) == 0) {
+                        if (!rule.exec.empty()) reader.fail(item, "one exec: action per rule");
+                        rule.exec = split_exec(std::string_view(action).substr(5));
+                        if (rule.exec.empty() || rule.exec[0].front() != '/')
+                            reader.fail(item,
+                                        "exec: needs an absolute path (no shell runs it), e.g. "
+                                        "\"exec:/usr/local/bin/notify arg\"");
+                    } else {
+                        reader.fail(item, "unknown action '" + action +
+                                              "' (expected highlight, bell or exec:/path)");
+                    }
+                }
+            }
+        }
+        if (!has_name) reader.fail(entry, "a rule needs a name");
+        if (!has_when) reader.fail(entry, "rule '" + rule.name + "' needs when: (a filter)");
+        if (!has_actions) rule.highlight = true;  // an alert shows somewhere by default
+        out.alerts.push_back(std::move(rule));
+    }
+}
+
 Config read_config(const YAML::Node& root, const std::string& file) {
     Config config;
     config.path = file;
@@ -260,6 +371,13 @@ Config read_config(const YAML::Node& root, const std::string& file) {
             config.log_file = reader.read_string(field);
         } else if (key == "history") {
             read_history(reader, field, config.history);
+        } else if (key == "filter") {
+            config.filter = reader.read_string(field);
+            FilterError error;
+            if (!Filter::parse(config.filter, &error))
+                reader.fail(mark_in_scalar(field.value, error.column), field.path, error.message);
+        } else if (key == "alerts") {
+            read_alerts(reader, field, config);
         } else if (key == "keep_capabilities") {
             config.keep_capabilities = reader.read_string_list(field, false);
             for (std::size_t i = 0; i < config.keep_capabilities.size(); ++i) {

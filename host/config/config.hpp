@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "core/aggregator.hpp"
+#include "core/alerts.hpp"
 #include "history/history_config.hpp"
 
 namespace sstop::host {
@@ -76,6 +77,11 @@ struct Config {
     /// only "sys_admin" is accepted.
     std::vector<std::string> keep_capabilities{};
     history::HistoryConfig history{};  ///< `history:` (the traffic history store)
+    /// `filter:`: the start-up filter expression (what `--filter` gives, which overrides it);
+    /// checked to parse. Empty = none.
+    std::string filter;
+    /// `alerts:` rules, checked (names unique, `when` parsed, actions known).
+    std::vector<core::AlertRule> alerts{};
     /// Per-plugin sections `plugins.<id>:`, kept as YAML (with marks) until the plugin's
     /// option schema is known.
     std::map<std::string, YAML::Node> plugin_sections;

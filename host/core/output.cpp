@@ -5,6 +5,8 @@
 #include <cstdio>
 #include <sstop/format.hpp>
 
+#include "core/alerts.hpp"
+
 namespace sstop::core {
 namespace {
 
@@ -292,6 +294,20 @@ std::string snapshot_to_json(const Snapshot& s) {
     for (std::size_t i = 0; i < s.notices.size(); ++i) {
         if (i) out += ',';
         append_json_string(out, s.notices[i].text);
+    }
+    out += "],\"alerts\":[";
+    const std::vector<ActiveAlert> alerts = alerts_of(s);
+    for (std::size_t i = 0; i < alerts.size(); ++i) {
+        if (i) out += ',';
+        out += "{\"name\":";
+        append_json_string(out, alerts[i].name);
+        out += ",\"pid\":";
+        out += std::to_string(alerts[i].id.pid);
+        out += ",\"process\":";
+        append_json_string(out, alerts[i].process);
+        out += ",\"since\":";
+        out += unix_seconds(alerts[i].since_ns);
+        out += '}';
     }
     out += "]}\n";
     return out;

@@ -790,6 +790,23 @@ TEST(Aggregator, ReusedPidWithNewStartTimeIsANewProcess) {
     EXPECT_EQ(agg.table_sizes().processes, 2u);
 }
 
+TEST(Aggregator, HistoryRingSizesComeFromTheConfig) {
+    AggregatorConfig cfg;
+    cfg.process_history = 5;
+    cfg.system_history = 7;
+    Aggregator agg(cfg);
+    const auto a = tcp(40000, v4(1, 1, 1, 1), 443);
+    std::shared_ptr<const Snapshot> snap;
+    for (int i = 0; i <= 20; ++i)
+        snap = agg.ingest(tick_at(
+            kT0 + i * 1s,
+            {sockets_sample({sock(a, pid(100), static_cast<std::uint64_t>(i) * 100, 0, 1)})}));
+    ASSERT_EQ(snap->processes.size(), 1u);
+    EXPECT_EQ(snap->processes[0].history.size(), 5u);
+    EXPECT_EQ(snap->rx_history.size(), 7u);
+    EXPECT_EQ(snap->tx_history.size(), 7u);
+}
+
 TEST(Aggregator, HistoriesAreCappedAtSixteenAndSixty) {
     Aggregator agg;
     const auto a = tcp(40000, v4(1, 1, 1, 1), 443);

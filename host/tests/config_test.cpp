@@ -277,7 +277,7 @@ TEST(ConfigErrors, UnknownNestedKeySuggestsClosest) {
 TEST(ConfigErrors, ShortUnknownKeyGetsNoFarFetchedSuggestion) {
     expect_error(text_error("k0: 1\n"), 1, 1, "k0",
                  "unknown key 'k0' (expected one of: interval sources views exporters plugins "
-                 "aggregator dns ui log_file keep_capabilities history)");
+                 "aggregator dns ui log_file keep_capabilities history alerts filter)");
 }
 
 TEST(ConfigErrors, UnknownKeyFarFromAnyListsTheKeys) {
@@ -710,9 +710,6 @@ TEST(ConfigLookup, NothingFoundMeansBuiltInDefaults) {
               std::nullopt);
 }
 
-}  // namespace
-}  // namespace sstop::host
-
 // Found by fuzz_config: a key with line breaks or escape sequences must not reach the
 // terminal as such; the error stays one line.
 TEST(ConfigErrors, KeysWithControlCharactersAreShownEscapedOnOneLine) {
@@ -744,6 +741,33 @@ TEST(ConfigKeepCapabilities, AnyOtherCapabilityIsAnErrorAtItsPosition) {
                  "sys_admin: netlink entering network namespaces created after start)");
     expect_error(text_error("keep_capabilities: sys_admin\n"), 1, 20, "keep_capabilities",
                  "expected a list, e.g. [a, b], got 'sys_admin'");
+}
+
+TEST(Config, FilterKeyGivesTheStartUpFilter) {
+    EXPECT_EQ(load_config_text("filter: \"port:443 and not proc:firefox\"\n", "t.yaml").filter,
+              "port:443 and not proc:firefox");
+    EXPECT_EQ(Config{}.filter, "");
+}
+
+TEST(ConfigErrors, BadFilterPointsAtTheTermInsideIt) {
+    // The quote is column 9; the port's value is column 13 of the expression.
+    expect_error(text_error("filter: \"proc:a port:99999\"\n"), 1, 22, "filter",
+                 "bad port '99999' at column 13");
+}
+
+}  // namespace
+}  // namespace sstop::host
+
+TEST(Config, HistoryRingSizesAreAggregatorKeys) {
+    const Config c =
+        load_config_text("aggregator:\n  process_history: 30\n  system_history: 120\n", "t.yaml");
+    EXPECT_EQ(c.aggregator.process_history, 30u);
+    EXPECT_EQ(c.aggregator.system_history, 120u);
+    EXPECT_EQ(Config{}.aggregator.process_history, 16u);
+    EXPECT_EQ(Config{}.aggregator.system_history, 60u);
+    const ConfigError e = text_error("aggregator:\n  process_history: 1\n");
+    EXPECT_EQ(e.line(), 2) << e.what();
+    EXPECT_EQ(e.key(), "aggregator.process_history") << e.what();
 }
 
 }  // namespace

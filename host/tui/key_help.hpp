@@ -40,6 +40,7 @@ inline constexpr std::array kKeyHelp{
     KeyHelp{"s", "next sort order", KeyGroup::Host, KeyNow::Sort},
     KeyHelp{"Space", "pause the display (collection goes on)"},
     KeyHelp{"+ -", "longer/shorter update interval", KeyGroup::Host, KeyNow::Interval},
+    KeyHelp{"a", "rates / bytes since start (cumulative)"},
     KeyHelp{"d", "names / addresses"},
     KeyHelp{"i", "next interface in the header"},
     KeyHelp{"K", "send a signal to the selected process"},

@@ -9,9 +9,11 @@
 #include <clocale>
 #include <cstring>
 #include <optional>
+#include <set>
 #include <sstop/format.hpp>
 #include <stdexcept>
 
+#include "core/alerts.hpp"
 #include "tui/canvas.hpp"
 #include "tui/color.hpp"
 #include "tui/input.hpp"
@@ -119,7 +121,23 @@ class Ui {
         auto s = hooks_.snapshots->wait_newer(seen_, std::chrono::milliseconds(0));
         if (!s) return;
         latest_ = std::move(s);
+        note_alerts(*latest_);
         if (!ctx_.paused) show(latest_);
+    }
+
+    // Counts the active alerts for the header badge and rings the bell for a `bell` rule
+    // that became active (also while paused: the bell is for what happens now).
+    void note_alerts(const Snapshot& s) {
+        std::set<std::pair<std::string, std::int32_t>> now;
+        bool ring = false;
+        for (const core::ActiveAlert& a : core::alerts_of(s)) {
+            now.emplace(a.name, a.id.pid);
+            const bool bell = std::find(hooks_.bell_alerts.begin(), hooks_.bell_alerts.end(),
+                                        a.name) != hooks_.bell_alerts.end();
+            if (bell && !active_alerts_.count({a.name, a.id.pid})) ring = true;
+        }
+        active_alerts_ = std::move(now);
+        if (ring) ::beep();
     }
 
     void show(const std::shared_ptr<const Snapshot>& s) {
@@ -201,6 +219,10 @@ class Ui {
                 return;
             case '-':
                 change_interval(-1);
+                return;
+            case 'a':
+                ctx_.cumulative = !ctx_.cumulative;
+                say(ctx_.cumulative ? "showing bytes since start" : "showing rates");
                 return;
             case 'd':
                 ctx_.show_names = !ctx_.show_names;
@@ -420,7 +442,10 @@ class Ui {
         if (s) history = sum_histories(s->rx_history, s->tx_history);
         const Style dim = palette_.style(ThemeRole::Dim);
         if (s) {
-            x = put(c, x + 2, 0, std::string(uni ? "↓ " : "v ") + format_rate(s->totals.rx_bps),
+            // What the totals count: every process's bytes plus those no process owned (the
+            // Processes tab's `unattributed` row), so its rows add up to these figures.
+            x = put(c, x + 2, 0, "procs+unattributed", dim);
+            x = put(c, x + 1, 0, std::string(uni ? "↓ " : "v ") + format_rate(s->totals.rx_bps),
                     palette_.style(ThemeRole::Rx));
             x = put(c, x + 2, 0, std::string(uni ? "↑ " : "^ ") + format_rate(s->totals.tx_bps),
                     palette_.style(ThemeRole::Tx));
@@ -434,6 +459,16 @@ class Ui {
             Style p = palette_.style(ThemeRole::Warn);
             p.attrs |= kAttrBold | kAttrReverse;
             x = put(c, x + 2, 0, " PAUSED ", p);
+        }
+        if (!active_alerts_.empty()) {
+            Style b = palette_.style(ThemeRole::Bad);
+            b.attrs |= kAttrBold | kAttrReverse;
+            x = put(c, x + 2, 0, " ALERT " + std::to_string(active_alerts_.size()) + " ", b);
+        }
+        if (ctx_.cumulative) {
+            Style b = palette_.style(ThemeRole::Accent);
+            b.attrs |= kAttrBold | kAttrReverse;
+            x = put(c, x + 2, 0, " CUMULATIVE ", b);
         }
         std::string right =
             "every " + format_interval(interval_) + "  sort " + sort_name(ctx_.sort);
@@ -650,9 +685,10 @@ class Ui {
     ViewContext ctx_;
     std::chrono::nanoseconds interval_;
     std::uint64_t seen_ = 0;
-    std::shared_ptr<const Snapshot> latest_;  ///< newest from the collector
-    std::shared_ptr<const Snapshot> shown_;   ///< what is on screen (older while paused)
-    std::string interface_;                   ///< chosen with `i`; empty = the default rule
+    std::shared_ptr<const Snapshot> latest_;                        ///< newest from the collector
+    std::set<std::pair<std::string, std::int32_t>> active_alerts_;  ///< (rule, pid) active now
+    std::shared_ptr<const Snapshot> shown_;  ///< what is on screen (older while paused)
+    std::string interface_;                  ///< chosen with `i`; empty = the default rule
     Mode mode_ = Mode::Normal;
     ProcessInfo kill_target_;
     int kill_choice_ = 0;

@@ -37,6 +37,9 @@ struct TuiHooks {
     host::UiConfig ui;
     /// The `/` filter the UI starts with (`--filter`); empty = none.
     std::string initial_filter;
+    /// Names of the alert rules with the `bell` action: the terminal bell rings when one of
+    /// them becomes active on a process.
+    std::vector<std::string> bell_alerts;
 };
 
 /// Runs the UI until the user quits or `stop_requested()`; restores the terminal on every

@@ -265,6 +265,18 @@ std::string render_exposition(const Snapshot& snap, const ExpositionLimits& limi
     for (std::size_t k = 0; k < procs.size(); ++k)
         sample(out, "sstop_process_connections", proc_labels[k],
                format_u64(snap.processes[procs[k]].connections));
+    // Active alerts come as process labels ("alert" = rule name) from the host's alert rules;
+    // every process is looked at, not only the top max_processes: an alert is never dropped.
+    family(out, "sstop_alert_active", "gauge",
+           "1 for each alert rule active on a process (the config's alerts: section).");
+    for (const ProcessSummary& p : snap.processes)
+        for (const Label& l : p.info.labels)
+            if (l.key == "alert")
+                sample(out, "sstop_alert_active",
+                       "{" + label("name", l.value) + "," +
+                           label("pid", std::to_string(p.info.id.pid)) + "," +
+                           label("process", p.info.name) + "}",
+                       "1");
     family(out, "sstop_listen_ports", "gauge", "Listening sockets (TCP LISTEN, unconnected UDP).");
     sample(out, "sstop_listen_ports", "", format_u64(snap.listen_ports.size()));
     family(out, "sstop_exporter_processes_dropped", "gauge",

@@ -357,17 +357,33 @@ Style ListRow::cell(const Canvas& canvas, ThemeRole role) const {
 }
 
 void draw_traffic_cells(Canvas& canvas, const ListRow& row, const std::vector<int>& widths,
-                        const TrafficColumns& at, const Traffic& traffic,
-                        std::uint32_t connections) {
-    draw_cell(canvas, row.y, widths, at.rx, format_rate(traffic.rx_bps),
+                        const TrafficColumns& at, const Traffic& traffic, std::uint32_t connections,
+                        bool cumulative) {
+    auto shown = [cumulative](double rate, std::uint64_t bytes) {
+        return cumulative ? format_bytes(static_cast<double>(bytes)) : format_rate(rate);
+    };
+    draw_cell(canvas, row.y, widths, at.rx, shown(traffic.rx_bps, traffic.rx_bytes),
               row.cell(canvas, ThemeRole::Rx), Align::Right);
-    draw_cell(canvas, row.y, widths, at.tx, format_rate(traffic.tx_bps),
+    draw_cell(canvas, row.y, widths, at.tx, shown(traffic.tx_bps, traffic.tx_bytes),
               row.cell(canvas, ThemeRole::Tx), Align::Right);
     draw_cell(canvas, row.y, widths, at.total,
               format_bytes(static_cast<double>(traffic.rx_bytes + traffic.tx_bytes)),
               row.cell(canvas, ThemeRole::Text), Align::Right);
     draw_cell(canvas, row.y, widths, at.connections, std::to_string(connections),
               row.cell(canvas, ThemeRole::Text), Align::Right);
+}
+
+std::string rate_title(bool down, bool unicode, bool cumulative) {
+    std::string title = down ? (unicode ? "↓ " : "DN ") : (unicode ? "↑ " : "UP ");
+    return title + (cumulative ? "BYTES" : "RATE");
+}
+
+Traffic as_shown(const Traffic& traffic, bool cumulative) {
+    if (!cumulative) return traffic;
+    Traffic out = traffic;
+    out.rx_bps = static_cast<double>(traffic.rx_bytes);
+    out.tx_bps = static_cast<double>(traffic.tx_bytes);
+    return out;
 }
 
 void draw_rows(Canvas& canvas, ListCursor& cursor, int first_y, int count,

@@ -184,11 +184,20 @@ struct TrafficColumns {
     std::size_t connections = 0;  ///< connection count
 };
 
-/// Draws a summary row's traffic cells, right-aligned: the rates in the Rx/Tx roles, the
-/// total bytes and the connection count as plain text.
+/// Draws a summary row's traffic cells, right-aligned: the rates in the Rx/Tx roles (in
+/// cumulative mode the bytes since start instead), the total bytes and the connection count
+/// as plain text.
 void draw_traffic_cells(Canvas& canvas, const ListRow& row, const std::vector<int>& widths,
-                        const TrafficColumns& at, const Traffic& traffic,
-                        std::uint32_t connections);
+                        const TrafficColumns& at, const Traffic& traffic, std::uint32_t connections,
+                        bool cumulative = false);
+
+/// Title of a rate column: "↓ RATE" / "↑ RATE", or "↓ BYTES" / "↑ BYTES" in cumulative mode
+/// (`ViewContext::cumulative`); "DN"/"UP" without Unicode.
+std::string rate_title(bool down, bool unicode, bool cumulative);
+
+/// The traffic as the rate columns show it: in cumulative mode `rx_bps`/`tx_bps` hold the
+/// bytes since start, so sorting by rate, download or upload sorts by what is on screen.
+Traffic as_shown(const Traffic& traffic, bool cumulative);
 
 /// Draws the rows of a list of `count` items from canvas row `first_y` to the bottom:
 /// scrolls `cursor` so the selection is visible, fills each visible row with its `row_style`,

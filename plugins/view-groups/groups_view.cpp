@@ -1,6 +1,7 @@
 #include "groups_view.hpp"
 
 #include <algorithm>
+#include <map>
 #include <string>
 
 namespace sstop::plugins::groups {
@@ -12,10 +13,11 @@ using vc::Column;
 
 // Groups have no pid, so SortKey::Pid orders them by name as SortKey::Name does. Ties fall
 // back to the name and then the kind, so rows never swap places between two draws.
-bool before(const GroupSummary& a, const GroupSummary& b, SortKey key) {
+bool before(const GroupSummary& a, const GroupSummary& b, SortKey key, bool cumulative) {
     if (key == SortKey::Pid) key = SortKey::Name;
-    auto fields = [](const GroupSummary& g) {
-        return vc::SortFields{g.traffic.rx_bps, g.traffic.tx_bps, g.connections, g.name};
+    auto fields = [cumulative](const GroupSummary& g) {
+        const Traffic t = vc::as_shown(g.traffic, cumulative);
+        return vc::SortFields{t.rx_bps, t.tx_bps, g.connections, g.name};
     };
     if (std::optional<bool> decided = vc::sort_before(key, fields(a), fields(b))) return *decided;
     if (int c = vc::compare_ci(a.name, b.name); c != 0) return c < 0;
@@ -43,17 +45,47 @@ std::vector<KeyHint> GroupsView::key_hints() const {
 
 void GroupsView::update(std::shared_ptr<const Snapshot> snapshot) {
     snapshot_ = std::move(snapshot);
+    matched_for_ = nullptr;  // a new snapshot may reuse the old one's address
 }
 
 std::vector<const GroupSummary*> GroupsView::rows(const ViewContext& context) const {
     std::vector<const GroupSummary*> out;
     if (!snapshot_) return out;
-    const std::string needle = vc::to_lower(context.filter);
-    for (const GroupSummary& g : snapshot_->groups)
-        if (matches(g, needle)) out.push_back(&g);
+    const bool changed = filter_.set(context.filter);
+    const Filter* expr = filter_.match_all() ? nullptr : filter_.expression();
+    if (expr && (changed || matched_for_ != snapshot_.get())) {
+        // Each group is asked as if it were a process: its name (proc:), its kind and name as
+        // its container or unit (group:), the row's text as its command line (a plain word
+        // matches what is shown), its traffic, and its processes' sockets (port:, host:).
+        std::map<std::pair<std::string, std::string>, ProcessSummary> subjects;
+        for (const GroupSummary& g : snapshot_->groups) {
+            ProcessSummary& subject = subjects[{g.kind, g.name}];
+            subject.info.name = g.name;
+            subject.info.cmdline = g.name + " " + std::string(kind_label(g.kind)) + " " + g.kind;
+            (g.kind == "container" ? subject.info.container : subject.info.unit) = g.name;
+            subject.traffic = g.traffic;
+            subject.connections = g.connections;
+        }
+        for (const ProcessSummary& p : snapshot_->processes)
+            if (auto it = subjects.find(vc::group_of(p.info)); it != subjects.end())
+                it->second.sockets.insert(it->second.sockets.end(), p.sockets.begin(),
+                                          p.sockets.end());
+        matched_.clear();
+        for (const auto& [key, subject] : subjects)
+            if (expr->matches(subject, *snapshot_)) matched_.insert(key);
+        matched_for_ = snapshot_.get();
+    }
+    for (const GroupSummary& g : snapshot_->groups) {
+        const bool keep = filter_.match_all() ? true
+                          : expr              ? matched_.count({g.kind, g.name}) != 0
+                                              : matches(g, filter_.needle());
+        if (keep) out.push_back(&g);
+    }
     const SortKey key = context.sort;
     std::sort(out.begin(), out.end(),
-              [key](const GroupSummary* a, const GroupSummary* b) { return before(*a, *b, key); });
+              [key, cumulative = context.cumulative](const GroupSummary* a, const GroupSummary* b) {
+                  return before(*a, *b, key, cumulative);
+              });
     return out;
 }
 
@@ -66,8 +98,14 @@ void GroupsView::draw(Canvas& canvas, const ViewContext& context) {
     std::vector<Column> cols = {
         {.title = "KIND", .width = 9},
         {.title = "NAME", .width = 12, .grow = 2},
-        {.title = uni ? "↓ RATE" : "DN RATE", .width = 10, .align = Align::Right, .drop_rank = 1},
-        {.title = uni ? "↑ RATE" : "UP RATE", .width = 10, .align = Align::Right, .drop_rank = 2},
+        {.title = vc::rate_title(true, uni, context.cumulative),
+         .width = 10,
+         .align = Align::Right,
+         .drop_rank = 1},
+        {.title = vc::rate_title(false, uni, context.cumulative),
+         .width = 10,
+         .align = Align::Right,
+         .drop_rank = 2},
         {.title = "TOTAL", .width = 9, .align = Align::Right, .drop_rank = 3},
         {.title = "PROCS", .width = 5, .align = Align::Right, .drop_rank = 5},
         // One cell more than the title, for the sort marker.
@@ -78,7 +116,10 @@ void GroupsView::draw(Canvas& canvas, const ViewContext& context) {
     const std::vector<int> widths = vc::draw_table_header(canvas, 0, cols);
     const std::vector<const GroupSummary*> list = rows(context);
     double max_rate = 0;
-    for (const GroupSummary* g : list) max_rate = std::max(max_rate, vc::total_rate(g->traffic));
+    auto amount = [&](const GroupSummary& g) {
+        return vc::total_rate(vc::as_shown(g.traffic, context.cumulative));
+    };
+    for (const GroupSummary* g : list) max_rate = std::max(max_rate, amount(*g));
     auto draw_row = [&](const GroupSummary& g, const vc::ListRow& row) {
         const int y = row.y;
         vc::draw_cell(canvas, y, widths, kKind, kind_label(g.kind),
@@ -86,11 +127,11 @@ void GroupsView::draw(Canvas& canvas, const ViewContext& context) {
         vc::draw_cell(canvas, y, widths, kName, g.name, row.cell(canvas, ThemeRole::Text),
                       Align::Left);
         vc::draw_traffic_cells(canvas, row, widths, {kRx, kTx, kTotal, kConns}, g.traffic,
-                               g.connections);
+                               g.connections, context.cumulative);
         vc::draw_cell(canvas, y, widths, kProcs, std::to_string(g.processes),
                       row.cell(canvas, ThemeRole::Text), Align::Right);
         if (widths[kBar] > 0) {
-            const double level = max_rate > 0 ? vc::total_rate(g.traffic) / max_rate : 0;
+            const double level = max_rate > 0 ? amount(g) / max_rate : 0;
             vc::draw_cell(canvas, y, widths, kBar, vc::bar(level, widths[kBar], uni),
                           vc::on_row(canvas.rate_style(level), row.style), Align::Left);
         }

@@ -4,6 +4,7 @@
 
 #include <memory>
 #include <optional>
+#include <set>
 #include <sstop/plugin.hpp>
 #include <sstop/view.hpp>
 #include <string>
@@ -11,6 +12,7 @@
 #include <utility>
 #include <vector>
 
+#include "expression_filter.hpp"
 #include "table.hpp"
 
 namespace sstop::plugins::groups {
@@ -47,6 +49,10 @@ class GroupsView final : public View {
     std::vector<const GroupSummary*> rows(const ViewContext& context) const;
 
     std::shared_ptr<const Snapshot> snapshot_;
+    // Groups with a process that matches the expression, per snapshot and text.
+    mutable view_common::ExpressionFilter filter_;
+    mutable std::set<std::pair<std::string, std::string>> matched_;
+    mutable const Snapshot* matched_for_ = nullptr;
     view_common::SelectionCursor<GroupSummary, GroupId> selection_{&id_of};
 };
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <limits>
+#include <map>
 #include <sstop/format.hpp>
 #include <string>
 
@@ -25,10 +26,11 @@ std::string join(const std::vector<std::string>& names) {
 
 // Orders hosts for a SortKey. Hosts have no pid, so Pid sorts by address; Name sorts by DNS
 // name with unnamed hosts last. Ties fall back to the address so the order is stable.
-bool before(const RemoteHostSummary& a, const RemoteHostSummary& b, SortKey key) {
+bool before(const RemoteHostSummary& a, const RemoteHostSummary& b, SortKey key, bool cumulative) {
     if (key == SortKey::Name && a.name.empty() != b.name.empty()) return b.name.empty();
-    auto fields = [](const RemoteHostSummary& h) {
-        return vc::SortFields{h.traffic.rx_bps, h.traffic.tx_bps, h.connections, h.name};
+    auto fields = [cumulative](const RemoteHostSummary& h) {
+        const Traffic t = vc::as_shown(h.traffic, cumulative);
+        return vc::SortFields{t.rx_bps, t.tx_bps, h.connections, h.name};
     };
     if (std::optional<bool> decided = vc::sort_before(key, fields(a), fields(b))) return *decided;
     return a.addr < b.addr;
@@ -57,18 +59,51 @@ std::vector<KeyHint> HostsView::key_hints() const {
 
 void HostsView::update(std::shared_ptr<const Snapshot> snapshot) {
     snapshot_ = std::move(snapshot);
+    matched_for_ = nullptr;  // a new snapshot may reuse the old one's address
 }
 
 std::vector<const RemoteHostSummary*> HostsView::rows(const ViewContext& context) const {
     std::vector<const RemoteHostSummary*> out;
     if (!snapshot_) return out;
-    std::string needle = vc::to_lower(context.filter);
-    for (const RemoteHostSummary& h : snapshot_->remote_hosts)
-        if (matches(h, needle)) out.push_back(&h);
+    const bool changed = filter_.set(context.filter);
+    const Filter* expr = filter_.match_all() ? nullptr : filter_.expression();
+    if (expr && (changed || matched_for_ != snapshot_.get())) {
+        // Each host is asked as if it were a process: its name is its processes' names (so
+        // proc: works), its command line the row's text (so a plain word matches what is
+        // shown), its traffic the host's, its sockets the connections to it.
+        std::map<IpAddr, ProcessSummary> subjects;
+        for (const RemoteHostSummary& h : snapshot_->remote_hosts) {
+            ProcessSummary& subject = subjects[h.addr];
+            subject.info.name = join(h.processes);
+            subject.info.cmdline = format_addr(h.addr) + " " + h.name;
+            subject.traffic = h.traffic;
+            subject.connections = h.connections;
+            // The host itself, so host: matches its address and name without a listed socket.
+            ConnectionSummary self;
+            self.key.remote.addr = h.addr;
+            self.remote_name = h.name;
+            subject.sockets.push_back(self);
+        }
+        for (const ProcessSummary& p : snapshot_->processes)
+            for (const ConnectionSummary& c : p.sockets)
+                if (auto it = subjects.find(c.key.remote.addr); it != subjects.end())
+                    it->second.sockets.push_back(c);
+        matched_.clear();
+        for (const auto& [addr, subject] : subjects)
+            if (expr->matches(subject, *snapshot_)) matched_.insert(addr);
+        matched_for_ = snapshot_.get();
+    }
+    for (const RemoteHostSummary& h : snapshot_->remote_hosts) {
+        const bool keep = filter_.match_all() ? true
+                          : expr              ? matched_.count(h.addr) != 0
+                                              : matches(h, filter_.needle());
+        if (keep) out.push_back(&h);
+    }
     SortKey key = context.sort;
     std::sort(out.begin(), out.end(),
-              [key](const RemoteHostSummary* a, const RemoteHostSummary* b) {
-                  return before(*a, *b, key);
+              [key, cumulative = context.cumulative](const RemoteHostSummary* a,
+                                                     const RemoteHostSummary* b) {
+                  return before(*a, *b, key, cumulative);
               });
     return out;
 }
@@ -83,8 +118,10 @@ void HostsView::draw(Canvas& canvas, const ViewContext& context) {
     };
     const std::size_t kAddr = add({"ADDRESS", 15, Align::Left, 1});
     const std::size_t kName = context.show_names ? add({"NAME", 12, Align::Left, 2, 5}) : kAbsent;
-    const std::size_t kRx = add({uni ? "↓ RATE" : "DN RATE", 10, Align::Right, 0, 1});
-    const std::size_t kTx = add({uni ? "↑ RATE" : "UP RATE", 10, Align::Right, 0, 2});
+    const std::size_t kRx =
+        add({vc::rate_title(true, uni, context.cumulative), 10, Align::Right, 0, 1});
+    const std::size_t kTx =
+        add({vc::rate_title(false, uni, context.cumulative), 10, Align::Right, 0, 2});
     const std::size_t kTotal = add({"TOTAL", 9, Align::Right, 0, 3});
     const std::size_t kConn = add({"CONN", 5, Align::Right, 0, 4});
     const std::size_t kProcs = add({"PROCESSES", 10, Align::Left, 2, 6});
@@ -97,7 +134,7 @@ void HostsView::draw(Canvas& canvas, const ViewContext& context) {
                       Align::Left);
         vc::draw_cell(canvas, y, widths, kName, h.name, cell(ThemeRole::Accent), Align::Left);
         vc::draw_traffic_cells(canvas, row, widths, {kRx, kTx, kTotal, kConn}, h.traffic,
-                               h.connections);
+                               h.connections, context.cumulative);
         vc::draw_cell(canvas, y, widths, kProcs, join(h.processes), cell(ThemeRole::Dim),
                       Align::Left);
     };

@@ -4,17 +4,22 @@
 
 #include <memory>
 #include <optional>
+#include <set>
 #include <sstop/plugin.hpp>
 #include <sstop/view.hpp>
 #include <vector>
 
+#include "expression_filter.hpp"
 #include "table.hpp"
 
 namespace sstop::plugins::hosts {
 
 /// Table of remote hosts (ADDRESS, NAME, ↓/↑ rate, total, connections, processes), sorted
 /// and filtered as the host's ViewContext says; the selection follows the same address
-/// across snapshots. UI thread only, like every View.
+/// across snapshots. The filter is a `sstop/filter.hpp` expression: a host matches when one
+/// of the connections to it matches (with its process, for process terms); text that does
+/// not parse is matched as plain text against the address, name and process names. UI
+/// thread only, like every View.
 class HostsView final : public View {
   public:
     HostsView() = default;
@@ -37,6 +42,10 @@ class HostsView final : public View {
     std::vector<const RemoteHostSummary*> rows(const ViewContext& context) const;
 
     std::shared_ptr<const Snapshot> snapshot_;
+    // Addresses of the connections that match the expression, per snapshot and text.
+    mutable view_common::ExpressionFilter filter_;
+    mutable std::set<IpAddr> matched_;
+    mutable const Snapshot* matched_for_ = nullptr;
     view_common::SelectionCursor<RemoteHostSummary, IpAddr> selection_{&id_of};
 };
 

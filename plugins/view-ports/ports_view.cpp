@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <sstop/format.hpp>
 #include <string>
+#include <unordered_map>
 
 namespace sstop::plugins::ports {
 namespace {
@@ -53,9 +54,32 @@ PortsView::PortId PortsView::id_of(const ListenPortSummary& p) {
 std::vector<const ListenPortSummary*> PortsView::rows(const ViewContext& context) const {
     std::vector<const ListenPortSummary*> out;
     if (!snapshot_) return out;
-    std::string needle = vc::to_lower(context.filter);
-    for (const ListenPortSummary& p : snapshot_->listen_ports)
-        if (matches(p, needle)) out.push_back(&p);
+    filter_.set(context.filter);
+    const Filter* expr = filter_.match_all() ? nullptr : filter_.expression();
+    // A listener matches as a connection in state LISTEN, with its process for process terms.
+    std::unordered_map<std::int32_t, const ProcessSummary*> owners;
+    if (expr)
+        for (const ProcessSummary& p : snapshot_->processes) owners.emplace(p.info.id.pid, &p);
+    for (const ListenPortSummary& p : snapshot_->listen_ports) {
+        bool keep = true;
+        if (expr) {
+            // The listener is asked as its process with this one socket, the row's text as
+            // its command line (so a plain word matches what is shown).
+            ProcessSummary subject;
+            auto owner = owners.find(p.owner.pid);
+            if (owner != owners.end()) subject.info = owner->second->info;
+            subject.info.id = p.owner;
+            if (subject.info.name.empty()) subject.info.name = p.name;
+            subject.info.cmdline = std::string(vc::proto_name(p.proto)) + " " + addr_text(p.addr) +
+                                   " " + std::to_string(p.port) + " " + subject.info.name + " " +
+                                   subject.info.cmdline;
+            subject.sockets.push_back(vc::as_connection(p));
+            keep = expr->matches(subject, *snapshot_);
+        } else if (!filter_.match_all()) {
+            keep = matches(p, filter_.needle());
+        }
+        if (keep) out.push_back(&p);
+    }
     std::sort(out.begin(), out.end(), [](const ListenPortSummary* a, const ListenPortSummary* b) {
         if (a->port != b->port) return a->port < b->port;
         if (a->proto != b->proto) return a->proto < b->proto;

@@ -8,6 +8,7 @@
 #include <sstop/view.hpp>
 #include <vector>
 
+#include "expression_filter.hpp"
 #include "table.hpp"
 
 namespace sstop::plugins::ports {
@@ -44,6 +45,7 @@ class PortsView final : public View {
     std::vector<const ListenPortSummary*> rows(const ViewContext& context) const;
 
     std::shared_ptr<const Snapshot> snapshot_;
+    mutable view_common::ExpressionFilter filter_;  // the `/` text, parsed once per change
     view_common::SelectionCursor<ListenPortSummary, PortId> selection_{&id_of};
 };
 

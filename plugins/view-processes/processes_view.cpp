@@ -4,6 +4,8 @@
 #include <charconv>
 #include <sstop/format.hpp>
 #include <string>
+#include <tuple>
+#include <unordered_map>
 
 namespace sstop::plugins::processes {
 namespace {
@@ -16,9 +18,10 @@ constexpr int kSparkPoints = 16;
 
 // Orders processes for a SortKey; ties fall back to pid (then start time) so rows never
 // jump between two draws of the same snapshot.
-bool before(const ProcessSummary& a, const ProcessSummary& b, SortKey key) {
-    auto fields = [](const ProcessSummary& p) {
-        return vc::SortFields{p.traffic.rx_bps, p.traffic.tx_bps, p.connections, p.info.name};
+bool before(const ProcessSummary& a, const ProcessSummary& b, SortKey key, bool cumulative) {
+    auto fields = [cumulative](const ProcessSummary& p) {
+        const Traffic t = vc::as_shown(p.traffic, cumulative);
+        return vc::SortFields{t.rx_bps, t.tx_bps, p.connections, p.info.name};
     };
     if (std::optional<bool> decided = vc::sort_before(key, fields(a), fields(b))) return *decided;
     return a.info.id < b.info.id;
@@ -92,6 +95,20 @@ ThemeRole state_role(SocketState s, Proto proto) {
     return ThemeRole::Dim;
 }
 
+// A tree row's indentation from its shape (one letter per level below the root: 'm' when
+// more siblings follow at that level, 'l' for the last one).
+std::string tree_glyphs(const std::string& shape, bool uni) {
+    std::string out;
+    for (std::size_t i = 0; i < shape.size(); ++i) {
+        const bool more = shape[i] == 'm';
+        if (i + 1 < shape.size())
+            out += more ? (uni ? "│ " : "| ") : "  ";
+        else
+            out += more ? (uni ? "├─" : "|-") : (uni ? "└─" : "`-");
+    }
+    return out;
+}
+
 std::string remote_text(const ConnectionSummary& c, bool show_names) {
     if (show_names && !c.remote_name.empty() && c.key.remote.addr.family != Family::None)
         return c.remote_name + ":" + std::to_string(c.key.remote.port);
@@ -104,12 +121,32 @@ ProcessesView::ProcessesView(PluginContext& context) { (void)context; }
 
 std::vector<KeyHint> ProcessesView::key_hints() const {
     if (detail_) return {{"Esc", "back"}, {"j/k", "move"}, {"d", "names/addresses"}};
-    return {{"Enter", "details"},  {"Esc", "back"},       {"j/k", "move"},
-            {"PgUp/PgDn", "page"}, {"g/G", "first/last"}, {"s", "sort"}};
+    return {{"Enter", "details"},  {"Esc", "back"}, {"j/k", "move"}, {"PgUp/PgDn", "page"},
+            {"g/G", "first/last"}, {"s", "sort"},   {"t", "tree"}};
 }
+
+namespace {
+
+bool is_unattributed(const ProcessSummary& p) { return p.info.id.pid == 0; }
+
+// An alert with the `highlight` action is active on the process (the host's label).
+bool highlighted(const ProcessSummary& p) {
+    for (const Label& l : p.info.labels)
+        if (l.key == "highlight") return true;
+    return false;
+}
+
+bool has_traffic(const Traffic& t) {
+    return t.rx_bytes != 0 || t.tx_bytes != 0 || t.rx_bps > 0 || t.tx_bps > 0;
+}
+
+}  // namespace
 
 void ProcessesView::update(std::shared_ptr<const Snapshot> snapshot) {
     snapshot_ = std::move(snapshot);
+    unattributed_ = ProcessSummary{};
+    unattributed_.info.name = "unattributed";
+    if (snapshot_) unattributed_.traffic = snapshot_->unattributed;
     matched_.clear();  // worked out again on the first filtered frame of this snapshot
 }
 
@@ -126,22 +163,137 @@ std::vector<const ProcessSummary*> ProcessesView::rows(const ViewContext& contex
     parse_filter(context.filter);
     const bool filtered = filter_ ? !filter_->match_all() : true;
     const auto& processes = snapshot_->processes;
-    if (filtered && (matched_.size() != processes.size() || matched_text_ != context.filter)) {
+    // Index processes.size() is the unattributed row.
+    auto row_at = [&](std::size_t i) -> const ProcessSummary& {
+        return i < processes.size() ? processes[i] : unattributed_;
+    };
+    const std::size_t n = processes.size() + 1;
+    if (filtered && (matched_.size() != n || matched_text_ != context.filter)) {
         const std::string needle = filter_ ? std::string() : vc::to_lower(context.filter);
-        matched_.resize(processes.size());
-        for (std::size_t i = 0; i < processes.size(); ++i)
-            matched_[i] = (filter_ ? filter_->matches(processes[i], *snapshot_)
-                                   : matches(processes[i], needle))
-                              ? 1
-                              : 0;
+        matched_.resize(n);
+        for (std::size_t i = 0; i < n; ++i)
+            matched_[i] =
+                (filter_ ? filter_->matches(row_at(i), *snapshot_) : matches(row_at(i), needle))
+                    ? 1
+                    : 0;
         matched_text_ = context.filter;
     }
-    for (std::size_t i = 0; i < processes.size(); ++i)
-        if (!filtered || matched_[i] != 0) out.push_back(&processes[i]);
-    SortKey key = context.sort;
-    std::sort(out.begin(), out.end(), [key](const ProcessSummary* a, const ProcessSummary* b) {
-        return before(*a, *b, key);
-    });
+    for (std::size_t i = 0; i < n; ++i) {
+        if (i == processes.size() && !has_traffic(unattributed_.traffic)) continue;
+        if (!filtered || matched_[i] != 0) out.push_back(&row_at(i));
+    }
+    const SortKey key = context.sort;
+    const bool cumulative = context.cumulative;
+    std::sort(out.begin(), out.end(),
+              [key, cumulative](const ProcessSummary* a, const ProcessSummary* b) {
+                  return before(*a, *b, key, cumulative);
+              });
+    if (tree_) return as_tree(out, context);
+    return out;
+}
+
+std::vector<const ProcessSummary*> ProcessesView::as_tree(
+    const std::vector<const ProcessSummary*>& flat, const ViewContext& context) const {
+    const std::size_t n = flat.size();
+    std::unordered_map<std::int32_t, std::size_t> index;  // pid -> position in flat
+    for (std::size_t i = 0; i < n; ++i)
+        if (flat[i]->info.id.pid != 0) index.emplace(flat[i]->info.id.pid, i);
+    // Children in flat's (sorted) order; a parent not listed makes its child a root.
+    std::vector<std::vector<std::size_t>> children(n);
+    std::vector<std::size_t> roots;
+    for (std::size_t i = 0; i < n; ++i) {
+        const ProcessInfo& info = flat[i]->info;
+        auto parent = info.ppid != info.id.pid ? index.find(info.ppid) : index.end();
+        if (parent == index.end() || info.id.pid == 0)
+            roots.push_back(i);
+        else
+            children[parent->second].push_back(i);
+    }
+    // Subtree sums, children before parents (an explicit stack: trees can be deep). A ppid
+    // cycle (impossible on Linux, but the data is not ours) leaves its members unvisited;
+    // they become roots below.
+    std::vector<ProcessSummary> sums(n);
+    std::vector<char> state(n, 0);  // 0 new, 1 open, 2 done
+    for (std::size_t root : roots) {
+        std::vector<std::pair<std::size_t, std::size_t>> stack{{root, 0}};
+        state[root] = 1;
+        while (!stack.empty()) {
+            auto& [node, next] = stack.back();
+            if (next < children[node].size()) {
+                const std::size_t child = children[node][next++];
+                if (state[child] == 0) {
+                    state[child] = 1;
+                    stack.emplace_back(child, 0);
+                }
+                continue;
+            }
+            ProcessSummary& sum = sums[node];
+            const ProcessSummary& own = *flat[node];
+            sum.info = own.info;
+            sum.history = own.history;
+            sum.traffic.rx_bps += own.traffic.rx_bps;
+            sum.traffic.tx_bps += own.traffic.tx_bps;
+            sum.traffic.rx_bytes += own.traffic.rx_bytes;
+            sum.traffic.tx_bytes += own.traffic.tx_bytes;
+            sum.connections += own.connections;
+            sum.listening += own.listening;
+            state[node] = 2;
+            stack.pop_back();
+            if (!stack.empty()) {
+                ProcessSummary& up = sums[stack.back().first];
+                up.traffic.rx_bps += sum.traffic.rx_bps;
+                up.traffic.tx_bps += sum.traffic.tx_bps;
+                up.traffic.rx_bytes += sum.traffic.rx_bytes;
+                up.traffic.tx_bytes += sum.traffic.tx_bytes;
+                up.connections += sum.connections;
+                up.listening += sum.listening;
+            }
+        }
+    }
+    for (std::size_t i = 0; i < n; ++i)
+        if (state[i] == 0) {
+            roots.push_back(i);
+            sums[i].info = flat[i]->info;
+            sums[i].history = flat[i]->history;
+            sums[i].traffic = flat[i]->traffic;
+            sums[i].connections = flat[i]->connections;
+            sums[i].listening = flat[i]->listening;
+            children[i].clear();
+        }
+    const SortKey key = context.sort;
+    const bool cumulative = context.cumulative;
+    auto by_sums = [&](std::size_t a, std::size_t b) {
+        return before(sums[a], sums[b], key, cumulative);
+    };
+    std::sort(roots.begin(), roots.end(), by_sums);
+    for (auto& c : children) std::sort(c.begin(), c.end(), by_sums);
+
+    tree_rows_.clear();
+    tree_rows_.reserve(n);
+    tree_prefix_.clear();
+    tree_prefix_.reserve(n);
+    // Depth-first, pre-order. The prefix is built from "is last sibling" flags per level:
+    // 'l' last, 'm' more follow; drawn as tree glyphs later.
+    std::vector<std::tuple<std::size_t, std::string>> stack;
+    for (auto it = roots.rbegin(); it != roots.rend(); ++it) stack.emplace_back(*it, "");
+    std::vector<char> emitted(n, 0);
+    while (!stack.empty()) {
+        auto [node, shape] = std::move(stack.back());
+        stack.pop_back();
+        if (emitted[node]) continue;
+        emitted[node] = 1;
+        tree_rows_.push_back(std::move(sums[node]));
+        tree_prefix_.push_back(shape);
+        const auto& kids = children[node];
+        for (std::size_t k = kids.size(); k-- > 0;) {
+            std::string child_shape = shape;
+            child_shape += k + 1 == kids.size() ? 'l' : 'm';
+            stack.emplace_back(kids[k], std::move(child_shape));
+        }
+    }
+    std::vector<const ProcessSummary*> out;
+    out.reserve(tree_rows_.size());
+    for (const ProcessSummary& p : tree_rows_) out.push_back(&p);
     return out;
 }
 
@@ -149,6 +301,7 @@ const ProcessSummary* ProcessesView::find(const ProcessId& id) const {
     if (!snapshot_) return nullptr;
     for (const ProcessSummary& p : snapshot_->processes)
         if (p.info.id == id) return &p;
+    if (id == unattributed_.info.id) return &unattributed_;
     return nullptr;
 }
 
@@ -196,8 +349,8 @@ void ProcessesView::draw_rows_of_table(Canvas& canvas, const ViewContext& contex
     std::vector<Column> cols = {
         {"PID", 7, Align::Right},
         {"NAME", 10, Align::Left, 1},
-        {uni ? "↓ RATE" : "DN RATE", 10, Align::Right, 0, 1},
-        {uni ? "↑ RATE" : "UP RATE", 10, Align::Right, 0, 2},
+        {vc::rate_title(true, uni, context.cumulative), 10, Align::Right, 0, 1},
+        {vc::rate_title(false, uni, context.cumulative), 10, Align::Right, 0, 2},
         {"TOTAL", 9, Align::Right, 0, 3},
         {"CONN", 5, Align::Right, 0, 4},
         {"HISTORY", kSparkPoints, Align::Left, 0, 5},
@@ -206,18 +359,34 @@ void ProcessesView::draw_rows_of_table(Canvas& canvas, const ViewContext& contex
     vc::mark_sorted(cols, context.sort, {kRx, kTx, kPid, kName, kConn});
     std::vector<int> widths = vc::draw_table_header(canvas, 0, cols);
     auto list = rows(context);
+    const bool cumulative = context.cumulative;
+    auto amount = [cumulative](const ProcessSummary& p) {
+        return vc::total_rate(vc::as_shown(p.traffic, cumulative));
+    };
     double max_rate = 0;
-    for (const ProcessSummary* p : list) max_rate = std::max(max_rate, vc::total_rate(p->traffic));
+    for (const ProcessSummary* p : list) max_rate = std::max(max_rate, amount(*p));
     auto draw_row = [&](const ProcessSummary& p, const vc::ListRow& row) {
         const int y = row.y;
         auto cell = [&](ThemeRole role) { return row.cell(canvas, role); };
-        double level = max_rate > 0 ? vc::total_rate(p.traffic) / max_rate : 0;
+        double level = max_rate > 0 ? amount(p) / max_rate : 0;
         Style rate = vc::on_row(canvas.rate_style(level), row.style);
-        vc::draw_cell(canvas, y, widths, kPid, std::to_string(p.info.id.pid), cell(ThemeRole::Dim),
-                      Align::Right);
-        vc::draw_cell(canvas, y, widths, kName, p.info.name, cell(ThemeRole::Text), Align::Left);
+        const bool unowned = is_unattributed(p);
+        vc::draw_cell(canvas, y, widths, kPid, unowned ? "-" : std::to_string(p.info.id.pid),
+                      cell(ThemeRole::Dim), Align::Right);
+        std::string name = p.info.name;
+        if (tree_ && !tree_rows_.empty() && &p >= tree_rows_.data() &&
+            &p < tree_rows_.data() + tree_rows_.size())
+            name =
+                tree_glyphs(tree_prefix_[static_cast<std::size_t>(&p - tree_rows_.data())], uni) +
+                name;
+        Style name_style = cell(unowned ? ThemeRole::Dim : ThemeRole::Text);
+        if (highlighted(p)) {
+            name_style = cell(ThemeRole::Bad);
+            name_style.attrs |= kAttrBold | kAttrReverse;
+        }
+        vc::draw_cell(canvas, y, widths, kName, name, name_style, Align::Left);
         vc::draw_traffic_cells(canvas, row, widths, {kRx, kTx, kTotal, kConn}, p.traffic,
-                               p.connections);
+                               p.connections, cumulative);
         if (widths[kSpark] > 0)
             vc::draw_cell(canvas, y, widths, kSpark,
                           sparkline(p.history, std::min(kSparkPoints, widths[kSpark]), uni), rate,
@@ -269,8 +438,8 @@ void ProcessesView::draw_detail(Canvas& canvas, const ViewContext& context) {
         {"REMOTE", 15, Align::Left, 2},
         {"STATE", 11, Align::Left},
         {"AGE", 6, Align::Right, 0, 5},
-        {uni ? "↓ RATE" : "DN RATE", 10, Align::Right, 0, 3},
-        {uni ? "↑ RATE" : "UP RATE", 10, Align::Right, 0, 4},
+        {vc::rate_title(true, uni, context.cumulative), 10, Align::Right, 0, 3},
+        {vc::rate_title(false, uni, context.cumulative), 10, Align::Right, 0, 4},
     };
     std::vector<int> widths = vc::draw_table_header(canvas, kDetailTableY, cols);
     auto conns = connections(*p);
@@ -295,9 +464,14 @@ void ProcessesView::draw_detail(Canvas& canvas, const ViewContext& context) {
         vc::draw_cell(canvas, y, widths, kAge, format_age(c.age_s), cell(ThemeRole::Dim),
                       Align::Right);
         // An unmeasured socket has no byte counters: "-" instead of a misleading zero.
-        vc::draw_cell(canvas, y, widths, kRx, c.measured ? format_rate(c.traffic.rx_bps) : "-",
+        auto amount = [&](double rate, std::uint64_t bytes) -> std::string {
+            if (!c.measured) return "-";
+            return context.cumulative ? format_bytes(static_cast<double>(bytes))
+                                      : format_rate(rate);
+        };
+        vc::draw_cell(canvas, y, widths, kRx, amount(c.traffic.rx_bps, c.traffic.rx_bytes),
                       cell(ThemeRole::Rx), Align::Right);
-        vc::draw_cell(canvas, y, widths, kTx, c.measured ? format_rate(c.traffic.tx_bps) : "-",
+        vc::draw_cell(canvas, y, widths, kTx, amount(c.traffic.tx_bps, c.traffic.tx_bytes),
                       cell(ThemeRole::Tx), Align::Right);
     });
 }
@@ -315,10 +489,15 @@ bool ProcessesView::on_key(const KeyEvent& key, const ViewContext& context) {
         }
         return false;
     }
+    if (key.code == 't') {
+        tree_ = !tree_;
+        return true;
+    }
     auto list = rows(context);
     if (key.code == kKeyEnter) {
         selection_.sync(list);
-        if (!selection_.selected()) return false;  // an empty list
+        if (!selection_.selected()) return false;           // an empty list
+        if (selection_.selected()->pid == 0) return false;  // unattributed: no sockets to list
         detail_ = selection_.selected();
         detail_cursor_ = vc::ListCursor{};
         return true;
@@ -336,7 +515,7 @@ bool ProcessesView::on_mouse(const MouseEvent& mouse, const ViewContext& context
 
 std::optional<ProcessInfo> ProcessesView::selected_process() const {
     const std::optional<ProcessId>& id = detail_ ? detail_ : selection_.selected();
-    if (!id) return std::nullopt;
+    if (!id || id->pid == 0) return std::nullopt;  // the unattributed row is no process
     if (const ProcessSummary* p = find(*id)) return p->info;
     return std::nullopt;
 }

@@ -20,7 +20,13 @@ namespace sstop::plugins::processes {
 /// `sstop/filter.hpp` expression; text that does not parse (yet: the user is typing) is
 /// matched as plain text, and the parse error is shown on the view's last line. The selection
 /// follows the same process (pid and start time) across snapshots. Enter opens the detail
-/// page of the selected process; Esc returns. UI thread only, like every View.
+/// page of the selected process; Esc returns. Traffic no process owned is one more row,
+/// `unattributed` (pid shown as `-`), present while it has bytes, sorted and filtered like
+/// the others; it has no detail page and is never a signal's target. UI thread only, like
+/// every View. `t` toggles a process tree: children under their parents (by ppid, among the
+/// listed processes), each row showing its subtree's sums, siblings sorted and rows filtered
+/// as in the flat table (a match whose parent did not match is a root). In cumulative mode
+/// (`ViewContext::cumulative`) the rate columns show bytes since start and sort by them.
 class ProcessesView final : public View {
   public:
     ProcessesView() = default;
@@ -38,10 +44,17 @@ class ProcessesView final : public View {
 
     /// True while the detail page is shown.
     bool in_detail() const { return detail_.has_value(); }
+    /// True while the table is a process tree (key `t`).
+    bool tree() const { return tree_; }
 
   private:
     static ProcessId id_of(const ProcessSummary& p) { return p.info.id; }
     std::vector<const ProcessSummary*> rows(const ViewContext& context) const;
+    /// `flat` (filtered) as a tree: each child under its parent (by ppid, among `flat`),
+    /// siblings sorted by their subtree sums; the rows point into tree_rows_, whose traffic
+    /// and counts are subtree sums, and tree_prefix_ holds each row's indentation.
+    std::vector<const ProcessSummary*> as_tree(const std::vector<const ProcessSummary*>& flat,
+                                               const ViewContext& context) const;
     const ProcessSummary* find(const ProcessId& id) const;
     std::vector<const ConnectionSummary*> connections(const ProcessSummary& p) const;
     void draw_table(Canvas& canvas, const ViewContext& context);
@@ -52,6 +65,9 @@ class ProcessesView final : public View {
     void parse_filter(const std::string& text) const;
 
     std::shared_ptr<const Snapshot> snapshot_;
+    // The `unattributed` row (pid 0): the snapshot's bytes that no process owned, listed while
+    // it has traffic and sorted like the processes, so the rows add up to the header's totals.
+    ProcessSummary unattributed_;
     // Per process of snapshot_: whether it matches matched_text_, worked out once per
     // snapshot and filter text (rows() is const: a cache, not state).
     mutable std::vector<char> matched_;
@@ -61,6 +77,9 @@ class ProcessesView final : public View {
     mutable std::string parsed_text_;
     mutable std::optional<Filter> filter_ = Filter{};
     mutable FilterError filter_error_;
+    bool tree_ = false;
+    mutable std::vector<ProcessSummary> tree_rows_;  // stable: reserved before filling
+    mutable std::vector<std::string> tree_prefix_;   // per tree_rows_ entry
     view_common::SelectionCursor<ProcessSummary, ProcessId> selection_{&id_of};
     std::optional<ProcessId> detail_;
     view_common::ListCursor detail_cursor_;

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <fstream>
+#include <sstop/version.hpp>
 #include <string>
 
 #include "netns.hpp"
@@ -26,7 +27,9 @@ TEST(CliE2E, HelpAndVersion) {
     EXPECT_EQ(out.rfind("Usage: sstop [OPTIONS]", 0), 0u) << out;
     out = run_capture({sstop_binary(), "--version"}, &rc);
     EXPECT_EQ(rc, 0);
-    EXPECT_NE(out.find("sstop 0.1.0 (plugin ABI 1.1, build key '"), std::string::npos) << out;
+    const std::string abi = std::to_string(SSTOP_ABI_MAJOR) + "." + std::to_string(SSTOP_ABI_MINOR);
+    EXPECT_NE(out.find("sstop 0.1.0 (plugin ABI " + abi + ", build key '"), std::string::npos)
+        << out;
 }
 
 TEST(CliE2E, CheckConfigAcceptsTheShippedConfig) {

@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <cstdio>
+#include <fstream>
 #include <set>
 #include <string>
 
@@ -77,6 +79,17 @@ TEST(FilterE2E, SelectsExcludesAndPicksTheOwnerOfAPort) {
               std::set<std::string>{"flt-beta"});
     EXPECT_EQ(listed(pair.a, "host:10.77.0.0/24 and tx>1K"),
               (std::set<std::string>{"flt-alpha", "flt-beta"}));
+
+    // The config's filter: key is the start-up filter when --filter is not given.
+    const std::string config = "/tmp/sstop-filter-e2e-" + std::to_string(::getpid()) + ".yaml";
+    std::ofstream(config) << "filter: \"proc:flt-beta\"\n";
+    const auto snaps = run_sstop_json(pair.a, {"--json", "--sources", "netlink", "--interval",
+                                               "200ms", "--count", "2", "--config", config});
+    ASSERT_FALSE(snaps.empty());
+    std::set<std::string> names;
+    for (const auto& p : snaps.back()["processes"]) names.insert(p["name"].get<std::string>());
+    EXPECT_EQ(names, std::set<std::string>{"flt-beta"});
+    std::remove(config.c_str());
 }
 
 TEST(FilterE2E, BadFilterExitsTwoWithTheColumn) {

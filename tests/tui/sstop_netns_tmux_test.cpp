@@ -4,12 +4,14 @@
 
 #include <poll.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <fstream>
 #include <regex>
 
 #include "netns.hpp"
@@ -434,6 +436,165 @@ TEST_F(SstopNetnsTmux, FilterFlagStartsTheProcessesViewFiltered) {
         "port:7302 keeps only tui-listener");
     keys("q");
     expect_screen([&](const std::string& x) { return has(x, "EXIT=0"); }, "q exits 0");
+}
+
+// Datagrams from namespace b to a port nobody listens on in a: no process owns them, so
+// afpacket counts them as unattributed, and the Processes tab shows an `unattributed` row.
+void stray_udp_body(const std::function<void()>& ready) {
+    const int fd = udp_connect(NetnsPair::kAddrA4, 7399);
+    ready();
+    const auto end = std::chrono::steady_clock::now() + kChildLife;
+    std::vector<char> buf(1200, 'u');
+    while (std::chrono::steady_clock::now() < end) {
+        ::send(fd, buf.data(), buf.size(), 0);  // ECONNREFUSED from the ICMP answers: ignored
+        ::usleep(2000);
+    }
+}
+
+TEST_F(SstopNetnsTmux, UnattributedTrafficIsARowAndTheHeaderSaysWhatItCounts) {
+    NetnsPair net("tuiu");
+    ASSERT_FALSE(HasFailure()) << "namespaces not set up";
+    Child sink(net.b, "tui-sink", sink_body);
+    Child traffic(net.a, "tui-traffic", traffic_body);
+    Child stray(net.b, "tui-stray", stray_udp_body);
+    ASSERT_FALSE(HasFailure()) << "children not ready";
+
+    start("ip netns exec " + net.a.name() + " " + std::string(SSTOP_BINARY) +
+          " --interval 500ms --sources netlink,afpacket");
+    ASSERT_FALSE(HasFailure());
+    auto s = expect_screen(
+        [&](const std::string& x) {
+            return processes_table(x) && !line_with(x, " - unattributed").empty() &&
+                   !tui_rows(x).empty();
+        },
+        "an unattributed row beside tui-traffic", 20s);
+    EXPECT_TRUE(has(lines_of(s)[0], "procs+unattributed")) << s;
+    {
+        std::istringstream row(line_with(s, " - unattributed"));
+        std::string pid, name;
+        row >> pid >> name;
+        EXPECT_EQ(pid, "-") << s;
+        EXPECT_EQ(name, "unattributed") << s;
+    }
+    // Sorted like the others: by pid ("-" is pid 0) it is first.
+    keys("s");
+    keys("s");
+    keys("s");
+    s = expect_screen([&](const std::string& x) { return has(lines_of(x)[0], "sort pid"); },
+                      "sort pid");
+    s = expect_screen([&](const std::string& x) { return has(first_row(x), "unattributed"); },
+                      "the unattributed row (pid 0) first by pid");
+    keys("/");
+    literal("proc:unattributed");
+    keys("Enter");
+    s = expect_screen(
+        [&](const std::string& x) {
+            return has(first_row(x), "unattributed") && tui_rows(x).empty();
+        },
+        "the filter language picks the unattributed row");
+    keys("q");
+    expect_screen([&](const std::string& x) { return has(x, "EXIT=0"); }, "q exits 0");
+}
+
+// A parent with a listener and a child (forked by it) that sends: the tree shows the child
+// under the parent.
+void parent_body(const std::function<void()>& ready) {
+    tcp_listen(NetnsPair::kAddrA4, kListenPort);
+    const pid_t kid = ::fork();
+    if (kid == 0) {
+        ::prctl(PR_SET_NAME, "tui-kid");
+        traffic_body([] {});
+        _exit(0);
+    }
+    ready();
+    ::sleep(static_cast<unsigned>(kChildLife.count()));
+    ::kill(kid, SIGKILL);
+}
+
+TEST_F(SstopNetnsTmux, CumulativeModeAndTheProcessTree) {
+    NetnsPair net("tuit");
+    ASSERT_FALSE(HasFailure()) << "namespaces not set up";
+    Child sink(net.b, "tui-sink", sink_body);
+    Child parent(net.a, "tui-parent", parent_body);
+    ASSERT_FALSE(HasFailure()) << "children not ready";
+
+    start("ip netns exec " + net.a.name() + " " + std::string(SSTOP_BINARY) + " --interval 500ms");
+    ASSERT_FALSE(HasFailure());
+    auto s = expect_screen(
+        [&](const std::string& x) {
+            const auto n = names(tui_rows(x));
+            return processes_table(x) && n.size() == 2 && n[0] == "tui-kid";
+        },
+        "tui-kid (sending) above tui-parent (listening)", 20s);
+
+    // a: bytes since start in the rate columns, and a badge; a again: rates.
+    keys("a");
+    s = expect_screen(
+        [&](const std::string& x) {
+            return has(lines_of(x)[0], "CUMULATIVE") && has(line_with(x, "PID"), "↓ BYTES");
+        },
+        "cumulative mode");
+    EXPECT_FALSE(has(line_with(s, "tui-kid"), "/s")) << s;
+    EXPECT_FALSE(has(line_with(s, "PID"), "RATE")) << s;
+    keys("a");
+    s = expect_screen(
+        [&](const std::string& x) {
+            return !has(lines_of(x)[0], "CUMULATIVE") && has(line_with(x, "PID"), "↓ RATE") &&
+                   has(line_with(x, "tui-kid"), "/s");
+        },
+        "rates again");
+
+    // t: the kid under its parent, the parent's row summing both.
+    keys("t");
+    s = expect_screen(
+        [&](const std::string& x) {
+            const int p = row_of(x, " tui-parent ");
+            const int k = row_of(x, "└─tui-kid");
+            return p > 0 && k == p + 1;
+        },
+        "tree: tui-kid under tui-parent");
+    {
+        std::istringstream row(line_with(s, " tui-parent "));
+        std::string pid;
+        row >> pid;
+        EXPECT_EQ(pid, std::to_string(parent.pid())) << s;
+    }
+    // Filter still works in the tree: only the kid, as a root.
+    keys("/");
+    literal("proc:tui-kid");
+    keys("Enter");
+    expect_screen(
+        [&](const std::string& x) {
+            return !has(x, " tui-parent ") && has(first_row(x), " tui-kid ");
+        },
+        "filtered tree: tui-kid alone, a root");
+    keys("q");
+    expect_screen([&](const std::string& x) { return has(x, "EXIT=0"); }, "q exits 0");
+}
+
+// An alert rule on the sender: the header shows an ALERT badge while it is active.
+TEST_F(SstopNetnsTmux, AnActiveAlertShowsABadgeInTheHeader) {
+    NetnsPair net("tuia");
+    ASSERT_FALSE(HasFailure()) << "namespaces not set up";
+    Child sink(net.b, "tui-sink", sink_body);
+    Child traffic(net.a, "tui-traffic", traffic_body);
+    Child listener(net.a, "tui-listener", listener_body);
+    ASSERT_FALSE(HasFailure()) << "children not ready";
+    const std::string config = "/tmp/sstop-tui-alert-" + std::to_string(::getpid()) + ".yaml";
+    {
+        std::ofstream out(config);
+        out << "alerts:\n  - name: sender\n    when: \"proc:tui-traffic and tx>10K\"\n"
+               "    for: 1s\n    actions: [highlight, bell]\n";
+    }
+    start("ip netns exec " + net.a.name() + " " + std::string(SSTOP_BINARY) +
+          " --interval 500ms --config " + config);
+    ASSERT_FALSE(HasFailure());
+    auto s = expect_screen([&](const std::string& x) { return has(lines_of(x)[0], " ALERT 1 "); },
+                           "ALERT badge for the sender", 20s);
+    EXPECT_TRUE(processes_table(s)) << s;
+    keys("q");
+    expect_screen([&](const std::string& x) { return has(x, "EXIT=0"); }, "q exits 0");
+    std::remove(config.c_str());
 }
 
 }  // namespace

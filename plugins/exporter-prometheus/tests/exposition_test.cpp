@@ -133,6 +133,9 @@ TEST(Exposition, RendersASmallSnapshotExactly) {
         "processes).\n"
         "# TYPE sstop_process_connections gauge\n"
         "sstop_process_connections{pid=\"7\",name=\"we\\\"ird\\\\na\\nme\"} 2\n"
+        "# HELP sstop_alert_active 1 for each alert rule active on a process (the config's "
+        "alerts: section).\n"
+        "# TYPE sstop_alert_active gauge\n"
         "# HELP sstop_listen_ports Listening sockets (TCP LISTEN, unconnected UDP).\n"
         "# TYPE sstop_listen_ports gauge\n"
         "sstop_listen_ports 3\n"
@@ -237,6 +240,30 @@ TEST(Exposition, GroupsByKindAndNameCappedByMaxGroups) {
     EXPECT_NE(text.find("sstop_exporter_groups_dropped 1\n"), std::string::npos);
     EXPECT_EQ(render_exposition(s, ExpositionLimits{200, 0, 0}).find("sstop_group_"),
               std::string::npos);
+}
+
+}  // namespace
+}  // namespace sstop::plugins::prometheus
+
+namespace sstop::plugins::prometheus {
+namespace {
+
+TEST(Exposition, ActiveAlertsFromProcessLabelsEvenBeyondMaxProcesses) {
+    Snapshot s;
+    s.processes.push_back(process(1, "big", traffic(0, 1000)));
+    auto quiet = process(2, "quiet", traffic(0, 1));
+    quiet.info.labels = {{"alert", "slow-leak"}, {"alert_since:slow-leak", "1"}};
+    s.processes.push_back(quiet);
+    std::string text = render_exposition(s, ExpositionLimits{1, 0});
+    EXPECT_NE(text.find("# TYPE sstop_alert_active gauge\n"), std::string::npos) << text;
+    EXPECT_NE(text.find("sstop_alert_active{name=\"slow-leak\",pid=\"2\",process=\"quiet\"} 1\n"),
+              std::string::npos)
+        << text;
+    EXPECT_EQ(count(text, "sstop_alert_active{"), 1u);
+    // No alert: the family is announced, with no series.
+    s.processes[1].info.labels.clear();
+    text = render_exposition(s, ExpositionLimits{1, 0});
+    EXPECT_EQ(count(text, "sstop_alert_active{"), 0u);
 }
 
 }  // namespace

@@ -1,14 +1,17 @@
 #include <dirent.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <cstring>
 #include <linuxproc/file_io.hpp>
 #include <linuxproc/number.hpp>
 #include <linuxproc/owner_map.hpp>
 #include <linuxproc/proc_parse.hpp>
 #include <memory>
+#include <tuple>
 #include <unordered_set>
 #include <utility>
 
@@ -101,6 +104,48 @@ void OwnerMap::scan_fds(int pid_dir_fd, Process& proc) {
     }
 }
 
+namespace {
+
+// The file a process runs, as (dev, inode); (0, 0) when it cannot be known.
+std::pair<std::uint64_t, std::uint64_t> exe_identity(int dir_fd, const char* path) {
+    struct stat st {};
+    if (::fstatat(dir_fd, path, &st, 0) != 0) return {0, 0};
+    return {static_cast<std::uint64_t>(st.st_dev), static_cast<std::uint64_t>(st.st_ino)};
+}
+
+}  // namespace
+
+// What exec can change, besides the name the caller took from stat.
+void OwnerMap::read_identity(int pid_dir_fd, Process& proc) {
+    std::tie(proc.exe_dev, proc.exe_ino) = exe_identity(pid_dir_fd, "exe");
+    if (read_at(pid_dir_fd, "status", file_buf_, kMaxSmallFile)) {
+        proc.info.uid = parse_status_uid(file_buf_).value_or(0);
+    }
+    proc.info.cmdline.clear();
+    if (read_at(pid_dir_fd, "cmdline", file_buf_, kMaxCmdline)) {
+        proc.info.cmdline = join_cmdline(file_buf_);
+    }
+}
+
+void OwnerMap::refresh_if_execed(int root_fd, Process& proc) {
+    char path[32];
+    const std::size_t n = format_decimal(static_cast<std::uint32_t>(proc.info.id.pid), path);
+    std::memcpy(path + n, "/exe", 5);
+    const auto exe = exe_identity(root_fd, path);
+    // Unreadable now (exiting, or never readable): nothing to compare, keep what is known.
+    if (exe.second == 0 || exe == std::pair{proc.exe_dev, proc.exe_ino}) return;
+    path[n] = '\0';
+    UniqueFd pid_dir(::openat(root_fd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (pid_dir.get() < 0 || !read_at(pid_dir.get(), "stat", file_buf_, kMaxSmallFile)) return;
+    auto stat = parse_stat(file_buf_);
+    // Another process under the same pid is load_process's business, not a rename.
+    if (!stat || stat->start_time != proc.info.id.start_time) return;
+    ++stats_.exec_rereads;
+    proc.info.ppid = stat->ppid;
+    proc.info.name = std::move(stat->comm);
+    read_identity(pid_dir.get(), proc);
+}
+
 bool OwnerMap::load_process(int root_fd, std::int32_t pid, std::uint64_t dir_ino, bool force_scan,
                             SteadyClock::time_point now) {
     char name[24];
@@ -132,12 +177,7 @@ bool OwnerMap::load_process(int root_fd, std::int32_t pid, std::uint64_t dir_ino
         proc.info.id = sstop::ProcessId{pid, stat->start_time};
         proc.info.ppid = stat->ppid;
         proc.info.name = std::move(stat->comm);
-        if (read_at(pid_dir.get(), "status", file_buf_, kMaxSmallFile)) {
-            proc.info.uid = parse_status_uid(file_buf_).value_or(0);
-        }
-        if (read_at(pid_dir.get(), "cmdline", file_buf_, kMaxCmdline)) {
-            proc.info.cmdline = join_cmdline(file_buf_);
-        }
+        read_identity(pid_dir.get(), proc);
         if (read_at(pid_dir.get(), "cgroup", file_buf_, kMaxCgroupFile)) {
             // A cut file's last line is a cut path (a wrong unit); only whole lines count.
             if (file_buf_.size() >= kMaxCgroupFile && file_buf_.back() != '\n') {
@@ -297,6 +337,7 @@ void OwnerMap::attribute(sstop::Sample& sample) {
         if (proc == processes_.end() || proc->second.info.id != it->second.owner) continue;
         sock.owner = it->second.owner;
         if (listed_pids.insert(sock.owner.pid).second) {
+            refresh_if_execed(root_fd, proc->second);
             sample.processes.push_back(proc->second.info);
         }
     }

@@ -48,6 +48,23 @@ class FakeProc {
         fs::create_symlink("socket:[" + std::to_string(inode) + "]",
                            root_ / std::to_string(pid) / "fd" / std::to_string(fd));
     }
+    // /proc/<pid>/exe as a link to a file of the tree (each name its own inode).
+    void set_exe(int pid, const std::string& file) {
+        std::ofstream(root_ / file) << file;
+        fs::path link = root_ / std::to_string(pid) / "exe";
+        fs::remove(link);
+        fs::create_symlink(root_ / file, link);
+    }
+    // What exec leaves behind: the same pid and start time, a new name, command line and exe.
+    void exec(int pid, std::uint64_t start_time, const std::string& comm) {
+        fs::path dir = root_ / std::to_string(pid);
+        std::ofstream(dir / "stat") << pid << " (" << comm << ") S 1 " << pid << " " << pid
+                                    << " 0 -1 4194560 0 0 0 0 0 0 0 0 20 0 1 0 " << start_time
+                                    << " 1000 10 18446744073709551615\n";
+        std::ofstream(dir / "cmdline")
+            << comm << std::string(1, '\0') << "run.py" << std::string(1, '\0');
+        set_exe(pid, comm + ".bin");
+    }
     void set_cgroup(int pid, const std::string& text) {
         std::ofstream(root_ / std::to_string(pid) / "cgroup") << text;
     }
@@ -453,4 +470,44 @@ TEST(OwnerMap, LongCgroupFileIsCutToWholeLines) {
             EXPECT_EQ(info.unit, "");
         }
     }
+}
+
+TEST(OwnerMap, ExecedProcessGetsItsNewNameAtTheNextCall) {
+    FakeProc proc;
+    proc.add_process(100, 5000, 0, "bash", {1001});
+    proc.set_exe(100, "bash.bin");
+    lp::OwnerMap map(proc.root().string(), never_rescan());
+    sstop::Sample first = sample_of({1001});
+    map.attribute(first);
+    ASSERT_EQ(first.processes.size(), 1u);
+    EXPECT_EQ(first.processes[0].name, "bash");
+
+    proc.exec(100, 5000, "python3");
+    sstop::Sample second = sample_of({1001});
+    map.attribute(second);
+    ASSERT_EQ(second.processes.size(), 1u);
+    EXPECT_EQ(second.processes[0].name, "python3");
+    EXPECT_EQ(second.processes[0].cmdline, "python3 run.py");
+    EXPECT_EQ(second.sockets[0].owner, (sstop::ProcessId{100, 5000}));
+    EXPECT_EQ(map.stats().exec_rereads, 1u);
+}
+
+TEST(OwnerMap, ProcessThatDidNotExecIsNotReadAgain) {
+    FakeProc proc;
+    proc.add_process(100, 5000, 0, "bash", {1001});
+    proc.set_exe(100, "bash.bin");
+    lp::OwnerMap map(proc.root().string(), never_rescan());
+    sstop::Sample first = sample_of({1001});
+    map.attribute(first);
+    // A new stat line with the same exe (prctl rename, or just time passing) costs nothing:
+    // only the exe's identity is compared.
+    std::ofstream(proc.root() / "100" / "stat")
+        << "100 (renamed) S 1 100 100 0 -1 4194560 0 0 0 0 0 0 0 0 20 0 1 0 5000 1000 10 1\n";
+    for (int i = 0; i < 3; ++i) {
+        sstop::Sample next = sample_of({1001});
+        map.attribute(next);
+        ASSERT_EQ(next.processes.size(), 1u);
+        EXPECT_EQ(next.processes[0].name, "bash");
+    }
+    EXPECT_EQ(map.stats().exec_rereads, 0u);
 }

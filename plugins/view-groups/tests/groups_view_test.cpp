@@ -336,3 +336,21 @@ TEST(GroupsPlugin, LoadsThroughItsDescriptor) {
 }
 
 TEST(GroupsPlugin, UnloadsWhenClosed) { expect_plugin_unloads("groups"); }
+
+TEST(GroupsView, FilterTextIsAFilterExpression) {
+    GroupsView view;
+    view.update(sample());
+    auto only = [&](const char* filter, std::vector<std::string> shown) {
+        auto canvas = draw(view, view_context(SortKey::Name, filter));
+        for (const char* name :
+             {"backup.service", "web ", "systemd-resolved.service", "Alpine-db"}) {
+            const bool want = std::find(shown.begin(), shown.end(), name) != shown.end();
+            EXPECT_EQ(canvas.find_row(name) >= 1, want) << filter << " " << name << "\n"
+                                                        << canvas.dump();
+        }
+    };
+    only("tx>10K", {"backup.service"});
+    only("rx>10K or proc:alpine", {"web ", "Alpine-db"});
+    only("group:service and not proc:backup", {"systemd-resolved.service"});
+    only("not rate>1", {"Alpine-db"});
+}

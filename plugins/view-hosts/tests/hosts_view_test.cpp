@@ -180,3 +180,35 @@ TEST(HostsView, AsciiFallbackHasNoNonAsciiBytes) {
 TEST(HostsPlugin, LoadsThroughItsDescriptor) { expect_view_plugin_loads("hosts", "Hosts", 'h'); }
 
 TEST(HostsPlugin, UnloadsWhenClosed) { expect_plugin_unloads("hosts"); }
+
+TEST(HostsView, FilterTextIsAFilterExpression) {
+    HostsView view;
+    auto s = sample();
+    // firefox has a connection to 93.184.216.34:443.
+    sstop::ProcessSummary firefox;
+    firefox.info.id = {100, 1};
+    firefox.info.name = "firefox";
+    sstop::ConnectionSummary c;
+    c.key.proto = sstop::Proto::Tcp;
+    c.key.local = {v4(10, 0, 0, 2), 40000};
+    c.key.remote = {v4(93, 184, 216, 34), 443};
+    firefox.sockets.push_back(c);
+    s->processes.push_back(firefox);
+    view.update(s);
+    auto only = [&](const char* filter, const char* row) {
+        auto canvas = draw(view, view_context(SortKey::Rate, filter));
+        EXPECT_EQ(canvas.find_row(row), 1) << filter << "\n" << canvas.dump();
+        EXPECT_EQ(canvas.find_row("No host"), -1) << filter;
+        int rows = 0;
+        for (int y = 1; y < canvas.height(); ++y)
+            rows += canvas.row(y).find('.') != std::string::npos;
+        EXPECT_EQ(rows, 1) << filter << "\n" << canvas.dump();
+    };
+    only("port:443", "93.184.216.34");
+    only("proc:rsync", "10.1.1.9");
+    only("host:10.0.0.0/8", "10.1.1.9");
+    only("tx>80K", "10.1.1.9");
+    only("proc:curl and not port:22", "93.184.216.34");
+    auto canvas = draw(view, view_context(SortKey::Rate, "not proc:curl and rx>1K"));
+    EXPECT_EQ(canvas.find_row("93.184"), -1) << canvas.dump();
+}

@@ -152,3 +152,24 @@ TEST(PortsView, AsciiFallbackHasNoNonAsciiBytes) {
 TEST(PortsPlugin, LoadsThroughItsDescriptor) { expect_view_plugin_loads("ports", "Ports", 'l'); }
 
 TEST(PortsPlugin, UnloadsWhenClosed) { expect_plugin_unloads("ports"); }
+
+TEST(PortsView, FilterTextIsAFilterExpression) {
+    PortsView view;
+    view.update(sample());
+    auto canvas = draw(view, view_context(SortKey::Rate, "port:5000-6000"));
+    EXPECT_EQ(canvas.find_row("postgres"), 1) << canvas.dump();
+    EXPECT_EQ(canvas.find_row("sshd"), -1) << canvas.dump();
+    canvas = draw(view, view_context(SortKey::Rate, "proto:udp"));
+    EXPECT_EQ(canvas.find_row(" 53 "), 1) << canvas.dump();
+    EXPECT_EQ(canvas.find_row("postgres"), -1) << canvas.dump();
+    // Process terms look at the owner (its command line from the processes).
+    canvas = draw(view, view_context(SortKey::Rate, "pid:50 or proc:python"));
+    EXPECT_GE(canvas.find_row("sshd"), 1) << canvas.dump();
+    EXPECT_GE(canvas.find_row("python3"), 1) << canvas.dump();
+    EXPECT_EQ(canvas.find_row("postgres"), -1) << canvas.dump();
+    canvas = draw(view, view_context(SortKey::Rate, "sbin/sshd"));
+    EXPECT_EQ(canvas.find_row("sshd"), 1) << canvas.dump();
+    canvas = draw(view, view_context(SortKey::Rate, "not port:22 and not proto:udp"));
+    EXPECT_EQ(canvas.find_row("sshd"), -1) << canvas.dump();
+    EXPECT_GE(canvas.find_row("postgres"), 1) << canvas.dump();
+}

@@ -430,3 +430,136 @@ TEST(ProcessesPlugin, LoadsThroughItsDescriptor) {
 }
 
 TEST(ProcessesPlugin, UnloadsWhenClosed) { expect_plugin_unloads("processes"); }
+
+TEST(ProcessesView, UnattributedTrafficIsARowSortedAndFilteredLikeTheOthers) {
+    ProcessesView view;
+    auto s = sample();
+    s->unattributed.rx_bps = 3000;
+    s->unattributed.rx_bytes = 4096;
+    view.update(s);
+    auto canvas = draw(view, view_context());
+    // curl 9100, firefox 5100, unattributed 3000, sshd 20 bytes/s.
+    EXPECT_EQ(row_of(canvas, "unattributed"), 3) << canvas.dump();
+    EXPECT_EQ(row_of(canvas, "sshd"), 4) << canvas.dump();
+    const std::string row = canvas.row(3);
+    EXPECT_NE(row.find("- unattributed"), std::string::npos) << row;
+    EXPECT_NE(row.find(sstop::format_bytes(4096)), std::string::npos) << row;
+    canvas = draw(view, view_context(SortKey::Name));
+    EXPECT_EQ(row_of(canvas, "unattributed"), 4) << canvas.dump();
+
+    canvas = draw(view, view_context(SortKey::Rate, "proc:unattributed"));
+    EXPECT_EQ(row_of(canvas, "unattributed"), 1) << canvas.dump();
+    EXPECT_EQ(row_of(canvas, "curl"), -1);
+    canvas = draw(view, view_context(SortKey::Rate, "proc:curl"));
+    EXPECT_EQ(row_of(canvas, "unattributed"), -1) << canvas.dump();
+
+    // It is no process: no detail page, and nothing a signal could be sent to.
+    view = ProcessesView{};
+    view.update(s);
+    auto ctx = view_context();
+    draw(view, ctx);
+    for (int i = 0; i < 2; ++i) view.on_key(KeyEvent{sstop::kKeyDown}, ctx);
+    EXPECT_FALSE(view.selected_process().has_value());
+    EXPECT_FALSE(view.on_key(KeyEvent{sstop::kKeyEnter}, ctx));
+    EXPECT_FALSE(view.in_detail());
+}
+
+TEST(ProcessesView, UnattributedRowIsAbsentWithoutTraffic) {
+    ProcessesView view;
+    view.update(sample());
+    auto canvas = draw(view, view_context());
+    EXPECT_EQ(row_of(canvas, "unattributed"), -1) << canvas.dump();
+}
+
+TEST(ProcessesView, CumulativeModeShowsAndSortsByBytesSinceStart) {
+    ProcessesView view;
+    auto s = sample();
+    // sshd: the least rate, the most bytes.
+    s->processes[2].traffic.rx_bytes = 900'000'000;
+    view.update(s);
+    auto ctx = view_context();
+    ctx.cumulative = true;
+    auto canvas = draw(view, ctx);
+    EXPECT_NE(canvas.row(0).find("↓ BYTES"), std::string::npos) << canvas.row(0);
+    EXPECT_NE(canvas.row(0).find("↑ BYTES"), std::string::npos) << canvas.row(0);
+    EXPECT_EQ(canvas.row(0).find("RATE"), std::string::npos) << canvas.row(0);
+    EXPECT_EQ(row_of(canvas, "sshd"), 1) << canvas.dump();
+    const std::string row = canvas.row(1);
+    EXPECT_NE(row.find(sstop::format_bytes(900'000'000)), std::string::npos) << row;
+    EXPECT_EQ(row.find("/s"), std::string::npos) << row;
+    // Rates again without it.
+    canvas = draw(view, view_context());
+    EXPECT_EQ(row_of(canvas, "curl"), 1) << canvas.dump();
+    EXPECT_NE(canvas.row(1).find(sstop::format_rate(9000)), std::string::npos);
+}
+
+TEST(ProcessesView, TreeShowsChildrenUnderParentsWithSubtreeSums) {
+    auto s = std::make_shared<Snapshot>();
+    auto shell = proc(10, "shell", 10, 10, 1);
+    auto py = proc(20, "python", 1000, 0, 2);
+    py.info.ppid = 10;
+    auto worker = proc(30, "worker", 50000, 0, 1);
+    worker.info.ppid = 20;
+    auto other = proc(40, "other", 20000, 0, 1);
+    other.info.ppid = 1;  // init is not listed: a root
+    auto sib = proc(50, "sibling", 5, 0, 1);
+    sib.info.ppid = 10;
+    s->processes = {worker, other, py, shell, sib};
+    ProcessesView view;
+    view.update(s);
+    EXPECT_TRUE(view.on_key(KeyEvent{'t'}, view_context()));
+    EXPECT_TRUE(view.tree());
+    auto canvas = draw(view, view_context());
+    // shell's subtree (51025 B/s) is above other (20000); python above sibling under shell.
+    EXPECT_EQ(row_of(canvas, "shell"), 1) << canvas.dump();
+    EXPECT_NE(canvas.row(2).find("├─python"), std::string::npos) << canvas.dump();
+    EXPECT_NE(canvas.row(3).find("│ └─worker"), std::string::npos) << canvas.dump();
+    EXPECT_NE(canvas.row(4).find("└─sibling"), std::string::npos) << canvas.dump();
+    EXPECT_EQ(row_of(canvas, "other"), 5) << canvas.dump();
+    // Subtree sums: shell shows 10 + 1000 + 50000 + 5 down, 5 connections.
+    EXPECT_NE(canvas.row(1).find(sstop::format_rate(51015)), std::string::npos) << canvas.row(1);
+    EXPECT_NE(canvas.row(1).find(" 5 "), std::string::npos) << canvas.row(1);
+    // Sorted by name: other comes before shell among the roots.
+    canvas = draw(view, view_context(SortKey::Name));
+    EXPECT_EQ(row_of(canvas, "other"), 1) << canvas.dump();
+    EXPECT_EQ(row_of(canvas, "shell"), 2) << canvas.dump();
+    // Filtered: a match whose parent does not match is a root.
+    canvas = draw(view, view_context(SortKey::Rate, "proc:worker or proc:other"));
+    EXPECT_EQ(row_of(canvas, "worker"), 1) << canvas.dump();
+    EXPECT_EQ(row_of(canvas, "other"), 2) << canvas.dump();
+    EXPECT_EQ(row_of(canvas, "shell"), -1) << canvas.dump();
+    // The selection is the real process, and t goes back to the flat table.
+    EXPECT_TRUE(view.on_key(KeyEvent{'t'}, view_context()));
+    canvas = draw(view, view_context());
+    EXPECT_EQ(row_of(canvas, "worker"), 1) << canvas.dump();
+}
+
+TEST(ProcessesView, TreeSurvivesAParentCycle) {
+    auto s = std::make_shared<Snapshot>();
+    auto a = proc(10, "a", 10, 0, 1);
+    a.info.ppid = 20;
+    auto b = proc(20, "b", 20, 0, 1);
+    b.info.ppid = 10;
+    s->processes = {a, b};
+    ProcessesView view;
+    view.update(s);
+    view.on_key(KeyEvent{'t'}, view_context());
+    auto canvas = draw(view, view_context());
+    EXPECT_GE(row_of(canvas, "a"), 1) << canvas.dump();
+    EXPECT_GE(row_of(canvas, "b"), 1) << canvas.dump();
+}
+
+TEST(ProcessesView, AHighlightLabelMarksTheRow) {
+    auto s = sample();
+    s->processes[1].info.labels = {{"alert", "big"}, {"highlight", "big"}};  // firefox
+    ProcessesView view;
+    view.update(s);
+    auto canvas = draw(view, view_context());
+    const int y = row_of(canvas, "firefox");
+    ASSERT_GE(y, 1) << canvas.dump();
+    const int x = static_cast<int>(canvas.row(y).find("firefox"));
+    EXPECT_EQ(canvas.role_fg_at(x, y), static_cast<int>(ThemeRole::Bad)) << canvas.dump();
+    const int cy = row_of(canvas, "curl");
+    const int cx = static_cast<int>(canvas.row(cy).find("curl"));
+    EXPECT_NE(canvas.role_fg_at(cx, cy), static_cast<int>(ThemeRole::Bad));
+}

@@ -71,4 +71,9 @@ static_assert(offsetof(sstop::InterfaceSummary, default_route) == 33,
               "SDK ABI v1 layout changed: bump SSTOP_ABI_MAJOR");
 static_assert(offsetof(sstop::InterfaceSummary, traffic) == 40,
               "SDK ABI v1 layout changed: bump SSTOP_ABI_MAJOR");
+// ViewContext::cumulative (1.3) sits in padding too.
+static_assert(offsetof(sstop::ViewContext, paused) == 34,
+              "SDK ABI v1 layout changed: bump SSTOP_ABI_MAJOR");
+static_assert(offsetof(sstop::ViewContext, cumulative) == 35,
+              "SDK ABI v1 layout changed: bump SSTOP_ABI_MAJOR");
 #endif

@@ -130,6 +130,9 @@ struct ViewContext {
     SortKey sort = SortKey::Rate;  ///< current sort order
     bool show_names = true;        ///< show DNS names instead of addresses (`d`)
     bool paused = false;           ///< the display is frozen
+    /// (ABI 1.3) Cumulative mode: rate columns show bytes since sstop started instead of
+    /// rates (key `a`). Sits in what was padding, so the v1 layout and size are unchanged.
+    bool cumulative = false;
 };
 
 /// A view plugin: one tab.

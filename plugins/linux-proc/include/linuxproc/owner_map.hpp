@@ -48,6 +48,7 @@ struct OwnerMapStats {
     std::uint64_t scans = 0;              ///< `attribute` calls
     std::uint64_t pids_scanned = 0;       ///< fd directories read (new processes and rescans)
     std::uint64_t fds_read = 0;           ///< fd links read
+    std::uint64_t exec_rereads = 0;       ///< identities read again after an exec
     std::size_t inodes = 0;               ///< inode entries held now
     std::size_t processes = 0;            ///< processes tracked now
     std::size_t unattributed = 0;         ///< inodes in back-off after a rescan missed them
@@ -71,6 +72,10 @@ class OwnerMap {
     /// owner to `sample.processes` (none twice, none already there); a process's files, its
     /// cgroup included, are read once, when it is first seen. Sockets whose owner is
     /// not found keep pid 0. Never throws for a process that vanishes or is unreadable.
+    /// A listed process that exec'd since it was read (its `exe` now names another file) has
+    /// its name, command line, parent and uid read again, so a fork-then-exec child does not
+    /// keep its parent's name; the check is one `stat` of `/proc/<pid>/exe` per listed
+    /// process, nothing is re-read for a process that did not exec.
     void attribute(sstop::Sample& sample);
 
     /// Makes every `attribute` call also run a pass of `enumerator` over the pids it lists
@@ -86,8 +91,12 @@ class OwnerMap {
 
   private:
     struct Process {
-        sstop::ProcessInfo info;            // id, ppid, uid, name, cmdline, cgroup
-        std::uint64_t dir_ino = 0;          // d_ino of /proc/<pid>: changes when the pid is reused
+        sstop::ProcessInfo info;    // id, ppid, uid, name, cmdline, cgroup
+        std::uint64_t dir_ino = 0;  // d_ino of /proc/<pid>: changes when the pid is reused
+        // dev and inode of the file /proc/<pid>/exe pointed to when the identity was read
+        // (0, 0 when unreadable: a kernel thread, or no ptrace access); exec changes them.
+        std::uint64_t exe_dev = 0;
+        std::uint64_t exe_ino = 0;
         std::vector<std::uint64_t> inodes;  // inodes this process put into inodes_
         std::chrono::steady_clock::time_point scanned_at{};
         std::uint64_t seen_in_scan = 0;  // last `attribute` call that listed the pid
@@ -105,6 +114,8 @@ class OwnerMap {
     bool load_process(int root_fd, std::int32_t pid, std::uint64_t dir_ino, bool force_scan,
                       std::chrono::steady_clock::time_point now);
     void scan_fds(int pid_dir_fd, Process& proc);
+    void read_identity(int pid_dir_fd, Process& proc);
+    void refresh_if_execed(int root_fd, Process& proc);
     void drop_process(std::int32_t pid);
     void forget_inodes_of(Process& proc);
     void sweep_unwanted();
