@@ -742,6 +742,7 @@ CollectStatus NetlinkSource::collect(Sample& out) {
     out.counters.push_back({"tracer_deferred", tracer_deferred_});
     out.counters.push_back({"tracer_evictions", ts.evictions});
     out.counters.push_back({"tracer_foreign", ts.foreign});
+    out.counters.push_back({"tracer_exited", ts.exited});
     out.counters.push_back({"tracer_ambiguous", ts.ambiguous});
     out.counters.push_back({"listener_matches", listener_matches_});
     out.counters.push_back({"netns_active", foreign_.size()});
