@@ -215,7 +215,8 @@ Options:
   host:ADDR[/LEN]        a connection's remote address in the prefix (IPv4, IPv6)
   host:NAME              a connection's remote DNS name contains NAME
   port:N[-M]             a connection's local or remote port in the range
-  proto:tcp|udp          a socket of that protocol
+  proto:P                a socket of protocol P: tcp udp icmp icmp6 sctp, a number
+                         1-255, or raw (any other IP protocol)
   group:STR              container or systemd unit contains STR; group:none: neither
   rate>V  rx>V  tx<V     rx+tx, receive or send rate above/below V (also >=, <=);
                          V in bytes/s, units B K M G T (or KB, KiB, M/s) of 1024

@@ -198,17 +198,33 @@ struct ClosedEntry {
 };
 
 /// Unconnected UDP sockets are found by namespace and local port.
+// Sockets that take flows by local port (unconnected UDP) or, for IP protocols without ports
+// (ICMP ping sockets, raw sockets), by protocol alone: port 0.
 struct UdpPortKey {
     std::uint64_t netns = 0;
     std::uint16_t port = 0;
+    Proto proto = Proto::Udp;
     friend bool operator==(const UdpPortKey&, const UdpPortKey&) = default;
 };
 
 struct UdpPortKeyHash {
     std::size_t operator()(const UdpPortKey& key) const noexcept {
-        return hash_combine(mix64(key.netns), key.port);
+        return hash_combine(mix64(key.netns),
+                            key.port | (static_cast<std::size_t>(key.proto) << 16));
     }
 };
+
+// Protocols whose flows carry no ports: a socket of one takes every flow of its protocol on
+// its local address (or any, when unbound).
+bool portless(Proto proto) {
+    return proto != Proto::Tcp && proto != Proto::Udp && proto != Proto::Sctp &&
+           proto != Proto::Unknown;
+}
+
+UdpPortKey port_key(const SocketKey& key) {
+    return portless(key.proto) ? UdpPortKey{key.netns, 0, key.proto}
+                               : UdpPortKey{key.netns, key.local.port, Proto::Udp};
+}
 
 struct FlowDelta {
     const SocketKey* key;
@@ -429,8 +445,9 @@ struct Aggregator::State {
             if (!inserted && better_match(*e, it->second->second)) {
                 it->second = &node;
             }
-            if (is_unconnected_udp(e->key, e->state) && e->key.local.port != 0) {
-                udp_index[UdpPortKey{e->key.netns, e->key.local.port}].push_back(e);
+            if ((is_unconnected_udp(e->key, e->state) && e->key.local.port != 0) ||
+                portless(e->key.proto)) {
+                udp_index[port_key(e->key)].push_back(e);
             }
         }
     }
@@ -450,7 +467,7 @@ struct Aggregator::State {
         if (it != key_index.end() && &it->second->second == e) {
             key_index.erase(it);
         }
-        auto uit = udp_index.find(UdpPortKey{e->key.netns, e->key.local.port});
+        auto uit = udp_index.find(port_key(e->key));
         if (uit != udp_index.end()) {
             auto& v = uit->second;
             v.erase(std::remove(v.begin(), v.end(), e), v.end());
@@ -672,8 +689,10 @@ struct Aggregator::State {
         }
     }
 
-    SocketEntry* unconnected_udp_for(const SocketKey& flow) {
-        auto it = udp_index.find(UdpPortKey{flow.netns, flow.local.port});
+    // The unconnected UDP socket, or the ping/raw socket, that takes a flow without a socket
+    // of its own 5-tuple.
+    SocketEntry* port_owner_for(const SocketKey& flow) {
+        auto it = udp_index.find(port_key(flow));
         if (it == udp_index.end()) {
             return nullptr;
         }
@@ -738,8 +757,8 @@ struct Aggregator::State {
             SocketEntry* socket = nullptr;
             if (auto it = key_index.find(key); it != key_index.end()) {
                 socket = &it->second->second;
-            } else if (key.proto == Proto::Udp) {
-                socket = unconnected_udp_for(key);
+            } else if (key.proto == Proto::Udp || portless(key.proto)) {
+                socket = port_owner_for(key);
             }
             if (socket != nullptr) {
                 // A socket with its own counters already counted these bytes.

@@ -601,6 +601,41 @@ TEST(Aggregator, FlowsReachUnconnectedUdpSocketsByPortExactAddressFirst) {
     EXPECT_EQ(snap->remote_hosts[0].addr, v4(7, 7, 7, 7));
 }
 
+TEST(Aggregator, PortlessFlowsReachPingAndRawSocketsByProtocolAndLocalAddress) {
+    Aggregator agg;
+    const auto other = v4(10, 0, 0, 2);
+    const auto peer = v4(1, 2, 3, 4);
+    // A ping socket (its echo id as local port, connected), an unbound raw socket of protocol
+    // 253, and a raw socket of 253 bound to another address.
+    const auto ping = key(Proto::Icmp, kLocal, 0xB41D, peer, 0);
+    const auto raw_any = key(static_cast<Proto>(253), kAny, 0);
+    const auto raw_other = key(static_cast<Proto>(253), other, 0);
+    const std::vector<SocketObs> sockets{bare(ping, pid(100), 1), bare(raw_any, pid(200), 2),
+                                         bare(raw_other, pid(300), 3, SocketState::Close)};
+    const auto f_icmp = key(Proto::Icmp, kLocal, 0, peer, 0);
+    const auto f_raw = key(static_cast<Proto>(253), kLocal, 0, peer, 0);
+    const auto f_raw_other = key(static_cast<Proto>(253), other, 0, peer, 0);
+    const auto f_esp = key(static_cast<Proto>(50), kLocal, 0, peer, 0);  // nobody's
+    agg.ingest(tick_at(kT0, {sockets_sample(sockets), flows_sample({})}));
+    auto snap = agg.ingest(tick_at(
+        kT0 + 1s,
+        {sockets_sample(sockets), flows_sample({flow(f_icmp, 1008, 1008), flow(f_raw, 500, 400),
+                                                flow(f_raw_other, 30, 20), flow(f_esp, 9, 8)})}));
+    const auto* pinger = find_process(*snap, pid(100));
+    const auto* raw = find_process(*snap, pid(200));
+    const auto* bound = find_process(*snap, pid(300));
+    ASSERT_TRUE(pinger && raw && bound);
+    EXPECT_EQ(pinger->traffic.rx_bytes, 1008u);
+    EXPECT_EQ(pinger->traffic.tx_bytes, 1008u);
+    EXPECT_EQ(raw->traffic.rx_bytes, 500u);
+    EXPECT_EQ(raw->traffic.tx_bytes, 400u);
+    EXPECT_EQ(bound->traffic.rx_bytes, 30u) << "the exact local address wins";
+    EXPECT_EQ(snap->unattributed.rx_bytes, 9u);
+    EXPECT_EQ(snap->unattributed.tx_bytes, 8u);
+    EXPECT_EQ(sum_rx(*snap), snap->totals.rx_bytes);
+    EXPECT_EQ(sum_tx(*snap), snap->totals.tx_bytes);
+}
+
 TEST(Aggregator, SocketWithCountersConsumesItsFlowWithoutDoubleCounting) {
     Aggregator agg;
     const auto a = tcp(40000, v4(1, 1, 1, 1), 443);

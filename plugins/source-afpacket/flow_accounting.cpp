@@ -73,7 +73,6 @@ void FlowAccounting::count(const Frame& frame, std::int64_t now_ns) {
             ++counters_.unparsed;
             return;
         case ParseStatus::NotIp:
-        case ParseStatus::OtherL4:
             return;
     }
     if (p.vlan_id != 0) {

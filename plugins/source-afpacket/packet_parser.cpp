@@ -21,6 +21,14 @@ constexpr std::size_t kTcpMinHeader = 20;
 constexpr std::size_t kUdpHeader = 8;
 constexpr std::uint8_t kIpProtoTcp = 6;
 constexpr std::uint8_t kIpProtoUdp = 17;
+constexpr std::uint8_t kIpProtoSctp = 132;
+constexpr std::size_t kSctpCommonHeader = 12;
+constexpr std::size_t kSctpChunkHeader = 4;
+constexpr std::size_t kSctpDataHeader = 16;   // DATA chunk: type … TSN, stream, SSN, PPID
+constexpr std::size_t kSctpIDataHeader = 20;  // I-DATA chunk (RFC 8260)
+constexpr std::uint8_t kSctpData = 0;
+constexpr std::uint8_t kSctpIData = 64;
+constexpr int kMaxSctpChunks = 64;
 
 /// Bounds-checked big-endian reads over the captured bytes: every access goes through here,
 /// so a frame cut at any offset can only make `has` false, never read past the end.
@@ -52,6 +60,35 @@ ParsedPacket with_status(ParsedPacket p, ParseStatus status) {
 
 bool is_vlan_ethertype(std::uint16_t type) {
     return type == kEth8021Q || type == kEth8021AD || type == kEthQinQOld;
+}
+
+/// SCTP: ports from the common header; the payload is the user data of the DATA and I-DATA
+/// chunks. Chunks beyond the captured bytes (the snaplen) are taken as one DATA chunk.
+ParsedPacket parse_sctp(const Bytes& b, ParsedPacket p, std::size_t l4, std::uint64_t l4_len) {
+    if (!b.has(l4, kSctpCommonHeader) || l4_len < kSctpCommonHeader)
+        return with_status(p, ParseStatus::Malformed);
+    p.proto = Proto::Sctp;
+    p.src.port = b.be16(l4);
+    p.dst.port = b.be16(l4 + 2);
+    std::uint64_t pos = kSctpCommonHeader;
+    for (int n = 0; pos + kSctpChunkHeader <= l4_len; ++n) {
+        if (n == kMaxSctpChunks) return with_status(p, ParseStatus::Unparsed);
+        const std::size_t at = l4 + static_cast<std::size_t>(pos);
+        if (!b.has(at, kSctpChunkHeader)) {
+            const std::uint64_t rest = l4_len - pos;
+            if (rest > kSctpDataHeader) p.payload_bytes += rest - kSctpDataHeader;
+            break;
+        }
+        const std::uint8_t type = b.u8(at);
+        const std::uint16_t len = b.be16(at + 2);
+        if (len < kSctpChunkHeader || len > l4_len - pos)
+            return with_status(p, ParseStatus::Malformed);
+        if (type == kSctpData && len >= kSctpDataHeader) p.payload_bytes += len - kSctpDataHeader;
+        if (type == kSctpIData && len >= kSctpIDataHeader)
+            p.payload_bytes += len - kSctpIDataHeader;
+        pos += (static_cast<std::uint64_t>(len) + 3) & ~std::uint64_t{3};
+    }
+    return with_status(p, ParseStatus::Flow);
 }
 
 /// Fills ports and payload from the transport header at `l4`. `l4_len` is the length of
@@ -88,14 +125,15 @@ ParsedPacket parse_l4(const Bytes& b, ParsedPacket p, std::uint8_t ip_proto, std
         }
         return with_status(p, ParseStatus::Flow);
     }
-    return with_status(p, ParseStatus::OtherL4);
+    if (ip_proto == kIpProtoSctp) return parse_sctp(b, p, l4, l4_len);
+    // Any other protocol (ICMP, ICMPv6, a raw socket's own): no ports; the payload is the IP
+    // payload, which is what a ping or raw socket's send() and recv() move.
+    p.proto = static_cast<Proto>(ip_proto);
+    p.payload_bytes = l4_len;
+    return with_status(p, ParseStatus::Flow);
 }
 
-Proto proto_of(std::uint8_t ip_proto) {
-    if (ip_proto == kIpProtoTcp) return Proto::Tcp;
-    if (ip_proto == kIpProtoUdp) return Proto::Udp;
-    return Proto::Unknown;
-}
+Proto proto_of(std::uint8_t ip_proto) { return static_cast<Proto>(ip_proto); }
 
 /// `avail` = bytes from the IP header to the end of the packet on the wire.
 ParsedPacket parse_ipv4(const Bytes& b, ParsedPacket p, std::size_t o, std::uint64_t avail) {

@@ -22,10 +22,10 @@ LinkType link_type_for_hatype(std::uint16_t hatype) noexcept;
 
 /// What the parser made of a frame.
 enum class ParseStatus : std::uint8_t {
-    Flow,       ///< TCP or UDP: `proto`, `src`, `dst`, `payload_bytes` are set
+    Flow,       ///< any IP protocol: `proto`, `src`, `dst`, `payload_bytes` are set (ports
+                ///< for TCP, UDP and SCTP only)
     Fragment,   ///< a non-first IP fragment: addresses set, ports 0, not attributable
     NotIp,      ///< ARP, LLDP, unknown link type …
-    OtherL4,    ///< IP, but neither TCP nor UDP (ICMP, ESP, …)
     Unparsed,   ///< valid so far but too deep to follow (> 8 IPv6 extension headers, > 4 tags)
     Malformed,  ///< inconsistent or cut short before the transport ports
 };
@@ -39,11 +39,12 @@ struct PacketMeta {
 /// Result of `parse_packet`.
 struct ParsedPacket {
     ParseStatus status = ParseStatus::Malformed;  ///< outcome
-    Proto proto = Proto::Unknown;                 ///< TCP or UDP when `status` is Flow
+    Proto proto = Proto::Unknown;                 ///< the IP protocol when `status` is Flow
     Endpoint src;                                 ///< source address and port
     Endpoint dst;                                 ///< destination address and port
-    std::uint64_t payload_bytes = 0;              ///< transport payload bytes of the packet
-    std::uint32_t tcp_seq = 0;                    ///< TCP sequence number (TCP only)
+    /// Payload bytes: TCP/UDP payload, SCTP DATA chunks' user data, else the IP payload
+    std::uint64_t payload_bytes = 0;
+    std::uint32_t tcp_seq = 0;   ///< TCP sequence number (TCP only)
     std::uint8_t tcp_flags = 0;  ///< TCP flags byte: FIN 0x01, SYN 0x02, RST 0x04 … (TCP only)
     std::uint16_t vlan_id = 0;   ///< VID of the outermost in-frame tag (0 = none or priority tag)
     std::uint8_t vlan_tags = 0;  ///< number of in-frame 802.1Q/802.1ad tags

@@ -369,6 +369,7 @@ std::optional<TracedProcess> read_traced_process(const std::string& proc_root, s
     out.info.id = ProcessId{pid, stat->start_time};
     out.info.ppid = stat->ppid;
     out.info.name = std::move(stat->comm);
+    out.zombie = stat->state == 'Z';
     if (read_at(dir.get(), "status", buf, kMaxSmallFile))
         out.info.uid = lp::parse_status_uid(buf).value_or(0);
     if (read_at(dir.get(), "cmdline", buf, lp::kMaxCmdline))
@@ -569,7 +570,28 @@ void ConnectTracer::process_line(std::string_view line) {
     const auto now = ConnectTable::Clock::now();
     if (ev->new_state == kSynSent) {
         // Only this event runs in the connecting process; resolve it before it can exit.
-        auto proc = resolve(ev->tgid ? ev->tgid : tgid_of(settings_.proc_root, ev->pid));
+        const std::int32_t tgid = ev->tgid ? ev->tgid : tgid_of(settings_.proc_root, ev->pid);
+        auto proc = resolve(tgid);
+        if (!proc || proc->netns == 0) {
+            // A process that connects, sends and exits within a few milliseconds is often gone
+            // (or a zombie without ns/net) by the time a loaded machine schedules this thread:
+            // that was most short-lived misses under a burst. Its pid and name are in the
+            // event; its start time (when gone) and namespace are not, so it is taken as ours
+            // (foreign namespaces' short connections match no record of ours by 5-tuple
+            // unless two namespaces use the same addresses).
+            const bool gone = ::kill(tgid, 0) != 0 && errno == ESRCH;
+            const bool zombie = proc && proc->zombie;
+            if (gone || zombie) {
+                if (!proc) {
+                    proc.emplace();
+                    proc->info.id = ProcessId{tgid, 0};
+                    proc->info.name = std::string(ev->comm);
+                }
+                proc->netns = own_netns_;
+                std::lock_guard lock(mutex_);
+                ++exited_;
+            }
+        }
         std::lock_guard lock(mutex_);
         if (!proc || proc->netns == 0 || proc->netns != own_netns_) {
             ++foreign_;
@@ -602,6 +624,7 @@ ConnectTracerStats ConnectTracer::stats() const {
     ConnectTracerStats s = table_.stats();
     s.events = events_;
     s.foreign = foreign_;
+    s.exited = exited_;
     s.malformed = malformed_;
     return s;
 }

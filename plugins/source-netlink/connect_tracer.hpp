@@ -56,6 +56,7 @@ std::optional<std::string> find_tracefs(std::string_view proc_mounts);
 struct ConnectTracerStats {
     std::uint64_t events = 0;     ///< SYN_SENT events of processes in our namespace
     std::uint64_t foreign = 0;    ///< SYN_SENT events ignored: other namespace or unreadable pid
+    std::uint64_t exited = 0;     ///< SYN_SENT events of processes gone before they were read
     std::uint64_t evictions = 0;  ///< entries dropped because a table was full
     std::uint64_t ambiguous = 0;  ///< pairings where several processes waited on one key
     std::uint64_t malformed = 0;  ///< trace lines that did not parse
@@ -121,6 +122,7 @@ class ConnectTable {
 struct TracedProcess {
     ProcessInfo info;         ///< pid, start time, ppid, uid, name, cmdline
     std::uint64_t netns = 0;  ///< inode of /proc/<pid>/ns/net, 0 = unknown
+    bool zombie = false;      ///< exited, not yet reaped (no ns/net to read)
 };
 /// See `TracedProcess`. `proc_root` is where procfs is mounted.
 std::optional<TracedProcess> read_traced_process(const std::string& proc_root, std::int32_t pid);
@@ -204,6 +206,7 @@ class ConnectTracer {
     ConnectTable table_;
     std::uint64_t events_ = 0;
     std::uint64_t foreign_ = 0;
+    std::uint64_t exited_ = 0;
     std::uint64_t malformed_ = 0;
     // Capture thread only: recently resolved processes, keyed by tgid (bounded).
     std::unordered_map<std::int32_t, TracedProcess> process_cache_;

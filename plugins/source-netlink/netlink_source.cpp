@@ -21,6 +21,7 @@
 #include <thread>
 #include <unordered_set>
 
+#include "proc_net_parser.hpp"
 #include "rtnl_link.hpp"
 #include "rtnl_route.hpp"
 
@@ -365,6 +366,32 @@ NetlinkSource::DumpResult NetlinkSource::dump(
     }
 }
 
+void NetlinkSource::read_proc_sockets(std::vector<DiagRecord>& out) {
+    // Ping sockets (SOCK_DGRAM, IPPROTO_ICMP{,V6}) are in no sock_diag table, and raw_diag
+    // listed nothing on this project's kernels for a raw socket `ss` shows from procfs; procfs
+    // lists both (a ping socket's local port is its echo id, a raw socket's is its protocol).
+    // Only sstop's own namespace.
+    static constexpr std::pair<const char*, std::pair<Proto, Family>> kTables[] = {
+        {"/net/icmp", {Proto::Icmp, Family::V4}},
+        {"/net/icmp6", {Proto::Icmpv6, Family::V6}},
+        {"/net/raw", {Proto::Unknown, Family::V4}},
+        {"/net/raw6", {Proto::Unknown, Family::V6}},
+    };
+    for (const auto& [name, what] : kTables) {
+        const std::string path = settings_.proc_root + name;
+        if (!linuxproc::read_at(AT_FDCWD, path.c_str(), ping_buffer_, kMaxPingTableBytes))
+            continue;  // not on this kernel (no IPv6, no ping sockets)
+        procnet::ProcNetParse parsed =
+            procnet::parse_proc_net(ping_buffer_, what.first, what.second);
+        malformed_ += parsed.malformed;
+        for (SocketObs& obs : parsed.sockets) {
+            DiagRecord rec;
+            rec.obs = std::move(obs);
+            out.push_back(std::move(rec));
+        }
+    }
+}
+
 NetlinkSource::DumpResult NetlinkSource::dump_sockets(MnlSocketPtr& sock, std::uint64_t netns,
                                                       std::uint8_t family, std::uint8_t protocol,
                                                       std::vector<DiagRecord>& out) {
@@ -585,6 +612,8 @@ CollectStatus NetlinkSource::collect(Sample& out) {
         degraded.push_back(std::to_string(foreign_failed) +
                            " other network namespace(s) could not be dumped");
 
+    read_proc_sockets(live);
+
     out.has_sockets = true;
     out.sockets.reserve(out.sockets.size() + live.size() + closed.size());
     const std::size_t first_live = out.sockets.size();
@@ -713,6 +742,7 @@ CollectStatus NetlinkSource::collect(Sample& out) {
     out.counters.push_back({"tracer_deferred", tracer_deferred_});
     out.counters.push_back({"tracer_evictions", ts.evictions});
     out.counters.push_back({"tracer_foreign", ts.foreign});
+    out.counters.push_back({"tracer_exited", ts.exited});
     out.counters.push_back({"tracer_ambiguous", ts.ambiguous});
     out.counters.push_back({"listener_matches", listener_matches_});
     out.counters.push_back({"netns_active", foreign_.size()});

@@ -112,6 +112,8 @@ class NetlinkSource : public Source {
     /// namespace — right for the own sockets, wrong for another namespace's (then it is reset).
     DumpResult dump(MnlSocketPtr& sock, int protocol, nlmsghdr* request,
                     const std::function<void(const nlmsghdr*)>& on_message, bool reopen = true);
+    /// Appends the ping and raw sockets of sstop's namespace from /proc/net/{icmp,raw}{,6}.
+    void read_proc_sockets(std::vector<DiagRecord>& out);
     DumpResult dump_sockets(MnlSocketPtr& sock, std::uint64_t netns, std::uint8_t family,
                             std::uint8_t protocol, std::vector<DiagRecord>& out);
     void drain_destroy_events(MnlSocketPtr& sock, std::int64_t& rcvbuf, std::uint64_t netns,
@@ -166,6 +168,10 @@ class NetlinkSource : public Source {
     std::uint64_t destroy_events_ = 0;
     std::uint64_t enobufs_ = 0;
     std::uint64_t malformed_ = 0;
+    bool raw_diag_missing_ = false;
+    std::string ping_buffer_;  ///< reused for /proc/net/{icmp,icmp6,raw,raw6}
+    static constexpr std::size_t kMaxPingTableBytes =
+        16u << 20;  ///< raw_diag failed once: raw sockets are not dumped
     std::uint64_t cookie_map_full_ = 0;
     std::uint64_t duplicates_ = 0;
     std::uint64_t tracer_matches_ = 0;

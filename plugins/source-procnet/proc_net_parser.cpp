@@ -124,6 +124,14 @@ ProcNetParse parse_proc_net(std::string_view text, sstop::Proto proto, sstop::Fa
     for_each_line(text, 1, out.malformed, [&](std::string_view line) {
         auto sock = parse_socket_line(line, proto, family);
         if (!sock) return false;
+        if (proto == sstop::Proto::Unknown) {
+            // /proc/net/raw{,6}: the "port" is the socket's IP protocol. Flows of such a
+            // protocol have no ports, so the key has none either.
+            if (sock->key.local.port == 0 || sock->key.local.port > 255) return false;
+            sock->key.proto = static_cast<sstop::Proto>(sock->key.local.port);
+            sock->key.local.port = 0;
+            sock->key.remote.port = 0;
+        }
         out.sockets.push_back(*sock);
         return true;
     });

@@ -1,7 +1,7 @@
 #pragma once
 /// @file proc_net_parser.hpp
-/// Pure parsers for `/proc/net/{tcp,tcp6,udp,udp6}`, `/proc/net/dev` and the default routes
-/// of `/proc/net/{route,ipv6_route}`.
+/// Pure parsers for `/proc/net/{tcp,tcp6,udp,udp6,icmp,icmp6,raw,raw6}`, `/proc/net/dev` and the
+/// default routes of `/proc/net/{route,ipv6_route}`.
 
 #include <cstddef>
 #include <sstop/model.hpp>
@@ -20,7 +20,10 @@ struct ProcNetParse {
     std::size_t malformed = 0;              ///< lines skipped (short, non-hex, truncated, overlong)
 };
 
-/// Parses the text of a `/proc/net/{tcp,tcp6,udp,udp6}` file. The header line is skipped; a
+/// Parses the text of a `/proc/net/{tcp,tcp6,udp,udp6,icmp,icmp6,raw,raw6}` file (ICMP: ping
+/// sockets, whose local port is their echo identifier). With `proto` Unknown the file is
+/// `raw{,6}`: each socket's protocol is its local "port" (1..255), and its ports become 0
+/// (a raw socket of protocol 0 or above 255 is malformed). The header line is skipped; a
 /// last line without its newline (a truncated read) is malformed, never parsed in part.
 /// Addresses are the kernel's `__be32` words printed as host-order integers; they come out in
 /// network byte order, IPv4-mapped IPv6 addresses normalised to `Family::V4`. An all-zero

@@ -20,14 +20,19 @@ constexpr std::size_t kMaxFileBytes = 256u << 20;
 
 struct Table {
     const char* name;
-    sstop::Proto proto;
+    sstop::Proto proto;  ///< Unknown: raw sockets, each line's protocol is its local "port"
     sstop::Family family;
+    bool optional;  ///< a kernel without it (no IPv6, no ping sockets) loses nothing else
 };
 constexpr Table kTables[] = {
-    {"tcp", sstop::Proto::Tcp, sstop::Family::V4},
-    {"tcp6", sstop::Proto::Tcp, sstop::Family::V6},
-    {"udp", sstop::Proto::Udp, sstop::Family::V4},
-    {"udp6", sstop::Proto::Udp, sstop::Family::V6},
+    {"tcp", sstop::Proto::Tcp, sstop::Family::V4, false},
+    {"tcp6", sstop::Proto::Tcp, sstop::Family::V6, true},
+    {"udp", sstop::Proto::Udp, sstop::Family::V4, false},
+    {"udp6", sstop::Proto::Udp, sstop::Family::V6, true},
+    {"raw", sstop::Proto::Unknown, sstop::Family::V4, true},
+    {"raw6", sstop::Proto::Unknown, sstop::Family::V6, true},
+    {"icmp", sstop::Proto::Icmp, sstop::Family::V4, true},
+    {"icmp6", sstop::Proto::Icmpv6, sstop::Family::V6, true},
 };
 
 std::string parent_of(const std::string& path) {
@@ -176,7 +181,7 @@ bool ProcnetSource::collect_namespace(const linuxproc::NetnsEntry& ns, sstop::Sa
     std::string cut;
     for (const Table& table : kTables) {
         ReadResult result = read_file(std::string("net/") + table.name, dir.fd);
-        if (result == ReadResult::Missing && table.family == sstop::Family::V6) continue;
+        if (result == ReadResult::Missing && table.optional) continue;
         if (result == ReadResult::Missing || result == ReadResult::Failed) {
             // The process exited between two tables: drop the half-read namespace, the next
             // collect reads it through the enumerator's next choice.
@@ -205,8 +210,7 @@ sstop::CollectStatus ProcnetSource::collect(sstop::Sample& out) {
     std::string missing;
     for (const Table& table : kTables) {
         ReadResult result = read_file(proc_root_ + "/net/" + table.name);
-        if (result == ReadResult::Missing && table.family == sstop::Family::V6)
-            continue;  // no IPv6
+        if (result == ReadResult::Missing && table.optional) continue;
         if (result == ReadResult::Missing || result == ReadResult::Failed) {
             if (table.proto == sstop::Proto::Tcp && table.family == sstop::Family::V4) {
                 return {sstop::CollectStatus::Code::Failed,

@@ -300,7 +300,12 @@ TEST(Filter, ErrorsNameTheColumn) {
         {"port:90-80", 6, "bad port '90-80' at column 6"},
         {"port:http", 6, "bad port 'http' at column 6"},
         {"pid:-1", 5, "bad pid '-1' at column 5"},
-        {"proto:icmp", 7, "unknown protocol 'icmp' (tcp or udp) at column 7"},
+        {"proto:igmpx", 7,
+         "unknown protocol 'igmpx' (tcp, udp, icmp, icmp6, sctp, raw or 1-255) at column 7"},
+        {"proto:0", 7,
+         "unknown protocol '0' (tcp, udp, icmp, icmp6, sctp, raw or 1-255) at column 7"},
+        {"proto:256", 7,
+         "unknown protocol '256' (tcp, udp, icmp, icmp6, sctp, raw or 1-255) at column 7"},
         {"rate>fast", 6, "bad rate 'fast' (e.g. 500K, 1.5MiB, 2G) at column 6"},
         {"rate>=1X", 7, "bad rate '1X' (e.g. 500K, 1.5MiB, 2G) at column 7"},
         {"speed>1M", 1, "unknown field 'speed' (rate, rx or tx compare) at column 1"},
@@ -321,8 +326,40 @@ TEST(Filter, ErrorsNameTheColumn) {
     }
 }
 
+TEST(Filter, ProtocolsBeyondTcpAndUdpByNameNumberAndRaw) {
+    Snapshot snap;
+    auto with = [&](const char* name, sstop::Proto proto) {
+        ProcessSummary p;
+        p.info.name = name;
+        p.sockets.push_back(conn(proto, 0, v4(10, 0, 0, 2), 0, ""));
+        snap.processes.push_back(p);
+    };
+    with("pinger", sstop::Proto::Icmp);
+    with("pinger6", sstop::Proto::Icmpv6);
+    with("sctpd", sstop::Proto::Sctp);
+    with("lab", static_cast<sstop::Proto>(253));
+    auto names = [&](const std::string& expr) {
+        std::optional<Filter> f = Filter::parse(expr);
+        EXPECT_TRUE(f.has_value()) << expr;
+        std::string out;
+        if (!f) return out;
+        for (const ProcessSummary& p : snap.processes)
+            if (f->matches(p, snap)) out += (out.empty() ? "" : " ") + p.info.name;
+        return out;
+    };
+    EXPECT_EQ(names("proto:icmp"), "pinger");
+    EXPECT_EQ(names("proto:ICMP6"), "pinger6");
+    EXPECT_EQ(names("proto:icmpv6"), "pinger6");
+    EXPECT_EQ(names("proto:sctp"), "sctpd");
+    EXPECT_EQ(names("proto:132"), "sctpd");
+    EXPECT_EQ(names("proto:253"), "lab");
+    EXPECT_EQ(names("proto:raw"), "lab");
+    EXPECT_EQ(names("proto:tcp"), "");
+}
+
 TEST(Filter, ErrorMessagesHideControlCharacters) {
-    EXPECT_EQ(error_of("proto:\x01x").message, "unknown protocol '?x' (tcp or udp) at column 7");
+    EXPECT_EQ(error_of("proto:\x01x").message,
+              "unknown protocol '?x' (tcp, udp, icmp, icmp6, sctp, raw or 1-255) at column 7");
     EXPECT_EQ(error_of("port:\x1b[31m").message, "bad port '?[31m' at column 6");
 }
 

@@ -236,11 +236,77 @@ TEST(PacketParser, BigTcpIpv6PayloadLengthZeroFallsBackToWireLength) {
     EXPECT_EQ(p.payload_bytes, 150000u);
 }
 
-TEST(PacketParser, NonIpAndOtherTransportsAreNotFlows) {
+TEST(PacketParser, NonIpIsNotAFlow) {
     EXPECT_EQ(parse(cat({ethernet(0x0806), zeros(28)})).status, ParseStatus::NotIp);
-    const Bytes icmp = cat({ethernet(0x0800), ipv4(1, kA4, kB4, 28), zeros(8)});
-    EXPECT_EQ(parse(icmp).status, ParseStatus::OtherL4);
     EXPECT_EQ(parse(zeros(64), LinkType::Unsupported).status, ParseStatus::NotIp);
+}
+
+TEST(PacketParser, IcmpAndAnyOtherProtocolCountTheirIpPayloadWithoutPorts) {
+    // An echo request with 1000 bytes of data: 8 + 1000 bytes of ICMP, what a ping socket sent.
+    const Bytes icmp = cat({ethernet(0x0800), ipv4(1, kA4, kB4, 20 + 1008), zeros(1008)});
+    ParsedPacket p = parse(icmp);
+    ASSERT_EQ(p.status, ParseStatus::Flow);
+    EXPECT_EQ(p.proto, Proto::Icmp);
+    EXPECT_EQ(p.payload_bytes, 1008u);
+    EXPECT_EQ(p.src.port, 0u);
+    EXPECT_EQ(p.dst.port, 0u);
+    const Bytes icmp6 = cat({ethernet(0x86DD), ipv6(58, kA6, kB6, 64), zeros(64)});
+    p = parse(icmp6);
+    ASSERT_EQ(p.status, ParseStatus::Flow);
+    EXPECT_EQ(p.proto, Proto::Icmpv6);
+    EXPECT_EQ(p.payload_bytes, 64u);
+    // Protocol 253 (experiments), behind an IPv6 destination-options header.
+    const Bytes raw6 =
+        cat({ethernet(0x86DD), ipv6(60, kA6, kB6, 8 + 500), ext_header(253, 8), zeros(500)});
+    p = parse(raw6);
+    ASSERT_EQ(p.status, ParseStatus::Flow);
+    EXPECT_EQ(static_cast<int>(p.proto), 253);
+    EXPECT_EQ(p.payload_bytes, 500u);
+    // A later fragment of a raw datagram is not counted again.
+    Bytes frag = cat({ethernet(0x0800), ipv4(253, kA4, kB4, 20 + 100), zeros(100)});
+    frag[14 + 6] = 0x00;
+    frag[14 + 7] = 0x10;  // fragment offset 16 units
+    EXPECT_EQ(parse(frag).status, ParseStatus::Fragment);
+}
+
+Bytes sctp_chunk(std::uint8_t type, std::size_t len) {
+    Bytes c(len, 0);
+    c[0] = type;
+    c[2] = static_cast<std::uint8_t>(len >> 8);
+    c[3] = static_cast<std::uint8_t>(len);
+    return c;
+}
+
+TEST(PacketParser, SctpCountsTheUserDataOfDataChunks) {
+    // Common header, a SACK (16), a DATA chunk with 1000 bytes of data (padded: 1016 is a
+    // multiple of 4), and an I-DATA chunk with 10 bytes (30, padded to 32).
+    Bytes sctp(12, 0);
+    sctp[0] = 0x9c;
+    sctp[1] = 0x40;  // source port 40000
+    sctp[3] = 80;
+    const Bytes pad(2, 0);
+    const Bytes body = cat({sctp, sctp_chunk(3, 16), sctp_chunk(0, 1016), sctp_chunk(64, 30), pad});
+    const Bytes f = cat({ethernet(0x0800),
+                         ipv4(132, kA4, kB4, static_cast<std::uint16_t>(20 + body.size())), body});
+    // Captured whole, then cut by the snaplen: the second DATA chunk is past the capture.
+    const std::size_t cap = f.size();
+    ParsedPacket p = parse_packet(std::span<const std::uint8_t>(f.data(), cap),
+                                  PacketMeta{LinkType::Ethernet, static_cast<std::uint32_t>(cap)});
+    ASSERT_EQ(p.status, ParseStatus::Flow);
+    EXPECT_EQ(p.proto, Proto::Sctp);
+    EXPECT_EQ(p.src.port, 40000u);
+    EXPECT_EQ(p.dst.port, 80u);
+    EXPECT_EQ(p.payload_bytes, 1000u + 10u);
+    // Through the 256-byte snaplen, the I-DATA chunk header is not captured: the rest of the
+    // packet after the DATA chunk counts as one DATA chunk (32 - 16 = 16).
+    p = parse(f);
+    ASSERT_EQ(p.status, ParseStatus::Flow);
+    EXPECT_EQ(p.payload_bytes, 1000u + 16u);
+    // A chunk longer than the packet is malformed.
+    const Bytes bad_body = cat({sctp, sctp_chunk(0, 16)});
+    Bytes bad = cat({ethernet(0x0800), ipv4(132, kA4, kB4, 20 + 28), bad_body});
+    bad[14 + 20 + 12 + 3] = 200;
+    EXPECT_EQ(parse(bad).status, ParseStatus::Malformed);
 }
 
 TEST(PacketParser, RandomFramesNeverCrashAndStayWithinTheWireLength) {

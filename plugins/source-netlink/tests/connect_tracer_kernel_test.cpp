@@ -477,6 +477,53 @@ TEST(ConnectTracerLagging, ClosedRecordWaitsForTheTracerAndKeepsItsOwner) {
     EXPECT_GE(counter(*sample, "tracer_behind"), 1u);
 }
 
+// The process connects, sends, exits and is reaped before the (lagging) tracer reads its
+// SYN_SENT event, so /proc has nothing of it: the event's pid and name still credit it.
+TEST(ConnectTracerLagging, ProcessReapedBeforeItsEventWasReadKeepsPidAndName) {
+    if (::geteuid() != 0) GTEST_SKIP() << "needs root (tracefs instance)";
+    NetlinkSettings settings;
+    settings.tracer_delay = std::chrono::milliseconds(400);
+    NetlinkSource src(settings);
+    src.open();
+    if (!src.connect_tracer()) GTEST_SKIP() << "tracefs or the tracepoint is unavailable";
+    CaptureThread capture(src);
+
+    Fd listener(listen_loopback());
+    ASSERT_GE(listener.fd, 0);
+    const std::uint16_t lport = local_port(listener.fd);
+    ChildProcess child([&](int up, int down) {
+        ::prctl(PR_SET_NAME, "sst-reaped");
+        wait_go(down);
+        int fd = connect_loopback(lport);
+        if (fd < 0 || !send_n(fd, kPayload)) ::_exit(96);
+        write_u16(up, local_port(fd));
+        ::close(fd);
+        ::_exit(0);
+    });
+    ASSERT_GT(child.pid(), 0);
+    Sample before;
+    src.collect(before);
+    child.go();
+    Fd server(::accept4(listener.fd, nullptr, nullptr, SOCK_CLOEXEC));
+    ASSERT_GE(server.fd, 0);
+    const std::uint16_t cport = child.read_u16();
+    ASSERT_NE(cport, 0);
+    EXPECT_EQ(recv_to_eof(server.fd), kPayload);
+    const pid_t pid = child.pid();
+    EXPECT_EQ(child.wait_exit(), 0);
+    EXPECT_NE(::kill(pid, 0), 0);  // reaped, well before the tracer's 400 ms delay ends
+
+    SocketObs rec;
+    auto sample = collect_until_closed(src, cport, lport, rec);
+    ASSERT_TRUE(sample) << "no closed record for port " << cport;
+    EXPECT_EQ(rec.owner.pid, pid);
+    EXPECT_EQ(rec.tx_bytes, kPayload);
+    const ProcessInfo* p = process_of(*sample, pid);
+    ASSERT_NE(p, nullptr);
+    EXPECT_EQ(p->name, "sst-reaped");
+    EXPECT_GE(counter(*sample, "tracer_exited"), 1u);
+}
+
 TEST(ConnectTracerInstance, RemovedOnDestructionAndStaleOnesCleanedAtStart) {
     if (::geteuid() != 0) GTEST_SKIP() << "needs root (tracefs instance)";
     auto root = tracefs_root();

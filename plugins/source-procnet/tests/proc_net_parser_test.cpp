@@ -177,6 +177,61 @@ TEST(ProcNetParser, ParsesUdpConnectedAndUnconnected) {
     EXPECT_EQ(unconn6->key.remote, sstop::Endpoint{});
 }
 
+// Lines captured from a 6.x kernel: a raw IPv4 socket of protocol 253 connected to
+// 127.0.0.1, a ping socket (echo id 0xB41D), and their IPv6 twins.
+constexpr std::string_view kRawHeader =
+    "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  "
+    "timeout inode ref pointer drops\n";
+
+TEST(ProcNetParser, RawSocketsTakeTheirProtocolFromTheLocalPort) {
+    const std::string raw =
+        std::string(kRawHeader) +
+        " 122: 0100007F:00FD 0100007F:0000 01 00000000:00000000 00:00000000 00000000     0      "
+        "  0 189012 2 000000002f690fc5 0\n"
+        " 123: 0100007F:0000 00000000:0000 07 00000000:00000000 00:00000000 00000000     0      "
+        "  0 189099 2 000000002f690fc5 0\n";
+    pn::ProcNetParse parsed = pn::parse_proc_net(raw, Proto::Unknown, Family::V4);
+    EXPECT_EQ(parsed.malformed, 1u) << "protocol 0 is not a raw socket's";
+    ASSERT_EQ(parsed.sockets.size(), 1u);
+    const sstop::SocketObs& s = parsed.sockets[0];
+    EXPECT_EQ(static_cast<int>(s.key.proto), 253);
+    EXPECT_EQ(s.key.local.port, 0);
+    EXPECT_EQ(s.key.remote.port, 0);
+    EXPECT_EQ(s.key.remote.addr.family, Family::V4) << "connected to 127.0.0.1";
+    EXPECT_EQ(s.inode, 189012u);
+    EXPECT_EQ(s.state, SocketState::Established);
+
+    const std::string raw6 =
+        std::string(kRawHeader) +
+        "  122: 00000000000000000000000000000000:00FD 00000000000000000000000000000000:0000 07 "
+        "00000000:00000000 00:00000000 00000000     0        0 189014 2 0000000089925c2d 0\n";
+    parsed = pn::parse_proc_net(raw6, Proto::Unknown, Family::V6);
+    ASSERT_EQ(parsed.sockets.size(), 1u);
+    EXPECT_EQ(static_cast<int>(parsed.sockets[0].key.proto), 253);
+    EXPECT_EQ(parsed.sockets[0].key.remote, sstop::Endpoint{});
+}
+
+TEST(ProcNetParser, PingSocketsAreIcmpWithTheirEchoId) {
+    const std::string icmp =
+        std::string(kRawHeader) +
+        "   63: 0100007F:B41D 0100007F:0000 01 00000000:00000000 00:00000000 00000000     0    "
+        "    0 189013 2 00000000a6556b62 0        \n";
+    pn::ProcNetParse parsed = pn::parse_proc_net(icmp, Proto::Icmp, Family::V4);
+    EXPECT_EQ(parsed.malformed, 0u);
+    ASSERT_EQ(parsed.sockets.size(), 1u);
+    EXPECT_EQ(parsed.sockets[0].key.proto, Proto::Icmp);
+    EXPECT_EQ(parsed.sockets[0].key.local.port, 0xB41D);
+    EXPECT_EQ(parsed.sockets[0].inode, 189013u);
+    const std::string icmp6 =
+        std::string(kRawHeader) +
+        "    0: 00000000000000000000000001000000:B41E 00000000000000000000000000000000:0000 07 "
+        "00000000:00000000 00:00000000 00000000     0        0 189015 2 000000006c44df0f 0\n";
+    parsed = pn::parse_proc_net(icmp6, Proto::Icmpv6, Family::V6);
+    ASSERT_EQ(parsed.sockets.size(), 1u);
+    EXPECT_EQ(parsed.sockets[0].key.proto, Proto::Icmpv6);
+    EXPECT_EQ(parsed.sockets[0].key.local.addr, v6_loopback());
+}
+
 TEST(ProcNetParser, SkipsAndCountsMalformedLines) {
     // Good: lines 0 and 6. Bad: short, non-hex address, overlong, non-numeric inode,
     // short address, and a last line cut without its newline.

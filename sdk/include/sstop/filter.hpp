@@ -21,12 +21,13 @@
 /// | `host:ADDR/LEN`       | one of its connections has a remote address in the prefix     |
 /// | `host:NAME`           | one of its connections' reverse-DNS names contains NAME       |
 /// | `port:N`, `port:N-M`  | one of its connections has local or remote port in [N, M]     |
-/// | `proto:tcp`/`udp`     | one of its sockets uses that protocol                         |
-/// | `group:STR`           | its container or systemd unit contains STR; `group:none`: has neither
-/// | | `rate>V`, `rate<V`    | rx + tx rate is above / below V (also `>=`, `<=`)             | |
-/// `rx>V`, `tx<V`, …     | the receive / send rate compared with V                       | | WORD
-/// | name, command line, pid digits, or a remote address or name of one of its connections contains
-/// WORD (the plain-text filter of sstop before this language) |
+/// | `proto:NAME`          | one of its sockets uses that protocol: `tcp`, `udp`, `icmp`, `icmp6`
+/// (or `icmpv6`), `sctp`, a number 1–255, or `raw` (any other IP protocol) | | `group:STR` | its
+/// container or systemd unit contains STR; `group:none`: has neither | | `rate>V`, `rate<V`    | rx
+/// + tx rate is above / below V (also `>=`, `<=`)             | | `rx>V`, `tx<V`, …     | the
+/// receive / send rate compared with V                       | | WORD | name, command line, pid
+/// digits, or a remote address or name of one of its connections contains WORD (the plain-text
+/// filter of sstop before this language) |
 ///
 /// Rates: a decimal number with an optional unit `B`, `K`/`KB`/`KiB`, `M`/`MB`/`MiB`,
 /// `G`/`GB`/`GiB`, `T`/`TB`/`TiB` and an optional `/s`, per second. All units are powers of
@@ -625,12 +626,30 @@ class Filter::Parser {
             term.hi = *hi;
         } else if (field == "proto") {
             term.kind = TermKind::Proto;
-            if (iequals(value, "tcp")) {
-                term.proto = sstop::Proto::Tcp;
-            } else if (iequals(value, "udp")) {
-                term.proto = sstop::Proto::Udp;
-            } else {
-                fail(value_column, "unknown protocol " + quote(value) + " (tcp or udp)");
+            // A name (sstop::proto_name's: tcp, udp, icmp, icmp6, sctp; icmpv6 too), `raw`
+            // (every other IP protocol) or an IP protocol number.
+            static constexpr sstop::Proto kNamed[] = {sstop::Proto::Tcp, sstop::Proto::Udp,
+                                                      sstop::Proto::Icmp, sstop::Proto::Icmpv6,
+                                                      sstop::Proto::Sctp};
+            bool known = false;
+            for (sstop::Proto named : kNamed)
+                if (iequals(value, sstop::proto_name(named))) {
+                    term.proto = named;
+                    known = true;
+                }
+            if (iequals(value, "icmpv6")) {
+                term.proto = sstop::Proto::Icmpv6;
+                known = true;
+            } else if (iequals(value, "raw")) {
+                term.proto = sstop::Proto::Unknown;  // matched by name: any other protocol
+                known = true;
+            } else if (auto number = parse_uint(value, 255); number && *number > 0) {
+                term.proto = static_cast<sstop::Proto>(*number);
+                known = true;
+            }
+            if (!known) {
+                fail(value_column, "unknown protocol " + quote(value) +
+                                       " (tcp, udp, icmp, icmp6, sctp, raw or 1-255)");
                 return std::nullopt;
             }
         } else if (field == "group") {
@@ -739,6 +758,8 @@ inline bool Filter::connection_term(const Term& t, const ConnectionSummary& c) n
             return (c.key.local.port >= t.lo && c.key.local.port <= t.hi) ||
                    (c.key.remote.port >= t.lo && c.key.remote.port <= t.hi);
         case TermKind::Proto:
+            if (t.proto == sstop::Proto::Unknown)
+                return std::string_view(sstop::proto_name(c.key.proto)) == "raw";
             return c.key.proto == t.proto;
         default:
             return false;
