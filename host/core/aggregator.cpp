@@ -292,6 +292,7 @@ struct Aggregator::State {
     std::uint64_t dropped_interfaces = 0;
     std::uint64_t evicted_closed = 0;
     std::uint64_t counter_resets = 0;
+    std::uint64_t forwarded_bytes = 0;  // routed copies of another namespace's socket's bytes
 
     bool present(const SocketEntry& e) const {
         return have_socket_sample && e.seen_seq == last_socket_seq;
@@ -752,6 +753,26 @@ struct Aggregator::State {
             return;
         }
         build_indexes();
+        // Sockets of other namespaces by their tuple, built on the first flow that needs it:
+        // sstop's interfaces see a container's routed traffic, which belongs to the socket in
+        // the container's namespace. A forwarded packet passes two of our interfaces; the copy
+        // in the socket's own orientation counts, the reversed copy is `forwarded`.
+        std::optional<std::unordered_map<SocketKey, SocketEntry*, SocketKeyHash>> foreign;
+        auto foreign_socket = [&](const SocketKey& k) -> SocketEntry* {
+            if (!foreign) {
+                foreign.emplace();
+                for (auto& node : sockets) {
+                    SocketEntry& e = node.second;
+                    if (e.key.netns == 0) continue;
+                    SocketKey k0 = e.key;
+                    k0.netns = 0;
+                    auto [it, inserted] = foreign->try_emplace(k0, &e);
+                    if (!inserted && better_match(e, *it->second)) it->second = &e;
+                }
+            }
+            auto it = foreign->find(k);
+            return it == foreign->end() ? nullptr : it->second;
+        };
         for (const auto& d : deltas) {
             const SocketKey& key = *d.key;
             SocketEntry* socket = nullptr;
@@ -759,6 +780,18 @@ struct Aggregator::State {
                 socket = &it->second->second;
             } else if (key.proto == Proto::Udp || portless(key.proto)) {
                 socket = port_owner_for(key);
+            }
+            if (socket == nullptr && key.netns == 0 && !portless(key.proto) &&
+                key.remote.port != 0) {
+                socket = foreign_socket(key);
+                if (socket == nullptr) {
+                    SocketKey reversed = key;
+                    std::swap(reversed.local, reversed.remote);
+                    if (foreign_socket(reversed) != nullptr) {
+                        forwarded_bytes += d.rx + d.tx;
+                        continue;
+                    }
+                }
             }
             if (socket != nullptr) {
                 // A socket with its own counters already counted these bytes.
@@ -1157,6 +1190,7 @@ struct Aggregator::State {
             {"core.dropped_interfaces", dropped_interfaces},
             {"core.evicted_closed", evicted_closed},
             {"core.counter_resets", counter_resets},
+            {"core.forwarded_bytes", forwarded_bytes},
         };
         for (const auto& [name, value] : own) {
             snap->counters.push_back(SourceCounter{name, value});

@@ -636,6 +636,53 @@ TEST(Aggregator, PortlessFlowsReachPingAndRawSocketsByProtocolAndLocalAddress) {
     EXPECT_EQ(sum_tx(*snap), snap->totals.tx_bytes);
 }
 
+TEST(Aggregator, RoutedCopiesOfAContainersSocketCountOnceForIt) {
+    const auto container = v4(10, 78, 1, 2);
+    const auto peer = v4(10, 78, 2, 2);
+    // The container's socket (namespace 7, read without counters); sstop's namespace only
+    // forwards its packets. Each is seen twice by sstop's capture: leaving towards the peer
+    // (the container's orientation) and arriving from the container (reversed).
+    SocketKey up = key(Proto::Tcp, container, 40000, peer, 7110);
+    up.netns = 7;
+    const auto out_copy = key(Proto::Tcp, container, 40000, peer, 7110);
+    const auto in_copy = key(Proto::Tcp, peer, 7110, container, 40000);
+    const auto stray = key(Proto::Tcp, v4(10, 78, 9, 9), 1, peer, 2);  // nobody's
+    const std::vector<FlowBytes> flows{flow(out_copy, 0, 3000), flow(in_copy, 3000, 0),
+                                       flow(stray, 5, 0)};
+    {
+        Aggregator agg;
+        const std::vector<SocketObs> sockets{bare(up, pid(100), 1)};
+        agg.ingest(tick_at(kT0, {sockets_sample(sockets), flows_sample({})}));
+        auto snap = agg.ingest(tick_at(kT0 + 1s, {sockets_sample(sockets), flows_sample(flows)}));
+        const auto* c = find_process(*snap, pid(100));
+        ASSERT_NE(c, nullptr);
+        EXPECT_EQ(c->traffic.tx_bytes, 3000u);
+        EXPECT_EQ(c->traffic.rx_bytes, 0u);
+        EXPECT_EQ(snap->unattributed.rx_bytes, 5u) << "the reversed copy is not unattributed";
+        EXPECT_EQ(counter(*snap, "core.forwarded_bytes"), 3000u);
+        EXPECT_EQ(sum_rx(*snap), snap->totals.rx_bytes);
+        EXPECT_EQ(sum_tx(*snap), snap->totals.tx_bytes);
+    }
+    {
+        // The peer's socket is known too, with its own counters (netlink entered its
+        // namespace): the reversed copy is its receive side, already counted by it.
+        Aggregator agg;
+        SocketKey down = key(Proto::Tcp, peer, 7110, container, 40000);
+        down.netns = 8;
+        std::vector<SocketObs> sockets{bare(up, pid(100), 1), sock(down, pid(200), 0, 0, 2)};
+        agg.ingest(tick_at(kT0, {sockets_sample(sockets), flows_sample({})}));
+        sockets[1].rx_bytes = 3000;
+        auto snap = agg.ingest(tick_at(kT0 + 1s, {sockets_sample(sockets), flows_sample(flows)}));
+        const auto* c = find_process(*snap, pid(100));
+        const auto* p = find_process(*snap, pid(200));
+        ASSERT_TRUE(c && p);
+        EXPECT_EQ(c->traffic.tx_bytes, 3000u);
+        EXPECT_EQ(p->traffic.rx_bytes, 3000u) << "from its counters, not again from the flow";
+        EXPECT_EQ(snap->unattributed.rx_bytes, 5u);
+        EXPECT_EQ(sum_rx(*snap), snap->totals.rx_bytes);
+    }
+}
+
 TEST(Aggregator, SocketWithCountersConsumesItsFlowWithoutDoubleCounting) {
     Aggregator agg;
     const auto a = tcp(40000, v4(1, 1, 1, 1), 443);

@@ -366,29 +366,63 @@ NetlinkSource::DumpResult NetlinkSource::dump(
     }
 }
 
-void NetlinkSource::read_proc_sockets(std::vector<DiagRecord>& out) {
+bool NetlinkSource::read_proc_sockets(int dir_fd, std::uint64_t netns, bool inet,
+                                      std::vector<DiagRecord>& out) {
     // Ping sockets (SOCK_DGRAM, IPPROTO_ICMP{,V6}) are in no sock_diag table, and raw_diag
     // listed nothing on this project's kernels for a raw socket `ss` shows from procfs; procfs
     // lists both (a ping socket's local port is its echo id, a raw socket's is its protocol).
-    // Only sstop's own namespace.
-    static constexpr std::pair<const char*, std::pair<Proto, Family>> kTables[] = {
-        {"/net/icmp", {Proto::Icmp, Family::V4}},
-        {"/net/icmp6", {Proto::Icmpv6, Family::V6}},
-        {"/net/raw", {Proto::Unknown, Family::V4}},
-        {"/net/raw6", {Proto::Unknown, Family::V6}},
+    // With `inet`, TCP and UDP too: a namespace sock_diag cannot enter (no bytes there).
+    struct Table {
+        const char* name;
+        Proto proto;
+        Family family;
+        bool inet;
     };
-    for (const auto& [name, what] : kTables) {
-        const std::string path = settings_.proc_root + name;
-        if (!linuxproc::read_at(AT_FDCWD, path.c_str(), ping_buffer_, kMaxPingTableBytes))
+    static constexpr Table kTables[] = {
+        {"net/tcp", Proto::Tcp, Family::V4, true},
+        {"net/tcp6", Proto::Tcp, Family::V6, true},
+        {"net/udp", Proto::Udp, Family::V4, true},
+        {"net/udp6", Proto::Udp, Family::V6, true},
+        {"net/icmp", Proto::Icmp, Family::V4, false},
+        {"net/icmp6", Proto::Icmpv6, Family::V6, false},
+        {"net/raw", Proto::Unknown, Family::V4, false},
+        {"net/raw6", Proto::Unknown, Family::V6, false},
+    };
+    const std::size_t first = out.size();
+    for (const Table& t : kTables) {
+        if (t.inet && !inet) continue;
+        if (!linuxproc::read_at(dir_fd, t.name, ping_buffer_, kMaxPingTableBytes)) {
+            if (t.inet && t.family == Family::V4) {
+                out.resize(first);  // the process left: the namespace is read next time
+                return false;
+            }
             continue;  // not on this kernel (no IPv6, no ping sockets)
-        procnet::ProcNetParse parsed =
-            procnet::parse_proc_net(ping_buffer_, what.first, what.second);
+        }
+        procnet::ProcNetParse parsed = procnet::parse_proc_net(ping_buffer_, t.proto, t.family);
         malformed_ += parsed.malformed;
         for (SocketObs& obs : parsed.sockets) {
             DiagRecord rec;
             rec.obs = std::move(obs);
+            rec.obs.key.netns = netns;
             out.push_back(std::move(rec));
         }
+    }
+    return true;
+}
+
+void NetlinkSource::read_unreachable_namespaces(std::vector<DiagRecord>& out) {
+    netns_via_proc_ = 0;
+    if (unreachable_.empty()) return;
+    for (const linuxproc::NetnsEntry& n : netns_->namespaces()) {
+        if (!unreachable_.count(n.inode)) continue;
+        // One directory fd pins the process: a pid reused meanwhile fails instead of being
+        // read as the newcomer's namespace.
+        linuxproc::UniqueFd dir(::open((settings_.proc_root + "/" + std::to_string(n.pid)).c_str(),
+                                       O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+        struct stat st {};
+        if (dir.get() < 0 || ::fstatat(dir.get(), "ns/net", &st, 0) != 0 || st.st_ino != n.inode)
+            continue;
+        if (read_proc_sockets(dir.get(), n.inode, true, out)) ++netns_via_proc_;
     }
 }
 
@@ -552,7 +586,8 @@ void NetlinkSource::sync_namespaces(bool at_open) {
                       "sockets are not shown"
                 : "netlink: " + n +
                       " network namespaces appeared after start and cannot be entered without "
-                      "CAP_SYS_ADMIN; restart sstop to include them");
+                      "CAP_SYS_ADMIN; their sockets are read through /proc/<pid>/net (owners, "
+                      "bytes from afpacket flows, no tcp_info)");
 }
 
 CollectStatus NetlinkSource::collect(Sample& out) {
@@ -612,7 +647,12 @@ CollectStatus NetlinkSource::collect(Sample& out) {
         degraded.push_back(std::to_string(foreign_failed) +
                            " other network namespace(s) could not be dumped");
 
-    read_proc_sockets(live);
+    {
+        linuxproc::UniqueFd root(
+            ::open(settings_.proc_root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+        if (root.get() >= 0) read_proc_sockets(root.get(), 0, false, live);
+    }
+    read_unreachable_namespaces(live);
 
     out.has_sockets = true;
     out.sockets.reserve(out.sockets.size() + live.size() + closed.size());
@@ -748,6 +788,7 @@ CollectStatus NetlinkSource::collect(Sample& out) {
     out.counters.push_back({"netns_active", foreign_.size()});
     out.counters.push_back({"netns_dropped", netns_ ? netns_->dropped() : 0});
     out.counters.push_back({"netns_unreachable", netns_unreachable_});
+    out.counters.push_back({"netns_via_proc", netns_via_proc_});
     ++successful_collects_;
     if (degraded.empty()) return {};
     std::string msg = "netlink: ";

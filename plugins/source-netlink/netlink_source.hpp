@@ -112,8 +112,14 @@ class NetlinkSource : public Source {
     /// namespace — right for the own sockets, wrong for another namespace's (then it is reset).
     DumpResult dump(MnlSocketPtr& sock, int protocol, nlmsghdr* request,
                     const std::function<void(const nlmsghdr*)>& on_message, bool reopen = true);
-    /// Appends the ping and raw sockets of sstop's namespace from /proc/net/{icmp,raw}{,6}.
-    void read_proc_sockets(std::vector<DiagRecord>& out);
+    /// Appends the ping and raw sockets (and with `inet` TCP and UDP) of the namespace whose
+    /// `/proc/<pid>` (or `/proc`) is `dir_fd`, from net/{tcp,udp,icmp,raw}{,6}, with `netns`.
+    /// False (nothing appended) when its TCP table cannot be read.
+    bool read_proc_sockets(int dir_fd, std::uint64_t netns, bool inet,
+                           std::vector<DiagRecord>& out);
+    /// Namespaces that cannot be entered (born after the privilege drop) read through
+    /// `/proc/<pid>/net`, which needs no capability.
+    void read_unreachable_namespaces(std::vector<DiagRecord>& out);
     DumpResult dump_sockets(MnlSocketPtr& sock, std::uint64_t netns, std::uint8_t family,
                             std::uint8_t protocol, std::vector<DiagRecord>& out);
     void drain_destroy_events(MnlSocketPtr& sock, std::int64_t& rcvbuf, std::uint64_t netns,
@@ -179,6 +185,7 @@ class NetlinkSource : public Source {
     std::uint64_t tracer_deferred_ = 0;  ///< closed records held back for it
     std::uint64_t listener_matches_ = 0;
     std::uint64_t netns_unreachable_ = 0;  ///< namespaces that could not be entered
+    std::uint64_t netns_via_proc_ = 0;     ///< of those, read through /proc/<pid>/net now
 };
 
 }  // namespace sstop::plugins::netlink
