@@ -32,7 +32,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const afp::ParsedPacket p = afp::parse_packet(frame, meta);
     SSTOP_FUZZ_CHECK(p.vlan_tags <= afp::kMaxVlanTags);
     if (p.status == afp::ParseStatus::Flow) {
-        SSTOP_FUZZ_CHECK(p.proto == sstop::Proto::Tcp || p.proto == sstop::Proto::Udp);
+        // Every IP protocol is a flow; only TCP, UDP and SCTP have ports.
+        if (p.proto != sstop::Proto::Tcp && p.proto != sstop::Proto::Udp &&
+            p.proto != sstop::Proto::Sctp)
+            SSTOP_FUZZ_CHECK(p.src.port == 0 && p.dst.port == 0);
         SSTOP_FUZZ_CHECK(p.src.addr.family == p.dst.addr.family);
         SSTOP_FUZZ_CHECK(p.src.addr.family == sstop::Family::V4 ||
                          p.src.addr.family == sstop::Family::V6);

@@ -217,7 +217,7 @@ inline Endpoint read_endpoint(Cursor& c) {
 inline SocketKey read_key(Cursor& c) {
     SocketKey k;
     const std::uint8_t p = c.u8("protocol");
-    if (p != 0 && p != 6 && p != 17) c.fail("unknown protocol " + std::to_string(p));
+    // Since ABI 1.2 every value is a protocol (any IP protocol: a raw socket's, ICMP, SCTP).
     k.proto = static_cast<Proto>(p);
     k.local = read_endpoint(c);
     k.remote = read_endpoint(c);
