@@ -592,6 +592,36 @@ struct Aggregator::State {
         return cookie_ok && inode_ok;
     }
 
+    // A TCP socket's after-life (the kernel's time-wait sock, in TIME_WAIT or FIN_WAIT2) can
+    // be listed before the final record of the socket it replaced arrives (destroy records
+    // are sent from a work queue), and under another cookie: the full socket got its cookie
+    // only at destroy. No other socket can hold the 5-tuple while the after-life lingers.
+    static bool is_after_life_of(const SocketEntry& e, const SocketObs& obs) {
+        return obs.key.proto == Proto::Tcp && e.inode == 0 && !e.has_bytes && !e.epilogue &&
+               (e.state == SocketState::TimeWait || e.state == SocketState::FinWait2);
+    }
+
+    // The final record of the socket whose after-life `e` already took the flow bytes on its
+    // tuple: only what the counters show beyond them is credited, and `e` adds nothing more.
+    void close_into_after_life(SocketEntry& e, const SocketObs& obs, bool baseline) {
+        const ProcessId owner = obs.owner.pid != 0 ? obs.owner : e.owner;
+        std::uint64_t rx = 0;
+        std::uint64_t tx = 0;
+        if (obs.has_bytes && !baseline) {
+            // Flow bytes credited to `e` so far, its unattributed ones included.
+            const std::uint64_t seen_rx = e.traffic.rx_bytes + e.traffic.tick_rx;
+            const std::uint64_t seen_tx = e.traffic.tx_bytes + e.traffic.tick_tx;
+            rx = obs.rx_bytes > seen_rx ? obs.rx_bytes - seen_rx : 0;
+            tx = obs.tx_bytes > seen_tx ? obs.tx_bytes - seen_tx : 0;
+        }
+        // The record may name the owner the after-life lacked: its orphaned bytes move too.
+        credit_socket(e, owner.pid != 0 ? process_for(owner) : nullptr, rx, tx);
+        if (e.owner.pid == 0) e.owner = owner;
+        e.epilogue = true;
+        e.has_bytes = true;  // a flow on its tuple is not new (see observe_socket)
+        remember_closed(e.key, owner, obs.has_bytes);
+    }
+
     void apply_closed(const SocketObs& obs, bool baseline) {
         auto it = sockets.find(socket_id(obs));
         if (it == sockets.end()) {
@@ -601,6 +631,9 @@ struct Aggregator::State {
             if (auto kit = key_index.find(obs.key);
                 kit != key_index.end() && may_be_same(kit->second->second, obs)) {
                 it = sockets.find(kit->second->first);
+            } else if (kit != key_index.end() && is_after_life_of(kit->second->second, obs)) {
+                close_into_after_life(kit->second->second, obs, baseline);
+                return;
             }
         }
         if (it == sockets.end()) {

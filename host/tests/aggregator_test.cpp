@@ -1084,6 +1084,40 @@ TEST(Aggregator, SocketLingeringAfterItsFinalRecordIsNotCountedTwice) {
     EXPECT_EQ(snap->totals.tx_bytes, 500u);
 }
 
+// As recorded under a burst of short-lived processes: the after-life is listed a tick before
+// the final record (destroy records come from a work queue), under another cookie (the full
+// socket got its cookie at destroy), and the packet source already gave it the flow's bytes.
+TEST(Aggregator, FinalRecordArrivingAfterItsAfterLifeIsNotCountedTwice) {
+    Aggregator agg;
+    const auto a = tcp(40000, v4(1, 1, 1, 1), 443);
+    agg.ingest(tick_at(kT0, {sockets_sample({}), flows_sample({})}));
+    SocketObs time_wait = bare(a, pid(7), 0, SocketState::TimeWait);
+    time_wait.cookie = 41;
+    auto snap = agg.ingest(tick_at(
+        kT0 + 1s, {sockets_sample({time_wait}, {info(pid(7), "short")}),
+                   flows_sample({flow(a, 0, 480)})}));  // the last 20 bytes were still queued
+    const auto* p = find_process(*snap, pid(7));
+    ASSERT_NE(p, nullptr);
+    EXPECT_EQ(p->traffic.tx_bytes, 480u);
+    SocketObs final_record = sock(a, pid(7), 0, 500, 0, SocketState::Close);
+    final_record.cookie = 40;
+    final_record.closed = true;
+    snap = agg.ingest(tick_at(
+        kT0 + 2s, {sockets_sample({time_wait, final_record}), flows_sample({flow(a, 0, 500)})}));
+    p = find_process(*snap, pid(7));
+    ASSERT_NE(p, nullptr);
+    EXPECT_EQ(p->traffic.tx_bytes, 500u);
+    EXPECT_EQ(snap->unattributed.tx_bytes, 0u);
+    EXPECT_EQ(snap->totals.tx_bytes, 500u);
+    // The after-life lingers; nothing more is credited.
+    snap = agg.ingest(
+        tick_at(kT0 + 3s, {sockets_sample({time_wait}), flows_sample({flow(a, 0, 500)})}));
+    p = find_process(*snap, pid(7));
+    ASSERT_NE(p, nullptr);
+    EXPECT_EQ(p->traffic.tx_bytes, 500u);
+    EXPECT_EQ(snap->totals.tx_bytes, 500u);
+}
+
 TEST(Aggregator, LiveSocketClosingIntoTimeWaitKeepsItsLastDelta) {
     Aggregator agg;
     const auto a = tcp(40000, v4(1, 1, 1, 1), 443);

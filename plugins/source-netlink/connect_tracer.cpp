@@ -34,6 +34,9 @@ constexpr std::size_t kMaxLine = 4096;            // real lines are ~300 bytes
 constexpr std::size_t kMaxProcessCache = 4096;    // tgid → identity, cleared when full
 constexpr std::size_t kMaxSmallFile = 64 * 1024;  // stat/status; guards a hostile tree
 constexpr int kPollTimeoutMs = 100;
+constexpr std::size_t kMaxBatch = 65536;  // records applied per pass at most
+// How long a read pass waits for records reserved on other CPUs to be committed.
+constexpr std::chrono::milliseconds kSettle{3};
 constexpr int kMaxInstanceSuffix = 64;
 constexpr std::string_view kEventDir = "/events/sock/inet_sock_set_state";
 constexpr std::string_view kUnavailable =
@@ -199,12 +202,17 @@ std::optional<StateEvent> parse_state_line(std::string_view line) {
         return tok;
     };
     std::string_view ts = pop_token();
-    if (ts.empty() || ts.find('.') == std::string_view::npos) return std::nullopt;
+    const std::size_t dot = ts.find('.');
+    if (dot == std::string_view::npos) return std::nullopt;
+    auto secs = lp::parse_unsigned<std::uint64_t>(ts.substr(0, dot));
+    auto micros = lp::parse_unsigned<std::uint32_t>(ts.substr(dot + 1));
+    if (!secs || !micros || ts.size() - dot - 1 != 6 || *secs > (1ull << 40)) return std::nullopt;
     pop_token();  // irq/preempt flags
     std::string_view cpu = pop_token();
     if (cpu.size() < 3 || cpu.front() != '[' || cpu.back() != ']') return std::nullopt;
 
     StateEvent ev;
+    ev.ts_us = *secs * 1'000'000u + *micros;
     if (!header.empty() && header.back() == ')') {
         std::size_t open = header.rfind('(');
         if (open == std::string_view::npos) return std::nullopt;
@@ -361,6 +369,10 @@ std::optional<TracedProcess> read_traced_process(const std::string& proc_root, s
     // One directory fd for every read, so a pid reused meanwhile fails instead of mixing.
     UniqueFd dir(::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     if (dir.get() < 0) return std::nullopt;
+    // ns/net before stat: a process releases its namespaces only after it is marked exiting
+    // (PF_EXITING), so an unreadable ns/net is always explained by the stat read after it.
+    struct stat st {};
+    const std::uint64_t netns = ::fstatat(dir.get(), "ns/net", &st, 0) == 0 ? st.st_ino : 0;
     std::string buf;
     if (!read_at(dir.get(), "stat", buf, kMaxSmallFile)) return std::nullopt;
     auto stat = lp::parse_stat(buf);
@@ -369,13 +381,12 @@ std::optional<TracedProcess> read_traced_process(const std::string& proc_root, s
     out.info.id = ProcessId{pid, stat->start_time};
     out.info.ppid = stat->ppid;
     out.info.name = std::move(stat->comm);
-    out.zombie = stat->state == 'Z';
+    out.exiting = stat->state == 'Z' || stat->state == 'X' || (stat->flags & lp::kPfExiting);
+    out.netns = netns;
     if (read_at(dir.get(), "status", buf, kMaxSmallFile))
         out.info.uid = lp::parse_status_uid(buf).value_or(0);
     if (read_at(dir.get(), "cmdline", buf, lp::kMaxCmdline))
         out.info.cmdline = lp::join_cmdline(buf);
-    struct stat st {};
-    if (::fstatat(dir.get(), "ns/net", &st, 0) == 0) out.netns = st.st_ino;
     return out;
 }
 
@@ -430,6 +441,9 @@ std::unique_ptr<ConnectTracer> ConnectTracer::start(ConnectTracerSettings settin
     write_file(t->instance_ + "/buffer_percent", "0");
     // Threads of one process must map to the process: record the tgid next to the tid.
     write_file(t->instance_ + "/options/record-tgid", "1");
+    // One clock for every CPU, so the timestamp order is the order of events (the default
+    // "local" clock is per CPU). Older kernels without "mono" keep the default.
+    write_file(t->instance_ + "/trace_clock", "mono");
     const std::string event = t->instance_ + std::string(kEventDir);
     // Numbers, not symbolic names: the filter compares the raw field values.
     if (!write_file(event + "/filter", "(newstate == 2 || oldstate == 2) && protocol == 6"))
@@ -499,30 +513,13 @@ void ConnectTracer::run(const StopToken& stop) {
         // Tickets handed out before this point are served by the pass below.
         const std::uint64_t serving = drain_requested_.load(std::memory_order_acquire);
         // Read even after a timeout: trace_pipe's poll may wait for a fuller buffer.
-        for (;;) {
-            ssize_t n = ::read(pipe_fd_, buf.data(), buf.size());
-            if (n <= 0) break;  // EAGAIN: drained
-            std::string_view chunk(buf.data(), static_cast<std::size_t>(n));
-            while (!chunk.empty()) {
-                std::size_t nl = chunk.find('\n');
-                if (nl == std::string_view::npos) {
-                    if (partial_.size() + chunk.size() <= kMaxLine)
-                        partial_.append(chunk);
-                    else
-                        partial_.clear();  // overlong garbage: drop it
-                    break;
-                }
-                if (partial_.empty()) {
-                    process_line(chunk.substr(0, nl));
-                } else {
-                    partial_.append(chunk.substr(0, nl));
-                    process_line(partial_);
-                    partial_.clear();
-                }
-                chunk.remove_prefix(nl + 1);
-            }
-            if (stop.stop_requested()) break;
+        read_available(buf, stop);
+        if (!batch_.empty() && !stop.stop_requested()) {
+            // Let records reserved before the last one read be committed, then order them.
+            std::this_thread::sleep_for(kSettle);
+            read_available(buf, stop);
         }
+        apply_batch();
         {
             std::lock_guard lock(drain_mutex_);
             drain_done_ = std::max(drain_done_, serving);
@@ -535,6 +532,33 @@ void ConnectTracer::run(const StopToken& stop) {
     }
     drain_cv_.notify_all();
     shutdown();
+}
+
+void ConnectTracer::read_available(std::vector<char>& buf, const StopToken& stop) {
+    for (;;) {
+        ssize_t n = ::read(pipe_fd_, buf.data(), buf.size());
+        if (n <= 0) break;  // EAGAIN: drained
+        std::string_view chunk(buf.data(), static_cast<std::size_t>(n));
+        while (!chunk.empty()) {
+            std::size_t nl = chunk.find('\n');
+            if (nl == std::string_view::npos) {
+                if (partial_.size() + chunk.size() <= kMaxLine)
+                    partial_.append(chunk);
+                else
+                    partial_.clear();  // overlong garbage: drop it
+                break;
+            }
+            if (partial_.empty()) {
+                ingest(chunk.substr(0, nl));
+            } else {
+                partial_.append(chunk.substr(0, nl));
+                ingest(partial_);
+                partial_.clear();
+            }
+            chunk.remove_prefix(nl + 1);
+        }
+        if (stop.stop_requested()) break;
+    }
 }
 
 std::optional<TracedProcess> ConnectTracer::resolve(std::int32_t tgid) {
@@ -553,6 +577,11 @@ std::optional<TracedProcess> ConnectTracer::resolve(std::int32_t tgid) {
 }
 
 void ConnectTracer::process_line(std::string_view line) {
+    ingest(line);
+    apply_batch();
+}
+
+void ConnectTracer::ingest(std::string_view line) {
     auto ev = parse_state_line(line);
     if (!ev) {
         // Lost-event notices ("CPU:1 [LOST 12 EVENTS]") and blank lines are not errors.
@@ -563,25 +592,26 @@ void ConnectTracer::process_line(std::string_view line) {
         return;
     }
     if (ev->protocol != kTcp) return;
-    SocketKey key;
-    key.proto = Proto::Tcp;
-    key.local = ev->source;
-    key.remote = ev->dest;
-    const auto now = ConnectTable::Clock::now();
+    if (ev->new_state != kSynSent && ev->old_state != kSynSent) return;
+    Pending p{*ev, SocketKey{}, std::nullopt};
+    p.key.proto = Proto::Tcp;
+    p.key.local = ev->source;
+    p.key.remote = ev->dest;
+    p.ev.comm = {};  // views into the read buffer; the owner below keeps the name
     if (ev->new_state == kSynSent) {
-        // Only this event runs in the connecting process; resolve it before it can exit.
+        // Only this record runs in the connecting process; resolve it before it can exit.
         const std::int32_t tgid = ev->tgid ? ev->tgid : tgid_of(settings_.proc_root, ev->pid);
         auto proc = resolve(tgid);
         if (!proc || proc->netns == 0) {
-            // A process that connects, sends and exits within a few milliseconds is often gone
-            // (or a zombie without ns/net) by the time a loaded machine schedules this thread:
-            // that was most short-lived misses under a burst. Its pid and name are in the
-            // event; its start time (when gone) and namespace are not, so it is taken as ours
-            // (foreign namespaces' short connections match no record of ours by 5-tuple
-            // unless two namespaces use the same addresses).
+            // A process that connects, sends and exits within a few milliseconds is often
+            // gone (or exiting, its ns/net already released) by the time a loaded machine
+            // schedules this thread: that was most short-lived misses under a burst. Its pid
+            // and name are in the record; its start time (when gone) and namespace are not,
+            // so it is taken as ours (foreign namespaces' short connections match no record
+            // of ours by 5-tuple unless two namespaces use the same addresses).
             const bool gone = ::kill(tgid, 0) != 0 && errno == ESRCH;
-            const bool zombie = proc && proc->zombie;
-            if (gone || zombie) {
+            const bool exiting = proc && proc->exiting;
+            if (gone || exiting) {
                 if (!proc) {
                     proc.emplace();
                     proc->info.id = ProcessId{tgid, 0};
@@ -592,17 +622,33 @@ void ConnectTracer::process_line(std::string_view line) {
                 ++exited_;
             }
         }
-        std::lock_guard lock(mutex_);
         if (!proc || proc->netns == 0 || proc->netns != own_netns_) {
+            std::lock_guard lock(mutex_);
             ++foreign_;
             return;
         }
-        ++events_;
-        table_.on_connect(key, std::move(proc->info), now);
-    } else if (ev->old_state == kSynSent) {
-        std::lock_guard lock(mutex_);
-        table_.on_left_syn_sent(key, now);
+        p.owner = std::move(proc->info);
     }
+    if (batch_.size() >= kMaxBatch) apply_batch();  // bounded: a flood applies early
+    batch_.push_back(std::move(p));
+}
+
+void ConnectTracer::apply_batch() {
+    if (batch_.empty()) return;
+    // Stable: records of one CPU (equal timestamps included) keep their order.
+    std::stable_sort(batch_.begin(), batch_.end(),
+                     [](const Pending& a, const Pending& b) { return a.ev.ts_us < b.ev.ts_us; });
+    const auto now = ConnectTable::Clock::now();
+    std::lock_guard lock(mutex_);
+    for (Pending& p : batch_) {
+        if (p.ev.new_state == kSynSent) {
+            ++events_;
+            table_.on_connect(p.key, std::move(*p.owner), now);
+        } else {
+            table_.on_left_syn_sent(p.key, now);
+        }
+    }
+    batch_.clear();
 }
 
 std::optional<ProcessInfo> ConnectTracer::find(const SocketKey& key) const {

@@ -10,6 +10,13 @@
 /// 6.x it fires *before* the source port is chosen (sport=0), so the event that leaves
 /// SYN_SENT (→ ESTABLISHED or → CLOSE, usually in softirq context) supplies the port: the two
 /// are paired on (family, saddr, daddr, dport), oldest first.
+///
+/// trace_pipe merges the per-CPU buffers by timestamp, but a record is readable only once
+/// committed: under a burst, the SYN_SENT record of one CPU can be read after the ESTABLISHED
+/// record another CPU committed later, and the oldest-first pairing then gives a connection
+/// to the wrong process. So the instance uses the cross-CPU `mono` trace clock, and each read
+/// pass settles for a few milliseconds, reads again, and applies its records in timestamp
+/// order. Owners of SYN_SENT records are still read from /proc at once, before they can exit.
 
 #include <atomic>
 #include <chrono>
@@ -27,6 +34,7 @@
 #include <string_view>
 #include <unordered_map>
 #include <utility>
+#include <vector>
 
 namespace sstop::plugins::netlink {
 
@@ -40,6 +48,7 @@ struct StateEvent {
     Endpoint dest;               ///< daddr/dport
     int old_state = 0;           ///< kernel TCP state number before the change
     int new_state = 0;           ///< kernel TCP state number after the change
+    std::uint64_t ts_us = 0;     ///< the record's timestamp in microseconds (trace clock)
 };
 
 /// Parses one trace_pipe line of `sock:inet_sock_set_state`, for example
@@ -118,11 +127,12 @@ class ConnectTable {
 };
 
 /// Reads a process's identity through one open `/proc/<pid>` directory fd, plus the inode of
-/// its network namespace (0 when unreadable, e.g. a zombie). nullopt when the process is gone.
+/// its network namespace (0 when unreadable, e.g. an exiting process). nullopt when the process is
+/// gone.
 struct TracedProcess {
     ProcessInfo info;         ///< pid, start time, ppid, uid, name, cmdline
     std::uint64_t netns = 0;  ///< inode of /proc/<pid>/ns/net, 0 = unknown
-    bool zombie = false;      ///< exited, not yet reaped (no ns/net to read)
+    bool exiting = false;     ///< exiting or exited, not yet reaped (ns/net may be gone)
 };
 /// See `TracedProcess`. `proc_root` is where procfs is mounted.
 std::optional<TracedProcess> read_traced_process(const std::string& proc_root, std::int32_t pid);
@@ -175,7 +185,7 @@ class ConnectTracer {
     /// thread is behind (starved, not started yet, or events arrive faster than it reads).
     bool wait_drained(std::uint64_t ticket, std::chrono::milliseconds timeout);
 
-    /// Parses and applies one trace_pipe line (what `run` does per line; tests feed lines).
+    /// Parses and applies one trace_pipe line (tests feed lines; `run` batches them).
     void process_line(std::string_view line);
 
     /// See `ConnectTable::find`.
@@ -188,8 +198,22 @@ class ConnectTracer {
     const std::string& instance_path() const { return instance_; }
 
   private:
+    // A parsed record waiting to be applied in timestamp order; a SYN_SENT record carries
+    // its owner, read when the record was read.
+    struct Pending {
+        StateEvent ev;
+        SocketKey key;
+        std::optional<ProcessInfo> owner;
+    };
+
     explicit ConnectTracer(ConnectTracerSettings settings);
     std::optional<TracedProcess> resolve(std::int32_t tgid);
+    /// Reads trace_pipe until EAGAIN, parsing lines into `batch_`.
+    void read_available(std::vector<char>& buf, const StopToken& stop);
+    /// Parses one line, resolves a SYN_SENT owner, appends to `batch_` (capture thread).
+    void ingest(std::string_view line);
+    /// Applies `batch_` to the table in timestamp order and empties it.
+    void apply_batch();
 
     ConnectTracerSettings settings_;
     std::string instance_;
@@ -210,7 +234,8 @@ class ConnectTracer {
     std::uint64_t malformed_ = 0;
     // Capture thread only: recently resolved processes, keyed by tgid (bounded).
     std::unordered_map<std::int32_t, TracedProcess> process_cache_;
-    std::string partial_;  // capture thread only: an unfinished line between reads
+    std::string partial_;         // capture thread only: an unfinished line between reads
+    std::vector<Pending> batch_;  // capture thread only: records of the current read pass
 };
 
 }  // namespace sstop::plugins::netlink

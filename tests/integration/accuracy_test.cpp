@@ -230,6 +230,13 @@ class Accuracy : public ::testing::TestWithParam<std::string> {
     std::vector<std::string> args(const std::string& config = {}) const {
         std::vector<std::string> a{"--sources", GetParam(), "--interval",
                                    "500ms",     "--count",  "400"};
+        // Debugging aid: SSTOP_ACCURACY_RECORD=DIR keeps what the sources saw, per test.
+        if (const char* dir = std::getenv("SSTOP_ACCURACY_RECORD")) {
+            std::string name = ::testing::UnitTest::GetInstance()->current_test_info()->name();
+            for (char& c : name) c = std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
+            a.push_back("--record");
+            a.push_back(std::string(dir) + "/" + name + ".rec");
+        }
         if (!config.empty()) {
             a.push_back("--config");
             a.push_back(config);

@@ -44,6 +44,10 @@ std::optional<ProcStat> parse_stat(std::string_view stat) {
             auto ppid = parse_unsigned<std::uint32_t>(token);
             if (!ppid || *ppid > 0x7fffffffu) return std::nullopt;
             out.ppid = static_cast<std::int32_t>(*ppid);
+        } else if (field == 9) {
+            auto flags = parse_unsigned<std::uint32_t>(token);
+            if (!flags) return std::nullopt;
+            out.flags = *flags;
         } else if (field == 22) {
             auto start = parse_unsigned<std::uint64_t>(token);
             if (!start) return std::nullopt;

@@ -24,6 +24,8 @@ TEST(ParseStat, ReadsRealStatFile) {
     EXPECT_EQ(stat->state, 'S');
     EXPECT_EQ(stat->ppid, 2689);
     EXPECT_EQ(stat->start_time, 39506u);
+    EXPECT_EQ(stat->flags, 4194560u);
+    EXPECT_FALSE(stat->flags & lp::kPfExiting);
 }
 
 TEST(ParseStat, CommWithSpacesAndParenthesesEndsAtLastParenthesis) {
@@ -50,6 +52,7 @@ TEST(ParseStat, RejectsTruncatedOrGarbage) {
     EXPECT_FALSE(lp::parse_stat("abc (x) S 1 1 1 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 5 0"));
     EXPECT_FALSE(lp::parse_stat("1 (x) S z 1 1 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 5 0"));
     EXPECT_FALSE(lp::parse_stat("1 (x) S 1 1 1 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 5x 0"));
+    EXPECT_FALSE(lp::parse_stat("1 (x) S 1 1 1 0 -1 -4 0 0 0 0 0 0 0 0 20 0 1 0 5 0"));  // flags
 }
 
 TEST(ParseSocketLink, ReadsInodeOfSocketLinksOnly) {

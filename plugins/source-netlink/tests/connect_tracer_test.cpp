@@ -5,7 +5,13 @@
 
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <string>
 #include <vector>
@@ -277,6 +283,53 @@ TEST(ConnectTable, ReusedKeyTakesTheNewOwner) {
     EXPECT_EQ(t.size(), 1u);
     EXPECT_EQ(t.find(k, now)->name, "new");
     EXPECT_EQ(t.stats().evictions, 0u);
+}
+
+TEST(ReadTracedProcess, ALiveProcessHasItsNamespaceAndIsNotExiting) {
+    struct stat own {};
+    ASSERT_EQ(::stat("/proc/self/ns/net", &own), 0);
+    auto p = read_traced_process("/proc", ::getpid());
+    ASSERT_TRUE(p);
+    EXPECT_EQ(p->netns, own.st_ino);
+    EXPECT_FALSE(p->exiting);
+    EXPECT_EQ(p->info.id.pid, ::getpid());
+}
+
+// A real zombie: its ns/net is gone, and it is known as exiting rather than taken as foreign.
+TEST(ReadTracedProcess, AZombieIsExitingWithoutANamespace) {
+    pid_t child = ::fork();
+    if (child == 0) ::_exit(0);
+    ASSERT_GT(child, 0);
+    siginfo_t info{};
+    ASSERT_EQ(::waitid(P_PID, static_cast<id_t>(child), &info, WEXITED | WNOWAIT), 0);
+    auto p = read_traced_process("/proc", child);
+    ::waitpid(child, nullptr, 0);
+    ASSERT_TRUE(p);
+    EXPECT_TRUE(p->exiting);
+    EXPECT_EQ(p->netns, 0u);
+}
+
+// The window the burst test hit: PF_EXITING is set, ns/net already released, and the state
+// letter is not yet 'Z'. Only the flags field tells it apart from a foreign process.
+TEST(ReadTracedProcess, PfExitingFlagMarksAProcessThatIsStillRunning) {
+    char tmpl[] = "/tmp/sstop-fakeproc-XXXXXX";
+    ASSERT_NE(::mkdtemp(tmpl), nullptr);
+    const std::filesystem::path root(tmpl);
+    std::filesystem::create_directory(root / "4242");
+    std::ofstream(root / "4242" / "stat")
+        << "4242 (acc-short) R 1 4242 4242 0 -1 4194564 0 0 0 0 0 0 0 0 20 0 1 0 777 0 0\n";
+    auto p = read_traced_process(root.string(), 4242);
+    std::ofstream(root / "4242" / "stat")
+        << "4242 (acc-short) R 1 4242 4242 0 -1 4194560 0 0 0 0 0 0 0 0 20 0 1 0 777 0 0\n";
+    auto q = read_traced_process(root.string(), 4242);
+    std::filesystem::remove_all(root);
+    ASSERT_TRUE(p);
+    EXPECT_TRUE(p->exiting);
+    EXPECT_EQ(p->netns, 0u);
+    EXPECT_EQ(p->info.name, "acc-short");
+    EXPECT_EQ(p->info.id.start_time, 777u);
+    ASSERT_TRUE(q);
+    EXPECT_FALSE(q->exiting);
 }
 
 }  // namespace

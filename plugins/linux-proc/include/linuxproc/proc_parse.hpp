@@ -17,7 +17,12 @@ struct ProcStat {
     std::int32_t ppid = 0;         ///< parent pid (field 4)
     std::uint64_t start_time = 0;  ///< start time in clock ticks since boot (field 22)
     char state = '?';              ///< one-letter state (field 3), e.g. 'S', 'R', 'Z'
+    std::uint32_t flags = 0;       ///< kernel PF_* flags (field 9)
 };
+
+/// PF_EXITING in `ProcStat::flags`: the process has begun to exit (set before its namespaces
+/// and files are released, so an unreadable `ns/net` read before it means "exiting").
+inline constexpr std::uint32_t kPfExiting = 0x4;
 
 /// Parses the text of `/proc/<pid>/stat`. `comm` may itself contain spaces and parentheses
 /// (`1 (a) b (c)) S ...`), so it ends at the *last* ')'. Returns nullopt when a field up to
