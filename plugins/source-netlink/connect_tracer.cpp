@@ -205,14 +205,20 @@ std::optional<StateEvent> parse_state_line(std::string_view line) {
     const std::size_t dot = ts.find('.');
     if (dot == std::string_view::npos) return std::nullopt;
     auto secs = lp::parse_unsigned<std::uint64_t>(ts.substr(0, dot));
-    auto micros = lp::parse_unsigned<std::uint32_t>(ts.substr(dot + 1));
-    if (!secs || !micros || ts.size() - dot - 1 != 6 || *secs > (1ull << 40)) return std::nullopt;
+    // The fraction has 6 digits under the trace clocks sstop sets; any 1-9 are read as such.
+    std::string_view frac = ts.substr(dot + 1);
+    auto fraction = lp::parse_unsigned<std::uint32_t>(frac);
+    if (!secs || !fraction || frac.empty() || frac.size() > 9 || *secs > (1ull << 40))
+        return std::nullopt;
+    std::uint64_t micros = *fraction;
+    for (std::size_t d = frac.size(); d < 6; ++d) micros *= 10;
+    for (std::size_t d = 6; d < frac.size(); ++d) micros /= 10;
     pop_token();  // irq/preempt flags
     std::string_view cpu = pop_token();
     if (cpu.size() < 3 || cpu.front() != '[' || cpu.back() != ']') return std::nullopt;
 
     StateEvent ev;
-    ev.ts_us = *secs * 1'000'000u + *micros;
+    ev.ts_us = *secs * 1'000'000u + micros;
     if (!header.empty() && header.back() == ')') {
         std::size_t open = header.rfind('(');
         if (open == std::string_view::npos) return std::nullopt;

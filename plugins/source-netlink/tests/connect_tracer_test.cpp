@@ -130,6 +130,26 @@ TEST(ConnectTracerParser, CommWithDashesDigitsAndParentheses) {
     EXPECT_EQ(ev->tgid, 4242);
     EXPECT_EQ(ev->comm, "a-(9) b-12 [x]");
     EXPECT_EQ(ev->source, (Endpoint{v4("10.0.0.1"), 1}));
+    EXPECT_EQ(ev->ts_us, 17'500'000u);  // a short fraction is tenths, not microseconds
+}
+
+TEST(ConnectTracerParser, TimestampFractionOfAnyPrecisionIsScaledToMicroseconds) {
+    const std::string good = captured_lines()[0];
+    const std::size_t colon = good.find(": inet_sock_set_state");
+    ASSERT_NE(colon, std::string::npos);
+    const std::size_t start = good.rfind(' ', colon) + 1;
+    auto with_ts = [&](const char* ts) {
+        return std::string(good).replace(start, colon - start, ts);
+    };
+    auto ns = parse_state_line(with_ts("12.123456789"));
+    ASSERT_TRUE(ns);
+    EXPECT_EQ(ns->ts_us, 12'123'456u);
+    auto us = parse_state_line(with_ts("12.000042"));
+    ASSERT_TRUE(us);
+    EXPECT_EQ(us->ts_us, 12'000'042u);
+    EXPECT_FALSE(parse_state_line(with_ts("12.")));
+    EXPECT_FALSE(parse_state_line(with_ts("12.1234567890")));
+    EXPECT_FALSE(parse_state_line(with_ts("12")));
 }
 
 TEST(ConnectTracerParser, UnknownTgidIsAbsent) {
