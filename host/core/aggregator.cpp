@@ -107,6 +107,8 @@ struct SocketEntry {
     // The after-life of a socket whose final counters were already counted (a TCP socket in
     // TIME_WAIT, listed again without counters): it owns its flow, but adds nothing.
     bool epilogue = false;
+    // Reported by an incremental source: present until its final record, listed or not.
+    bool persistent = false;
     std::uint64_t prev_rx = 0;
     std::uint64_t prev_tx = 0;
     // Bytes credited to the unattributed bucket while the owner was not known yet; they move
@@ -293,9 +295,10 @@ struct Aggregator::State {
     std::uint64_t evicted_closed = 0;
     std::uint64_t counter_resets = 0;
     std::uint64_t forwarded_bytes = 0;  // routed copies of another namespace's socket's bytes
+    bool have_persistent = false;       // some socket came from an incremental source
 
     bool present(const SocketEntry& e) const {
-        return have_socket_sample && e.seen_seq == last_socket_seq;
+        return have_socket_sample && (e.seen_seq == last_socket_seq || e.persistent);
     }
 
     // ---- tables ---------------------------------------------------------------------------
@@ -525,13 +528,13 @@ struct Aggregator::State {
 
     // ---- the steps of a tick --------------------------------------------------------------
 
-    void observe_socket(const SocketObs& obs, bool baseline, std::uint64_t seq) {
+    SocketEntry* observe_socket(const SocketObs& obs, bool baseline, std::uint64_t seq) {
         const SocketId id = socket_id(obs);
         auto it = sockets.find(id);
         if (it == sockets.end()) {
             if (sockets.size() >= config.max_sockets) {
                 ++dropped_sockets;
-                return;
+                return nullptr;
             }
             it = sockets.try_emplace(id, config.ema_alpha).first;
             SocketEntry& e = it->second;
@@ -582,6 +585,7 @@ struct Aggregator::State {
         }
         e.last_seen = now;
         e.seen_seq = seq;
+        return &e;
     }
 
     // A final record matched by 5-tuple must not contradict what is known of the socket:
@@ -711,9 +715,21 @@ struct Aggregator::State {
                 if (!sample.has_sockets) {
                     continue;
                 }
+                const bool incremental =
+                    std::find(tick.incremental_sources.begin(), tick.incremental_sources.end(),
+                              sample.source) != tick.incremental_sources.end();
+                if (!incremental && have_persistent) {
+                    // The incremental source is gone (fail-over): its sockets leave with it.
+                    for (auto& [id, e] : sockets) e.persistent = false;
+                    have_persistent = false;
+                }
                 for (const auto& obs : sample.sockets) {
                     if (!obs.closed) {
-                        observe_socket(obs, baseline[i], seq);
+                        SocketEntry* e = observe_socket(obs, baseline[i], seq);
+                        if (e != nullptr && incremental) {
+                            e->persistent = true;
+                            have_persistent = true;
+                        }
                     }
                 }
             }

@@ -32,8 +32,11 @@ struct TickInput {
     std::int64_t unix_time_ns = 0;                ///< wall clock of the tick
     std::vector<Sample> samples;                  ///< one per active source
     std::vector<std::string> sources;             ///< ids of the active sources
-    std::vector<Notice> notices;                  ///< host status lines to publish
-    std::vector<SourceCounter> counters;          ///< host counters (e.g. dns.*), copied as is
+    /// Ids of sources whose socket lists are incremental (`kIncrementalSockets`): a socket
+    /// they do not list stays as last reported until its final record.
+    std::vector<std::string> incremental_sources;
+    std::vector<Notice> notices;          ///< host status lines to publish
+    std::vector<SourceCounter> counters;  ///< host counters (e.g. dns.*), copied as is
 };
 
 /// Current sizes of the aggregator's tables (for tests and `--stats`).

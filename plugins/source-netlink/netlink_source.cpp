@@ -590,6 +590,28 @@ void NetlinkSource::sync_namespaces(bool at_open) {
                       "bytes from afpacket flows, no tcp_info)");
 }
 
+std::optional<std::string> NetlinkSource::collect_interfaces(Sample& out) {
+    if (!route_ && !(route_ = open_socket(NETLINK_ROUTE, 0)))
+        return std::string("interfaces: rtnetlink unavailable");
+    alignas(nlmsghdr) std::uint8_t req_buf[MNL_NLMSG_HDRLEN + MNL_ALIGN(sizeof(rtgenmsg))];
+    std::memset(req_buf, 0, sizeof req_buf);
+    nlmsghdr* nlh = mnl_nlmsg_put_header(req_buf);
+    nlh->nlmsg_type = RTM_GETLINK;
+    nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+    auto* gen = static_cast<rtgenmsg*>(mnl_nlmsg_put_extra_header(nlh, sizeof(rtgenmsg)));
+    gen->rtgen_family = AF_UNSPEC;
+    std::vector<InterfaceObs> ifaces;
+    DumpResult r = dump(route_, NETLINK_ROUTE, nlh, [&](const nlmsghdr* m) {
+        if (auto i = parse_link_message(m)) ifaces.push_back(std::move(*i));
+    });
+    if (!r.ok) return "interfaces: " + r.error;
+    const bool routes_known = mark_default_routes(ifaces);
+    out.has_interfaces = true;
+    out.interfaces = std::move(ifaces);
+    if (!routes_known) return std::string("default route unknown");
+    return std::nullopt;
+}
+
 CollectStatus NetlinkSource::collect(Sample& out) {
     if (settings_.fail_after && successful_collects_ >= *settings_.fail_after)
         return {CollectStatus::Code::Failed, "netlink: failure injected by SSTOP_FAULT"};
@@ -745,28 +767,7 @@ CollectStatus NetlinkSource::collect(Sample& out) {
     last_processes_.clear();
     for (const ProcessInfo& p : out.processes) last_processes_.emplace(p.id, p);
 
-    if (route_ || (route_ = open_socket(NETLINK_ROUTE, 0))) {
-        alignas(nlmsghdr) std::uint8_t req_buf[MNL_NLMSG_HDRLEN + MNL_ALIGN(sizeof(rtgenmsg))];
-        std::memset(req_buf, 0, sizeof req_buf);
-        nlmsghdr* nlh = mnl_nlmsg_put_header(req_buf);
-        nlh->nlmsg_type = RTM_GETLINK;
-        nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-        auto* gen = static_cast<rtgenmsg*>(mnl_nlmsg_put_extra_header(nlh, sizeof(rtgenmsg)));
-        gen->rtgen_family = AF_UNSPEC;
-        std::vector<InterfaceObs> ifaces;
-        DumpResult r = dump(route_, NETLINK_ROUTE, nlh, [&](const nlmsghdr* m) {
-            if (auto i = parse_link_message(m)) ifaces.push_back(std::move(*i));
-        });
-        if (r.ok) {
-            if (!mark_default_routes(ifaces)) degraded.push_back("default route unknown");
-            out.has_interfaces = true;
-            out.interfaces = std::move(ifaces);
-        } else {
-            degraded.push_back("interfaces: " + r.error);
-        }
-    } else {
-        degraded.push_back("interfaces: rtnetlink unavailable");
-    }
+    if (auto problem = collect_interfaces(out)) degraded.push_back(*problem);
 
     out.counters.push_back({"dump_retries", dump_retries_});
     out.counters.push_back({"dump_interrupted", dump_interrupted_});

@@ -84,6 +84,10 @@ class NetlinkSource : public Source {
 
     /// The connect tracer, nullptr when off or unavailable (tests).
     ConnectTracer* connect_tracer() { return tracer_.get(); }
+    /// Dumps the interfaces (rtnetlink) into `out`, with the default-route marks; what `collect`
+    /// does for interfaces, for a socket source that keeps its own socket list (source-ebpf).
+    /// Returns a one-line problem when the list is missing or partial.
+    std::optional<std::string> collect_interfaces(Sample& out);
     /// True when this source dumps every network namespace (`namespaces` resolved by open).
     bool dumps_all_namespaces() const { return all_namespaces_; }
     /// Other network namespaces it holds sock_diag sockets in now (tests).

@@ -837,6 +837,11 @@ INSTANTIATE_TEST_SUITE_P(NetlinkAfpacket, Accuracy, ::testing::Values("netlink,a
                          source_set_name);
 INSTANTIATE_TEST_SUITE_P(ProcnetAfpacket, Accuracy, ::testing::Values("procnet,afpacket"),
                          source_set_name);
+// source-ebpf alone: every case, with nothing else attributing.
+INSTANTIATE_TEST_SUITE_P(Ebpf, Accuracy, ::testing::Values("ebpf"), source_set_name);
+// The default chain: ebpf in use, afpacket beside it adding only what no socket owns.
+INSTANTIATE_TEST_SUITE_P(Default, Accuracy, ::testing::Values("ebpf,netlink,procnet,afpacket"),
+                         source_set_name);
 
 }  // namespace
 }  // namespace sstop::testing

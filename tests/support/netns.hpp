@@ -115,6 +115,8 @@ class SstopRun {
     std::vector<nlohmann::json> snapshots();
     /// What sstop wrote to stderr (complete after stop()).
     std::string errors();
+    /// sstop's pid while it runs (-1 after stop()).
+    pid_t pid() const { return pid_; }
 
   private:
     void start(const Netns* ns, const std::vector<std::string>& args);

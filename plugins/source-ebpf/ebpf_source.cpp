@@ -1,0 +1,521 @@
+#include "ebpf_source.hpp"
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <fcntl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdarg>
+#include <cstdio>
+#include <cstring>
+#include <linuxproc/file_io.hpp>
+#include <linuxproc/owner_map.hpp>
+#include <mutex>
+
+#include "connect_tracer.hpp"  // read_traced_process
+#include "netlink_source.hpp"
+#include "sock_diag.hpp"
+#include "sstop.skel.h"
+
+namespace sstop::plugins::ebpf {
+namespace {
+
+constexpr std::size_t kMaxUnowned = 4096;
+constexpr std::size_t kMaxListeners = 4096;
+constexpr std::size_t kMaxDescribed = 8192;
+constexpr std::uint8_t kTcp = 6;
+constexpr std::uint8_t kTcpListen = 10;
+
+// libbpf's messages go here, never to the terminal; the last warning explains a failed load.
+std::mutex g_print_mutex;
+std::string g_last_problem;
+
+int capture_print(enum libbpf_print_level level, const char* format, va_list args) {
+    if (level == LIBBPF_DEBUG) return 0;
+    char line[512];
+    int n = std::vsnprintf(line, sizeof line, format, args);
+    if (n <= 0) return 0;
+    std::string text(line);
+    while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
+    if (text.empty()) return 0;
+    std::lock_guard lock(g_print_mutex);
+    g_last_problem = std::move(text);
+    return 0;
+}
+
+std::string last_problem() {
+    std::lock_guard lock(g_print_mutex);
+    return g_last_problem;
+}
+
+std::string errno_text(int err) { return std::strerror(err < 0 ? -err : err); }
+
+std::uint64_t inode_of(const std::string& path) {
+    struct stat st {};
+    return ::stat(path.c_str(), &st) == 0 ? st.st_ino : 0;
+}
+
+SocketState state_of(std::uint8_t kernel_state) {
+    return kernel_state <= static_cast<std::uint8_t>(SocketState::NewSynRecv)
+               ? static_cast<SocketState>(kernel_state)
+               : SocketState::Unknown;
+}
+
+Proto proto_of(std::uint8_t protocol) { return static_cast<Proto>(protocol); }
+
+}  // namespace
+
+std::optional<std::string> find_cgroup2(std::string_view mounts) {
+    std::size_t pos = 0;
+    while (pos < mounts.size()) {
+        std::size_t end = mounts.find('\n', pos);
+        if (end == std::string_view::npos) end = mounts.size();
+        std::string_view line = mounts.substr(pos, end - pos);
+        pos = end + 1;
+        std::size_t a = line.find(' ');
+        if (a == std::string_view::npos) continue;
+        std::size_t b = line.find(' ', a + 1);
+        if (b == std::string_view::npos) continue;
+        std::size_t c = line.find(' ', b + 1);
+        std::string_view type = line.substr(b + 1, c == std::string_view::npos ? c : c - b - 1);
+        if (type == "cgroup2") return std::string(line.substr(a + 1, b - a - 1));
+    }
+    return std::nullopt;
+}
+
+SocketObs to_observation(const sstop_sock& rec, std::uint64_t own_netns) {
+    SocketObs obs;
+    obs.key.proto = proto_of(rec.protocol);
+    obs.key.local.addr = netlink::diag_addr(static_cast<std::uint8_t>(rec.family), rec.laddr);
+    obs.key.remote.addr = netlink::diag_addr(static_cast<std::uint8_t>(rec.family), rec.raddr);
+    // A raw socket's "port" is its protocol: keyed without ports, like its flows and /proc.
+    const bool raw = rec.sock_type == SOCK_RAW;
+    obs.key.local.port = raw ? 0 : rec.lport;
+    obs.key.remote.port = raw ? 0 : rec.rport;
+    obs.key.netns = rec.netns == 0 || rec.netns == own_netns ? 0 : rec.netns;
+    obs.cookie = rec.cookie;
+    obs.inode = rec.inode;
+    obs.uid = rec.uid;
+    obs.closed = rec.closed != 0;
+    if (rec.protocol == kTcp) {
+        obs.state = state_of(rec.state);
+        netlink::TcpCounters tcp;
+        tcp.present = true;
+        tcp.bytes_received = rec.tcp_received;
+        tcp.bytes_sent = rec.tcp_sent;
+        tcp.bytes_retrans = rec.tcp_retrans;
+        netlink::apply_tcp_bytes(obs, tcp, netlink::peer_fin_received(obs.state));
+        if (obs.state == SocketState::Listen) obs.has_bytes = true;  // no bytes, exactly
+    } else {
+        // Datagram sockets: the kernel says ESTABLISHED when connected, CLOSE otherwise.
+        obs.state = state_of(rec.state);
+        obs.has_bytes = true;
+        obs.rx_bytes = rec.rx_bytes;
+        obs.tx_bytes = rec.tx_bytes;
+    }
+    return obs;
+}
+
+ProcessId owner_id(const sstop_sock& rec, long clock_ticks_per_second) {
+    if (rec.tgid == 0) return {};
+    const std::uint64_t ns_per_tick =
+        1'000'000'000ull /
+        static_cast<std::uint64_t>(clock_ticks_per_second > 0 ? clock_ticks_per_second : 100);
+    return ProcessId{static_cast<std::int32_t>(rec.tgid), rec.start_ns / ns_per_tick};
+}
+
+struct EbpfSource::Kernel {
+    sstop_bpf* skel = nullptr;
+    std::vector<bpf_link*> links;
+    ring_buffer* rings = nullptr;
+    int cgroup_fd = -1;
+    std::vector<std::uint64_t>* dirty_out = nullptr;
+    std::vector<sstop_sock>* finals_out = nullptr;
+
+    ~Kernel() {
+        if (rings) ring_buffer__free(rings);
+        for (bpf_link* l : links) bpf_link__destroy(l);
+        if (skel) sstop_bpf__destroy(skel);
+        if (cgroup_fd >= 0) ::close(cgroup_fd);
+    }
+
+    static int on_dirty(void* ctx, void* data, std::size_t size) {
+        auto* k = static_cast<Kernel*>(ctx);
+        if (size >= sizeof(std::uint64_t) && k->dirty_out) {
+            std::uint64_t cookie;
+            std::memcpy(&cookie, data, sizeof cookie);
+            k->dirty_out->push_back(cookie);
+        }
+        return 0;
+    }
+    static int on_event(void* ctx, void* data, std::size_t size) {
+        auto* k = static_cast<Kernel*>(ctx);
+        if (size >= sizeof(sstop_sock) && k->finals_out) {
+            sstop_sock rec;
+            std::memcpy(&rec, data, sizeof rec);
+            k->finals_out->push_back(rec);
+        }
+        return 0;
+    }
+};
+
+EbpfSource::EbpfSource(PluginContext& context) : context_(&context) {
+    const Options& o = context.options();
+    settings_.proc_root = o.get_string("proc_root");
+    settings_.cgroup_root = o.get_string("cgroup_root");
+    settings_.max_sockets = static_cast<std::size_t>(o.get_int("max_sockets"));
+    settings_.ring_bytes = static_cast<std::size_t>(o.get_int("ring_kib")) * 1024;
+    settings_.namespaces = o.get_string("namespaces");
+}
+
+EbpfSource::EbpfSource(EbpfSettings settings) : settings_(std::move(settings)) {}
+
+EbpfSource::~EbpfSource() = default;
+
+std::uint32_t EbpfSource::capabilities() const {
+    return kProvidesSockets | kProvidesTcpBytes | kProvidesUdpBytes | kProvidesOtherBytes |
+           kProvidesInterfaces | kProvidesOwners | kIncrementalSockets;
+}
+
+void EbpfSource::log(Notice::Level level, std::string_view message) {
+    if (context_) context_->log(level, message);
+}
+
+void EbpfSource::open() {
+    libbpf_set_print(capture_print);
+    if (::access(settings_.btf.c_str(), R_OK) != 0)
+        throw PluginUnavailable("ebpf: no kernel BTF (" + settings_.btf + ": " + errno_text(errno) +
+                                "); use netlink, procnet and afpacket");
+    std::string root = settings_.cgroup_root;
+    if (root.empty()) {
+        std::string mounts;
+        if (!linuxproc::read_at(AT_FDCWD, settings_.proc_mounts.c_str(), mounts, 1 << 20))
+            throw PluginUnavailable("ebpf: cannot read " + settings_.proc_mounts);
+        auto found = find_cgroup2(mounts);
+        if (!found) throw PluginUnavailable("ebpf: no cgroup v2 hierarchy is mounted");
+        root = *found;
+    }
+    auto k = std::make_unique<Kernel>();
+    k->cgroup_fd = ::open(root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (k->cgroup_fd < 0)
+        throw PluginUnavailable("ebpf: cannot open the cgroup v2 root " + root + ": " +
+                                errno_text(errno));
+    k->skel = sstop_bpf__open();
+    if (!k->skel) throw PluginUnavailable("ebpf: cannot open the BPF object: " + last_problem());
+    bpf_map__set_max_entries(k->skel->maps.socks,
+                             static_cast<std::uint32_t>(settings_.max_sockets));
+    bpf_map__set_max_entries(k->skel->maps.events,
+                             static_cast<std::uint32_t>(settings_.ring_bytes));
+    bpf_map__set_max_entries(k->skel->maps.dirty, static_cast<std::uint32_t>(settings_.ring_bytes));
+    if (int err = sstop_bpf__load(k->skel))
+        throw PluginUnavailable("ebpf: the kernel refused the BPF programs (" + errno_text(err) +
+                                (last_problem().empty() ? "" : ": " + last_problem()) +
+                                "); CAP_BPF and CAP_PERFMON (or root) are needed");
+    auto attach_cgroup = [&](bpf_program* prog, const char* what) {
+        bpf_link* l = bpf_program__attach_cgroup(prog, k->cgroup_fd);
+        if (!l)
+            throw PluginUnavailable(std::string("ebpf: cannot attach ") + what + " to " + root +
+                                    ": " + errno_text(errno));
+        k->links.push_back(l);
+    };
+    attach_cgroup(k->skel->progs.sstop_sock_create, "cgroup/sock_create");
+    attach_cgroup(k->skel->progs.sstop_egress, "cgroup_skb/egress");
+    attach_cgroup(k->skel->progs.sstop_ingress, "cgroup_skb/ingress");
+    bpf_link* tp =
+        bpf_program__attach_raw_tracepoint(k->skel->progs.sstop_tcp_state, "inet_sock_set_state");
+    if (!tp)
+        throw PluginUnavailable("ebpf: cannot attach to the inet_sock_set_state tracepoint: " +
+                                errno_text(errno));
+    k->links.push_back(tp);
+    attach_cgroup(k->skel->progs.sstop_sock_release, "cgroup/sock_release");
+    k->rings =
+        ring_buffer__new(bpf_map__fd(k->skel->maps.dirty), &Kernel::on_dirty, k.get(), nullptr);
+    if (!k->rings || ring_buffer__add(k->rings, bpf_map__fd(k->skel->maps.events),
+                                      &Kernel::on_event, k.get()) != 0)
+        throw PluginUnavailable("ebpf: cannot map the ring buffers: " + errno_text(errno));
+    kernel_ = std::move(k);
+    own_netns_ = inode_of(settings_.proc_root + "/self/ns/net");
+    clock_ticks_ = ::sysconf(_SC_CLK_TCK);
+}
+
+EbpfSource::KernelCounters EbpfSource::kernel_counters() const {
+    KernelCounters c;
+    if (!kernel_) return c;
+    const auto* bss = kernel_->skel->bss;
+    c.map_full = __atomic_load_n(&bss->map_full, __ATOMIC_RELAXED);
+    c.dirty_lost = __atomic_load_n(&bss->dirty_lost, __ATOMIC_RELAXED);
+    c.events_lost = __atomic_load_n(&bss->events_lost, __ATOMIC_RELAXED);
+    return c;
+}
+
+void EbpfSource::read_all(std::vector<sstop_sock>& live) {
+    const int fd = bpf_map__fd(kernel_->skel->maps.socks);
+    std::uint64_t key = 0;
+    std::uint64_t next = 0;
+    const void* prev = nullptr;
+    std::size_t guard = 0;
+    while (bpf_map_get_next_key(fd, prev, &next) == 0 && guard++ <= settings_.max_sockets) {
+        sstop_sock rec;
+        if (bpf_map_lookup_elem(fd, &next, &rec) == 0) live.push_back(rec);
+        key = next;
+        prev = &key;
+    }
+    ++full_walks_;
+}
+
+void EbpfSource::describe_owner(const ProcessId& id, const sstop_sock& rec, Sample& out) {
+    if (id.pid == 0) return;
+    for (const ProcessInfo& p : out.processes)
+        if (p.id == id) return;
+    auto it = described_.find(id.pid);
+    if (it == described_.end() || it->second.id != id) {
+        ProcessInfo info;
+        auto fresh = netlink::read_traced_process(settings_.proc_root, id.pid);
+        if (fresh && fresh->info.id == id) {
+            info = std::move(fresh->info);
+        } else {
+            // Gone already (or the pid was reused): what the kernel recorded at creation.
+            info.id = id;
+            info.uid = rec.uid;
+            info.name.assign(rec.comm, strnlen(rec.comm, sizeof rec.comm));
+        }
+        if (described_.size() >= kMaxDescribed) described_.clear();
+        it = described_.insert_or_assign(id.pid, std::move(info)).first;
+    }
+    out.processes.push_back(it->second);
+}
+
+void EbpfSource::add_record(const sstop_sock& rec, Sample& out) {
+    SocketObs obs = to_observation(rec, own_netns_);
+    ProcessId owner = owner_id(rec, clock_ticks_);
+    const bool no_tuple = rec.lport == 0 && rec.rport == 0;
+    auto known = known_.find(rec.cookie);
+    if (known != known_.end()) {
+        // Listed by the inventory or an earlier update: what it knew stays.
+        if (owner.pid == 0) owner = known->second.owner;
+        if (obs.inode == 0) obs.inode = known->second.inode;
+        if (known->second.listed_cookieless) {
+            obs.cookie = 0;
+            obs.key = known->second.key;
+            obs.inode = known->second.inode;
+        } else if (no_tuple)
+            obs.key = known->second.key;  // a final record without its tuple
+        else if (rec.tgid == 0)
+            obs.key.netns = known->second.key.netns;
+    } else if (rec.closed && no_tuple && rec.tx_bytes == 0 && rec.rx_bytes == 0 &&
+               rec.tcp_sent == 0 && rec.tcp_received == 0) {
+        return;  // the end of a socket that never did anything: nothing to say
+    }
+    if (owner.pid == 0 && rec.protocol == kTcp && obs.inode == 0) {
+        // Accepted, not yet by accept(): the listener's process will take it.
+        if (auto l = listeners_.find(obs.key.local.port); l != listeners_.end()) owner = l->second;
+    }
+    if (rec.protocol == kTcp && rec.state == kTcpListen && owner.pid != 0 &&
+        (listeners_.size() < kMaxListeners || listeners_.count(obs.key.local.port)))
+        listeners_[obs.key.local.port] = owner;
+    bool listed_cookieless = known != known_.end() && known->second.listed_cookieless;
+    if (!cookieless_.empty() && known == known_.end()) {
+        SocketKey local = obs.key;
+        local.remote = {};
+        if (auto c = cookieless_.find(local); c != cookieless_.end()) {
+            // The socket the start-up listing showed without a cookie: same identity, so
+            // its counters (zero at the listing) go on instead of starting a new socket.
+            if (owner.pid == 0) owner = c->second.owner;
+            obs.cookie = 0;
+            obs.key = c->second.key;
+            obs.inode = c->second.inode;
+            listed_cookieless = true;
+            cookieless_.erase(c);
+        }
+    }
+    obs.owner = owner;
+    if (owner.pid != 0) {
+        describe_owner(owner, rec, out);
+        unowned_.erase(rec.cookie);
+    } else if (!obs.closed && unowned_.size() < kMaxUnowned) {
+        unowned_.insert(rec.cookie);
+    }
+    if (obs.closed) {
+        known_.erase(rec.cookie);
+        unowned_.erase(rec.cookie);
+    } else if (known_.size() < settings_.max_sockets || known != known_.end()) {
+        Known& k = known_[rec.cookie];
+        k.key = obs.key;
+        if (obs.inode) k.inode = obs.inode;
+        if (owner.pid) k.owner = owner;
+        k.listed_cookieless = listed_cookieless;
+    }
+    out.sockets.push_back(std::move(obs));
+}
+
+void EbpfSource::take_inventory(Sample& out) {
+    // Sockets older than sstop: one sock_diag dump, with owners from /proc.
+    netlink::NetlinkSettings ns;
+    ns.proc_root = settings_.proc_root;
+    ns.destroy_events = false;
+    ns.trace_connects = false;
+    if (auto mode = netlink::parse_namespaces_mode(settings_.namespaces)) ns.namespaces = *mode;
+    netlink::NetlinkSource inventory(ns);
+    Sample inv;
+    try {
+        inventory.open();
+        CollectStatus st = inventory.collect(inv);
+        if (st.code == CollectStatus::Code::Failed)
+            log(Notice::Level::Warning, "ebpf: sockets older than sstop not listed: " + st.message);
+    } catch (const std::exception& e) {
+        log(Notice::Level::Warning,
+            std::string("ebpf: sockets older than sstop not listed: ") + e.what());
+    }
+    for (const SocketObs& s : inv.sockets) {
+        if (s.closed || s.cookie == 0 || known_.size() >= settings_.max_sockets) continue;
+        Known& k = known_[s.cookie];
+        k.key = s.key;
+        k.inode = s.inode;
+        k.owner = s.owner;
+    }
+    // The kernel's view wins for what it has; the dump fills in the rest.
+    std::vector<sstop_sock> live;
+    read_all(live);
+    std::unordered_set<std::uint64_t> seen;
+    for (const sstop_sock& rec : live) {
+        if (rec.closed) continue;
+        seen.insert(rec.cookie);
+        add_record(rec, out);
+    }
+    for (SocketObs& s : inv.sockets) {
+        if (s.closed || (s.cookie != 0 && seen.count(s.cookie))) continue;
+        if (s.cookie == 0 && cookieless_.size() < settings_.max_sockets) {
+            SocketKey local = s.key;
+            local.remote = {};
+            cookieless_.emplace(local, s);
+        }
+        if (s.key.proto != Proto::Tcp) {
+            s.has_bytes = true;  // counted from zero by the kernel side from now on
+            s.rx_bytes = s.tx_bytes = 0;
+        }
+        out.sockets.push_back(s);
+    }
+    for (ProcessInfo& p : inv.processes) {
+        const bool dup = std::any_of(out.processes.begin(), out.processes.end(),
+                                     [&](const ProcessInfo& q) { return q.id == p.id; });
+        if (!dup) out.processes.push_back(std::move(p));
+    }
+    if (inv.has_interfaces) {
+        out.has_interfaces = true;
+        out.interfaces = std::move(inv.interfaces);
+    }
+}
+
+CollectStatus EbpfSource::collect(Sample& out) {
+    if (!kernel_) return {CollectStatus::Code::Failed, "ebpf: not open"};
+    out.has_sockets = true;
+    std::vector<std::string> degraded;
+    // A new generation first: every packet from now on queues its socket again.
+    __atomic_add_fetch(&kernel_->skel->data->generation, 1, __ATOMIC_SEQ_CST);
+    std::vector<std::uint64_t> dirty_now;
+    std::vector<sstop_sock> finals;
+    kernel_->dirty_out = &dirty_now;
+    kernel_->finals_out = &finals;
+    ring_buffer__consume(kernel_->rings);
+    kernel_->dirty_out = nullptr;
+    kernel_->finals_out = nullptr;
+
+    const KernelCounters kc = kernel_counters();
+    const std::uint64_t lost = kc.dirty_lost + kc.events_lost;
+    if (first_) {
+        take_inventory(out);
+        first_ = false;
+        last_lost_ = lost;
+    } else if (lost != last_lost_) {
+        // A ring overflowed: what changed is unknown, so everything is read once.
+        last_lost_ = lost;
+        std::vector<sstop_sock> live;
+        read_all(live);
+        const int fd = bpf_map__fd(kernel_->skel->maps.socks);
+        std::unordered_set<std::uint64_t> present;
+        for (const sstop_sock& rec : live) {
+            present.insert(rec.cookie);
+            if (rec.closed) {
+                finals.push_back(rec);
+                bpf_map_delete_elem(fd, &rec.cookie);
+            } else {
+                add_record(rec, out);
+            }
+        }
+        // A socket reported before and gone from the map without a final record.
+        std::vector<std::uint64_t> vanished;
+        for (const auto& [cookie, k] : known_)
+            if (!present.count(cookie)) vanished.push_back(cookie);
+        for (std::uint64_t cookie : vanished) {
+            sstop_sock gone{};
+            gone.cookie = cookie;
+            gone.closed = 1;
+            finals.push_back(gone);
+        }
+        degraded.push_back("a ring buffer overflowed; read every socket once");
+    } else {
+        const int fd = bpf_map__fd(kernel_->skel->maps.socks);
+        std::vector<std::uint64_t> cookies = dirty_now;
+        cookies.insert(cookies.end(), dirty_prev_.begin(), dirty_prev_.end());
+        cookies.insert(cookies.end(), unowned_.begin(), unowned_.end());
+        std::sort(cookies.begin(), cookies.end());
+        cookies.erase(std::unique(cookies.begin(), cookies.end()), cookies.end());
+        std::unordered_set<std::uint64_t> final_cookies;
+        for (const sstop_sock& f : finals) final_cookies.insert(f.cookie);
+        for (std::uint64_t cookie : cookies) {
+            if (final_cookies.count(cookie)) continue;
+            sstop_sock rec;
+            if (bpf_map_lookup_elem(fd, &cookie, &rec) != 0) continue;  // gone: final below
+            if (rec.closed) {
+                finals.push_back(rec);
+                bpf_map_delete_elem(fd, &cookie);
+                continue;
+            }
+            add_record(rec, out);
+        }
+    }
+    dirty_prev_ = std::move(dirty_now);
+    for (const sstop_sock& f : finals) {
+        sstop_sock rec = f;
+        rec.closed = 1;
+        add_record(rec, out);
+    }
+    // Sockets with an inode but no owner yet (accepted ones): the owner map finds them.
+    if (!owners_) owners_.emplace(settings_.proc_root);
+    owners_->attribute(out);
+    for (const SocketObs& s : out.sockets)
+        if (s.owner.pid != 0 && s.cookie != 0) {
+            if (auto it = known_.find(s.cookie); it != known_.end()) it->second.owner = s.owner;
+            unowned_.erase(s.cookie);
+        }
+
+    if (!interfaces_) {
+        netlink::NetlinkSettings ns;
+        ns.destroy_events = false;
+        ns.trace_connects = false;
+        interfaces_ = std::make_unique<netlink::NetlinkSource>(ns);
+    }
+    if (!out.has_interfaces)
+        if (auto problem = interfaces_->collect_interfaces(out)) degraded.push_back(*problem);
+
+    out.counters.push_back({"map_full", kc.map_full});
+    out.counters.push_back({"dirty_lost", kc.dirty_lost});
+    out.counters.push_back({"events_lost", kc.events_lost});
+    out.counters.push_back({"full_walks", full_walks_});
+    out.counters.push_back({"sockets", known_.size()});
+    if (kc.map_full != map_full_seen_) {
+        map_full_seen_ = kc.map_full;
+        degraded.push_back("the socket map is full (max_sockets " +
+                           std::to_string(settings_.max_sockets) + "): new sockets are not seen");
+    }
+    if (degraded.empty()) return {};
+    std::string msg = "ebpf: ";
+    for (std::size_t i = 0; i < degraded.size(); ++i) msg += (i ? "; " : "") + degraded[i];
+    return {CollectStatus::Code::Degraded, msg};
+}
+
+}  // namespace sstop::plugins::ebpf

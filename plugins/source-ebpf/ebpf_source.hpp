@@ -1,0 +1,112 @@
+#pragma once
+/// @file ebpf_source.hpp
+/// source-ebpf: every inet socket of every cgroup and network namespace, seen by BPF
+/// programs on the cgroup v2 root (libbpf, CO-RE). The owner is taken in the kernel when a
+/// socket is created, its bytes as they pass (TCP from tcp_sock's own counters, the others
+/// from the packets), its final counters when it is gone. Each update reads only the
+/// sockets that changed (`kIncrementalSockets`): an idle socket costs nothing.
+///
+/// Sockets older than sstop are listed once at start by a sock_diag dump (source-netlink's
+/// code); interfaces come from rtnetlink each update. Everything attaches through BPF links
+/// held by this process: nothing stays attached when sstop exits or is killed.
+
+#include <cstddef>
+#include <cstdint>
+#include <linuxproc/owner_map.hpp>
+#include <map>
+#include <memory>
+#include <optional>
+#include <sstop/plugin.hpp>
+#include <sstop/source.hpp>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "bpf/sstop_bpf.h"
+#include "netlink_source.hpp"
+
+namespace sstop::plugins::ebpf {
+
+/// Settings of an `EbpfSource` (the plugin's options).
+struct EbpfSettings {
+    std::string proc_root = "/proc";           ///< procfs (owners of accepted sockets)
+    std::string proc_mounts = "/proc/mounts";  ///< where the cgroup v2 hierarchy is found
+    std::string cgroup_root;                   ///< empty: the first cgroup2 mount
+    std::string btf = "/sys/kernel/btf/vmlinux";
+    std::size_t max_sockets = 65536;      ///< entries of the kernel socket map
+    std::size_t ring_bytes = 256 * 1024;  ///< size of each ring buffer (a power of two)
+    std::string namespaces = "auto";      ///< the start-up inventory's namespaces
+};
+
+/// The cgroup v2 mount point named in the text of /proc/mounts, if any.
+std::optional<std::string> find_cgroup2(std::string_view proc_mounts);
+
+/// A kernel record turned into a socket observation: 5-tuple, state, bytes (TCP through
+/// source-netlink's rule, so both agree to the byte), cookie, inode, uid. The owner is not
+/// set. `own_netns` is sstop's namespace (its sockets carry netns 0, as netlink's do).
+SocketObs to_observation(const sstop_sock& rec, std::uint64_t own_netns);
+
+/// The owner's process id: tgid and start time in clock ticks (as /proc/<pid>/stat has it).
+ProcessId owner_id(const sstop_sock& rec, long clock_ticks_per_second);
+
+class EbpfSource final : public Source {
+  public:
+    explicit EbpfSource(PluginContext& context);
+    explicit EbpfSource(EbpfSettings settings);
+    ~EbpfSource() override;
+
+    std::uint32_t capabilities() const override;
+    void open() override;
+    CollectStatus collect(Sample& out) override;
+
+    /// Counters of the kernel side (tests).
+    struct KernelCounters {
+        std::uint64_t map_full = 0;
+        std::uint64_t dirty_lost = 0;
+        std::uint64_t events_lost = 0;
+    };
+    KernelCounters kernel_counters() const;
+
+  private:
+    struct Kernel;  // the skeleton, links and rings (ebpf_source.cpp)
+    struct Known {  // what was reported of a socket
+        SocketKey key;
+        std::uint64_t inode = 0;
+        ProcessId owner;
+        // Listed at start without a cookie (ping sockets, /proc): it keeps that identity (no
+        // cookie, the listed inode and tuple), so its counters go on from the listing.
+        bool listed_cookieless = false;
+    };
+
+    void log(Notice::Level level, std::string_view message);
+    void take_inventory(Sample& out);
+    void add_record(const sstop_sock& rec, Sample& out);
+    void describe_owner(const ProcessId& id, const sstop_sock& rec, Sample& out);
+    void read_all(std::vector<sstop_sock>& live);
+
+    EbpfSettings settings_;
+    PluginContext* context_ = nullptr;
+    std::unique_ptr<Kernel> kernel_;
+    std::uint64_t own_netns_ = 0;
+    long clock_ticks_ = 100;
+    bool first_ = true;
+    // Cookies queued dirty in the previous update: a packet after they were read, in that
+    // same generation, queued nothing new, so they are read again once.
+    std::vector<std::uint64_t> dirty_prev_;
+    std::unordered_map<std::uint64_t, Known> known_;  ///< bounded by max_sockets
+    std::unordered_set<std::uint64_t> unowned_;       ///< retried each update, bounded
+    /// Older sockets listed without a cookie (ping and raw ones, from /proc), by protocol,
+    /// local address and namespace: their kernel record takes their owner and inode, and
+    /// replaces them.
+    std::map<SocketKey, SocketObs> cookieless_;
+    std::unordered_map<std::uint16_t, ProcessId> listeners_;   ///< local port → owner
+    std::unordered_map<std::int32_t, ProcessInfo> described_;  ///< tgid → info, bounded
+    std::optional<linuxproc::OwnerMap> owners_;                ///< owners by inode
+    std::unique_ptr<netlink::NetlinkSource> interfaces_;       ///< rtnetlink only
+    std::uint64_t map_full_seen_ = 0;
+    std::uint64_t full_walks_ = 0;
+    std::uint64_t last_lost_ = 0;
+};
+
+}  // namespace sstop::plugins::ebpf

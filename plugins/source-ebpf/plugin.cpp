@@ -1,0 +1,30 @@
+// Descriptor and option schema of the ebpf source; the work is in ebpf_source.cpp and
+// bpf/sstop.bpf.c.
+#include <sstop/plugin.hpp>
+
+#include "ebpf_source.hpp"
+
+namespace {
+const sstop_option_v1 kOptions[] = {
+    {"proc_root", SSTOP_OPTION_STRING, "/proc", 0, 0,
+     "where procfs is mounted (owners of accepted sockets and of sockets older than sstop)"},
+    {"cgroup_root", SSTOP_OPTION_STRING, "", 0, 0,
+     "the cgroup v2 hierarchy to attach to; empty: the first cgroup2 mount in /proc/mounts "
+     "(/sys/fs/cgroup or /sys/fs/cgroup/unified)"},
+    {"max_sockets", SSTOP_OPTION_INT, "65536", 1024, 4194304,
+     "sockets the kernel map holds; beyond it new sockets are not seen (counted as "
+     "ebpf.map_full, and said once)"},
+    {"ring_kib", SSTOP_OPTION_INT, "256", 16, 65536,
+     "size of each of the two ring buffers (changed sockets, final records), KiB, rounded "
+     "up to a power of two; an overflow makes one update read every socket"},
+    {"namespaces", SSTOP_OPTION_STRING, "auto", 0, 0,
+     "network namespaces of the start-up listing of older sockets: own, all or auto (as "
+     "netlink's); new sockets of every namespace are seen regardless"},
+};
+}  // namespace
+
+SSTOP_REGISTER_SOURCE(sstop::plugins::ebpf::EbpfSource, "ebpf", "1.0.0",
+                      "every inet socket of every cgroup and namespace through BPF programs on "
+                      "the cgroup v2 root: exact bytes of every protocol, owners taken at "
+                      "creation, only changed sockets read each update",
+                      sstop::option_list(kOptions))
