@@ -1232,3 +1232,63 @@ TEST(AggregatorGroups, BytesFromBeforeTheGroupWasKnownMoveToItOnce) {
     EXPECT_EQ(snap->groups[0].traffic.rx_bytes, 1500u);  // not credited twice
     EXPECT_EQ(snap->groups[0].traffic.rx_bytes, find_process(*snap, pid(100))->traffic.rx_bytes);
 }
+
+namespace {
+
+TickInput incremental_tick(Clock::time_point now, std::vector<Sample> samples) {
+    TickInput t = tick_at(now, std::move(samples));
+    t.incremental_sources.push_back("ebpf");
+    return t;
+}
+
+}  // namespace
+
+TEST(AggregatorIncremental, SocketAbsentFromAnUpdateIsUnchangedNotGone) {
+    Aggregator agg;
+    const auto a = tcp(40000, v4(1, 1, 1, 1), 443);
+    auto live = sock(a, pid(7), 0, 100, 11);
+    live.cookie = 5;
+    agg.ingest(incremental_tick(kT0, {sockets_sample({live}, {info(pid(7), "app")}, "ebpf")}));
+    live.tx_bytes = 300;
+    auto snap = agg.ingest(
+        incremental_tick(kT0 + 1s, {sockets_sample({live}, {info(pid(7), "app")}, "ebpf")}));
+    ASSERT_NE(find_process(*snap, pid(7)), nullptr);
+    EXPECT_EQ(find_process(*snap, pid(7))->traffic.tx_bytes, 200u);
+    // Idle: the source lists nothing, the connection is still there and nothing is added.
+    snap = agg.ingest(incremental_tick(kT0 + 2s, {sockets_sample({}, {}, "ebpf")}));
+    const auto* p = find_process(*snap, pid(7));
+    ASSERT_NE(p, nullptr);
+    EXPECT_EQ(p->connections, 1u);
+    EXPECT_EQ(p->traffic.tx_bytes, 200u);
+    // It moves again: the delta is from the last counters it showed.
+    live.tx_bytes = 350;
+    snap = agg.ingest(incremental_tick(kT0 + 3s, {sockets_sample({live}, {}, "ebpf")}));
+    EXPECT_EQ(find_process(*snap, pid(7))->traffic.tx_bytes, 250u);
+    // It leaves only with its final record, whose last bytes are credited once.
+    SocketObs final_record = sock(a, ProcessId{}, 0, 400, 0, SocketState::Close);
+    final_record.cookie = 5;
+    final_record.closed = true;
+    snap = agg.ingest(incremental_tick(kT0 + 4s, {sockets_sample({final_record}, {}, "ebpf")}));
+    p = find_process(*snap, pid(7));
+    ASSERT_NE(p, nullptr);
+    EXPECT_EQ(p->traffic.tx_bytes, 300u);
+    EXPECT_EQ(p->connections, 0u);
+}
+
+TEST(AggregatorIncremental, FailOverToAFullListingSourceDropsSocketsItDoesNotList) {
+    Aggregator agg;
+    const auto a = tcp(40000, v4(1, 1, 1, 1), 443);
+    const auto b = tcp(40001, v4(1, 1, 1, 1), 443);
+    auto sa = sock(a, pid(7), 0, 100, 11);
+    sa.cookie = 5;
+    auto sb = sock(b, pid(7), 0, 100, 12);
+    sb.cookie = 6;
+    agg.ingest(incremental_tick(kT0, {sockets_sample({sa, sb}, {info(pid(7), "app")}, "ebpf")}));
+    auto snap = agg.ingest(incremental_tick(kT0 + 1s, {sockets_sample({}, {}, "ebpf")}));
+    EXPECT_EQ(find_process(*snap, pid(7))->connections, 2u);
+    // ebpf failed; netlink lists everything each update, and only `a` is still open.
+    snap = agg.ingest(tick_at(kT0 + 2s, {sockets_sample({sa}, {info(pid(7), "app")})}));
+    const auto* p = find_process(*snap, pid(7));
+    ASSERT_NE(p, nullptr);
+    EXPECT_EQ(p->connections, 1u);
+}
