@@ -13,6 +13,7 @@
 #include <cstdio>
 #include <cstring>
 #include <linuxproc/file_io.hpp>
+#include <linuxproc/netns.hpp>
 #include <linuxproc/owner_map.hpp>
 #include <mutex>
 
@@ -68,6 +69,39 @@ SocketState state_of(std::uint8_t kernel_state) {
 Proto proto_of(std::uint8_t protocol) { return static_cast<Proto>(protocol); }
 
 }  // namespace
+
+bool in_scope(const sstop_sock& rec, bool all_namespaces, std::uint64_t own_netns, bool listed) {
+    if (all_namespaces) return true;
+    if (rec.netns != 0) return rec.netns == own_netns;
+    return listed;
+}
+
+// `ip netns exec` remounts /sys in a mount namespace of its own, hiding the hierarchy; the
+// process that started sstop (or one of its ancestors) still sees it, and root reaches it
+// through that process's root directory. At most 16 ancestors are asked.
+static std::optional<std::string> cgroup2_of_an_ancestor(const std::string& proc_root) {
+    std::string pid = std::to_string(::getppid());
+    for (int depth = 0; depth < 16 && pid != "0" && !pid.empty(); ++depth) {
+        const std::string dir = proc_root + "/" + pid;
+        std::string mounts;
+        if (linuxproc::read_at(AT_FDCWD, (dir + "/mounts").c_str(), mounts, 1 << 20)) {
+            if (auto path = find_cgroup2(mounts)) {
+                const std::string through = dir + "/root" + *path;
+                if (::access(through.c_str(), R_OK) == 0) return through;
+            }
+        }
+        std::string stat;
+        if (!linuxproc::read_at(AT_FDCWD, (dir + "/stat").c_str(), stat, 4096)) break;
+        // Field 4 (ppid) follows the last ')' of the command name.
+        const std::size_t close = stat.rfind(')');
+        if (close == std::string::npos) break;
+        std::size_t at = stat.find(' ', close + 2);  // after the state letter
+        if (at == std::string::npos) break;
+        const std::size_t end = stat.find(' ', at + 1);
+        pid = stat.substr(at + 1, end == std::string::npos ? end : end - at - 1);
+    }
+    return std::nullopt;
+}
 
 std::optional<std::string> find_cgroup2(std::string_view mounts) {
     std::size_t pos = 0;
@@ -196,7 +230,10 @@ void EbpfSource::open() {
         if (!linuxproc::read_at(AT_FDCWD, settings_.proc_mounts.c_str(), mounts, 1 << 20))
             throw PluginUnavailable("ebpf: cannot read " + settings_.proc_mounts);
         auto found = find_cgroup2(mounts);
-        if (!found) throw PluginUnavailable("ebpf: no cgroup v2 hierarchy is mounted");
+        if (!found) found = cgroup2_of_an_ancestor(settings_.proc_root);
+        if (!found)
+            throw PluginUnavailable(
+                "ebpf: no cgroup v2 hierarchy is mounted (here or where sstop was started from)");
         root = *found;
     }
     auto k = std::make_unique<Kernel>();
@@ -239,7 +276,26 @@ void EbpfSource::open() {
         throw PluginUnavailable("ebpf: cannot map the ring buffers: " + errno_text(errno));
     kernel_ = std::move(k);
     own_netns_ = inode_of(settings_.proc_root + "/self/ns/net");
+    const auto mode = netlink::parse_namespaces_mode(settings_.namespaces);
+    all_namespaces_ =
+        linuxproc::dumps_all_namespaces(mode.value_or(linuxproc::NamespacesMode::Auto),
+                                        linuxproc::read_netns_identity(settings_.proc_root));
     clock_ticks_ = ::sysconf(_SC_CLK_TCK);
+}
+
+std::uint64_t EbpfSource::programs_run_ns() const {
+    if (!kernel_) return 0;
+    std::uint64_t sum = 0;
+    for (const bpf_program* prog :
+         {kernel_->skel->progs.sstop_sock_create, kernel_->skel->progs.sstop_sock_release,
+          kernel_->skel->progs.sstop_tcp_state, kernel_->skel->progs.sstop_egress,
+          kernel_->skel->progs.sstop_ingress}) {
+        bpf_prog_info info{};
+        std::uint32_t len = sizeof info;
+        if (bpf_obj_get_info_by_fd(bpf_program__fd(prog), &info, &len) == 0)
+            sum += info.run_time_ns;
+    }
+    return sum;
 }
 
 EbpfSource::KernelCounters EbpfSource::kernel_counters() const {
@@ -291,6 +347,15 @@ void EbpfSource::describe_owner(const ProcessId& id, const sstop_sock& rec, Samp
 
 void EbpfSource::add_record(const sstop_sock& rec, Sample& out) {
     SocketObs obs = to_observation(rec, own_netns_);
+    // Another namespace's socket, when only sstop's own is shown: read (it moved) and left.
+    // One the start-up listing of sstop's namespace had (by cookie, or without one) is ours.
+    auto listed = [&] {
+        if (known_.count(rec.cookie)) return true;
+        SocketKey local = obs.key;
+        local.remote = {};
+        return cookieless_.count(local) != 0;
+    };
+    if (!all_namespaces_ && !in_scope(rec, false, own_netns_, listed())) return;
     ProcessId owner = owner_id(rec, clock_ticks_);
     const bool no_tuple = rec.lport == 0 && rec.rport == 0;
     auto known = known_.find(rec.cookie);
@@ -446,17 +511,31 @@ CollectStatus EbpfSource::collect(Sample& out) {
                 add_record(rec, out);
             }
         }
-        // A socket reported before and gone from the map without a final record.
+        // A socket reported before and gone from the map without a final record that arrived
+        // (the ring had no room for it): it ends without counters, so nothing is invented.
+        for (const sstop_sock& f : finals) present.insert(f.cookie);
         std::vector<std::uint64_t> vanished;
         for (const auto& [cookie, k] : known_)
             if (!present.count(cookie)) vanished.push_back(cookie);
         for (std::uint64_t cookie : vanished) {
-            sstop_sock gone{};
-            gone.cookie = cookie;
-            gone.closed = 1;
-            finals.push_back(gone);
+            const Known& k = known_[cookie];
+            SocketObs gone;
+            gone.key = k.key;
+            gone.inode = k.inode;
+            gone.owner = k.owner;
+            gone.cookie = k.listed_cookieless ? 0 : cookie;
+            gone.closed = true;
+            gone.has_bytes = false;
+            out.sockets.push_back(gone);
+            known_.erase(cookie);
+            unowned_.erase(cookie);
         }
-        degraded.push_back("a ring buffer overflowed; read every socket once");
+        if (!overflow_said_) {
+            overflow_said_ = true;
+            log(Notice::Level::Info,
+                "ebpf: a ring buffer overflowed, so that update read every socket (counted in "
+                "ebpf.dirty_lost/events_lost and ebpf.full_walks; raise plugins.ebpf.ring_kib)");
+        }
     } else {
         const int fd = bpf_map__fd(kernel_->skel->maps.socks);
         std::vector<std::uint64_t> cookies = dirty_now;
@@ -507,6 +586,9 @@ CollectStatus EbpfSource::collect(Sample& out) {
     out.counters.push_back({"events_lost", kc.events_lost});
     out.counters.push_back({"full_walks", full_walks_});
     out.counters.push_back({"sockets", known_.size()});
+    // Kernel time of the programs; the kernel counts it only with kernel.bpf_stats_enabled=1.
+    if (const std::uint64_t ns = programs_run_ns(); ns > 0)
+        out.counters.push_back({"bpf_run_ns", ns});
     if (kc.map_full != map_full_seen_) {
         map_full_seen_ = kc.map_full;
         degraded.push_back("the socket map is full (max_sockets " +

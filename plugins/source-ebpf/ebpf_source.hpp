@@ -34,10 +34,16 @@ struct EbpfSettings {
     std::string proc_mounts = "/proc/mounts";  ///< where the cgroup v2 hierarchy is found
     std::string cgroup_root;                   ///< empty: the first cgroup2 mount
     std::string btf = "/sys/kernel/btf/vmlinux";
-    std::size_t max_sockets = 65536;      ///< entries of the kernel socket map
-    std::size_t ring_bytes = 256 * 1024;  ///< size of each ring buffer (a power of two)
-    std::string namespaces = "auto";      ///< the start-up inventory's namespaces
+    std::size_t max_sockets = 65536;       ///< entries of the kernel socket map
+    std::size_t ring_bytes = 1024 * 1024;  ///< size of each ring buffer (a power of two)
+    std::string namespaces = "auto";       ///< the start-up inventory's namespaces
 };
+
+/// Whether a kernel record belongs to what the source shows. With only sstop's namespace
+/// shown, a socket of another one is left out; one whose namespace the kernel side did not
+/// record (older than sstop, or a kernel socket) counts as sstop's only if the start-up
+/// listing of sstop's namespace had it (`listed`).
+bool in_scope(const sstop_sock& rec, bool all_namespaces, std::uint64_t own_netns, bool listed);
 
 /// The cgroup v2 mount point named in the text of /proc/mounts, if any.
 std::optional<std::string> find_cgroup2(std::string_view proc_mounts);
@@ -67,6 +73,8 @@ class EbpfSource final : public Source {
         std::uint64_t events_lost = 0;
     };
     KernelCounters kernel_counters() const;
+    /// Kernel run time of the programs so far (0 unless kernel.bpf_stats_enabled=1).
+    std::uint64_t programs_run_ns() const;
 
   private:
     struct Kernel;  // the skeleton, links and rings (ebpf_source.cpp)
@@ -89,8 +97,10 @@ class EbpfSource final : public Source {
     PluginContext* context_ = nullptr;
     std::unique_ptr<Kernel> kernel_;
     std::uint64_t own_netns_ = 0;
+    bool all_namespaces_ = true;  // `namespaces` resolved: else only sstop's own is shown
     long clock_ticks_ = 100;
     bool first_ = true;
+    bool overflow_said_ = false;  // the first ring overflow is said once
     // Cookies queued dirty in the previous update: a packet after they were read, in that
     // same generation, queued nothing new, so they are read again once.
     std::vector<std::uint64_t> dirty_prev_;

@@ -14,12 +14,12 @@ const sstop_option_v1 kOptions[] = {
     {"max_sockets", SSTOP_OPTION_INT, "65536", 1024, 4194304,
      "sockets the kernel map holds; beyond it new sockets are not seen (counted as "
      "ebpf.map_full, and said once)"},
-    {"ring_kib", SSTOP_OPTION_INT, "256", 16, 65536,
+    {"ring_kib", SSTOP_OPTION_INT, "1024", 16, 65536,
      "size of each of the two ring buffers (changed sockets, final records), KiB, rounded "
      "up to a power of two; an overflow makes one update read every socket"},
     {"namespaces", SSTOP_OPTION_STRING, "auto", 0, 0,
-     "network namespaces of the start-up listing of older sockets: own, all or auto (as "
-     "netlink's); new sockets of every namespace are seen regardless"},
+     "network namespaces shown: own, all, or auto (all in the initial namespace, else own; "
+     "as netlink's)"},
 };
 }  // namespace
 

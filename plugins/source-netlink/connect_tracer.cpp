@@ -393,6 +393,13 @@ std::optional<TracedProcess> read_traced_process(const std::string& proc_root, s
         out.info.uid = lp::parse_status_uid(buf).value_or(0);
     if (read_at(dir.get(), "cmdline", buf, lp::kMaxCmdline))
         out.info.cmdline = lp::join_cmdline(buf);
+    // Its container or systemd unit, so a short-lived process still lands in its group.
+    if (read_at(dir.get(), "cgroup", buf, lp::kMaxCgroupFile)) {
+        lp::CgroupInfo cgroup = lp::parse_cgroup(buf);
+        out.info.cgroup = std::move(cgroup.path);
+        out.info.container = std::move(cgroup.container);
+        out.info.unit = std::move(cgroup.unit);
+    }
     return out;
 }
 

@@ -126,9 +126,13 @@ void run_soak(double seconds) {
     ASSERT_GT(server, 0);
     ASSERT_EQ(read_line(server_out, std::chrono::seconds(10)), "listening");
 
+    // SSTOP_SOAK_SOURCES (e.g. "netlink,afpacket") soaks another source set than the default.
+    const char* sources = std::getenv("SSTOP_SOAK_SOURCES");
+    const std::string source_arg =
+        sources && *sources ? std::string(" --sources ") + sources : std::string();
     pid_t sstop = spawn_in(pair.a, {"sh", "-c",
-                                    "exec " + sstop_binary() + " --json --interval 1s >" +
-                                        out_path + " 2>" + err_path});
+                                    "exec " + sstop_binary() + source_arg +
+                                        " --json --interval 1s >" + out_path + " 2>" + err_path});
     ASSERT_GT(sstop, 0);
     struct Reaper {
         pid_t pid;

@@ -94,8 +94,14 @@ static __always_inline __u64 inode_of(const struct sock *sk) {
 }
 
 static __always_inline void read_tuple(struct sstop_sock *s, const struct sock *sk) {
+    /* Accepted and older sockets had no sock_create here: their namespace comes from the sock. */
+    if (s->netns == 0) s->netns = BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
     s->family = BPF_CORE_READ(sk, __sk_common.skc_family);
-    s->lport = BPF_CORE_READ(sk, __sk_common.skc_num);
+    /* At CLOSE the port is already released (inet_put_port zeroes it before the state
+     * changes): the tuple the socket had stays, so its flows still find it. */
+    __u16 lport = BPF_CORE_READ(sk, __sk_common.skc_num);
+    if (lport == 0 && s->lport != 0) return;
+    s->lport = lport;
     s->rport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
     if (s->family == AF_INET6) {
         BPF_CORE_READ_INTO(&s->laddr, sk, __sk_common.skc_v6_rcv_saddr.in6_u.u6_addr32);

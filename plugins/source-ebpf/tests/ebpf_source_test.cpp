@@ -120,6 +120,16 @@ TEST(EbpfObservation, FinalRecordIsClosed) {
     EXPECT_TRUE(to_observation(r, 1).closed);
 }
 
+TEST(EbpfScope, OnlySstopsNamespaceWhenNotShowingAll) {
+    sstop_sock r = udp_record();  // netns 4026531840
+    EXPECT_TRUE(in_scope(r, true, 1, false)) << "all namespaces: everything";
+    EXPECT_TRUE(in_scope(r, false, 4026531840u, false));
+    EXPECT_FALSE(in_scope(r, false, 1, true)) << "a known other namespace is out";
+    r.netns = 0;  // older than sstop, or a kernel socket: the start-up listing decides
+    EXPECT_TRUE(in_scope(r, false, 1, true));
+    EXPECT_FALSE(in_scope(r, false, 1, false));
+}
+
 TEST(EbpfOwner, StartTimeIsInClockTicksAsProcStatHasIt) {
     ProcessId id = owner_id(udp_record(), 100);
     EXPECT_EQ(id.pid, 4242);
@@ -139,7 +149,8 @@ TEST(EbpfOpen, NoCgroup2SaysSoInOneLineInsteadOfLoading) {
     close(fd);
     EbpfSettings s;
     s.proc_mounts = path;
-    s.btf = "/proc/self/status";  // readable: the check that fails must be the cgroup one
+    s.btf = "/proc/self/status";        // readable: the check that fails must be the cgroup one
+    s.proc_root = "/nonexistent-proc";  // nor does pid 1's mount namespace have one
     EbpfSource source(s);
     try {
         source.open();

@@ -352,5 +352,21 @@ TEST(ReadTracedProcess, PfExitingFlagMarksAProcessThatIsStillRunning) {
     EXPECT_FALSE(q->exiting);
 }
 
+// A traced process lands in its group: the unit (or container) comes from its cgroup file.
+TEST(ReadTracedProcess, ItsSystemdUnitComesFromItsCgroup) {
+    char tmpl[] = "/tmp/sstop-fakeproc-XXXXXX";
+    ASSERT_NE(::mkdtemp(tmpl), nullptr);
+    const std::filesystem::path root(tmpl);
+    std::filesystem::create_directory(root / "4243");
+    std::ofstream(root / "4243" / "stat")
+        << "4243 (web) S 1 4243 4243 0 -1 4194560 0 0 0 0 0 0 0 0 20 0 1 0 778 0 0\n";
+    std::ofstream(root / "4243" / "cgroup") << "0::/system.slice/nginx.service\n";
+    auto p = read_traced_process(root.string(), 4243);
+    std::filesystem::remove_all(root);
+    ASSERT_TRUE(p);
+    EXPECT_EQ(p->info.unit, "nginx.service");
+    EXPECT_EQ(p->info.cgroup, "/system.slice/nginx.service");
+}
+
 }  // namespace
 }  // namespace sstop::plugins::netlink
