@@ -244,6 +244,9 @@ void App::collector_loop() {
             }
             tick.notices = log_.notices();
             if (dns_) tick.counters = dns_->counters();
+            for (SourceCounter& c :
+                 self_meter_.update(Clock::now(), read_own_usage(), bpf_run_ns_of(tick.samples)))
+                tick.counters.push_back(std::move(c));
             bus_.tick(tick);
         } catch (const std::exception& e) {
             // The collector catches at its root and reports; the next tick tries again.

@@ -19,6 +19,7 @@
 #include "app/alert_actions.hpp"
 #include "app/cli.hpp"
 #include "app/log.hpp"
+#include "app/self_meter.hpp"
 #include "config/config.hpp"
 #include "core/aggregator.hpp"
 #include "core/bus.hpp"
@@ -80,6 +81,7 @@ class App {
     // Declared before everything that may hold plugin objects, so it is destroyed last.
     std::unique_ptr<PluginRegistry> registry_;
     core::Bus bus_;
+    SelfMeter self_meter_;                    // collector thread only
     std::unique_ptr<core::DnsResolver> dns_;  // used by the aggregator: destroyed after it
     std::unique_ptr<core::Aggregator> aggregator_;
     std::unique_ptr<core::AlertEngine> alerts_;    // collector thread once started

@@ -88,6 +88,36 @@ void append_csv_field(std::string& out, std::string_view text) {
     out += '"';
 }
 
+const SourceCounter* counter_named(const std::vector<SourceCounter>& counters,
+                                   std::string_view name) {
+    for (const SourceCounter& c : counters)
+        if (c.name == name) return &c;
+    return nullptr;
+}
+
+// ,"self":{...}: what watching costs (the host's self.* counters), when it was measured.
+void append_percent(std::string& out, std::uint64_t ppm) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.2f", static_cast<double>(ppm) / 1e4);
+    out += buf;
+}
+
+void append_self(std::string& out, const std::vector<SourceCounter>& counters) {
+    const SourceCounter* rss = counter_named(counters, "self.max_rss_bytes");
+    if (!rss) return;
+    out += ",\"self\":{\"max_rss_bytes\":";
+    append_number(out, rss->value);
+    if (const SourceCounter* cpu = counter_named(counters, "self.cpu_ppm")) {
+        out += ",\"cpu_percent\":";
+        append_percent(out, cpu->value);
+    }
+    if (const SourceCounter* bpf = counter_named(counters, "self.bpf_cpu_ppm")) {
+        out += ",\"bpf_cpu_percent\":";
+        append_percent(out, bpf->value);
+    }
+    out += '}';
+}
+
 std::string unix_seconds(std::int64_t ns) {
     char buf[40];
     std::snprintf(buf, sizeof buf, "%" PRId64 ".%03" PRId64, ns / 1000000000,
@@ -309,7 +339,9 @@ std::string snapshot_to_json(const Snapshot& s) {
         out += unix_seconds(alerts[i].since_ns);
         out += '}';
     }
-    out += "]}\n";
+    out += ']';
+    append_self(out, s.counters);
+    out += "}\n";
     return out;
 }
 

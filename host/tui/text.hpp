@@ -23,10 +23,10 @@ CellText fit_cells(std::string_view utf8, int max_cells, bool unicode = true);
 /// Cells `utf8` takes on screen (as fit_cells counts them).
 int cell_width(std::string_view utf8, bool unicode = true);
 
-/// `utf8` cut to `max_cells` cells, as UTF-8 again (for composing lines).
 /// Appends the UTF-8 encoding of a Unicode code point.
 void append_utf8(std::string& out, std::uint32_t code_point);
 
+/// `utf8` cut to `max_cells` cells, as UTF-8 again (for composing lines).
 std::string clip_utf8(std::string_view utf8, int max_cells, bool unicode = true);
 
 }  // namespace sstop::tui

@@ -18,6 +18,7 @@
 #include "tui/color.hpp"
 #include "tui/input.hpp"
 #include "tui/key_help.hpp"
+#include "tui/self_cost.hpp"
 #include "tui/terminal.hpp"
 #include "tui/text.hpp"
 
@@ -566,6 +567,18 @@ class Ui {
         for (const auto& kh : current_hints()) hint(kh.key, kh.description);
         hint("?", "help");
         hint("q", "quit");
+        // What watching costs, at the right end: "sstop 0.4% CPU 31 MiB".
+        int right = w - 1;
+        if (shown_) {
+            const std::string cost = self_cost_text(shown_->counters);
+            const int cw = cell_width(cost, palette_.unicode());
+            if (!cost.empty() && right - cw > x + 2) {
+                Style dim = bar;
+                dim.fg = palette_.theme().role(ThemeRole::Dim);
+                put(c, right - cw, y, cost, dim);
+                right -= cw + 2;
+            }
+        }
         // The newest notice, right-aligned, where the hints leave room.
         if (shown_ && !shown_->notices.empty()) {
             const Notice& n = shown_->notices.back();
@@ -573,10 +586,10 @@ class Ui {
             ns.fg = palette_.theme().role(n.level == Notice::Level::Error     ? ThemeRole::Bad
                                           : n.level == Notice::Level::Warning ? ThemeRole::Warn
                                                                               : ThemeRole::Dim);
-            const int room = w - x - 2;
+            const int room = right - x - 1;
             if (room > 10) {
                 const std::string text = clip_utf8(n.text, room, palette_.unicode());
-                put(c, w - 1 - cell_width(text, palette_.unicode()), y, text, ns);
+                put(c, right - cell_width(text, palette_.unicode()), y, text, ns);
             }
         }
     }

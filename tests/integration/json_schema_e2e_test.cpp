@@ -113,8 +113,12 @@ TEST_P(JsonSchema, EveryLineOfRealOutputValidates) {
         }
     });
 
-    std::vector<std::string> argv{"ip",     "netns",      "exec",  net.a.name(), sstop_binary(),
-                                  "--json", "--interval", "200ms", "--count",    "3"};
+    // nsenter, not `ip netns exec`: that one remounts /sys, hiding the cgroup v2 hierarchy
+    // the default source (ebpf) attaches to.
+    std::vector<std::string> argv{"nsenter",      "--net=/run/netns/" + net.a.name(),
+                                  sstop_binary(), "--json",
+                                  "--interval",   "200ms",
+                                  "--count",      "3"};
     if (!GetParam().empty()) {
         argv.push_back("--sources");
         argv.push_back(GetParam());
@@ -142,6 +146,18 @@ TEST_P(JsonSchema, EveryLineOfRealOutputValidates) {
     }
     EXPECT_TRUE(saw_tcp) << "client's TCP connection missing from the output:\n" << out;
     EXPECT_TRUE(saw_udp) << "client's UDP socket (null remote) missing from the output:\n" << out;
+
+    // What watching costs is in every line; CPU once an update has passed.
+    auto last = json::parse(lines.back());
+    ASSERT_TRUE(last.contains("self")) << lines.back();
+    EXPECT_GT(last["self"]["max_rss_bytes"].get<std::uint64_t>(), 1u << 20);
+    ASSERT_TRUE(last["self"].contains("cpu_percent")) << last["self"];
+    EXPECT_GE(last["self"]["cpu_percent"].get<double>(), 0.0);
+    EXPECT_LT(last["self"]["cpu_percent"].get<double>(), 100.0 * 64);
+    if (GetParam().empty()) {
+        EXPECT_EQ(last["sources"], json::array({"ebpf", "afpacket"}))
+            << "the default chain runs ebpf where it can load; stderr: " << err;
+    }
 
     Validation v = validate("real", out);
     EXPECT_EQ(v.exit_code, 0) << v.output;
