@@ -184,8 +184,10 @@ Options:
                          then <prefix>/etc/sstop/sstop.yaml, else built-in defaults.
   -i, --interval DUR     time between updates: 500ms, 1s, 2.5s (100ms to 10s;
                          default 1s, or `interval` in the config).
-      --sources LIST     comma-separated source plugins to use, in failover order,
-                         e.g. netlink,afpacket or procnet (overrides `sources`).
+      --sources LIST     comma-separated source plugins to use, in failover order
+                         (overrides `sources`; default ebpf,netlink,procnet,afpacket:
+                         the first socket source that opens, with every flow source),
+                         e.g. netlink,afpacket where eBPF cannot run.
       --plugin-path DIR  also look for plugins in DIR, before the other directories
                          (repeatable).
       --json             print one JSON object per update (JSON Lines) and no UI.

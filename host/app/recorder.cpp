@@ -48,6 +48,7 @@ std::optional<std::string> Recorder::append(core::TickInput& tick) {
     rec.offset_ns =
         std::chrono::duration_cast<std::chrono::nanoseconds>(tick.now - *start_).count();
     rec.samples = std::move(tick.samples);
+    rec.incremental_sources = tick.incremental_sources;
     // Sample times are written relative to the first tick, so a replay can re-base them.
     std::vector<steady_clock::time_point> taken;
     taken.reserve(rec.samples.size());

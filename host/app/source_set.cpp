@@ -206,7 +206,9 @@ void SourceSet::collect(core::TickInput& tick) {
         // Only the socket source in use contributes sockets; a fallback that also lists
         // sockets is not open, so this holds by construction.
         sample.source = slot.id;
-        if (slot.caps & kIncrementalSockets) tick.incremental_sources.push_back(slot.id);
+        // Asked each time: a replay becomes incremental when its recording is.
+        if (slot.source->capabilities() & kIncrementalSockets)
+            tick.incremental_sources.push_back(slot.id);
         if (sample.taken_at == std::chrono::steady_clock::time_point{}) {
             sample.taken_at = tick.now;
         } else if (&slot == socket_source_) {

@@ -64,7 +64,7 @@ struct UiConfig {
 struct Config {
     std::string path;  ///< file it came from, empty for built-in defaults
     std::chrono::nanoseconds interval = std::chrono::seconds(1);  ///< 100ms … 10s
-    std::vector<std::string> sources{"netlink", "procnet", "afpacket"};
+    std::vector<std::string> sources{"ebpf", "netlink", "procnet", "afpacket"};
     std::vector<std::string> views{"processes", "hosts", "ports", "groups", "history"};
     std::vector<std::string> exporters{};
     std::vector<std::string> plugin_paths{};    ///< `plugins.paths`

@@ -149,7 +149,7 @@ TEST(Config, ShippedFileEqualsBuiltInDefaults) {
 TEST(Config, BuiltInDefaultsAreTheDocumentedOnes) {
     const Config d;
     EXPECT_EQ(d.interval, 1s);
-    EXPECT_EQ(d.sources, (std::vector<std::string>{"netlink", "procnet", "afpacket"}));
+    EXPECT_EQ(d.sources, (std::vector<std::string>{"ebpf", "netlink", "procnet", "afpacket"}));
     EXPECT_EQ(d.views,
               (std::vector<std::string>{"processes", "hosts", "ports", "groups", "history"}));
     EXPECT_TRUE(d.exporters.empty());

@@ -43,7 +43,8 @@ ReplaySource::ReplaySource(sstop::PluginContext& context, std::function<Clock::t
 
 std::uint32_t ReplaySource::capabilities() const {
     return sstop::kProvidesSockets | sstop::kProvidesTcpBytes | sstop::kProvidesUdpBytes |
-           sstop::kProvidesFlows | sstop::kProvidesInterfaces | sstop::kProvidesOwners;
+           sstop::kProvidesFlows | sstop::kProvidesInterfaces | sstop::kProvidesOwners |
+           (incremental_ ? sstop::kIncrementalSockets : 0u);
 }
 
 void ReplaySource::open() {
@@ -129,6 +130,13 @@ sstop::CollectStatus ReplaySource::collect(sstop::Sample& out) {
         }
     }
     out = merge_samples(pending_->samples);
+    // A recording of an incremental source (ebpf) is replayed as one: a socket absent from
+    // a tick is unchanged, not gone.
+    for (const auto& s : pending_->samples)
+        if (s.has_sockets &&
+            std::find(pending_->incremental_sources.begin(), pending_->incremental_sources.end(),
+                      s.source) != pending_->incremental_sources.end())
+            incremental_ = true;
     out.taken_at = at(due_ns);
     if (pass_ticks_ > 0) pass_gap_ns_ = due_ns - last_offset_ns_;
     if (pass_gap_ns_ <= 0) pass_gap_ns_ = kDefaultGapNs;

@@ -66,6 +66,7 @@ class ReplaySource final : public sstop::Source {
     std::int64_t first_offset_ns_ = 0;
     std::uint64_t replayed_ = 0;
     bool ended_ = false;
+    bool incremental_ = false;  // the recording's socket source was incremental
     std::string end_message_;
 };
 

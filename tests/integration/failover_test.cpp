@@ -42,7 +42,9 @@ TEST(Failover, NetlinkFailingAtRunTimeSwitchesToProcnetAndKeepsCounting) {
     });
 
     setenv("SSTOP_FAULT", "netlink_fail_after=6", 1);
-    SstopRun sstop(net.a, {"--interval", "250ms", "--count", "60"});
+    // The fallback chain (where ebpf cannot load): netlink fails, procnet takes over.
+    SstopRun sstop(
+        net.a, {"--sources", "netlink,procnet,afpacket", "--interval", "250ms", "--count", "60"});
     unsetenv("SSTOP_FAULT");
     ASSERT_TRUE(sstop.wait_for_seq(1, std::chrono::seconds(20))) << sstop.errors();
     go.fire();

@@ -193,7 +193,7 @@ TEST_F(SstopNetnsTmux, EveryTabKeyAndOverlayOverKnownNamespaceTraffic) {
         },
         "header totals and tui-traffic on top", 20s);
     ASSERT_FALSE(HasFailure());
-    EXPECT_TRUE(has(lines_of(s)[0], "netlink+afpacket")) << s;
+    EXPECT_TRUE(has(lines_of(s)[0], "ebpf+afpacket")) << s;
     EXPECT_TRUE(has(lines_of(s)[0], "every 500ms")) << s;
     EXPECT_TRUE(has(s, "1 Processes") && has(s, "2 Hosts") && has(s, "3 Ports")) << s;
     {

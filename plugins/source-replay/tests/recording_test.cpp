@@ -378,3 +378,23 @@ TEST(Recording, TheWriterCutsOverlongStringsToTheBound) {
 }
 
 }  // namespace
+
+TEST(Recording, IncrementalSourcesRoundTripAsASampleFlag) {
+    sstop::RecordedTick tick;
+    sstop::Sample ebpf;
+    ebpf.source = "ebpf";
+    ebpf.has_sockets = true;
+    sstop::Sample flows;
+    flows.source = "afpacket";
+    tick.samples = {ebpf, flows};
+    tick.incremental_sources = {"ebpf"};
+    std::string data = sstop::recording_header();
+    ASSERT_TRUE(sstop::encode_tick(tick, data));
+    tick.incremental_sources.clear();  // a full-listing source: no flag
+    ASSERT_TRUE(sstop::encode_tick(tick, data));
+    auto parsed = sstop::parse_recording(data);
+    ASSERT_FALSE(parsed.error) << parsed.error->describe();
+    ASSERT_EQ(parsed.ticks.size(), 2u);
+    EXPECT_EQ(parsed.ticks[0].incremental_sources, std::vector<std::string>{"ebpf"});
+    EXPECT_TRUE(parsed.ticks[1].incremental_sources.empty());
+}

@@ -206,4 +206,38 @@ TEST(ReplaySource, OpenRefusesAMissingFileANewerFormatAndNoFile) {
     EXPECT_THROW(ReplaySource(ectx).open(), sstop::PluginUnavailable);
 }
 
+TEST(ReplaySource, ARecordingOfAnIncrementalSourceReplaysAsOne) {
+    std::string out = sstop::recording_header();
+    for (int i = 0; i < 2; ++i) {
+        sstop::RecordedTick t;
+        t.offset_ns = i * 1'000'000'000ll;
+        sstop::Sample s;
+        s.source = "ebpf";
+        s.has_sockets = true;
+        t.samples = {s};
+        t.incremental_sources = {"ebpf"};
+        sstop::encode_tick(t, out);
+    }
+    TempFile file(out);
+    FakeContext ctx(file.path(), 0, false);
+    Clock::time_point now = Clock::time_point(100s);
+    ReplaySource source(ctx, [&] { return now; });
+    source.open();
+    EXPECT_EQ(source.capabilities() & sstop::kIncrementalSockets, 0u) << "not known before a tick";
+    sstop::Sample s;
+    ASSERT_EQ(source.collect(s).code, sstop::CollectStatus::Code::Ok);
+    EXPECT_NE(source.capabilities() & sstop::kIncrementalSockets, 0u);
+}
+
+TEST(ReplaySource, ARecordingOfAFullListingSourceIsNotIncremental) {
+    TempFile file(recording());
+    FakeContext ctx(file.path(), 0, false);
+    Clock::time_point now = Clock::time_point(100s);
+    ReplaySource source(ctx, [&] { return now; });
+    source.open();
+    sstop::Sample s;
+    ASSERT_EQ(source.collect(s).code, sstop::CollectStatus::Code::Ok);
+    EXPECT_EQ(source.capabilities() & sstop::kIncrementalSockets, 0u);
+}
+
 }  // namespace

@@ -11,8 +11,10 @@
 ///   `kMaxRecordBytes`), and the body:
 ///   `i64 unix_time_ns, i64 offset_ns, u32 sample_count, sample*`;
 ///   a sample is `str source, i64 taken_at_offset_ns, u8 flags (1 has_sockets,
-///   2 has_interfaces)`, then `u32 n` and n items for sockets, flows, interfaces, processes
-///   and counters, in that order (see the encode_* helpers for each item's fields).
+///   2 has_interfaces, 4 incremental: its socket list holds only what changed, as
+///   `kIncrementalSockets` says; readers before it ignore the bit)`, then `u32 n` and n items for
+///   sockets, flows, interfaces, processes and counters, in that order (see the encode_* helpers
+///   for each item's fields).
 /// - integers are little-endian, fixed width; a `str` is a `u32` length (at most
 ///   `kMaxRecordString`) and that many bytes; every count is at most `kMaxRecordItems`.
 ///
@@ -60,6 +62,8 @@ struct RecordedTick {
     std::int64_t unix_time_ns = 0;  ///< wall clock of the tick
     std::int64_t offset_ns = 0;     ///< steady-clock ns since the recording's first tick
     std::vector<Sample> samples;    ///< one per active source, as the aggregator got them
+    /// Sources among `samples` whose socket lists are incremental (sample flag 4).
+    std::vector<std::string> incremental_sources;
 };
 
 /// Why a recording could not be (fully) read.
@@ -252,7 +256,11 @@ inline bool encode_tick(const RecordedTick& tick, std::string& out) {
         put_i64(b,
                 std::chrono::duration_cast<std::chrono::nanoseconds>(s.taken_at.time_since_epoch())
                     .count());
-        put_u8(b, static_cast<std::uint8_t>((s.has_sockets ? 1 : 0) | (s.has_interfaces ? 2 : 0)));
+        const bool incremental =
+            std::find(tick.incremental_sources.begin(), tick.incremental_sources.end(), s.source) !=
+            tick.incremental_sources.end();
+        put_u8(b, static_cast<std::uint8_t>((s.has_sockets ? 1 : 0) | (s.has_interfaces ? 2 : 0) |
+                                            (incremental ? 4 : 0)));
         put_count(b, s.sockets.size());
         for (std::size_t i = 0; i < capped(s.sockets.size()); ++i) {
             const SocketObs& o = s.sockets[i];
@@ -408,6 +416,8 @@ inline std::optional<RecordingError> decode_tick_body(std::string_view body, std
         const std::uint8_t flags = c.u8("sample flags");
         s.has_sockets = flags & 1;
         s.has_interfaces = flags & 2;
+        if ((flags & 4) && tick.incremental_sources.size() < kMaxRecordItems)
+            tick.incremental_sources.push_back(s.source);
         const std::uint32_t nsock = c.count("sockets", kSocketBytes);
         s.sockets.reserve(nsock);
         for (std::uint32_t i = 0; i < nsock && c.ok(); ++i) {
