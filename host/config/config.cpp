@@ -68,7 +68,7 @@ const std::vector<std::string> kAggregatorKeys{
     "ema_alpha",     "stale_after",      "max_sockets",     "max_flows",
     "max_processes", "max_remote_hosts", "process_history", "system_history"};
 const std::vector<std::string> kDnsKeys{"enabled", "workers",      "queue_size", "cache_size",
-                                        "ttl",     "negative_ttl", "timeout"};
+                                        "ttl",     "negative_ttl", "timeout",    "hosts_file"};
 const std::vector<std::string> kUiKeys{"theme", "unicode", "mouse", "colors"};
 const std::vector<std::string> kColorRoles{"text",   "dim",      "header",    "selected",  "zebra",
                                            "accent", "good",     "warn",      "bad",       "rx",
@@ -123,6 +123,8 @@ void read_dns(const NodeReader& reader, const Field& section, DnsConfig& out) {
             out.negative_ttl = reader.read_duration(field, seconds(1), hours(24));
         } else if (key == "timeout") {
             out.timeout = reader.read_duration(field, milliseconds(100), seconds(30));
+        } else if (key == "hosts_file") {
+            out.hosts_file = reader.read_string(field);
         }
     }
 }
