@@ -2,6 +2,11 @@
 // over live data from this machine, and the clean exits. Registered only once the app calls
 // run_tui (see CMakeLists.txt).
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+
 #include "tmux_fixture.hpp"
 
 namespace {
@@ -61,6 +66,43 @@ TEST_F(SstopTmux, InterfacesTabEnabledByConfigListsLoopback) {
     EXPECT_TRUE(has(s, "BANDWIDTH")) << s;
     ASSERT_FALSE(loopback(s).empty()) << s;
     EXPECT_TRUE(has(loopback(s), " up ")) << s;
+}
+
+TEST_F(SstopTmux, PortsTabNamesServicesInItsSvcColumn) {
+    // A listener of this test on a free port, named by a services file the config points to.
+    const int l = ::socket(AF_INET, SOCK_STREAM, 0);
+    ASSERT_GE(l, 0);
+    struct Close {
+        int fd;
+        ~Close() { ::close(fd); }
+    } close_l{l};
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof a;
+    ASSERT_EQ(::bind(l, reinterpret_cast<sockaddr*>(&a), len), 0);
+    ASSERT_EQ(::listen(l, 1), 0);
+    ASSERT_EQ(::getsockname(l, reinterpret_cast<sockaddr*>(&a), &len), 0);
+    const std::string port = std::to_string(ntohs(a.sin_port));
+    const std::string services = "/tmp/" + socket_ + ".services";
+    const std::string config = "/tmp/" + socket_ + ".yaml";
+    struct Remove {
+        std::vector<std::string> paths;
+        ~Remove() {
+            for (const auto& p : paths) std::remove(p.c_str());
+        }
+    } remove{{services, config}};
+    std::ofstream(services) << "# test\nsvctest " << port << "/tcp\n";
+    std::ofstream(config) << "plugins:\n  ports:\n    services_file: " << services << "\n";
+    start_sstop("--config " + config);
+    ASSERT_TRUE(has(wait_for("1 Processes", std::chrono::seconds(10)), "1 Processes"));
+    keys("l");
+    auto s = wait_for("svctest", std::chrono::seconds(10));
+    EXPECT_TRUE(has(s, "SVC")) << s;
+    std::string row;
+    for (const std::string& line : lines_of(s))
+        if (has(line, "svctest")) row = line;
+    EXPECT_TRUE(has(row, " " + port + " ")) << s;  // on the listener's row
 }
 
 TEST_F(SstopTmux, QuitExitsZeroAndRestoresTheScreen) {

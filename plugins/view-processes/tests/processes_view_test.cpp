@@ -563,3 +563,26 @@ TEST(ProcessesView, AHighlightLabelMarksTheRow) {
     const int cx = static_cast<int>(canvas.row(cy).find("curl"));
     EXPECT_NE(canvas.role_fg_at(cx, cy), static_cast<int>(ThemeRole::Bad));
 }
+
+// Opens the detail page of the second process of sample() (firefox) drawn by `view`.
+TextCanvas firefox_detail(ProcessesView& view, std::shared_ptr<Snapshot> s) {
+    view.update(std::move(s));
+    draw(view, view_context());
+    view.on_key(KeyEvent{'j'}, view_context());
+    EXPECT_TRUE(view.on_key(KeyEvent{sstop::kKeyEnter}, view_context()));
+    return draw(view, view_context());
+}
+
+TEST(ProcessesView, DetailNamesTheServiceOfEachSocket) {
+    ProcessesView view(
+        sstop::plugins::view_common::ServiceNames::parse("https 443/tcp\nhttp-alt 8080/tcp\n"));
+    auto canvas = firefox_detail(view, sample());
+    const int header = canvas.find_row("PROTO");
+    ASSERT_GE(header, 0) << canvas.dump();
+    EXPECT_NE(canvas.row(header).find("SVC"), std::string::npos) << canvas.row(header);
+    // A client connection is named by the remote port, a listener by its own.
+    EXPECT_NE(canvas.row(canvas.find_row("example.com:443")).find(" https "), std::string::npos)
+        << canvas.dump();
+    EXPECT_NE(canvas.row(canvas.find_row("LISTEN")).find("http-alt"), std::string::npos)
+        << canvas.dump();
+}
