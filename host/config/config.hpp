@@ -59,7 +59,7 @@ struct UiConfig {
     std::string theme = "tokyo-night";
     std::string unicode = "auto";  ///< auto | always | never
     bool mouse = true;
-
+    bool summary = false;  ///< `ui.summary`: print the session's top talkers on exit
     std::map<std::string, std::string> colors;  ///< role → "#rrggbb" overrides
 };
 

@@ -106,6 +106,7 @@ void expect_default_values(const Config& c) {
     EXPECT_EQ(c.ui.theme, d.ui.theme);
     EXPECT_EQ(c.ui.unicode, d.ui.unicode);
     EXPECT_EQ(c.ui.mouse, d.ui.mouse);
+    EXPECT_EQ(c.ui.summary, d.ui.summary);
     EXPECT_EQ(c.history.enabled, d.history.enabled);
     EXPECT_EQ(c.history.path, d.history.path);
     EXPECT_EQ(c.history.service, d.history.service);
@@ -181,6 +182,12 @@ TEST(Config, HistorySectionIsReadAndChecked) {
                             "history: {flush_interval: 2h}\n", "history: {enabeld: true}\n"}) {
         EXPECT_THROW(load_config_text(bad, "t.yaml"), ConfigError) << bad;
     }
+}
+
+TEST(Config, UiSummaryIsABool) {
+    EXPECT_FALSE(Config{}.ui.summary);
+    EXPECT_TRUE(load_config_text("ui:\n  summary: true\n", "t.yaml").ui.summary);
+    EXPECT_THROW(load_config_text("ui:\n  summary: often\n", "t.yaml"), ConfigError);
 }
 
 TEST(Config, DnsHostsFileIsAPathOrEmpty) {
