@@ -443,6 +443,20 @@ void ProcessesView::draw_detail(Canvas& canvas, const ViewContext& context) {
                       std::to_string(p->connections) + " connections, " +
                       std::to_string(p->listening) + " listening",
                   canvas.style(ThemeRole::Text));
+    // Peers of its connectionless UDP sockets (labels the host adds from the flows it saw).
+    std::vector<std::string> peers;
+    std::string dropped;
+    for (const Label& l : p->info.labels) {
+        if (l.key == "udp_peer") peers.push_back(l.value);
+        if (l.key == "udp_peers_dropped") dropped = l.value;
+    }
+    if (!peers.empty() || !dropped.empty()) {
+        std::string line = std::to_string(peers.size()) + " UDP peers";
+        if (!dropped.empty()) line += " (+" + dropped + " not kept)";
+        line += ":";
+        for (const std::string& peer : peers) line += " " + peer;
+        vc::draw_line(canvas, 0, 3, line, canvas.style(ThemeRole::Text));
+    }
 
     enum { kProto, kLocal, kRemote, kSvc, kState, kAge, kRx, kTx };
     std::vector<Column> cols = {

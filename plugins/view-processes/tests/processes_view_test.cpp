@@ -586,3 +586,18 @@ TEST(ProcessesView, DetailNamesTheServiceOfEachSocket) {
     EXPECT_NE(canvas.row(canvas.find_row("LISTEN")).find("http-alt"), std::string::npos)
         << canvas.dump();
 }
+
+TEST(ProcessesView, DetailListsThePeersOfConnectionlessUdpSockets) {
+    ProcessesView view;
+    auto s = sample();
+    s->processes[1].info.labels = {
+        {"udp_peer", "10.0.0.7:53"}, {"udp_peer", "10.0.0.8:53"}, {"udp_peers_dropped", "4"}};
+    auto canvas = firefox_detail(view, s);
+    const int peers = canvas.find_row("2 UDP peers (+4 not kept): 10.0.0.7:53 10.0.0.8:53");
+    EXPECT_GT(peers, 0) << canvas.dump();
+    EXPECT_LT(peers, canvas.find_row("PROTO"));
+    // Without peers there is no such line.
+    ProcessesView plain;
+    canvas = firefox_detail(plain, sample());
+    EXPECT_EQ(canvas.find_row("UDP peers"), -1) << canvas.dump();
+}
