@@ -205,6 +205,11 @@ void App::start_collector() {
             [this](const std::shared_ptr<const Snapshot>& snap) { exporters_->offer(snap); });
         exporters_->run();
     }
+    if (cli_.summary || config_.ui.summary) {
+        summary_ = std::make_unique<core::SessionSummary>();
+        bus_.snapshot.connect(
+            [this](const std::shared_ptr<const Snapshot>& snap) { summary_->add(*snap); });
+    }
     if (history_) {
         bus_.snapshot.connect(
             [this](const std::shared_ptr<const Snapshot>& snap) { history_->offer(*snap); });
@@ -306,6 +311,7 @@ int App::run_streaming() {
         if (tui_rc) {
             rc = *tui_rc;
             stop_collector();
+            print_summary();
             return rc;
         }
         // No view could be shown (no view plugin, a terminal curses cannot drive): the
@@ -313,7 +319,17 @@ int App::run_streaming() {
     }
     rc = stream_output();
     stop_collector();
+    print_summary();
     return rc;
+}
+
+void App::print_summary() const {
+    if (!summary_) return;
+    // Never inside a JSON or CSV stream: a script reading stdout must get only records.
+    std::FILE* out = cli_.output == OutputMode::Default && !cli_.headless ? stdout : stderr;
+    const std::string text = "\n" + summary_->text(10);
+    std::fwrite(text.data(), 1, text.size(), out);
+    std::fflush(out);
 }
 
 std::optional<int> App::run_interactive() {

@@ -24,6 +24,7 @@
 #include "core/aggregator.hpp"
 #include "core/bus.hpp"
 #include "core/dns_resolver.hpp"
+#include "core/session_summary.hpp"
 #include "plugin/registry.hpp"
 
 namespace sstop::host {
@@ -73,6 +74,8 @@ class App {
     void stop_collector();
     std::vector<std::string> configured_order() const;
     bool write_out(const std::string& text);
+    /// `--summary` / `ui.summary`: prints the session's top talkers (collector joined).
+    void print_summary() const;
 
     CliOptions cli_;
     std::string exe_path_;
@@ -90,6 +93,7 @@ class App {
     std::unique_ptr<ExporterSet> exporters_;
     std::unique_ptr<Recorder> recorder_;                 // --record; collector thread once started
     std::unique_ptr<history::HistoryRecorder> history_;  // null when not recording
+    std::unique_ptr<core::SessionSummary> summary_;      // --summary; collector thread once started
     std::vector<std::unique_ptr<HostPluginContext>> contexts_;  // outlive the views
     core::LatestSlot<Snapshot> latest_;
     bool elevated_ = false;

@@ -115,6 +115,9 @@ CliOptions parse_cli(const std::vector<std::string>& args) {
         } else if (arg == "--headless") {
             flag();
             o.headless = true;
+        } else if (arg == "--summary") {
+            flag();
+            o.summary = true;
         } else if (arg == "-n" || arg == "--no-dns") {
             flag();
             o.no_dns = true;
@@ -205,6 +208,9 @@ Options:
       --headless         no UI and no output: only the exporters (and --record) run,
                          until a signal, or --once/--count updates (a service).
   -n, --no-dns           do not resolve remote addresses to names.
+      --summary          when sstop ends (after the screen is restored), print the top
+                         10 processes and remote hosts by bytes during the session (as
+                         the config's ui.summary: true; on stderr with --json/--csv).
       --list-plugins     list every plugin file found, with its verdict, and exit.
       --check-config     validate the configuration and the plugin sections, and exit.
   -V, --version          print the version, ABI and build key, and exit.

@@ -34,6 +34,8 @@ struct CliOptions {
     /// The text of `--filter`, as given (the interactive UI starts with it in its `/` filter).
     std::string filter_text;
     bool no_dns = false;
+    /// `--summary`: print the session's top processes and hosts by bytes when sstop ends.
+    bool summary = false;
     /// `--headless`: no UI and no snapshot output; only the exporters (and --record) run.
     bool headless = false;
     /// `--record FILE`: append each tick's samples to FILE (sstop/recording.hpp).

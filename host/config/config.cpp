@@ -68,8 +68,8 @@ const std::vector<std::string> kAggregatorKeys{
     "ema_alpha",     "stale_after",      "max_sockets",     "max_flows",
     "max_processes", "max_remote_hosts", "process_history", "system_history"};
 const std::vector<std::string> kDnsKeys{"enabled", "workers",      "queue_size", "cache_size",
-                                        "ttl",     "negative_ttl", "timeout"};
-const std::vector<std::string> kUiKeys{"theme", "unicode", "mouse", "colors"};
+                                        "ttl",     "negative_ttl", "timeout",    "hosts_file"};
+const std::vector<std::string> kUiKeys{"theme", "unicode", "mouse", "colors", "summary"};
 const std::vector<std::string> kColorRoles{"text",   "dim",      "header",    "selected",  "zebra",
                                            "accent", "good",     "warn",      "bad",       "rx",
                                            "tx",     "rate_low", "rate_high", "background"};
@@ -123,6 +123,8 @@ void read_dns(const NodeReader& reader, const Field& section, DnsConfig& out) {
             out.negative_ttl = reader.read_duration(field, seconds(1), hours(24));
         } else if (key == "timeout") {
             out.timeout = reader.read_duration(field, milliseconds(100), seconds(30));
+        } else if (key == "hosts_file") {
+            out.hosts_file = reader.read_string(field);
         }
     }
 }
@@ -147,6 +149,8 @@ void read_ui(const NodeReader& reader, const Field& section, UiConfig& out) {
             out.unicode = reader.read_choice(field, {"auto", "always", "never"});
         } else if (key == "mouse") {
             out.mouse = reader.read_bool(field);
+        } else if (key == "summary") {
+            out.summary = reader.read_bool(field);
         } else if (key == "colors") {
             for (const Field& colour : reader.mapping(field, kColorRoles)) {
                 const std::string role = colour.path.substr(field.path.size() + 1);

@@ -50,6 +50,8 @@ struct DnsConfig {
     std::chrono::nanoseconds ttl = std::chrono::minutes(5);
     std::chrono::nanoseconds negative_ttl = std::chrono::minutes(1);
     std::chrono::nanoseconds timeout = std::chrono::seconds(2);
+    /// Read before any nameserver is asked (`dns.hosts_file`); "" = none.
+    std::string hosts_file = "/etc/hosts";
 };
 
 /// Terminal UI settings (`ui:`).
@@ -57,6 +59,7 @@ struct UiConfig {
     std::string theme = "tokyo-night";
     std::string unicode = "auto";  ///< auto | always | never
     bool mouse = true;
+    bool summary = false;  ///< `ui.summary`: print the session's top talkers on exit
     std::map<std::string, std::string> colors;  ///< role → "#rrggbb" overrides
 };
 

@@ -25,7 +25,10 @@
 #include <algorithm>
 #include <deque>
 #include <iterator>
+#include <map>
 #include <optional>
+#include <set>
+#include <sstop/format.hpp>
 #include <string>
 #include <tuple>
 #include <unordered_map>
@@ -35,6 +38,7 @@
 #include "core/history_ring.hpp"
 #include "core/keys.hpp"
 #include "core/rate_ema.hpp"
+#include "core/udp_peers.hpp"
 
 namespace sstop::core {
 namespace {
@@ -119,6 +123,10 @@ struct SocketEntry {
     Clock::time_point last_seen{};
     std::uint64_t seen_seq = 0;  // tick of the last live observation
     TrafficState traffic;
+    // An unconnected UDP socket's peers: the remote ends of the flows it took, and when each
+    // last moved bytes. Bound: kMaxUdpPeersPerSocket; a peer beyond it is counted, not kept.
+    std::map<Endpoint, Clock::time_point> peers;
+    std::uint64_t peers_dropped = 0;
 };
 
 struct FlowEntry {
@@ -762,6 +770,24 @@ struct Aggregator::State {
         return exact != nullptr ? exact : wildcard;
     }
 
+    // Remembers `remote` as a peer of the unconnected UDP socket `e` (which took its flow).
+    void note_peer(SocketEntry& e, const Endpoint& remote) {
+        if (remote.addr.family == Family::None) return;
+        if (auto it = e.peers.find(remote); it != e.peers.end()) {
+            it->second = now;
+            return;
+        }
+        if (e.peers.size() >= kMaxUdpPeersPerSocket) {
+            const auto cutoff = stale_cutoff();
+            std::erase_if(e.peers, [&](const auto& p) { return expired(p.second, cutoff); });
+        }
+        if (e.peers.size() >= kMaxUdpPeersPerSocket) {
+            ++e.peers_dropped;
+            return;
+        }
+        e.peers.emplace(remote, now);
+    }
+
     void join_flows(const TickInput& tick, std::uint64_t seq, std::uint64_t& last_flow_seq) {
         std::size_t incoming = 0;
         for (const auto& sample : tick.samples) {
@@ -829,6 +855,7 @@ struct Aggregator::State {
                 socket = &it->second->second;
             } else if (key.proto == Proto::Udp || portless(key.proto)) {
                 socket = port_owner_for(key);
+                if (socket != nullptr && key.proto == Proto::Udp) note_peer(*socket, key.remote);
             }
             if (socket == nullptr && key.netns == 0 && !portless(key.proto) &&
                 key.remote.port != 0) {
@@ -1111,6 +1138,9 @@ struct Aggregator::State {
             snap->processes.push_back(std::move(s));
         }
 
+        // Per process (index in snap->processes): its UDP sockets' peers and dropped count.
+        std::unordered_map<std::size_t, std::pair<std::set<Endpoint>, std::uint64_t>> udp_peers;
+        const auto peer_cutoff = stale_cutoff();
         for (const auto& [id, e] : sockets) {
             if (!present(e)) {
                 continue;
@@ -1139,6 +1169,13 @@ struct Aggregator::State {
                 if (!remote_unset(e.key)) c.remote_name = name_of(e.key.remote.addr);
                 ps.sockets.push_back(std::move(c));
             }
+            if (owner_summary != nullptr && !e.peers.empty()) {
+                auto& [set, dropped] =
+                    udp_peers[static_cast<std::size_t>(owner_summary - snap->processes.data())];
+                dropped += e.peers_dropped;
+                for (const auto& [peer, last] : e.peers)
+                    if (!expired(last, peer_cutoff)) set.insert(peer);
+            }
             if (listed_port) {
                 ListenPortSummary lp;
                 lp.proto = e.key.proto;
@@ -1152,6 +1189,20 @@ struct Aggregator::State {
                 }
                 snap->listen_ports.push_back(std::move(lp));
             }
+        }
+
+        for (auto& [i, peers] : udp_peers) {
+            auto& [set, dropped] = peers;
+            std::vector<Label>& labels = snap->processes[i].info.labels;
+            std::size_t kept = 0;
+            for (const Endpoint& peer : set) {
+                if (kept == kMaxUdpPeersPerProcess) break;
+                labels.push_back({std::string(kUdpPeerLabel), format_endpoint(peer)});
+                ++kept;
+            }
+            dropped += set.size() - kept;
+            if (dropped != 0)
+                labels.push_back({std::string(kUdpPeersDroppedLabel), std::to_string(dropped)});
         }
 
         for (auto& ps : snap->processes) {

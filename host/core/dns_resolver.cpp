@@ -25,6 +25,7 @@ namespace {
 constexpr std::size_t kMaxNameservers = 3;           // glibc's MAXNS
 constexpr std::size_t kMaxResolvConf = 64 * 1024;    // a real one is a few hundred bytes
 constexpr std::size_t kMaxReply = 4096;              // plain UDP replies are at most 512 bytes
+constexpr std::size_t kMaxHosts = 8 * 1024 * 1024;   // block lists run to a few MB
 const char* const kDefaultNameserver = "127.0.0.1";  // what glibc uses without any line
 
 /// Owns a file descriptor.
@@ -50,12 +51,12 @@ bool numeric_address(const std::string& text) {
     return false;
 }
 
-std::string read_file(const std::string& path) {
+std::string read_file(const std::string& path, std::size_t limit) {
     std::ifstream in(path, std::ios::binary);
     if (!in) return {};
     std::string text;
     std::array<char, 4096> buf{};
-    while (text.size() < kMaxResolvConf &&
+    while (text.size() < limit &&
            in.read(buf.data(), static_cast<std::streamsize>(buf.size())).gcount() > 0)
         text.append(buf.data(), static_cast<std::size_t>(in.gcount()));
     return text;
@@ -93,7 +94,66 @@ bool same_endpoint(const sockaddr_storage& a, const sockaddr_storage& b) {
     return false;
 }
 
+/// `text` (with an optional %scope) as an IPv4 or IPv6 address, if it is one.
+bool parse_address(std::string_view text, IpAddr& out) {
+    std::string addr(text.substr(0, text.find('%')));
+    if (inet_pton(AF_INET, addr.c_str(), out.bytes.data()) == 1) {
+        out.family = Family::V4;
+        return true;
+    }
+    if (inet_pton(AF_INET6, addr.c_str(), out.bytes.data()) == 1) {
+        out.family = Family::V6;
+        return true;
+    }
+    return false;
+}
+
+bool is_local_only_v4(const std::uint8_t* b) {
+    if (b[0] == 0 || b[0] == 127) return true;                        // this network, loopback
+    if (b[0] == 169 && b[1] == 254) return true;                      // link-local
+    if (b[0] == 224 && b[1] == 0 && b[2] == 0) return true;           // link-local multicast
+    return b[0] == 255 && b[1] == 255 && b[2] == 255 && b[3] == 255;  // limited broadcast
+}
+
 }  // namespace
+
+std::string parse_hosts_name(std::string_view hosts, const IpAddr& addr) {
+    auto is_space = [](char c) { return c == ' ' || c == '\t' || c == '\r'; };
+    while (!hosts.empty()) {
+        auto eol = hosts.find('\n');
+        std::string_view line = hosts.substr(0, eol);
+        hosts = eol == std::string_view::npos ? std::string_view{} : hosts.substr(eol + 1);
+        line = line.substr(0, line.find('#'));
+        // Words: the address, then the canonical name, then aliases.
+        std::string_view words[2];
+        std::size_t count = 0;
+        std::size_t i = 0;
+        while (count < 2 && i < line.size()) {
+            while (i < line.size() && is_space(line[i])) ++i;
+            std::size_t start = i;
+            while (i < line.size() && !is_space(line[i])) ++i;
+            if (i > start) words[count++] = line.substr(start, i - start);
+        }
+        if (count < 2) continue;
+        IpAddr parsed;
+        if (parse_address(words[0], parsed) && parsed == addr) return std::string(words[1]);
+    }
+    return {};
+}
+
+bool is_local_only(const IpAddr& addr) {
+    const auto& b = addr.bytes;
+    if (addr.family == Family::V4) return is_local_only_v4(b.data());
+    if (addr.family != Family::V6) return false;
+    bool zero_prefix =
+        std::all_of(b.begin(), b.begin() + 10, [](std::uint8_t x) { return x == 0; });
+    if (zero_prefix && b[10] == 0xff && b[11] == 0xff) return is_local_only_v4(b.data() + 12);
+    if (zero_prefix && b[10] == 0 && b[11] == 0 && b[12] == 0 && b[13] == 0 && b[14] == 0 &&
+        b[15] <= 1)
+        return true;                                                  // :: and ::1
+    if (b[0] == 0xfe && (b[1] & 0xc0) == 0x80) return true;           // fe80::/10 link-local
+    return b[0] == 0xff && (b[1] & 0x0f) <= 2 && (b[1] & 0x0f) >= 1;  // ff01::/16, ff02::/16 scopes
+}
 
 std::vector<std::string> parse_nameservers(std::string_view resolv_conf) {
     std::vector<std::string> out;
@@ -199,6 +259,7 @@ void DnsResolver::store_locked(const IpAddr& addr, const Result& result) {
             e.expires = t + config_.ttl;
             break;
         case Outcome::NoName:
+        case Outcome::LocalOnly:
             e.name.clear();  // the name is gone: stop showing it
             e.expires = t + config_.negative_ttl;
             break;
@@ -227,6 +288,8 @@ void DnsResolver::worker_loop() {
         } catch (const std::exception&) {
             result.outcome = Outcome::Failure;  // e.g. bad_alloc: one lookup fails, not the app
         }
+        if (result.outcome == Outcome::LocalOnly)
+            local_only_.fetch_add(1, std::memory_order_relaxed);
         if (result.outcome == Outcome::Timeout) timeouts_.fetch_add(1, std::memory_order_relaxed);
         if (result.outcome == Outcome::NoName || result.outcome == Outcome::Failure)
             failures_.fetch_add(1, std::memory_order_relaxed);
@@ -242,7 +305,17 @@ void DnsResolver::worker_loop() {
 }
 
 DnsResolver::Result DnsResolver::lookup(const IpAddr& addr) {
-    auto servers = parse_nameservers(read_file(transport_.resolv_conf));
+    // As glibc's "hosts: files dns": the hosts file first (re-read each lookup, like
+    // resolv.conf, so an edit is picked up; lookups are rare, the cache answers the rest).
+    if (!config_.hosts_file.empty()) {
+        std::string name = parse_hosts_name(read_file(config_.hosts_file, kMaxHosts), addr);
+        if (!name.empty()) {
+            hosts_answers_.fetch_add(1, std::memory_order_relaxed);
+            return Result{Outcome::Name, std::move(name)};
+        }
+    }
+    if (is_local_only(addr)) return Result{Outcome::LocalOnly, {}};
+    auto servers = parse_nameservers(read_file(transport_.resolv_conf, kMaxResolvConf));
     if (servers.empty()) servers.push_back(kDefaultNameserver);
     auto deadline = std::chrono::steady_clock::now() + config_.timeout;
     bool all_timed_out = true;
@@ -333,6 +406,8 @@ std::vector<SourceCounter> DnsResolver::counters() const {
         {"dns.failures", failures_.load(std::memory_order_relaxed)},
         {"dns.timeouts", timeouts_.load(std::memory_order_relaxed)},
         {"dns.dropped", dropped_.load(std::memory_order_relaxed)},
+        {"dns.hosts_answers", hosts_answers_.load(std::memory_order_relaxed)},
+        {"dns.local_only", local_only_.load(std::memory_order_relaxed)},
     };
 }
 

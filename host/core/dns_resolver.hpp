@@ -50,9 +50,22 @@ struct DnsTransport {
 /// an IPv6 address may carry a `%scope`.
 std::vector<std::string> parse_nameservers(std::string_view resolv_conf);
 
+/// The first name given to `addr` in hosts-file text (`/etc/hosts` format: an address, then
+/// its canonical name and aliases; `#` starts a comment), or "" when no line names it. An IPv6
+/// address may carry a `%scope`; malformed lines are skipped.
+std::string parse_hosts_name(std::string_view hosts, const IpAddr& addr);
+
+/// Whether `addr` only means something on this host or link: loopback (127/8, ::1), "this
+/// network" (0/8, ::), link-local (169.254/16, fe80::/10), link- or interface-local multicast
+/// (224.0.0/24, ff01::/16, ff02::/16), the limited broadcast, and IPv4-mapped forms of these.
+/// A nameserver cannot know a name for them, so they are never sent to one.
+bool is_local_only(const IpAddr& addr);
+
 /// The reverse-DNS resolver: non-blocking `name_of`, background lookups, bounded everything.
 class DnsResolver : public NameResolver {
   public:
+    /// Each lookup reads `config.hosts_file` first (when not empty); only addresses that are
+    /// not in it and not local-only go to the nameservers.
     /// Starts `config.workers` threads (none when `config.enabled` is false). Sizes of 0 are
     /// treated as 1.
     explicit DnsResolver(const host::DnsConfig& config, DnsTransport transport = {});
@@ -69,7 +82,9 @@ class DnsResolver : public NameResolver {
     /// Health counters: dns.cache_entries and dns.queued (current sizes), dns.lookups (lookups
     /// started), dns.failures (lookups that ended without a name other than by timeout:
     /// NXDOMAIN, no PTR, server errors, malformed replies, socket errors), dns.timeouts,
-    /// dns.dropped (lookups not queued because the queue was full). Any thread.
+    /// dns.dropped (lookups not queued because the queue was full), dns.hosts_answers (names
+    /// found in the hosts file), dns.local_only (local-only addresses not in the hosts file,
+    /// left numeric without asking a nameserver). Any thread.
     std::vector<SourceCounter> counters() const;
 
   private:
@@ -78,7 +93,7 @@ class DnsResolver : public NameResolver {
         std::chrono::steady_clock::time_point expires;
         std::list<IpAddr>::iterator lru;  // position in lru_ (front = most recently used)
     };
-    enum class Outcome { Name, NoName, Failure, Timeout, Cancelled };
+    enum class Outcome { Name, NoName, LocalOnly, Failure, Timeout, Cancelled };
     struct Result {
         Outcome outcome = Outcome::Failure;
         std::string name;
@@ -109,6 +124,8 @@ class DnsResolver : public NameResolver {
     std::atomic<std::uint64_t> failures_{0};
     std::atomic<std::uint64_t> timeouts_{0};
     std::atomic<std::uint64_t> dropped_{0};
+    std::atomic<std::uint64_t> hosts_answers_{0};
+    std::atomic<std::uint64_t> local_only_{0};
 
     std::vector<std::thread> workers_;  // last: started after everything above exists
 };

@@ -6,6 +6,7 @@
 #include <sstop/format.hpp>
 
 #include "core/alerts.hpp"
+#include "core/udp_peers.hpp"
 
 namespace sstop::core {
 namespace {
@@ -231,6 +232,14 @@ std::string snapshot_to_json(const Snapshot& s) {
         out += std::to_string(p.connections);
         out += ",\"listening\":";
         out += std::to_string(p.listening);
+        out += ",\"udp_peers\":[";
+        const std::vector<std::string> peers = udp_peers_of(p.info);
+        for (std::size_t k = 0; k < peers.size(); ++k) {
+            if (k) out += ',';
+            append_json_string(out, peers[k]);
+        }
+        out += "],\"udp_peers_dropped\":";
+        out += std::to_string(udp_peers_dropped_of(p.info));
         out += ",\"sockets\":[";
         for (std::size_t k = 0; k < p.sockets.size(); ++k) {
             const auto& c = p.sockets[k];

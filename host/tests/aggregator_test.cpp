@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "core/udp_peers.hpp"
+
 namespace {
 
 using namespace std::chrono_literals;
@@ -599,6 +601,64 @@ TEST(Aggregator, FlowsReachUnconnectedUdpSocketsByPortExactAddressFirst) {
     // Unconnected sockets have no remote host; the connected one does.
     ASSERT_EQ(snap->remote_hosts.size(), 1u);
     EXPECT_EQ(snap->remote_hosts[0].addr, v4(7, 7, 7, 7));
+}
+
+// The labels a process carries for `key`, in order.
+std::vector<std::string> labels_of(const sstop::ProcessSummary& p, std::string_view key) {
+    std::vector<std::string> out;
+    for (const auto& l : p.info.labels)
+        if (l.key == key) out.push_back(l.value);
+    return out;
+}
+
+TEST(Aggregator, UnconnectedUdpSocketsListThePeersOfTheirFlows) {
+    sstop::core::AggregatorConfig config;
+    config.stale_after_s = 5;
+    Aggregator agg(config);
+    const auto sender = key(Proto::Udp, kAny, 5000);
+    const auto connected = key(Proto::Udp, kLocal, 6000, v4(7, 7, 7, 7), 53);
+    const std::vector<SocketObs> sockets{bare(sender, pid(100), 1, SocketState::Close),
+                                         bare(connected, pid(100), 2)};
+    auto to = [](std::uint8_t last, std::uint16_t port) {
+        return key(Proto::Udp, kLocal, 5000, v4(192, 0, 2, last), port);
+    };
+    agg.ingest(tick_at(kT0, {sockets_sample(sockets), flows_sample({})}));
+    auto snap = agg.ingest(
+        tick_at(kT0 + 1s, {sockets_sample(sockets),
+                           flows_sample({flow(to(1, 53), 0, 100), flow(to(2, 53), 0, 100),
+                                         flow(to(2, 123), 10, 100), flow(connected, 5, 5)})}));
+    const auto* p = find_process(*snap, pid(100));
+    ASSERT_NE(p, nullptr);
+    EXPECT_EQ(labels_of(*p, "udp_peer"),
+              (std::vector<std::string>{"192.0.2.1:53", "192.0.2.2:53", "192.0.2.2:123"}));
+    EXPECT_TRUE(labels_of(*p, "udp_peers_dropped").empty());
+    EXPECT_EQ(p->traffic.tx_bytes, 305u);  // the peers' bytes are the socket's
+    // A peer that stops moving bytes is forgotten after stale_after; the others stay listed.
+    snap = agg.ingest(tick_at(
+        kT0 + 7s,
+        {sockets_sample(sockets), flows_sample({flow(to(1, 53), 0, 200), flow(to(2, 53), 0, 100),
+                                                flow(to(2, 123), 10, 100)})}));
+    p = find_process(*snap, pid(100));
+    ASSERT_NE(p, nullptr);
+    EXPECT_EQ(labels_of(*p, "udp_peer"), (std::vector<std::string>{"192.0.2.1:53"}));
+}
+
+TEST(Aggregator, UdpPeersAreBoundedAndTheRestCounted) {
+    Aggregator agg;
+    const auto sender = key(Proto::Udp, kAny, 5000);
+    const std::vector<SocketObs> sockets{bare(sender, pid(100), 1, SocketState::Close)};
+    std::vector<FlowBytes> flows;
+    for (int i = 0; i < 100; ++i)
+        flows.push_back(flow(
+            key(Proto::Udp, kLocal, 5000, v4(192, 0, 2, static_cast<std::uint8_t>(i)), 53), 0, 10));
+    agg.ingest(tick_at(kT0, {sockets_sample(sockets), flows_sample({})}));
+    auto snap = agg.ingest(tick_at(kT0 + 1s, {sockets_sample(sockets), flows_sample(flows)}));
+    const auto* p = find_process(*snap, pid(100));
+    ASSERT_NE(p, nullptr);
+    EXPECT_EQ(labels_of(*p, "udp_peer").size(), sstop::core::kMaxUdpPeersPerProcess);
+    EXPECT_EQ(labels_of(*p, "udp_peers_dropped"),
+              std::vector<std::string>{std::to_string(100 - sstop::core::kMaxUdpPeersPerSocket)});
+    EXPECT_EQ(p->traffic.tx_bytes, 1000u);  // every byte still counts
 }
 
 TEST(Aggregator, PortlessFlowsReachPingAndRawSocketsByProtocolAndLocalAddress) {

@@ -29,6 +29,14 @@ TEST(Cli, FlagsWithoutValues) {
     EXPECT_TRUE(o.once && o.list_plugins && o.check_config && o.version && o.help);
 }
 
+TEST(Cli, SummaryIsAFlag) {
+    EXPECT_FALSE(parse_cli({}).summary);
+    EXPECT_TRUE(parse_cli({"--summary"}).summary);
+    EXPECT_TRUE(parse_cli({"--json", "--summary"}).summary);
+    EXPECT_THROW(parse_cli({"--summary=yes"}), UsageError);
+    EXPECT_NE(help_text().find("--summary"), std::string::npos);
+}
+
 TEST(Cli, HeadlessIsAFlagThatExcludesPrintedOutput) {
     EXPECT_FALSE(parse_cli({}).headless);
     auto o = parse_cli({"--headless", "--count", "2"});

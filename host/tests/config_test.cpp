@@ -102,9 +102,11 @@ void expect_default_values(const Config& c) {
     EXPECT_EQ(c.dns.ttl, d.dns.ttl);
     EXPECT_EQ(c.dns.negative_ttl, d.dns.negative_ttl);
     EXPECT_EQ(c.dns.timeout, d.dns.timeout);
+    EXPECT_EQ(c.dns.hosts_file, d.dns.hosts_file);
     EXPECT_EQ(c.ui.theme, d.ui.theme);
     EXPECT_EQ(c.ui.unicode, d.ui.unicode);
     EXPECT_EQ(c.ui.mouse, d.ui.mouse);
+    EXPECT_EQ(c.ui.summary, d.ui.summary);
     EXPECT_EQ(c.history.enabled, d.history.enabled);
     EXPECT_EQ(c.history.path, d.history.path);
     EXPECT_EQ(c.history.service, d.history.service);
@@ -180,6 +182,20 @@ TEST(Config, HistorySectionIsReadAndChecked) {
                             "history: {flush_interval: 2h}\n", "history: {enabeld: true}\n"}) {
         EXPECT_THROW(load_config_text(bad, "t.yaml"), ConfigError) << bad;
     }
+}
+
+TEST(Config, UiSummaryIsABool) {
+    EXPECT_FALSE(Config{}.ui.summary);
+    EXPECT_TRUE(load_config_text("ui:\n  summary: true\n", "t.yaml").ui.summary);
+    EXPECT_THROW(load_config_text("ui:\n  summary: often\n", "t.yaml"), ConfigError);
+}
+
+TEST(Config, DnsHostsFileIsAPathOrEmpty) {
+    EXPECT_EQ(Config{}.dns.hosts_file, "/etc/hosts");
+    EXPECT_EQ(load_config_text("dns:\n  hosts_file: /tmp/my-hosts\n", "t.yaml").dns.hosts_file,
+              "/tmp/my-hosts");
+    EXPECT_EQ(load_config_text("dns:\n  hosts_file: \"\"\n", "t.yaml").dns.hosts_file, "");
+    EXPECT_THROW(load_config_text("dns:\n  hosts_file: [a, b]\n", "t.yaml"), ConfigError);
 }
 
 TEST(Config, ValidFileSetsEveryKind) {

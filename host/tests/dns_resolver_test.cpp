@@ -74,6 +74,7 @@ bool eventually(Pred pred) {
 sstop::host::DnsConfig config(std::chrono::milliseconds timeout = 200ms) {
     sstop::host::DnsConfig c;
     c.timeout = timeout;
+    c.hosts_file = "";  // the machine's /etc/hosts must not decide these tests
     return c;
 }
 
@@ -294,6 +295,122 @@ TEST(DnsResolver, DestructorInterruptsLookupsInProgress) {
         resolver.name_of(v4(192, 0, 2, 10));
         ASSERT_TRUE(server.wait_for_queries(1, 10s));
     }
+    EXPECT_EQ(server.queries(), 1u);
+}
+
+sstop::IpAddr v6(std::array<std::uint8_t, 16> bytes) {
+    sstop::IpAddr addr;
+    addr.family = sstop::Family::V6;
+    addr.bytes = bytes;
+    return addr;
+}
+
+TEST(DnsHosts, FirstNameOfTheFirstLineWithTheAddress) {
+    const std::string hosts =
+        "# comment 192.0.2.1 commented.test\n"
+        "127.0.0.1\tlocalhost\n"
+        "192.0.2.1 one.example.test one   # trailing comment\n"
+        "192.0.2.1 later.example.test\n"
+        "192.0.2.2\n"
+        "garbage words here\n"
+        "fe80::1%eth0 router.local\n"
+        "2001:db8::5   five.example.test\r\n"
+        "192.0.2.3 no-newline.test";
+    EXPECT_EQ(sstop::core::parse_hosts_name(hosts, v4(192, 0, 2, 1)), "one.example.test");
+    EXPECT_EQ(sstop::core::parse_hosts_name(hosts, v4(127, 0, 0, 1)), "localhost");
+    EXPECT_EQ(sstop::core::parse_hosts_name(hosts, v4(192, 0, 2, 2)), "");  // no name given
+    EXPECT_EQ(sstop::core::parse_hosts_name(hosts, v4(192, 0, 2, 3)), "no-newline.test");
+    EXPECT_EQ(sstop::core::parse_hosts_name(hosts, v4(192, 0, 2, 4)), "");
+    EXPECT_EQ(sstop::core::parse_hosts_name(
+                  hosts, v6({0xfe, 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1})),
+              "router.local");
+    EXPECT_EQ(sstop::core::parse_hosts_name(
+                  hosts, v6({0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 5})),
+              "five.example.test");
+    EXPECT_EQ(sstop::core::parse_hosts_name("", v4(192, 0, 2, 1)), "");
+}
+
+TEST(DnsHosts, LocalOnlyAddresses) {
+    using sstop::core::is_local_only;
+    EXPECT_TRUE(is_local_only(v4(127, 0, 0, 1)));
+    EXPECT_TRUE(is_local_only(v4(127, 8, 9, 10)));
+    EXPECT_TRUE(is_local_only(v4(0, 0, 0, 0)));
+    EXPECT_TRUE(is_local_only(v4(169, 254, 3, 4)));
+    EXPECT_TRUE(is_local_only(v4(224, 0, 0, 251)));
+    EXPECT_TRUE(is_local_only(v4(255, 255, 255, 255)));
+    EXPECT_FALSE(is_local_only(v4(169, 253, 3, 4)));
+    EXPECT_FALSE(is_local_only(v4(192, 0, 2, 1)));
+    EXPECT_FALSE(is_local_only(v4(10, 0, 0, 1)));
+    EXPECT_FALSE(is_local_only(v4(224, 0, 1, 1)));
+    EXPECT_TRUE(is_local_only(v6({0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1})));
+    EXPECT_TRUE(is_local_only(v6({})));
+    EXPECT_TRUE(is_local_only(v6({0xfe, 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1})));
+    EXPECT_TRUE(is_local_only(v6({0xfe, 0xbf, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1})));
+    EXPECT_TRUE(is_local_only(v6({0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1})));
+    EXPECT_TRUE(is_local_only(v6({0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 127, 0, 0, 1})));
+    EXPECT_FALSE(is_local_only(v6({0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 192, 0, 2, 1})));
+    EXPECT_FALSE(is_local_only(v6({0xfe, 0xc0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1})));
+    EXPECT_FALSE(is_local_only(v6({0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1})));
+    EXPECT_FALSE(is_local_only(v6({0xff, 0x05, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1})));
+    EXPECT_FALSE(is_local_only(sstop::IpAddr{}));
+}
+
+/// A resolver whose hosts file is a temporary file, beside a fake nameserver.
+struct HostsFixture {
+    explicit HostsFixture(const std::string& hosts_text)
+        : conf("nameserver 127.0.0.1\n"),
+          hosts(hosts_text),
+          resolver(with_hosts(hosts.path()), DnsTransport{conf.path(), server.port(), {}}) {}
+    static sstop::host::DnsConfig with_hosts(const std::string& path) {
+        auto c = config();
+        c.hosts_file = path;
+        return c;
+    }
+    FakeDnsServer server;
+    ResolvConf conf;
+    ResolvConf hosts;  // any temporary text file will do
+    DnsResolver resolver;
+};
+
+TEST(DnsResolver, HostsFileAnswersBeforeAnyNameserver) {
+    HostsFixture f("192.0.2.7 seven.example.test seven\n127.0.0.1 localhost\n");
+    f.server.set_name("from-dns.example.test");
+    ASSERT_TRUE(
+        eventually([&] { return f.resolver.name_of(v4(192, 0, 2, 7)) == "seven.example.test"; }));
+    ASSERT_TRUE(eventually([&] { return f.resolver.name_of(v4(127, 0, 0, 1)) == "localhost"; }));
+    EXPECT_EQ(counter(f.resolver, "dns.hosts_answers"), 2u);
+    EXPECT_EQ(f.server.queries(), 0u);
+    // An address the hosts file does not name still goes to the nameserver.
+    ASSERT_TRUE(eventually(
+        [&] { return f.resolver.name_of(v4(192, 0, 2, 8)) == "from-dns.example.test"; }));
+    EXPECT_EQ(f.server.queries(), 1u);
+}
+
+TEST(DnsResolver, LocalOnlyAddressesAreNeverSentToNameservers) {
+    HostsFixture f("192.0.2.7 seven.example.test\n");
+    f.server.set_name("leaked.example.test");
+    const std::vector<sstop::IpAddr> local{
+        v4(127, 0, 0, 1), v4(127, 1, 2, 3), v4(169, 254, 1, 1),
+        v6({0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1}),
+        v6({0xfe, 0x80, 0, 0, 0, 0, 0, 0, 0x02, 0x11, 0x22, 0xff, 0xfe, 0x33, 0x44, 0x55})};
+    for (const auto& addr : local) EXPECT_EQ(f.resolver.name_of(addr), "");
+    ASSERT_TRUE(eventually([&] { return counter(f.resolver, "dns.local_only") == local.size(); }));
+    for (const auto& addr : local) EXPECT_EQ(f.resolver.name_of(addr), "");  // left numeric
+    EXPECT_EQ(f.server.queries(), 0u);
+    EXPECT_EQ(counter(f.resolver, "dns.failures"), 0u);
+}
+
+TEST(DnsResolver, MissingHostsFileFallsBackToNameservers) {
+    auto cfg = config();
+    cfg.hosts_file = "/nonexistent/sstop-hosts";
+    FakeDnsServer server;
+    server.set_name("dns.example.test");
+    ResolvConf conf("nameserver 127.0.0.1\n");
+    DnsResolver resolver(cfg, DnsTransport{conf.path(), server.port(), {}});
+    ASSERT_TRUE(
+        eventually([&] { return resolver.name_of(v4(192, 0, 2, 20)) == "dns.example.test"; }));
+    EXPECT_EQ(resolver.name_of(v4(127, 0, 0, 1)), "");
+    ASSERT_TRUE(eventually([&] { return counter(resolver, "dns.local_only") == 1u; }));
     EXPECT_EQ(server.queries(), 1u);
 }
 

@@ -78,6 +78,21 @@ TEST(JsonOutput, SnapshotIsOneLineWithEveryDocumentedField) {
     }
 }
 
+TEST(JsonOutput, ProcessesListTheirUdpPeersFromLabels) {
+    Snapshot s = sample_snapshot();
+    std::string json = snapshot_to_json(s);
+    EXPECT_NE(json.find("\"udp_peers\":[],\"udp_peers_dropped\":0"), std::string::npos) << json;
+    s.processes[0].info.labels = {{"alert", "x"},
+                                  {"udp_peer", "192.0.2.1:53"},
+                                  {"udp_peer", "[2001:db8::1]:123"},
+                                  {"udp_peers_dropped", "7"}};
+    json = snapshot_to_json(s);
+    EXPECT_NE(json.find("\"udp_peers\":[\"192.0.2.1:53\",\"[2001:db8::1]:123\"],"
+                        "\"udp_peers_dropped\":7"),
+              std::string::npos)
+        << json;
+}
+
 TEST(JsonOutput, EachInterfaceSaysWhetherItCarriesTheDefaultRoute) {
     std::string json = snapshot_to_json(sample_snapshot());
     EXPECT_NE(json.find("{\"name\":\"eth0\",\"up\":true,\"default_route\":true,\"rx_bps\":100.0"),

@@ -42,7 +42,7 @@ inline constexpr std::array kKeyHelp{
     KeyHelp{"+ -", "longer/shorter update interval", KeyGroup::Host, KeyNow::Interval},
     KeyHelp{"a", "rates / bytes since start (cumulative)"},
     KeyHelp{"d", "names / addresses"},
-    KeyHelp{"i", "next interface in the header"},
+    KeyHelp{"i", "next interface (or all) in the header"},
     KeyHelp{"K", "send a signal to the selected process"},
     KeyHelp{"?", "show the keys, with the current view's own"},
     KeyHelp{"q Ctrl-C", "quit"},

@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <clocale>
 #include <cstring>
+#include <ctime>
 #include <optional>
 #include <set>
 #include <sstop/format.hpp>
@@ -267,16 +268,27 @@ class Ui {
         say("interval " + format_interval(interval_));
     }
 
+    // Cycles through the interfaces, then "all interfaces" (their sum), then the first again.
     void next_interface() {
         if (!shown_ || shown_->interfaces.empty()) return;
         const auto& itfs = shown_->interfaces;
-        const std::size_t now = interface_index().value_or(0);
-        interface_ = itfs[(now + 1) % itfs.size()].name;
+        if (all_interfaces_) {
+            all_interfaces_ = false;
+            interface_ = itfs.front().name;
+        } else {
+            const std::size_t now = interface_index().value_or(0);
+            if (now + 1 >= itfs.size() && itfs.size() > 1) {
+                all_interfaces_ = true;
+                say("all interfaces");
+                return;
+            }
+            interface_ = itfs[(now + 1) % itfs.size()].name;
+        }
         say("interface " + interface_);
     }
 
     std::optional<std::size_t> interface_index() const {
-        if (!shown_) return std::nullopt;
+        if (!shown_ || all_interfaces_) return std::nullopt;
         const auto& itfs = shown_->interfaces;
         for (std::size_t i = 0; i < itfs.size(); ++i)
             if (!interface_.empty() && itfs[i].name == interface_) return i;
@@ -453,6 +465,9 @@ class Ui {
             x = put(c, x + 2, 0, "trend", dim);
             x = put(c, x + 1, 0, trend_arrow(trend_of(history), uni),
                     palette_.style(ThemeRole::Accent));
+            x = put(c, x + 2, 0, std::to_string(s->processes.size()),
+                    palette_.style(ThemeRole::Text));
+            x = put(c, x + 1, 0, "procs", dim);
         } else {
             x = put(c, x + 2, 0, "waiting for the first sample…", dim);
         }
@@ -471,20 +486,32 @@ class Ui {
             b.attrs |= kAttrBold | kAttrReverse;
             x = put(c, x + 2, 0, " CUMULATIVE ", b);
         }
-        std::string right =
-            "every " + format_interval(interval_) + "  sort " + sort_name(ctx_.sort);
+        std::string right = "every " + format_interval(interval_) + "  sort " +
+                            sort_name(ctx_.sort) + "  " + clock_text();
         if (s && !s->sources.empty()) {
             std::string src;
             for (const auto& id : s->sources) src += (src.empty() ? "" : "+") + id;
             right = src + "  " + right;
         }
+        // On a narrow terminal the clock alone, rather than nothing.
+        if (w - cell_width(right, uni) - 1 <= x + 1) right = clock_text();
         const int rw = cell_width(right, uni);
         if (w - rw - 1 > x + 1) put(c, w - rw - 1, 0, right, dim);
 
         // Second row: the system sparkline and one interface.
         const int spark = std::min(kSparkPoints, w / 2);
         put(c, 1, 1, sparkline(history, spark, uni), palette_.style(ThemeRole::Accent));
-        if (const auto idx = interface_index()) {
+        if (all_interfaces_ && s && !s->interfaces.empty()) {
+            double rx = 0, tx = 0;
+            for (const auto& itf : s->interfaces) {
+                rx += itf.traffic.rx_bps;
+                tx += itf.traffic.tx_bps;
+            }
+            std::string line = "all interfaces" + std::string(uni ? "  ↓ " : "  v ") +
+                               format_rate(rx) + (uni ? "  ↑ " : "  ^ ") + format_rate(tx);
+            int ix = put(c, spark + 3, 1, line, palette_.style(ThemeRole::Text), w - spark - 4);
+            put(c, ix + 2, 1, "(i: next)", dim, w - ix - 3);
+        } else if (const auto idx = interface_index()) {
             const auto& itf = s->interfaces[*idx];
             std::string line = itf.name + (itf.up ? "" : " (down)") + (uni ? "  ↓ " : "  v ") +
                                format_rate(itf.traffic.rx_bps) + (uni ? "  ↑ " : "  ^ ") +
@@ -492,6 +519,16 @@ class Ui {
             int ix = put(c, spark + 3, 1, line, palette_.style(ThemeRole::Text), w - spark - 4);
             if (s->interfaces.size() > 1) put(c, ix + 2, 1, "(i: next)", dim, w - ix - 3);
         }
+    }
+
+    // The local wall-clock time, HH:MM:SS, for the header.
+    static std::string clock_text() {
+        const std::time_t now = std::time(nullptr);
+        std::tm local{};
+        char buf[16] = "--:--:--";
+        if (localtime_r(&now, &local) != nullptr)
+            std::strftime(buf, sizeof buf, "%H:%M:%S", &local);
+        return buf;
     }
 
     void draw_tabs(CursesCanvas& c, int w) {
@@ -702,6 +739,7 @@ class Ui {
     std::set<std::pair<std::string, std::int32_t>> active_alerts_;  ///< (rule, pid) active now
     std::shared_ptr<const Snapshot> shown_;  ///< what is on screen (older while paused)
     std::string interface_;                  ///< chosen with `i`; empty = the default rule
+    bool all_interfaces_ = false;            ///< `i` chose "all interfaces" (their sum)
     Mode mode_ = Mode::Normal;
     ProcessInfo kill_target_;
     int kill_choice_ = 0;

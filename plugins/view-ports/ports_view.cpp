@@ -26,9 +26,9 @@ std::string owner_text(const ListenPortSummary& p) {
     return p.name.empty() ? std::string("-") : p.name;
 }
 
-bool matches(const ListenPortSummary& p, const std::string& needle) {
+bool matches(const ListenPortSummary& p, std::string_view service, const std::string& needle) {
     if (needle.empty()) return true;
-    return vc::contains_ci(vc::proto_name(p.proto), needle) ||
+    return vc::contains_ci(vc::proto_name(p.proto), needle) || vc::contains_ci(service, needle) ||
            vc::contains_ci(addr_text(p.addr), needle) ||
            vc::contains_ci(format_addr(p.addr), needle) ||
            vc::contains_ci(std::to_string(p.port), needle) ||
@@ -37,7 +37,10 @@ bool matches(const ListenPortSummary& p, const std::string& needle) {
 
 }  // namespace
 
-PortsView::PortsView(PluginContext& context) { (void)context; }
+PortsView::PortsView(PluginContext& context) {
+    const std::string& path = context.options().get_string("services_file");
+    if (!path.empty()) services_ = vc::ServiceNames::load(path);
+}
 
 std::vector<KeyHint> PortsView::key_hints() const {
     return {{"j/k", "move"}, {"PgUp/PgDn", "page"}, {"g/G", "first/last"}};
@@ -71,12 +74,13 @@ std::vector<const ListenPortSummary*> PortsView::rows(const ViewContext& context
             subject.info.id = p.owner;
             if (subject.info.name.empty()) subject.info.name = p.name;
             subject.info.cmdline = std::string(vc::proto_name(p.proto)) + " " + addr_text(p.addr) +
-                                   " " + std::to_string(p.port) + " " + subject.info.name + " " +
-                                   subject.info.cmdline;
+                                   " " + std::to_string(p.port) + " " +
+                                   std::string(services_.name(p.proto, p.port)) + " " +
+                                   subject.info.name + " " + subject.info.cmdline;
             subject.sockets.push_back(vc::as_connection(p));
             keep = expr->matches(subject, *snapshot_);
         } else if (!filter_.match_all()) {
-            keep = matches(p, filter_.needle());
+            keep = matches(p, services_.name(p.proto, p.port), filter_.needle());
         }
         if (keep) out.push_back(&p);
     }
@@ -91,9 +95,10 @@ std::vector<const ListenPortSummary*> PortsView::rows(const ViewContext& context
 
 void PortsView::draw(Canvas& canvas, const ViewContext& context) {
     if (canvas.width() <= 0 || canvas.height() <= 0) return;
-    enum { kProto, kAddr, kPort, kPid, kProc };
+    enum { kProto, kAddr, kPort, kSvc, kPid, kProc };
     std::vector<Column> cols = {
-        {"PROTO", 5, Align::Left},      {"ADDRESS", 15, Align::Left, 1}, {"PORT", 6, Align::Right},
+        {"PROTO", 5, Align::Left},      {"ADDRESS", 15, Align::Left, 1},
+        {"PORT", 6, Align::Right},      {"SVC", 10, Align::Left, 0, 2},
         {"PID", 7, Align::Right, 0, 1}, {"PROCESS", 10, Align::Left, 1},
     };
     cols[kPort].sorted = true;
@@ -107,6 +112,9 @@ void PortsView::draw(Canvas& canvas, const ViewContext& context) {
                       Align::Left);
         vc::draw_cell(canvas, y, widths, kPort, std::to_string(p.port), cell(ThemeRole::Accent),
                       Align::Right);
+        const std::string_view svc = services_.name(p.proto, p.port);
+        vc::draw_cell(canvas, y, widths, kSvc, svc.empty() ? std::string("-") : std::string(svc),
+                      cell(ThemeRole::Dim), Align::Left);
         vc::draw_cell(canvas, y, widths, kPid, pid_text(p), cell(ThemeRole::Dim), Align::Right);
         vc::draw_cell(canvas, y, widths, kProc, owner_text(p), cell(ThemeRole::Text), Align::Left);
     };

@@ -9,18 +9,21 @@
 #include <vector>
 
 #include "expression_filter.hpp"
+#include "service_names.hpp"
 #include "table.hpp"
 
 namespace sstop::plugins::ports {
 
-/// Table of listening sockets (PROTO, ADDRESS, PORT, PID, PROCESS), always sorted by port
+/// Table of listening sockets (PROTO, ADDRESS, PORT, SVC, PID, PROCESS), always sorted by port
 /// (then protocol, address, pid), filtered on any column. The selection follows the same
 /// socket across snapshots; its owner is what `selected_process` returns, for the kill
 /// overlay. UI thread only, like every View.
 class PortsView final : public View {
   public:
     PortsView() = default;
-    /// The plugin constructor; the view has no options.
+    /// A view whose SVC column names ports from `services`.
+    explicit PortsView(view_common::ServiceNames services) : services_(std::move(services)) {}
+    /// The plugin constructor: reads the `services_file` option's file once.
     explicit PortsView(PluginContext& context);
 
     std::string title() const override { return "Ports"; }
@@ -44,6 +47,7 @@ class PortsView final : public View {
     static PortId id_of(const ListenPortSummary& p);
     std::vector<const ListenPortSummary*> rows(const ViewContext& context) const;
 
+    view_common::ServiceNames services_;
     std::shared_ptr<const Snapshot> snapshot_;
     mutable view_common::ExpressionFilter filter_;  // the `/` text, parsed once per change
     view_common::SelectionCursor<ListenPortSummary, PortId> selection_{&id_of};

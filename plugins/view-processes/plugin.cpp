@@ -3,6 +3,13 @@
 
 #include "processes_view.hpp"
 
+namespace {
+const sstop_option_v1 kOptions[] = {
+    {"services_file", SSTOP_OPTION_STRING, "/etc/services", 0, 0,
+     "where the detail page's service names come from (read once at start); \"\" = none"},
+};
+}  // namespace
+
 SSTOP_REGISTER_VIEW(sstop::plugins::processes::ProcessesView, "processes", "1.0.0",
                     "per-process table with sparklines, bars and a connection detail page",
-                    sstop::OptionList{})
+                    sstop::option_list(kOptions))

@@ -115,9 +115,22 @@ std::string remote_text(const ConnectionSummary& c, bool show_names) {
     return format_endpoint(c.key.remote);
 }
 
+// The service a socket is for: a listener's or unconnected socket's own port, else the
+// remote port's service (a client), else the local one (a server's accepted connection).
+std::string service_text(const ConnectionSummary& c, const vc::ServiceNames& services) {
+    std::string_view name;
+    if (c.key.remote.addr.family != Family::None && c.state != SocketState::Listen)
+        name = services.name(c.key.proto, c.key.remote.port);
+    if (name.empty()) name = services.name(c.key.proto, c.key.local.port);
+    return name.empty() ? std::string("-") : std::string(name);
+}
+
 }  // namespace
 
-ProcessesView::ProcessesView(PluginContext& context) { (void)context; }
+ProcessesView::ProcessesView(PluginContext& context) {
+    const std::string& path = context.options().get_string("services_file");
+    if (!path.empty()) services_ = vc::ServiceNames::load(path);
+}
 
 std::vector<KeyHint> ProcessesView::key_hints() const {
     if (detail_) return {{"Esc", "back"}, {"j/k", "move"}, {"d", "names/addresses"}};
@@ -430,12 +443,27 @@ void ProcessesView::draw_detail(Canvas& canvas, const ViewContext& context) {
                       std::to_string(p->connections) + " connections, " +
                       std::to_string(p->listening) + " listening",
                   canvas.style(ThemeRole::Text));
+    // Peers of its connectionless UDP sockets (labels the host adds from the flows it saw).
+    std::vector<std::string> peers;
+    std::string dropped;
+    for (const Label& l : p->info.labels) {
+        if (l.key == "udp_peer") peers.push_back(l.value);
+        if (l.key == "udp_peers_dropped") dropped = l.value;
+    }
+    if (!peers.empty() || !dropped.empty()) {
+        std::string line = std::to_string(peers.size()) + " UDP peers";
+        if (!dropped.empty()) line += " (+" + dropped + " not kept)";
+        line += ":";
+        for (const std::string& peer : peers) line += " " + peer;
+        vc::draw_line(canvas, 0, 3, line, canvas.style(ThemeRole::Text));
+    }
 
-    enum { kProto, kLocal, kRemote, kState, kAge, kRx, kTx };
+    enum { kProto, kLocal, kRemote, kSvc, kState, kAge, kRx, kTx };
     std::vector<Column> cols = {
         {"PROTO", 5, Align::Left, 0, 2},
         {"LOCAL", 15, Align::Left, 1, 6},
         {"REMOTE", 15, Align::Left, 2},
+        {"SVC", 8, Align::Left, 0, 7},
         {"STATE", 11, Align::Left},
         {"AGE", 6, Align::Right, 0, 5},
         {vc::rate_title(true, uni, context.cumulative), 10, Align::Right, 0, 3},
@@ -458,6 +486,8 @@ void ProcessesView::draw_detail(Canvas& canvas, const ViewContext& context) {
                       cell(ThemeRole::Text), Align::Left);
         vc::draw_cell(canvas, y, widths, kRemote, remote_text(c, context.show_names),
                       cell(ThemeRole::Text), Align::Left);
+        vc::draw_cell(canvas, y, widths, kSvc, service_text(c, services_), cell(ThemeRole::Dim),
+                      Align::Left);
         Style badge = vc::on_row(canvas.style(state_role(c.state, c.key.proto)), row.style);
         vc::draw_cell(canvas, y, widths, kState, state_name(c.state, c.key.proto), badge,
                       Align::Left);

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "service_names.hpp"
 #include "table.hpp"
 
 namespace sstop::plugins::processes {
@@ -30,7 +31,9 @@ namespace sstop::plugins::processes {
 class ProcessesView final : public View {
   public:
     ProcessesView() = default;
-    /// The plugin constructor; the view has no options.
+    /// A view whose detail page names services from `services`.
+    explicit ProcessesView(view_common::ServiceNames services) : services_(std::move(services)) {}
+    /// The plugin constructor: reads the `services_file` option's file once.
     explicit ProcessesView(PluginContext& context);
 
     std::string title() const override { return "Processes"; }
@@ -64,6 +67,7 @@ class ProcessesView final : public View {
     /// The `/` text as a filter expression: parsed again only when the text changes.
     void parse_filter(const std::string& text) const;
 
+    view_common::ServiceNames services_;
     std::shared_ptr<const Snapshot> snapshot_;
     // The `unattributed` row (pid 0): the snapshot's bytes that no process owned, listed while
     // it has traffic and sorted like the processes, so the rows add up to the header's totals.

@@ -2,6 +2,8 @@
 // snapshots) runs in a private tmux server; keys go in with send-keys, the screen comes
 // back with capture-pane. Every wait is bounded.
 
+#include <regex>
+
 #include "tmux_fixture.hpp"
 
 namespace {
@@ -247,8 +249,34 @@ TEST_F(TuiTmux, InterfaceKeyCyclesTheHeaderInterface) {
     keys("i");
     s = wait_for("interface lo");
     EXPECT_TRUE(has(s, "lo  ↓ 977 KiB/s")) << s;
+    keys("i");  // after the last interface: all of them, summed
+    s = wait_for("all interfaces  ↓");
+    EXPECT_TRUE(has(s, "all interfaces  ↓ 979 KiB/s  ↑ 1.00 KiB/s")) << s;
     keys("i");
     EXPECT_TRUE(has(wait_for("interface eth0"), "eth0  ↓ 2.00 KiB/s"));
+}
+
+TEST_F(TuiTmux, HeaderShowsTheProcessCountAndAClock) {
+    start_harness();
+    auto s = wait_for("zulu");
+    const std::string header = lines_of(s).at(0);
+    EXPECT_TRUE(has(header, "4 procs")) << header;  // the harness's snapshot has four
+    // The local time as HH:MM:SS at the end of the header line.
+    const std::regex clock("[0-2][0-9]:[0-5][0-9]:[0-6][0-9]\\s*$");
+    EXPECT_TRUE(std::regex_search(header, clock)) << header;
+    // It ticks: a later screen shows another time.
+    std::smatch first;
+    ASSERT_TRUE(std::regex_search(header, first, clock));
+    const std::string then = first.str();
+    s = wait_until([&](const std::string& screen) {
+        std::smatch m;
+        const std::string h = lines_of(screen).at(0);
+        return std::regex_search(h, m, clock) && m.str() != then;
+    });
+    std::smatch later;
+    const std::string h2 = lines_of(s).at(0);
+    ASSERT_TRUE(std::regex_search(h2, later, clock)) << h2;
+    EXPECT_NE(later.str(), then) << h2;
 }
 
 TEST_F(TuiTmux, DKeyTogglesNamesForViews) {

@@ -94,6 +94,24 @@ TEST(PortsView, ShowsColumnsSortedByPortWhateverTheSortKey) {
     EXPECT_NE(row.find("*"), std::string::npos) << row;  // 0.0.0.0 is "any"
 }
 
+TEST(PortsView, SvcColumnNamesWellKnownPorts) {
+    PortsView view(sstop::plugins::view_common::ServiceNames::parse(
+        "ssh 22/tcp\ndomain 53/udp\npostgresql 5432/udp\n"));
+    view.update(sample());
+    auto canvas = draw(view, view_context(), 100);
+    EXPECT_NE(canvas.row(0).find("SVC"), std::string::npos) << canvas.row(0);
+    EXPECT_NE(canvas.row(canvas.find_row("sshd")).find(" ssh "), std::string::npos)
+        << canvas.dump();
+    EXPECT_NE(canvas.row(canvas.find_row(" 53 ")).find("domain"), std::string::npos);
+    // 5432 is named for udp only: the tcp listener has no service.
+    EXPECT_EQ(canvas.row(canvas.find_row("postgres")).find("postgresql"), std::string::npos);
+    EXPECT_EQ(canvas.find_row("8080"), canvas.find_row("python3"));
+    // The filter sees the service name too.
+    canvas = draw(view, view_context(SortKey::Rate, "domain"), 100);
+    EXPECT_EQ(canvas.find_row(" 53 "), 1) << canvas.dump();
+    EXPECT_EQ(canvas.find_row("sshd"), -1);
+}
+
 TEST(PortsView, FilterMatchesAnyColumn) {
     PortsView view;
     view.update(sample());

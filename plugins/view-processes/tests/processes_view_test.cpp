@@ -563,3 +563,41 @@ TEST(ProcessesView, AHighlightLabelMarksTheRow) {
     const int cx = static_cast<int>(canvas.row(cy).find("curl"));
     EXPECT_NE(canvas.role_fg_at(cx, cy), static_cast<int>(ThemeRole::Bad));
 }
+
+// Opens the detail page of the second process of sample() (firefox) drawn by `view`.
+TextCanvas firefox_detail(ProcessesView& view, std::shared_ptr<Snapshot> s) {
+    view.update(std::move(s));
+    draw(view, view_context());
+    view.on_key(KeyEvent{'j'}, view_context());
+    EXPECT_TRUE(view.on_key(KeyEvent{sstop::kKeyEnter}, view_context()));
+    return draw(view, view_context());
+}
+
+TEST(ProcessesView, DetailNamesTheServiceOfEachSocket) {
+    ProcessesView view(
+        sstop::plugins::view_common::ServiceNames::parse("https 443/tcp\nhttp-alt 8080/tcp\n"));
+    auto canvas = firefox_detail(view, sample());
+    const int header = canvas.find_row("PROTO");
+    ASSERT_GE(header, 0) << canvas.dump();
+    EXPECT_NE(canvas.row(header).find("SVC"), std::string::npos) << canvas.row(header);
+    // A client connection is named by the remote port, a listener by its own.
+    EXPECT_NE(canvas.row(canvas.find_row("example.com:443")).find(" https "), std::string::npos)
+        << canvas.dump();
+    EXPECT_NE(canvas.row(canvas.find_row("LISTEN")).find("http-alt"), std::string::npos)
+        << canvas.dump();
+}
+
+TEST(ProcessesView, DetailListsThePeersOfConnectionlessUdpSockets) {
+    ProcessesView view;
+    auto s = sample();
+    s->processes[1].info.labels = {
+        {"udp_peer", "10.0.0.7:53"}, {"udp_peer", "10.0.0.8:53"}, {"udp_peers_dropped", "4"}};
+    auto canvas = firefox_detail(view, s);
+    const int peers = canvas.find_row("2 UDP peers (+4 not kept): 10.0.0.7:53 10.0.0.8:53");
+    EXPECT_GT(peers, 0) << canvas.dump();
+    EXPECT_LT(peers, canvas.find_row("PROTO"));
+    // Without peers there is no such line.
+    ProcessesView plain;
+    canvas = firefox_detail(plain, sample());
+    EXPECT_EQ(canvas.find_row("UDP peers"), -1) << canvas.dump();
+}
