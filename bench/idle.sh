@@ -231,7 +231,7 @@ tool_label() {
 # measure NS KEY TAG: start the tool in NS, warm up, measure the window, stop it. Writes
 # cpu_ms_per_s, sched_ms_per_s, rss_kb, hwm_kb, threads to $TMP/res.TAG.
 measure() {
-    local ns=$1 key=$2 tag=$3 pid t0 t1 c0 c1 s0 s1 rss hwm thr
+    local ns=$1 key=$2 tag=$3 pid t0 t1 c0 c1 s0 s1 rss hwm thr load
     local -a cmd
     read -r -a cmd <<<"$(tool_cmd "$key")"
     # nsenter execs the tool, so $! is the tool itself.
@@ -246,15 +246,16 @@ measure() {
     sleep "$SECONDS_WIN"
     c1=$(ticks_of "$pid") s1=$(sched_ns_of "$pid") t1=$(now_s)
     rss=$(status_kb "$pid" VmRSS) hwm=$(status_kb "$pid" VmHWM) thr=$(status_kb "$pid" Threads)
+    load=$(cut -d' ' -f1 /proc/loadavg)
     if [[ $key != nethogs ]]; then
         cp "/proc/$pid/smaps_rollup" "$TMP/smaps.$tag" 2>/dev/null || true
     fi
     stop_pid "$pid"
     awk -v c0="$c0" -v c1="$c1" -v s0="$s0" -v s1="$s1" -v t0="$t0" -v t1="$t1" -v hz="$CLK_TCK" \
-        -v rss="$rss" -v hwm="$hwm" -v thr="$thr" 'BEGIN {
+        -v rss="$rss" -v hwm="$hwm" -v thr="$thr" -v load="$load" 'BEGIN {
             w = t1 - t0
-            printf "cpu_ms_per_s=%.2f\nsched_ms_per_s=%.2f\nrss_kb=%d\nhwm_kb=%d\nthreads=%d\nwindow_s=%.2f\n",
-                1000 * (c1 - c0) / hz / w, (s1 - s0) / 1e6 / w, rss, hwm, thr, w }' >"$TMP/res.$tag"
+            printf "cpu_ms_per_s=%.2f\nsched_ms_per_s=%.2f\nrss_kb=%d\nhwm_kb=%d\nthreads=%d\nwindow_s=%.2f\nload1=%s\n",
+                1000 * (c1 - c0) / hz / w, (s1 - s0) / 1e6 / w, rss, hwm, thr, w, load }' >"$TMP/res.$tag"
     log "  $tag: $(tr '\n' ' ' <"$TMP/res.$tag")"
 }
 kv() { sed -n "s/^$1=//p" "$2"; }
@@ -287,7 +288,8 @@ echo
 echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC')"
 echo "- machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //'), kernel $(uname -r)"
 echo "- load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "- sstop: $SSTOP ($("$SSTOP" --version 2>/dev/null | head -1)); commit $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)"
+echo "- sstop: $SSTOP ($("$SSTOP" --version 2>/dev/null | head -1))"
+echo "- script: bench/idle.sh at commit $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)"
 echo "- nethogs: $(nethogs -V 2>&1 | head -1)"
 
 NS=$NS_PREFIX
@@ -391,7 +393,8 @@ echo "median (min–max). CPU = utime+stime of the whole process from \`/proc/<p
 echo "ticks: ±$(awk -v w="$SECONDS_WIN" 'BEGIN {printf "%.2f", 10 / w}') ms/s resolution); \"sched\" = the threads' \`schedstat\` run time, ns"
 echo "resolution. RSS = VmRSS at the end of the window, HWM = VmHWM. Sources actually used:"
 echo "ebpf run [$SRC_EBPF], defaults [$SRC_DEFAULT], fallback [$SRC_NETLINK]."
-echo "Load average (1 min) after each rep: ${LOADS[*]}."
+echo "Load average (1 min) at the end of the windows: $(for key in "${TOOLS[@]}"; do values "$key" load1; done | minmax)"
+echo "(after each rep: ${LOADS[*]})."
 echo
 echo "| tool | CPU ms/s | sched ms/s | CPU ÷ nethogs | RSS MiB | HWM MiB | RSS ÷ nethogs | threads |"
 echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
