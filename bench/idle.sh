@@ -234,6 +234,9 @@ measure() {
     local ns=$1 key=$2 tag=$3 pid t0 t1 c0 c1 s0 s1 rss hwm thr load
     local -a cmd
     read -r -a cmd <<<"$(tool_cmd "$key")"
+    if [[ ! -e /run/netns/$ns ]]; then
+        log "namespace $ns is gone: something other than this script deleted it"; exit 1
+    fi
     # nsenter execs the tool, so $! is the tool itself.
     nsenter --net="/run/netns/$ns" "${cmd[@]}" </dev/null >/dev/null 2>"$TMP/log.$tag" &
     pid=$!
@@ -251,11 +254,14 @@ measure() {
         cp "/proc/$pid/smaps_rollup" "$TMP/smaps.$tag" 2>/dev/null || true
     fi
     stop_pid "$pid"
+    # What the tool said on stderr (sstop's warnings, e.g. a Degraded ebpf collect).
+    sed "s/^/$tag: /" "$TMP/log.$tag" >>"$TMP/stderr.all"
     awk -v c0="$c0" -v c1="$c1" -v s0="$s0" -v s1="$s1" -v t0="$t0" -v t1="$t1" -v hz="$CLK_TCK" \
-        -v rss="$rss" -v hwm="$hwm" -v thr="$thr" -v load="$load" 'BEGIN {
+        -v rss="$rss" -v hwm="$hwm" -v thr="$thr" -v load="$load" \
+        -v lines="$(wc -l <"$TMP/log.$tag")" 'BEGIN {
             w = t1 - t0
-            printf "cpu_ms_per_s=%.2f\nsched_ms_per_s=%.2f\nrss_kb=%d\nhwm_kb=%d\nthreads=%d\nwindow_s=%.2f\nload1=%s\n",
-                1000 * (c1 - c0) / hz / w, (s1 - s0) / 1e6 / w, rss, hwm, thr, w, load }' >"$TMP/res.$tag"
+            printf "cpu_ms_per_s=%.2f\nsched_ms_per_s=%.2f\nrss_kb=%d\nhwm_kb=%d\nthreads=%d\nwindow_s=%.2f\nload1=%s\nstderr_lines=%d\n",
+                1000 * (c1 - c0) / hz / w, (s1 - s0) / 1e6 / w, rss, hwm, thr, w, load, lines }' >"$TMP/res.$tag"
     log "  $tag: $(tr '\n' ' ' <"$TMP/res.$tag")"
 }
 kv() { sed -n "s/^$1=//p" "$2"; }
@@ -396,8 +402,8 @@ echo "ebpf run [$SRC_EBPF], defaults [$SRC_DEFAULT], fallback [$SRC_NETLINK]."
 echo "Load average (1 min) at the end of the windows: $(for key in "${TOOLS[@]}"; do values "$key" load1; done | minmax)"
 echo "(after each rep: ${LOADS[*]})."
 echo
-echo "| tool | CPU ms/s | sched ms/s | CPU ÷ nethogs | RSS MiB | HWM MiB | RSS ÷ nethogs | threads |"
-echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+echo "| tool | CPU ms/s | sched ms/s | CPU ÷ nethogs | RSS MiB | HWM MiB | RSS ÷ nethogs | threads | stderr lines |"
+echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
 for key in "${TOOLS[@]}"; do
     cpu=$(values "$key" cpu_ms_per_s | median)
     sched=$(values "$key" sched_ms_per_s | median)
@@ -406,7 +412,8 @@ for key in "${TOOLS[@]}"; do
     echo "| $(tool_label "$key") | $cpu ($(values "$key" cpu_ms_per_s | minmax)) |" \
         "$sched ($(values "$key" sched_ms_per_s | minmax)) | $(ratio "$cpu" "$nh_cpu") |" \
         "$(echo "$rss" | mib) ($(values "$key" rss_kb | mib | minmax)) | $(echo "$hwm" | mib) |" \
-        "$(ratio "$rss" "$nh_rss") | $(values "$key" threads | median) |"
+        "$(ratio "$rss" "$nh_rss") | $(values "$key" threads | median) |" \
+        "$(values "$key" stderr_lines | tr '\n' ' ' | sed 's/ $//; s/ /, /g') |"
 done
 
 ss_cpu=$(first_vals ss | median)
@@ -455,5 +462,14 @@ for key in ebpf netlink default; do
         $1 == "Private_Dirty:" {pd = $2} $1 == "Shared_Clean:" {sc = $2}
         END {printf "| %s | %d | %d | %d | %d | %d |\n", k, r, a, r - a, pd, sc}' "$f"
 done
+if [[ -s $TMP/stderr.all ]]; then
+    echo
+    echo "## What the measured tools printed on stderr (run.rep: line; counted, first 20 distinct)"
+    echo
+    echo '```'
+    sed -E 's/[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9:.]+Z? ?//' "$TMP/stderr.all" | sort | uniq -c |
+        sort -rn | head -20
+    echo '```'
+fi
 echo
 echo "- load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"
