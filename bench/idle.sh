@@ -10,7 +10,8 @@
 # nethogs runs as `nethogs -t -a -d 1` (-a: without it nethogs refuses lo, the only device).
 #
 # Environment: IDLE_CONNECTIONS (10000 connections = 2× sockets), IDLE_SECONDS (20, the
-#   measured window), IDLE_WARMUP (5), IDLE_REPS (3), IDLE_HOLDERS (10 holder processes),
+#   measured window), IDLE_WARMUP (5), IDLE_REPS (3), IDLE_FIRST_REPS (5, first-cycle runs
+#   of each command: ss -tinp is noisy on a shared machine), IDLE_HOLDERS (10 holders),
 #   IDLE_GROWTH (1: also the "cost growth" rows, ebpf at 6,000 and 60,000 sockets with 1% of
 #   the connections sending 64 bytes a second), SSTOP_BIN (default <repo>/build-bench/bin/sstop,
 #   else `sstop` on PATH). Needs iproute2 (`ip`, `ss`), util-linux (`nsenter`), nethogs,
@@ -22,6 +23,7 @@ CONNS=${IDLE_CONNECTIONS:-10000}
 SECONDS_WIN=${IDLE_SECONDS:-20}
 WARMUP=${IDLE_WARMUP:-5}
 REPS=${IDLE_REPS:-3}
+FIRST_REPS=${IDLE_FIRST_REPS:-5}
 HOLDERS=${IDLE_HOLDERS:-10}
 GROWTH=${IDLE_GROWTH:-1}
 SSTOP=${SSTOP_BIN:-}
@@ -30,7 +32,7 @@ while [[ $# -gt 0 ]]; do
     case "$1" in
         --sstop) SSTOP=$2; shift ;;
         --no-growth) GROWTH=0 ;;
-        -h|--help) sed -n 2,18p "${BASH_SOURCE[0]}"; exit 0 ;;
+        -h|--help) sed -n 2,19p "${BASH_SOURCE[0]}"; exit 0 ;;
         *) echo "idle.sh: unknown argument $1" >&2; exit 2 ;;
     esac
     shift
@@ -329,7 +331,7 @@ first_cmd() {
         ss) echo "ss -tinp" ;;
     esac
 }
-for ((rep = 1; rep <= REPS; rep++)); do
+for ((rep = 1; rep <= FIRST_REPS; rep++)); do
     for key in "${FIRST[@]}"; do
         read -r -a cmd <<<"$(first_cmd "$key")"
         if [[ -x /usr/bin/time ]]; then
@@ -346,20 +348,20 @@ print("wall_s=%.3f\nuser_s=%.3f\nsys_s=%.3f\nmaxrss_kb=%d" % (time.monotonic() -
 done
 first_vals() {  # first_vals KEY: CPU ms (user+sys) of each rep
     local r
-    for ((r = 1; r <= REPS; r++)); do
+    for ((r = 1; r <= FIRST_REPS; r++)); do
         awk -F= '/^user_s=/ {u = $2} /^sys_s=/ {s = $2} END {printf "%.0f\n", 1000 * (u + s)}' \
             "$TMP/first.$1.$r"
     done
 }
 first_wall() {
     local r
-    for ((r = 1; r <= REPS; r++)); do
+    for ((r = 1; r <= FIRST_REPS; r++)); do
         awk -F= '/^wall_s=/ {printf "%.0f\n", 1000 * $2}' "$TMP/first.$1.$r"
     done
 }
 first_rss() {
     local r
-    for ((r = 1; r <= REPS; r++)); do
+    for ((r = 1; r <= FIRST_REPS; r++)); do
         awk -F= '/^maxrss_kb=/ {printf "%.1f\n", $2 / 1024}' "$TMP/first.$1.$r"
     done
 }
@@ -421,7 +423,7 @@ echo
 echo "## First cycle at $SOCKS sockets: one whole process, CPU ms (user+sys) and wall ms"
 echo
 echo "\`--once\` prints after one full interval (1 s), so sstop's wall time includes that sleep;"
-echo "CPU is the comparable figure. $REPS reps interleaved, median (min–max)."
+echo "CPU is the comparable figure. $FIRST_REPS reps interleaved, median (min–max)."
 echo
 echo "| command | CPU ms | CPU ÷ ss | wall ms | max RSS MiB |"
 echo "| --- | ---: | ---: | ---: | ---: |"
