@@ -2,7 +2,10 @@
 # bench/run.sh — builds and runs the sstop benchmarks, prints the results as Markdown tables.
 # Root is needed (network namespaces, AF_PACKET). See bench/README.md for what each number is.
 #
-#   bash bench/run.sh [--no-build] [--only sockets|capture] [--out FILE]
+#   bash bench/run.sh [--no-build] [--only sockets|capture|idle] [--out FILE]
+#
+# --only idle runs bench/idle.sh (idle cost beside nethogs; its own IDLE_* knobs) with the
+# sstop built here, and nothing else.
 #
 # Environment: SSTOP_BENCH_BUILD (build dir, default <repo>/build-bench),
 #   BENCH_SOCKETS ("1000 10000 30000"), BENCH_REPS (5), BENCH_CYCLES (10),
@@ -27,7 +30,7 @@ while [[ $# -gt 0 ]]; do
         --no-build) BUILD_FIRST=0 ;;
         --only) ONLY=$2; shift ;;
         --out) OUT=$2; shift ;;
-        -h|--help) sed -n 2,11p "${BASH_SOURCE[0]}"; exit 0 ;;
+        -h|--help) sed -n 2,14p "${BASH_SOURCE[0]}"; exit 0 ;;
         *) echo "run.sh: unknown argument $1" >&2; exit 2 ;;
     esac
     shift
@@ -40,6 +43,15 @@ fi
 
 if [[ -n $OUT ]]; then
     exec > >(tee "$OUT")
+fi
+
+if [[ $ONLY == idle ]]; then
+    if [[ $BUILD_FIRST -eq 1 ]]; then
+        cmake -S "$ROOT" -B "$BUILD" -DSSTOP_BUILD_TESTS=OFF >/dev/null
+        # Everything (no tests): `sstop --headless` with defaults loads every plugin it finds.
+        cmake --build "$BUILD" -j "$(nproc)" >/dev/null
+    fi
+    exec bash "$ROOT/bench/idle.sh" --sstop "$BUILD/bin/sstop"
 fi
 
 if [[ $BUILD_FIRST -eq 1 ]]; then
