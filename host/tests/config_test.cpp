@@ -298,7 +298,7 @@ TEST(ConfigErrors, ShortUnknownKeyGetsNoFarFetchedSuggestion) {
 
 TEST(ConfigErrors, UnknownKeyFarFromAnyListsTheKeys) {
     expect_error(text_error("ui:\n  font: big\n"), 2, 3, "ui.font",
-                 "unknown key 'font' (expected one of: theme unicode mouse colors)");
+                 "unknown key 'font' (expected one of: theme unicode mouse colors summary)");
 }
 
 TEST(ConfigErrors, OutOfRangeInteger) {

@@ -141,10 +141,18 @@ class TextCanvas final : public Canvas {
     std::vector<std::vector<Cell>> cells_;
 };
 
-/// A PluginContext with no options that keeps what is logged.
+/// A PluginContext that keeps what is logged; options only as set (the host fills every
+/// declared one, so a test that creates a plugin sets the ones it reads).
 class FakeContext final : public PluginContext {
   public:
     explicit FakeContext(std::string id) : id_(std::move(id)) {}
+    /// A string option, as the host would hold it.
+    void set_string(const std::string& key, std::string value) {
+        OptionValue v;
+        v.type = SSTOP_OPTION_STRING;
+        v.s = std::move(value);
+        options_.values[key] = std::move(v);
+    }
     std::string_view plugin_id() const override { return id_; }
     const Options& options() const override { return options_; }
     void log(Notice::Level, std::string_view message) override { logged.emplace_back(message); }

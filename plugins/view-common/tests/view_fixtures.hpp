@@ -70,6 +70,11 @@ inline void expect_view_plugin_loads(const std::string& id, const std::string& t
     EXPECT_EQ(d->abi_major, SSTOP_ABI_MAJOR);
     EXPECT_STREQ(d->build_key, SSTOP_BUILD_KEY);
     FakeContext context(id);
+    // String options with their declared defaults, as the host fills them (other types are
+    // not read by the built-in views at creation).
+    for (std::uint32_t i = 0; i < d->option_count; ++i)
+        if (d->options[i].type == SSTOP_OPTION_STRING)
+            context.set_string(d->options[i].key, d->options[i].default_value);
     std::unique_ptr<Plugin> object(d->create(context));
     auto* view = dynamic_cast<View*>(object.get());
     ASSERT_NE(view, nullptr);
