@@ -10,9 +10,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <fstream>
 #include <string>
+#include <thread>
 
 #include "netns.hpp"
 #include "snapshot_json.hpp"
@@ -42,6 +45,29 @@ bool in_initial_netns() {
 std::uint64_t counter(const json& snap, const char* name) {
     const auto& c = snap["counters"];
     return c.contains(name) ? c[name].get<std::uint64_t>() : 0;
+}
+
+// Waits (at most `limit`) for a snapshot listing every pid of `pids` with a connection; the
+// namespace enumerator finds a namespace on its /proc walk, which takes longer on a loaded
+// machine (sanitizers, parallel tests) than a fixed count of ticks. Returns that snapshot's
+// seq, or -1.
+int wait_for_listed(SstopRun& sstop, const std::vector<pid_t>& pids,
+                    std::chrono::milliseconds limit) {
+    const auto until = std::chrono::steady_clock::now() + limit;
+    std::size_t checked = 0;
+    while (std::chrono::steady_clock::now() < until) {
+        const auto snaps = sstop.snapshots();
+        for (; checked < snaps.size(); ++checked) {
+            bool all = true;
+            for (pid_t pid : pids) {
+                const json* p = find_process(snaps[checked], pid);
+                all = all && p && (*p)["connections"].get<int>() >= 1;
+            }
+            if (all) return snaps[checked]["seq"].get<int>();
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    return -1;
 }
 
 bool has_notice(const json& snap, const std::string& part) {
@@ -170,13 +196,17 @@ TEST_F(NetnsFanout, ANamespaceBornAfterThePrivilegeDropIsReadThroughProcWithANot
         pause();
     });
     go.fire();
-    // The enumerator sees the namespaces one collect after their first process: a few ticks.
-    ASSERT_TRUE(sstop.wait_for_seq(born_at + 10, std::chrono::seconds(20))) << sstop.errors();
+    // The enumerator sees the namespaces one collect after their first process: a few ticks
+    // (more on a loaded machine); then they stay listed.
+    const int found = wait_for_listed(sstop, {up.pid(), sink.pid()}, std::chrono::seconds(30));
+    ASSERT_TRUE(sstop.wait_for_seq(std::max(born_at, found) + 5, std::chrono::seconds(20)))
+        << sstop.errors();
     EXPECT_EQ(sstop.stop(), 0) << sstop.errors();
 
     const auto snaps = sstop.snapshots();
     const json& snap = snaps.back();
     SCOPED_TRACE("counters " + snap["counters"].dump() + "\nnotices " + snap["notices"].dump());
+    ASSERT_GE(found, 0) << "the late namespace's processes were never listed with a connection";
     for (pid_t pid : {up.pid(), sink.pid()}) {
         const json* p = find_process(snap, pid);
         ASSERT_NE(p, nullptr) << "pid " << pid << " is not listed";
@@ -272,8 +302,11 @@ TEST_F(NetnsFanout, ProcnetListsANamespaceBornAfterStart) {
     go.fire();
     const int ready_at = sstop.snapshots().back()["seq"].get<int>();
     // The enumerator sees a namespace in the collect after its first process, and the
-    // following collect reads it: a few ticks.
-    ASSERT_TRUE(sstop.wait_for_seq(ready_at + 5, std::chrono::seconds(20))) << sstop.errors();
+    // following collect reads it: a few ticks (more on a loaded machine); then it stays.
+    const int found = wait_for_listed(sstop, {up.pid(), sink.pid()}, std::chrono::seconds(30));
+    ASSERT_GE(found, 0) << "the late namespace's processes were never listed with a connection";
+    ASSERT_TRUE(sstop.wait_for_seq(std::max(ready_at, found) + 5, std::chrono::seconds(20)))
+        << sstop.errors();
     EXPECT_EQ(sstop.stop(), 0) << sstop.errors();
 
     const json snap = sstop.snapshots().back();
