@@ -146,11 +146,21 @@ TEST(HistoryE2E, ASigkillLosesAtMostTheLastFlushInterval) {
         write_exactly(s, kUpload);
         pause();
     });
-    const pid_t sstop = spawn_in(net.a, {"sh", "-c",
-                                         "exec " + sstop_binary() + " -c " + config +
-                                             " --interval 250ms --json >/dev/null"});
+    const std::string out = store.db() + ".json";
+    const pid_t sstop = spawn_in(
+        net.a, {"sh", "-c",
+                "exec " + sstop_binary() + " -c " + config + " --interval 250ms --json >" + out});
     ASSERT_GT(sstop, 0);
-    std::this_thread::sleep_for(std::chrono::seconds(2));
+    // Running and past its start-up baseline (slow under sanitizers): two updates out.
+    auto lines_out = [&out] {
+        std::ifstream in(out);
+        int n = 0;
+        for (std::string line; std::getline(in, line);) ++n;
+        return n;
+    };
+    for (int i = 0; i < 300 && lines_out() < 2; ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    ASSERT_GE(lines_out(), 2) << "sstop published nothing in 30 s";
     first.fire();
     // The first upload is written within a few flush intervals.
     std::uint64_t recorded = 0;
