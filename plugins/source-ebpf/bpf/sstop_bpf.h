@@ -13,28 +13,28 @@
  * `events` ring buffer when the socket is gone. */
 struct sstop_sock {
     __u64 cookie;
-    __u64 rx_bytes;      /* payload bytes received (protocols other than TCP) */
-    __u64 tx_bytes;      /* payload bytes sent (protocols other than TCP) */
-    __u64 tcp_received;  /* tcp_sock.bytes_received (TCP; includes the peer's FIN) */
-    __u64 tcp_sent;      /* tcp_sock.bytes_sent (TCP; includes retransmissions) */
-    __u64 tcp_retrans;   /* tcp_sock.bytes_retrans (TCP) */
-    __u64 start_ns;      /* the owner's start time, ns since boot (0: owner not known) */
-    __u64 cgroup_id;     /* the owner's cgroup v2 id */
-    __u64 inode;         /* socket inode, 0 until seen */
-    __u32 tgid;          /* owner process (0: not known: accepted or older than sstop) */
+    __u64 rx_bytes;     /* payload bytes received (protocols other than TCP) */
+    __u64 tx_bytes;     /* payload bytes sent (protocols other than TCP) */
+    __u64 tcp_received; /* tcp_sock.bytes_received (TCP; includes the peer's FIN) */
+    __u64 tcp_sent;     /* tcp_sock.bytes_sent (TCP; includes retransmissions) */
+    __u64 tcp_retrans;  /* tcp_sock.bytes_retrans (TCP) */
+    __u64 start_ns;     /* the owner's start time, ns since boot (0: owner not known) */
+    __u64 cgroup_id;    /* the owner's cgroup v2 id */
+    __u64 inode;        /* socket inode, 0 until seen */
+    __u32 tgid;         /* owner process (0: not known: accepted or older than sstop) */
     __u32 uid;
-    __u32 netns;         /* network namespace inode of the owner (0: not known) */
-    __u32 dirty_gen;     /* generation in which the cookie was last queued as dirty */
-    __u32 laddr[4];      /* local address, network order (IPv4: laddr[0]) */
-    __u32 raddr[4];      /* remote address, network order */
-    __u16 lport;         /* local port, host order */
-    __u16 rport;         /* remote port, host order */
-    __u16 family;        /* AF_INET or AF_INET6 */
-    __u8 protocol;       /* IP protocol */
-    __u8 state;          /* TCP state (kernel numbering); 7 = CLOSE */
-    __u8 released;       /* the owner closed it (TCP may still send what is queued) */
-    __u8 closed;         /* final: the socket is gone (a record that could not be sent) */
-    __u8 sock_type;      /* SOCK_STREAM, SOCK_DGRAM, SOCK_RAW, ... */
+    __u32 netns;     /* network namespace inode of the owner (0: not known) */
+    __u32 dirty_gen; /* generation in which the cookie was last queued as dirty */
+    __u32 laddr[4];  /* local address, network order (IPv4: laddr[0]) */
+    __u32 raddr[4];  /* remote address, network order */
+    __u16 lport;     /* local port, host order */
+    __u16 rport;     /* remote port, host order */
+    __u16 family;    /* AF_INET or AF_INET6 */
+    __u8 protocol;   /* IP protocol */
+    __u8 state;      /* TCP state (kernel numbering); 7 = CLOSE */
+    __u8 released;   /* the owner closed it (TCP may still send what is queued) */
+    __u8 closed;     /* final: the socket is gone (a record that could not be sent) */
+    __u8 sock_type;  /* SOCK_STREAM, SOCK_DGRAM, SOCK_RAW, ... */
     __u8 pad;
     char comm[SSTOP_COMM_LEN];
 };
