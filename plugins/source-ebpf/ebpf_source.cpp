@@ -15,6 +15,7 @@
 #include <linuxproc/file_io.hpp>
 #include <linuxproc/netns.hpp>
 #include <linuxproc/owner_map.hpp>
+#include <linuxproc/proc_parse.hpp>
 #include <mutex>
 
 #include "connect_tracer.hpp"  // read_traced_process
@@ -80,9 +81,9 @@ bool in_scope(const sstop_sock& rec, bool all_namespaces, std::uint64_t own_netn
 // process that started sstop (or one of its ancestors) still sees it, and root reaches it
 // through that process's root directory. At most 16 ancestors are asked.
 static std::optional<std::string> cgroup2_of_an_ancestor(const std::string& proc_root) {
-    std::string pid = std::to_string(::getppid());
-    for (int depth = 0; depth < 16 && pid != "0" && !pid.empty(); ++depth) {
-        const std::string dir = proc_root + "/" + pid;
+    std::int32_t pid = ::getppid();
+    for (int depth = 0; depth < 16 && pid > 0; ++depth) {
+        const std::string dir = proc_root + "/" + std::to_string(pid);
         std::string mounts;
         if (linuxproc::read_at(AT_FDCWD, (dir + "/mounts").c_str(), mounts, 1 << 20)) {
             if (auto path = find_cgroup2(mounts)) {
@@ -92,33 +93,15 @@ static std::optional<std::string> cgroup2_of_an_ancestor(const std::string& proc
         }
         std::string stat;
         if (!linuxproc::read_at(AT_FDCWD, (dir + "/stat").c_str(), stat, 4096)) break;
-        // Field 4 (ppid) follows the last ')' of the command name.
-        const std::size_t close = stat.rfind(')');
-        if (close == std::string::npos) break;
-        std::size_t at = stat.find(' ', close + 2);  // after the state letter
-        if (at == std::string::npos) break;
-        const std::size_t end = stat.find(' ', at + 1);
-        pid = stat.substr(at + 1, end == std::string::npos ? end : end - at - 1);
+        const auto parsed = linuxproc::parse_stat(stat);
+        if (!parsed) break;
+        pid = parsed->ppid;
     }
     return std::nullopt;
 }
 
 std::optional<std::string> find_cgroup2(std::string_view mounts) {
-    std::size_t pos = 0;
-    while (pos < mounts.size()) {
-        std::size_t end = mounts.find('\n', pos);
-        if (end == std::string_view::npos) end = mounts.size();
-        std::string_view line = mounts.substr(pos, end - pos);
-        pos = end + 1;
-        std::size_t a = line.find(' ');
-        if (a == std::string_view::npos) continue;
-        std::size_t b = line.find(' ', a + 1);
-        if (b == std::string_view::npos) continue;
-        std::size_t c = line.find(' ', b + 1);
-        std::string_view type = line.substr(b + 1, c == std::string_view::npos ? c : c - b - 1);
-        if (type == "cgroup2") return std::string(line.substr(a + 1, b - a - 1));
-    }
-    return std::nullopt;
+    return linuxproc::find_mount_point(mounts, "cgroup2");
 }
 
 SocketObs to_observation(const sstop_sock& rec, std::uint64_t own_netns) {

@@ -274,22 +274,7 @@ std::optional<StateEvent> parse_state_line(std::string_view line) {
 }
 
 std::optional<std::string> find_tracefs(std::string_view proc_mounts) {
-    std::size_t pos = 0;
-    while (pos < proc_mounts.size()) {
-        std::size_t end = proc_mounts.find('\n', pos);
-        if (end == std::string_view::npos) end = proc_mounts.size();
-        std::string_view line = proc_mounts.substr(pos, end - pos);
-        pos = end + 1;
-        std::size_t a = line.find(' ');
-        if (a == std::string_view::npos) continue;
-        std::size_t b = line.find(' ', a + 1);
-        if (b == std::string_view::npos) continue;
-        std::size_t c = line.find(' ', b + 1);
-        std::string_view type = line.substr(b + 1, c == std::string_view::npos ? c : c - b - 1);
-        // Mount points with spaces are escaped (\040); tracefs never lives at such a place.
-        if (type == "tracefs") return std::string(line.substr(a + 1, b - a - 1));
-    }
-    return std::nullopt;
+    return lp::find_mount_point(proc_mounts, "tracefs");
 }
 
 // ---- ConnectTable ----

@@ -57,6 +57,26 @@ std::optional<ProcStat> parse_stat(std::string_view stat) {
     return out;
 }
 
+std::optional<std::string> find_mount_point(std::string_view proc_mounts,
+                                            std::string_view fs_type) {
+    std::size_t pos = 0;
+    while (pos < proc_mounts.size()) {
+        std::size_t end = proc_mounts.find('\n', pos);
+        if (end == std::string_view::npos) end = proc_mounts.size();
+        std::string_view line = proc_mounts.substr(pos, end - pos);
+        pos = end + 1;
+        // device mount-point type options ...
+        std::size_t a = line.find(' ');
+        if (a == std::string_view::npos) continue;
+        std::size_t b = line.find(' ', a + 1);
+        if (b == std::string_view::npos) continue;
+        std::size_t c = line.find(' ', b + 1);
+        std::string_view type = line.substr(b + 1, c == std::string_view::npos ? c : c - b - 1);
+        if (type == fs_type) return std::string(line.substr(a + 1, b - a - 1));
+    }
+    return std::nullopt;
+}
+
 std::optional<std::int32_t> parse_pid_name(std::string_view name) {
     if (name.size() > 10) return std::nullopt;
     auto pid = parse_unsigned<std::uint32_t>(name);

@@ -309,3 +309,16 @@ TEST(ParseCgroup, VeryLongLinesAreParsed) {
     auto fake = lp::parse_cgroup("0::/system.slice/docker-" + std::string(200, 'a') + ".scope\n");
     EXPECT_EQ(fake.container, "");
 }
+
+TEST(FindMountPoint, FirstMountOfTheTypeByItsTypeFieldNotItsDevice) {
+    const char* mounts =
+        "tracefs /mnt/x tmpfs rw 0 0\n"
+        "cgroup2 /sys/fs/cgroup/unified cgroup2 rw,nsdelegate 0 0\n"
+        "tracefs /sys/kernel/tracing tracefs rw 0 0\n"
+        "tracefs /other tracefs rw 0 0";
+    EXPECT_EQ(lp::find_mount_point(mounts, "tracefs"), "/sys/kernel/tracing");
+    EXPECT_EQ(lp::find_mount_point(mounts, "cgroup2"), "/sys/fs/cgroup/unified");
+    EXPECT_FALSE(lp::find_mount_point(mounts, "debugfs"));
+    EXPECT_FALSE(lp::find_mount_point("", "tracefs"));
+    EXPECT_FALSE(lp::find_mount_point("only-two fields\n\n", "fields"));
+}

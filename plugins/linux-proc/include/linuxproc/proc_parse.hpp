@@ -29,6 +29,11 @@ inline constexpr std::uint32_t kPfExiting = 0x4;
 /// the start time is missing or not a number.
 std::optional<ProcStat> parse_stat(std::string_view stat);
 
+/// The mount point of the first mount of filesystem type `fs_type` ("tracefs", "cgroup2") in
+/// the text of `/proc/mounts`; nullopt when there is none. Mount points with spaces are
+/// escaped there (`\040`) and returned as written.
+std::optional<std::string> find_mount_point(std::string_view proc_mounts, std::string_view fs_type);
+
 /// The pid a `/proc` directory entry names ("1234"); nullopt for anything else ("self",
 /// "0", a number beyond the largest pid).
 std::optional<std::int32_t> parse_pid_name(std::string_view name);
