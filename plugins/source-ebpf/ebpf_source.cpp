@@ -69,6 +69,13 @@ SocketState state_of(std::uint8_t kernel_state) {
 
 Proto proto_of(std::uint8_t protocol) { return static_cast<Proto>(protocol); }
 
+// How a socket listed without a cookie (ping, raw) is found again: protocol, local end and
+// namespace; the remote end may have changed (a ping socket connects later).
+SocketKey local_end(SocketKey key) {
+    key.remote = {};
+    return key;
+}
+
 }  // namespace
 
 bool in_scope(const sstop_sock& rec, bool all_namespaces, std::uint64_t own_netns, bool listed) {
@@ -334,9 +341,7 @@ void EbpfSource::add_record(const sstop_sock& rec, Sample& out) {
     // One the start-up listing of sstop's namespace had (by cookie, or without one) is ours.
     auto listed = [&] {
         if (known_.count(rec.cookie)) return true;
-        SocketKey local = obs.key;
-        local.remote = {};
-        return cookieless_.count(local) != 0;
+        return cookieless_.count(local_end(obs.key)) != 0;
     };
     if (!all_namespaces_ && !in_scope(rec, false, own_netns_, listed())) return;
     ProcessId owner = owner_id(rec, clock_ticks_);
@@ -367,9 +372,7 @@ void EbpfSource::add_record(const sstop_sock& rec, Sample& out) {
         listeners_[obs.key.local.port] = owner;
     bool listed_cookieless = known != known_.end() && known->second.listed_cookieless;
     if (!cookieless_.empty() && known == known_.end()) {
-        SocketKey local = obs.key;
-        local.remote = {};
-        if (auto c = cookieless_.find(local); c != cookieless_.end()) {
+        if (auto c = cookieless_.find(local_end(obs.key)); c != cookieless_.end()) {
             // The socket the start-up listing showed without a cookie: same identity, so
             // its counters (zero at the listing) go on instead of starting a new socket.
             if (owner.pid == 0) owner = c->second.owner;
@@ -437,9 +440,7 @@ void EbpfSource::take_inventory(Sample& out) {
     for (SocketObs& s : inv.sockets) {
         if (s.closed || (s.cookie != 0 && seen.count(s.cookie))) continue;
         if (s.cookie == 0 && cookieless_.size() < settings_.max_sockets) {
-            SocketKey local = s.key;
-            local.remote = {};
-            cookieless_.emplace(local, s);
+            cookieless_.emplace(local_end(s.key), s);
         }
         if (s.key.proto != Proto::Tcp) {
             s.has_bytes = true;  // counted from zero by the kernel side from now on
