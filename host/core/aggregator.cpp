@@ -38,6 +38,8 @@
 #include "core/history_ring.hpp"
 #include "core/keys.hpp"
 #include "core/rate_ema.hpp"
+#include "core/slot_table.hpp"
+#include "core/snapshot_order.hpp"
 #include "core/udp_peers.hpp"
 
 namespace sstop::core {
@@ -77,11 +79,14 @@ struct TrafficState {
         tick_tx += tx;
     }
 
-    void close_tick(double dt_s) {
+    void close_tick(double dt_s) { close_tick(dt_s, RateEma::weight(rx_ema.alpha(), dt_s)); }
+
+    /// `w`: the tick's EMA weight, RateEma::weight(alpha, dt_s), computed once per tick.
+    void close_tick(double dt_s, double w) {
         rx_bytes += tick_rx;
         tx_bytes += tick_tx;
-        rx_ema.update(static_cast<double>(tick_rx), dt_s);
-        tx_ema.update(static_cast<double>(tick_tx), dt_s);
+        rx_ema.update(static_cast<double>(tick_rx), dt_s, w);
+        tx_ema.update(static_cast<double>(tick_tx), dt_s, w);
         tick_rx = 0;
         tick_tx = 0;
     }
@@ -191,6 +196,9 @@ struct RemoteEntry {
     std::vector<ProcessId> owners;  // owners of those connections, this tick
 };
 
+// Owners of a remote host's connections are looked up in its list while it is this short.
+constexpr std::size_t kOwnerScan = 32;
+
 struct InterfaceEntry {
     explicit InterfaceEntry(double alpha) : traffic(alpha) {}
 
@@ -256,11 +264,14 @@ struct Aggregator::State {
     NameResolver* resolver = nullptr;
     // Names looked up while building one snapshot: one resolver call per address.
     mutable std::unordered_map<IpAddr, std::string, IpAddrHash> names;
+    mutable IpAddr last_name_addr;                   // the last name_of() lookup
+    mutable const std::string* last_name = nullptr;  // into `names`
     std::uint64_t next_seq = 0;
     Clock::time_point last_now{};
     Clock::time_point now{};
 
-    std::unordered_map<SocketId, SocketEntry, SocketIdHash> sockets;
+    // Walked several times per tick: slots in chunks, not one heap node per socket.
+    SlotTable<SocketId, SocketEntry, SocketIdHash> sockets;
     std::unordered_map<SocketKey, FlowEntry, SocketKeyHash> flows;
     std::unordered_map<ProcessId, ProcessEntry, ProcessIdHash> processes;
     std::unordered_map<GroupKey, GroupEntry, GroupKeyHash> groups;
@@ -365,9 +376,18 @@ struct Aggregator::State {
     }
 
     const std::string& name_of(const IpAddr& addr) const {
+        // Many connections in a row go to one remote: one lookup per run of them.
+        if (last_name != nullptr && last_name_addr == addr) return *last_name;
         auto [it, inserted] = names.try_emplace(addr);
         if (inserted && resolver != nullptr) it->second = resolver->name_of(addr);
+        last_name_addr = addr;
+        last_name = &it->second;
         return it->second;
+    }
+
+    void forget_names() {
+        names.clear();
+        last_name = nullptr;
     }
 
     /// Credits bytes to an owner (or the unattributed bucket) and, for a socket with a
@@ -959,6 +979,8 @@ struct Aggregator::State {
     }
 
     void aggregate(const TickInput& tick, std::uint64_t seq, double dt) {
+        // Every average here has the configured alpha and this tick's length.
+        const double w = RateEma::weight(config.ema_alpha, dt);
         for (auto& [id, p] : processes) {
             p.listed = false;
         }
@@ -967,20 +989,31 @@ struct Aggregator::State {
             r.owners.clear();
         }
         const auto cutoff = stale_cutoff();
+        ProcessEntry* memo_process = nullptr;
+        RemoteEntry* memo_remote = nullptr;
+        IpAddr memo_remote_addr;
         for (auto it = sockets.begin(); it != sockets.end();) {
             SocketEntry& e = it->second;
             const bool live = present(e);
             ProcessEntry* p = nullptr;
             if (e.owner.pid != 0 && (live || e.traffic.tick_rx != 0 || e.traffic.tick_tx != 0 ||
                                      e.orphan_rx != 0 || e.orphan_tx != 0)) {
-                p = process_for(e.owner);
+                // Neighbouring slots mostly share an owner: one lookup per run of them.
+                if (memo_process == nullptr || !(memo_process->info.id == e.owner)) {
+                    memo_process = process_for(e.owner);
+                }
+                p = memo_process;
             }
             credit_socket(e, p, e.traffic.tick_rx, e.traffic.tick_tx);
-            e.traffic.close_tick(dt);
+            e.traffic.close_tick(dt, w);
             if (!live) {
                 // Stale sockets leave here, saving expiry a pass over the biggest table; the
                 // late bytes of this tick were credited just above.
-                it = expired(e.last_seen, cutoff) ? sockets.erase(it) : std::next(it);
+                if (expired(e.last_seen, cutoff)) {
+                    it = sockets.erase(it);
+                } else {
+                    ++it;
+                }
                 continue;
             }
             ++it;
@@ -989,10 +1022,18 @@ struct Aggregator::State {
                 p->last_seen = now;
             }
             if (is_connected(e.key, e.state)) {
-                if (RemoteEntry* r = remote_for(e.key.remote.addr)) {
+                if (memo_remote == nullptr || !(memo_remote_addr == e.key.remote.addr)) {
+                    memo_remote = remote_for(e.key.remote.addr);
+                    memo_remote_addr = e.key.remote.addr;
+                }
+                if (RemoteEntry* r = memo_remote) {
                     ++r->connections;
                     r->last_seen = now;
-                    if (p != nullptr) {
+                    // Thousands of connections usually share a few owners: listed once (a
+                    // remote with many owners may list some twice; the snapshot dedupes).
+                    if (p != nullptr && (r->owners.size() >= kOwnerScan ||
+                                         std::find(r->owners.begin(), r->owners.end(), e.owner) ==
+                                             r->owners.end())) {
                         r->owners.push_back(e.owner);
                     }
                 }
@@ -1006,20 +1047,20 @@ struct Aggregator::State {
             }
         }
         for (auto& [id, p] : processes) {
-            p.traffic.close_tick(dt);
+            p.traffic.close_tick(dt, w);
             if (seq > 0) {
                 p.history.push(p.traffic.rate());
             }
             credit_group(p);
         }
         for (auto& [key, g] : groups) {
-            g.traffic.close_tick(dt);
+            g.traffic.close_tick(dt, w);
         }
         for (auto& [addr, r] : remotes) {
-            r.traffic.close_tick(dt);
+            r.traffic.close_tick(dt, w);
         }
-        unattributed.close_tick(dt);
-        totals.close_tick(dt);
+        unattributed.close_tick(dt, w);
+        totals.close_tick(dt, w);
         if (seq > 0) {
             rx_history.push(totals.rx_ema.value());
             tx_history.push(totals.tx_ema.value());
@@ -1141,6 +1182,9 @@ struct Aggregator::State {
         // Per process (index in snap->processes): its UDP sockets' peers and dropped count.
         std::unordered_map<std::size_t, std::pair<std::set<Endpoint>, std::uint64_t>> udp_peers;
         const auto peer_cutoff = stale_cutoff();
+        constexpr std::size_t kNoIndex = ~std::size_t{0};
+        ProcessId memo_owner;  // pid 0: no lookup yet
+        std::size_t memo_index = kNoIndex;
         for (const auto& [id, e] : sockets) {
             if (!present(e)) {
                 continue;
@@ -1150,8 +1194,14 @@ struct Aggregator::State {
                 (e.state == SocketState::Listen && e.key.proto == Proto::Tcp) ||
                 (is_unconnected_udp(e.key, e.state) && e.key.local.port != 0);
             const ProcessSummary* owner_summary = nullptr;
-            if (auto it = index.find(e.owner); e.owner.pid != 0 && it != index.end()) {
-                ProcessSummary& ps = snap->processes[it->second];
+            // Neighbouring slots mostly share an owner: one lookup per run of them.
+            if (e.owner.pid != 0 && !(e.owner == memo_owner)) {
+                memo_owner = e.owner;
+                auto it = index.find(e.owner);
+                memo_index = it == index.end() ? kNoIndex : it->second;
+            }
+            if (e.owner.pid != 0 && memo_index != kNoIndex) {
+                ProcessSummary& ps = snap->processes[memo_index];
                 owner_summary = &ps;
                 if (listening) {
                     ++ps.listening;
@@ -1205,19 +1255,7 @@ struct Aggregator::State {
                 labels.push_back({std::string(kUdpPeersDroppedLabel), std::to_string(dropped)});
         }
 
-        for (auto& ps : snap->processes) {
-            std::sort(ps.sockets.begin(), ps.sockets.end(), [](const auto& a, const auto& b) {
-                const double ra = a.traffic.rx_bps + a.traffic.tx_bps;
-                const double rb = b.traffic.rx_bps + b.traffic.tx_bps;
-                if (ra != rb) {
-                    return ra > rb;
-                }
-                if (a.key != b.key) {
-                    return a.key < b.key;
-                }
-                return std::pair(a.cookie, a.inode) < std::pair(b.cookie, b.inode);
-            });
-        }
+        for (auto& ps : snap->processes) sort_connections(ps.sockets);
         std::sort(snap->processes.begin(), snap->processes.end(), [](const auto& a, const auto& b) {
             const double ra = a.traffic.rx_bps + a.traffic.tx_bps;
             const double rb = b.traffic.rx_bps + b.traffic.tx_bps;
@@ -1324,7 +1362,7 @@ std::shared_ptr<const Snapshot> Aggregator::ingest(const TickInput& tick) {
     s.observe_interfaces(tick);
     s.aggregate(tick, seq, dt);
     s.expire();
-    s.names.clear();
+    s.forget_names();
     auto snapshot = s.build_snapshot(tick, seq, dt);
     // The indexes hold pointers into the socket table; drop them before it changes again.
     s.key_index.clear();

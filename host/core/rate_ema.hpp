@@ -24,7 +24,11 @@ class RateEma {
 
     /// Feeds `delta` units counted over the last `dt_s` seconds. A non-positive or NaN
     /// `dt_s` carries no rate information and is ignored.
-    void update(double delta, double dt_s) noexcept {
+    void update(double delta, double dt_s) noexcept { update(delta, dt_s, weight(alpha_, dt_s)); }
+
+    /// As update(delta, dt_s), with the tick's weight computed once by the caller
+    /// (`weight(alpha(), dt_s)`): one tick updates thousands of averages of one alpha.
+    void update(double delta, double dt_s, double tick_weight) noexcept {
         if (!(dt_s > 0)) {
             return;
         }
@@ -34,7 +38,7 @@ class RateEma {
             initialised_ = true;
             return;
         }
-        value_ += weight(alpha_, dt_s) * (instant - value_);
+        value_ += tick_weight * (instant - value_);
     }
 
     /// Current smoothed rate, 0 before the first update.
