@@ -632,7 +632,8 @@ CollectStatus NetlinkSource::collect(Sample& out) {
     const std::uint64_t drain_ticket = tracer_ ? tracer_->request_drain() : 0;
     bool tracer_caught_up = true;
 
-    std::vector<DiagRecord> live;
+    std::vector<DiagRecord>& live = live_;
+    live.clear();
     for (std::uint8_t family : {std::uint8_t{AF_INET}, std::uint8_t{AF_INET6}}) {
         for (std::uint8_t protocol : {std::uint8_t{IPPROTO_TCP}, std::uint8_t{IPPROTO_UDP}}) {
             DumpResult r = dump_sockets(diag_, 0, family, protocol, live);
@@ -680,7 +681,8 @@ CollectStatus NetlinkSource::collect(Sample& out) {
     out.sockets.reserve(out.sockets.size() + live.size() + closed.size());
     const std::size_t first_live = out.sockets.size();
     // A dump resumes by hash bucket, so under churn it may list a socket twice.
-    std::unordered_set<std::uint64_t> listed;
+    std::unordered_set<std::uint64_t>& listed = listed_;
+    listed.clear();
     listed.reserve(live.size());
     for (DiagRecord& rec : live) {
         if (rec.obs.cookie && !listed.insert(rec.obs.cookie).second) {

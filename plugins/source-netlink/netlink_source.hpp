@@ -19,6 +19,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "connect_tracer.hpp"
@@ -161,6 +162,10 @@ class NetlinkSource : public Source {
     MnlSocketPtr route_;
     std::uint32_t seq_ = 0;
     std::vector<std::uint8_t> buffer_;
+    // The live dump of one collect, kept between collects: refilled in place, it is not
+    // regrown and faulted in again every tick (megabytes at tens of thousands of sockets).
+    std::vector<DiagRecord> live_;
+    std::unordered_set<std::uint64_t> listed_;  ///< cookies of live_, for its duplicates
     std::unordered_map<std::uint64_t, CookieEntry> cookies_;  ///< bounded by kMaxCookies
     std::map<ProcessId, ProcessInfo> last_processes_;         ///< owners seen last collect
     std::vector<Deferred> deferred_;                          ///< bounded by kMaxDeferred
