@@ -1185,6 +1185,27 @@ struct Aggregator::State {
         constexpr std::size_t kNoIndex = ~std::size_t{0};
         ProcessId memo_owner;  // pid 0: no lookup yet
         std::size_t memo_index = kNoIndex;
+        auto owner_index = [&](const ProcessId& owner) {
+            // Neighbouring slots mostly share an owner: one lookup per run of them.
+            if (owner.pid != 0 && !(owner == memo_owner)) {
+                memo_owner = owner;
+                auto it = index.find(owner);
+                memo_index = it == index.end() ? kNoIndex : it->second;
+            }
+            return owner.pid != 0 ? memo_index : kNoIndex;
+        };
+        // Each process's socket list is sized once: grown by doubling, the lists of busy
+        // processes would be reallocated (and their pages faulted in) several times a tick.
+        {
+            std::vector<std::uint32_t> counts(snap->processes.size(), 0);
+            for (const auto& [id, e] : sockets) {
+                if (!present(e)) continue;
+                if (const std::size_t i = owner_index(e.owner); i != kNoIndex) ++counts[i];
+            }
+            for (std::size_t i = 0; i < counts.size(); ++i) {
+                snap->processes[i].sockets.reserve(counts[i]);
+            }
+        }
         for (const auto& [id, e] : sockets) {
             if (!present(e)) {
                 continue;
@@ -1194,14 +1215,8 @@ struct Aggregator::State {
                 (e.state == SocketState::Listen && e.key.proto == Proto::Tcp) ||
                 (is_unconnected_udp(e.key, e.state) && e.key.local.port != 0);
             const ProcessSummary* owner_summary = nullptr;
-            // Neighbouring slots mostly share an owner: one lookup per run of them.
-            if (e.owner.pid != 0 && !(e.owner == memo_owner)) {
-                memo_owner = e.owner;
-                auto it = index.find(e.owner);
-                memo_index = it == index.end() ? kNoIndex : it->second;
-            }
-            if (e.owner.pid != 0 && memo_index != kNoIndex) {
-                ProcessSummary& ps = snap->processes[memo_index];
+            if (const std::size_t i = owner_index(e.owner); i != kNoIndex) {
+                ProcessSummary& ps = snap->processes[i];
                 owner_summary = &ps;
                 if (listening) {
                     ++ps.listening;

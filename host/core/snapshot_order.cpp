@@ -58,7 +58,10 @@ struct Entry {
 
 void sort_connections(std::vector<ConnectionSummary>& sockets) {
     if (sockets.size() < 2) return;
-    std::vector<Entry> order;
+    // Scratch kept by the thread (the collector's): a vector this size freed and allocated
+    // again every tick would be a fresh mapping to fault in each time.
+    thread_local std::vector<Entry> order;
+    order.clear();
     order.reserve(sockets.size());
     for (std::size_t i = 0; i < sockets.size(); ++i) {
         const ConnectionSummary& c = sockets[i];
@@ -70,10 +73,28 @@ void sort_connections(std::vector<ConnectionSummary>& sockets) {
         if (a.key != b.key) return a.key < b.key;
         return std::pair(a.cookie, a.inode) < std::pair(b.cookie, b.inode);
     });
-    std::vector<ConnectionSummary> sorted;
-    sorted.reserve(sockets.size());
-    for (const Entry& e : order) sorted.push_back(std::move(sockets[e.index]));
-    sockets = std::move(sorted);
+    // Position i takes the summary at order[i].index: applied in place, cycle by cycle, so
+    // each summary moves once and nothing is allocated. `index` is reused as the done mark.
+    constexpr std::uint32_t kDone = ~std::uint32_t{0};
+    for (std::size_t start = 0; start < order.size(); ++start) {
+        if (order[start].index == kDone) continue;
+        if (order[start].index == start) {
+            order[start].index = kDone;
+            continue;
+        }
+        ConnectionSummary held = std::move(sockets[start]);
+        std::size_t at = start;
+        while (true) {
+            const std::size_t from = order[at].index;
+            order[at].index = kDone;
+            if (from == start) {
+                sockets[at] = std::move(held);
+                break;
+            }
+            sockets[at] = std::move(sockets[from]);
+            at = from;
+        }
+    }
 }
 
 }  // namespace sstop::core
