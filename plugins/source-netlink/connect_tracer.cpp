@@ -17,6 +17,7 @@
 #include <linuxproc/file_io.hpp>
 #include <linuxproc/number.hpp>
 #include <linuxproc/proc_parse.hpp>
+#include <sstop/unique_fd.hpp>
 #include <thread>
 #include <vector>
 
@@ -25,7 +26,6 @@ namespace {
 
 namespace lp = sstop::plugins::linuxproc;
 using lp::read_at;
-using lp::UniqueFd;
 using lp::write_file;
 
 constexpr int kSynSent = 2;

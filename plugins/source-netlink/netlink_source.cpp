@@ -17,6 +17,7 @@
 #include <cstring>
 #include <linuxproc/file_io.hpp>
 #include <set>
+#include <sstop/unique_fd.hpp>
 #include <system_error>
 #include <thread>
 #include <unordered_set>
@@ -93,7 +94,7 @@ EnteredNamespace enter_namespace(const std::string& ns_path, std::uint64_t inode
     EnteredNamespace out;
     try {
         std::thread helper([&] {
-            linuxproc::UniqueFd fd(::open(ns_path.c_str(), O_RDONLY | O_CLOEXEC));
+            UniqueFd fd(::open(ns_path.c_str(), O_RDONLY | O_CLOEXEC));
             if (fd.get() < 0) {
                 out.error = errno;
                 return;
@@ -417,8 +418,8 @@ void NetlinkSource::read_unreachable_namespaces(std::vector<DiagRecord>& out) {
         if (!unreachable_.count(n.inode)) continue;
         // One directory fd pins the process: a pid reused meanwhile fails instead of being
         // read as the newcomer's namespace.
-        linuxproc::UniqueFd dir(::open((settings_.proc_root + "/" + std::to_string(n.pid)).c_str(),
-                                       O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+        UniqueFd dir(::open((settings_.proc_root + "/" + std::to_string(n.pid)).c_str(),
+                            O_RDONLY | O_DIRECTORY | O_CLOEXEC));
         struct stat st {};
         if (dir.get() < 0 || ::fstatat(dir.get(), "ns/net", &st, 0) != 0 || st.st_ino != n.inode)
             continue;
@@ -670,8 +671,7 @@ CollectStatus NetlinkSource::collect(Sample& out) {
                            " other network namespace(s) could not be dumped");
 
     {
-        linuxproc::UniqueFd root(
-            ::open(settings_.proc_root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+        UniqueFd root(::open(settings_.proc_root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
         if (root.get() >= 0) read_proc_sockets(root.get(), 0, false, live);
     }
     read_unreachable_namespaces(live);

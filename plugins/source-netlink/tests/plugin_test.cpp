@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <cstdlib>
+#include <fake_context.hpp>
 #include <memory>
 #include <sstop/plugin.hpp>
 #include <sstop/source.hpp>
@@ -12,14 +13,6 @@
 #include <thread>
 
 namespace {
-
-class FakeContext : public sstop::PluginContext {
-  public:
-    sstop::Options options_;
-    std::string_view plugin_id() const override { return "netlink"; }
-    const sstop::Options& options() const override { return options_; }
-    void log(sstop::Notice::Level, std::string_view) override {}
-};
 
 struct Library {
     void* handle = dlopen(SSTOP_BINARY_DIR "/lib/sstop/plugins/netlink.so", RTLD_NOW | RTLD_LOCAL);
@@ -58,12 +51,12 @@ TEST(NetlinkPlugin, CreatedSourceHonoursFaultSeamFromEnvironment) {
     ASSERT_NE(lib.handle, nullptr) << dlerror();
     const auto* d = descriptor(lib);
     ASSERT_NE(d, nullptr);
-    FakeContext ctx;
-    ctx.options_.values["proc_root"].s = "/proc";
-    ctx.options_.values["destroy_events"].b = false;
-    ctx.options_.values["rcvbuf"].i = 65536;
-    ctx.options_.values["trace_connects"].b = false;
-    ctx.options_.values["namespaces"].s = "own";
+    sstop::testing::FakeContext ctx("netlink");
+    ctx.set_string("proc_root", "/proc");
+    ctx.set_bool("destroy_events", false);
+    ctx.set_int("rcvbuf", 65536);
+    ctx.set_bool("trace_connects", false);
+    ctx.set_string("namespaces", "own");
     ::setenv("SSTOP_FAULT", "netlink_fail_after=1", 1);
     {
         std::unique_ptr<sstop::Plugin> p(d->create(ctx));
@@ -84,12 +77,12 @@ TEST(NetlinkPlugin, TraceConnectsRunsACaptureLoopThatStopsOnWake) {
     ASSERT_NE(lib.handle, nullptr) << dlerror();
     const auto* d = descriptor(lib);
     ASSERT_NE(d, nullptr);
-    FakeContext ctx;
-    ctx.options_.values["proc_root"].s = "/proc";
-    ctx.options_.values["destroy_events"].b = true;
-    ctx.options_.values["rcvbuf"].i = 65536;
-    ctx.options_.values["trace_connects"].b = true;
-    ctx.options_.values["namespaces"].s = "own";
+    sstop::testing::FakeContext ctx("netlink");
+    ctx.set_string("proc_root", "/proc");
+    ctx.set_bool("destroy_events", true);
+    ctx.set_int("rcvbuf", 65536);
+    ctx.set_bool("trace_connects", true);
+    ctx.set_string("namespaces", "own");
     {
         std::unique_ptr<sstop::Plugin> p(d->create(ctx));
         auto* src = dynamic_cast<sstop::Source*>(p.get());
