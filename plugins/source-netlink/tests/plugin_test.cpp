@@ -21,6 +21,17 @@ struct Library {
     }
 };
 
+// The shared test context with every option the netlink source reads.
+sstop::testing::FakeContext netlink_context(bool destroy_events, bool trace_connects) {
+    sstop::Options options;
+    options.values["proc_root"] = sstop::testing::string_option("/proc");
+    options.values["destroy_events"] = sstop::testing::bool_option(destroy_events);
+    options.values["rcvbuf"] = sstop::testing::int_option(65536);
+    options.values["trace_connects"] = sstop::testing::bool_option(trace_connects);
+    options.values["namespaces"] = sstop::testing::string_option("own");
+    return sstop::testing::FakeContext("netlink", std::move(options));
+}
+
 const sstop_plugin_descriptor_v1* descriptor(const Library& lib) {
     auto fn = reinterpret_cast<sstop_plugin_v1_fn>(dlsym(lib.handle, SSTOP_PLUGIN_ENTRY_NAME));
     return fn ? fn() : nullptr;
@@ -51,12 +62,8 @@ TEST(NetlinkPlugin, CreatedSourceHonoursFaultSeamFromEnvironment) {
     ASSERT_NE(lib.handle, nullptr) << dlerror();
     const auto* d = descriptor(lib);
     ASSERT_NE(d, nullptr);
-    sstop::testing::FakeContext ctx("netlink");
-    ctx.set_string("proc_root", "/proc");
-    ctx.set_bool("destroy_events", false);
-    ctx.set_int("rcvbuf", 65536);
-    ctx.set_bool("trace_connects", false);
-    ctx.set_string("namespaces", "own");
+    sstop::testing::FakeContext ctx =
+        netlink_context(/*destroy_events=*/false, /*trace_connects=*/false);
     ::setenv("SSTOP_FAULT", "netlink_fail_after=1", 1);
     {
         std::unique_ptr<sstop::Plugin> p(d->create(ctx));
@@ -77,12 +84,8 @@ TEST(NetlinkPlugin, TraceConnectsRunsACaptureLoopThatStopsOnWake) {
     ASSERT_NE(lib.handle, nullptr) << dlerror();
     const auto* d = descriptor(lib);
     ASSERT_NE(d, nullptr);
-    sstop::testing::FakeContext ctx("netlink");
-    ctx.set_string("proc_root", "/proc");
-    ctx.set_bool("destroy_events", true);
-    ctx.set_int("rcvbuf", 65536);
-    ctx.set_bool("trace_connects", true);
-    ctx.set_string("namespaces", "own");
+    sstop::testing::FakeContext ctx =
+        netlink_context(/*destroy_events=*/true, /*trace_connects=*/true);
     {
         std::unique_ptr<sstop::Plugin> p(d->create(ctx));
         auto* src = dynamic_cast<sstop::Source*>(p.get());
