@@ -102,11 +102,6 @@ bool write_some(Connection& c) {
 
 }  // namespace
 
-void UniqueFd::reset(int fd) {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = fd;
-}
-
 Response make_response(const Request& request, std::string_view path,
                        const std::shared_ptr<const std::string>& body) {
     const int minor = request.status == ParseStatus::Ok ? request.minor_version : 1;

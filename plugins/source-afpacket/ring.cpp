@@ -28,24 +28,6 @@ std::string errno_message(const char* what, int err) {
     return std::string("afpacket: ") + what + ": " + std::strerror(err);
 }
 
-UniqueFd& UniqueFd::operator=(UniqueFd&& other) noexcept {
-    if (this != &other) {
-        if (fd_ >= 0) ::close(fd_);
-        fd_ = other.release();
-    }
-    return *this;
-}
-
-UniqueFd::~UniqueFd() {
-    if (fd_ >= 0) ::close(fd_);
-}
-
-int UniqueFd::release() {
-    const int fd = fd_;
-    fd_ = -1;
-    return fd;
-}
-
 std::vector<sock_filter> build_filter(std::uint32_t snaplen, const std::vector<int>& ifindexes) {
     std::vector<sock_filter> prog;
     if (!ifindexes.empty()) {

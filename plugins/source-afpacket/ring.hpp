@@ -6,27 +6,11 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <sstop/unique_fd.hpp>
 #include <string>
 #include <vector>
 
 namespace sstop::plugins::afpacket {
-
-/// An owned file descriptor.
-class UniqueFd {
-  public:
-    UniqueFd() = default;
-    explicit UniqueFd(int fd) : fd_(fd) {}
-    UniqueFd(UniqueFd&& other) noexcept : fd_(other.release()) {}
-    UniqueFd& operator=(UniqueFd&& other) noexcept;
-    UniqueFd(const UniqueFd&) = delete;
-    UniqueFd& operator=(const UniqueFd&) = delete;
-    ~UniqueFd();
-    int get() const { return fd_; }  ///< the descriptor, -1 when empty
-    int release();                   ///< gives up ownership
-
-  private:
-    int fd_ = -1;
-};
 
 /// The classic BPF program attached to the socket: accept every frame (or, with
 /// `ifindexes`, only frames of those interfaces) truncated to `snaplen` bytes, so the ring

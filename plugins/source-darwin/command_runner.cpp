@@ -10,28 +10,12 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <sstop/unique_fd.hpp>
 
 namespace sstop::plugins::darwin {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-// Owns one end of the pipe.
-class Fd {
-  public:
-    explicit Fd(int fd = -1) : fd_(fd) {}
-    Fd(const Fd&) = delete;
-    Fd& operator=(const Fd&) = delete;
-    ~Fd() { reset(); }
-    int get() const { return fd_; }
-    void reset() {
-        if (fd_ >= 0) ::close(fd_);
-        fd_ = -1;
-    }
-
-  private:
-    int fd_;
-};
 
 // Owns the spawn attribute objects, which must be destroyed whatever happens.
 struct SpawnSetup {
@@ -115,8 +99,8 @@ CommandResult run_command(const std::vector<std::string>& argv, const CommandLim
         result.error = "pipe: " + errno_text(errno);
         return result;
     }
-    Fd read_end(fds[0]);
-    Fd write_end(fds[1]);
+    UniqueFd read_end(fds[0]);
+    UniqueFd write_end(fds[1]);
     if (!set_cloexec(fds[0]) || !set_cloexec(fds[1]) ||
         ::fcntl(fds[0], F_SETFL, ::fcntl(fds[0], F_GETFL) | O_NONBLOCK) != 0) {
         result.error = "fcntl: " + errno_text(errno);

@@ -17,6 +17,8 @@
 #include <linuxproc/file_io.hpp>
 #include <linuxproc/number.hpp>
 #include <linuxproc/proc_parse.hpp>
+#include <linuxproc/process_files.hpp>
+#include <sstop/unique_fd.hpp>
 #include <thread>
 #include <vector>
 
@@ -25,14 +27,12 @@ namespace {
 
 namespace lp = sstop::plugins::linuxproc;
 using lp::read_at;
-using lp::UniqueFd;
 using lp::write_file;
 
 constexpr int kSynSent = 2;
 constexpr std::uint16_t kTcp = 6;
-constexpr std::size_t kMaxLine = 4096;            // real lines are ~300 bytes
-constexpr std::size_t kMaxProcessCache = 4096;    // tgid → identity, cleared when full
-constexpr std::size_t kMaxSmallFile = 64 * 1024;  // stat/status; guards a hostile tree
+constexpr std::size_t kMaxLine = 4096;          // real lines are ~300 bytes
+constexpr std::size_t kMaxProcessCache = 4096;  // tgid → identity, cleared when full
 constexpr int kPollTimeoutMs = 100;
 constexpr std::size_t kMaxBatch = 65536;  // records applied per pass at most
 // How long a read pass waits for records reserved on other CPUs to be committed.
@@ -175,7 +175,7 @@ void remove_stale_instances(const std::string& instances, std::string_view prefi
 std::int32_t tgid_of(const std::string& proc_root, std::int32_t tid) {
     std::string status;
     if (!read_file(proc_root + "/" + decimal(static_cast<std::uint32_t>(tid)) + "/status", status,
-                   kMaxSmallFile))
+                   lp::kMaxProcessFile))
         return tid;
     constexpr std::string_view kKey = "\nTgid:";
     std::size_t pos = status.find(kKey);
@@ -364,27 +364,13 @@ std::optional<TracedProcess> read_traced_process(const std::string& proc_root, s
     // (PF_EXITING), so an unreadable ns/net is always explained by the stat read after it.
     struct stat st {};
     const std::uint64_t netns = ::fstatat(dir.get(), "ns/net", &st, 0) == 0 ? st.st_ino : 0;
-    std::string buf;
-    if (!read_at(dir.get(), "stat", buf, kMaxSmallFile)) return std::nullopt;
-    auto stat = lp::parse_stat(buf);
-    if (!stat) return std::nullopt;
     TracedProcess out;
-    out.info.id = ProcessId{pid, stat->start_time};
-    out.info.ppid = stat->ppid;
-    out.info.name = std::move(stat->comm);
+    // Its cgroup too (container, systemd unit), so a short-lived process lands in its group.
+    std::string buf;
+    auto stat = lp::read_process(dir.get(), pid, out.info, buf);
+    if (!stat) return std::nullopt;
     out.exiting = stat->state == 'Z' || stat->state == 'X' || (stat->flags & lp::kPfExiting);
     out.netns = netns;
-    if (read_at(dir.get(), "status", buf, kMaxSmallFile))
-        out.info.uid = lp::parse_status_uid(buf).value_or(0);
-    if (read_at(dir.get(), "cmdline", buf, lp::kMaxCmdline))
-        out.info.cmdline = lp::join_cmdline(buf);
-    // Its container or systemd unit, so a short-lived process still lands in its group.
-    if (read_at(dir.get(), "cgroup", buf, lp::kMaxCgroupFile)) {
-        lp::CgroupInfo cgroup = lp::parse_cgroup(buf);
-        out.info.cgroup = std::move(cgroup.path);
-        out.info.container = std::move(cgroup.container);
-        out.info.unit = std::move(cgroup.unit);
-    }
     return out;
 }
 
@@ -453,9 +439,10 @@ std::unique_ptr<ConnectTracer> ConnectTracer::start(ConnectTracerSettings settin
             std::string(kUnavailable) + " (sock:inet_sock_set_state: " + std::strerror(err) + ")");
         return nullptr;
     }
-    t->pipe_fd_ = ::open((t->instance_ + "/trace_pipe").c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-    t->wake_fd_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-    if (t->pipe_fd_ < 0 || t->wake_fd_ < 0) {
+    t->pipe_fd_.reset(
+        ::open((t->instance_ + "/trace_pipe").c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC));
+    t->wake_fd_.reset(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC));
+    if (!t->pipe_fd_.valid() || !t->wake_fd_.valid()) {
         err = errno;
         t->shutdown();
         say(Notice::Level::Warning,
@@ -466,24 +453,20 @@ std::unique_ptr<ConnectTracer> ConnectTracer::start(ConnectTracerSettings settin
     return t;
 }
 
-ConnectTracer::~ConnectTracer() {
-    shutdown();
-    if (wake_fd_ >= 0) ::close(wake_fd_);
-}
+ConnectTracer::~ConnectTracer() { shutdown(); }
 
 void ConnectTracer::shutdown() {
     if (!running_.exchange(false, std::memory_order_acq_rel)) return;
     write_file(instance_ + std::string(kEventDir) + "/enable", "0");
-    if (pipe_fd_ >= 0) ::close(pipe_fd_);
-    pipe_fd_ = -1;
+    pipe_fd_.reset();
     // rmdir fails with EBUSY while trace_pipe is open, hence after the close.
     ::rmdir(instance_.c_str());
 }
 
 void ConnectTracer::wake() {
-    if (wake_fd_ < 0) return;
+    if (!wake_fd_.valid()) return;
     std::uint64_t one = 1;
-    [[maybe_unused]] ssize_t n = ::write(wake_fd_, &one, sizeof one);
+    [[maybe_unused]] ssize_t n = ::write(wake_fd_.get(), &one, sizeof one);
 }
 
 std::uint64_t ConnectTracer::request_drain() {
@@ -500,12 +483,12 @@ bool ConnectTracer::wait_drained(std::uint64_t ticket, std::chrono::milliseconds
 void ConnectTracer::run(const StopToken& stop) {
     std::vector<char> buf(64 * 1024);
     while (!stop.stop_requested() && running()) {
-        pollfd fds[2] = {{pipe_fd_, POLLIN, 0}, {wake_fd_, POLLIN, 0}};
+        pollfd fds[2] = {{pipe_fd_.get(), POLLIN, 0}, {wake_fd_.get(), POLLIN, 0}};
         int r = ::poll(fds, 2, kPollTimeoutMs);
         if (r < 0 && errno != EINTR) break;
         if (fds[1].revents & POLLIN) {
             std::uint64_t v;
-            [[maybe_unused]] ssize_t n = ::read(wake_fd_, &v, sizeof v);
+            [[maybe_unused]] ssize_t n = ::read(wake_fd_.get(), &v, sizeof v);
         }
         if (settings_.read_delay.count() > 0) std::this_thread::sleep_for(settings_.read_delay);
         // Tickets handed out before this point are served by the pass below.
@@ -534,7 +517,7 @@ void ConnectTracer::run(const StopToken& stop) {
 
 void ConnectTracer::read_available(std::vector<char>& buf, const StopToken& stop) {
     for (;;) {
-        ssize_t n = ::read(pipe_fd_, buf.data(), buf.size());
+        ssize_t n = ::read(pipe_fd_.get(), buf.data(), buf.size());
         if (n <= 0) break;  // EAGAIN: drained
         std::string_view chunk(buf.data(), static_cast<std::size_t>(n));
         while (!chunk.empty()) {

@@ -30,6 +30,7 @@
 #include <optional>
 #include <sstop/model.hpp>
 #include <sstop/source.hpp>
+#include <sstop/unique_fd.hpp>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -217,8 +218,8 @@ class ConnectTracer {
 
     ConnectTracerSettings settings_;
     std::string instance_;
-    int pipe_fd_ = -1;
-    int wake_fd_ = -1;
+    UniqueFd pipe_fd_;
+    UniqueFd wake_fd_;
     std::atomic<bool> running_{false};
     std::atomic<std::uint64_t> drain_requested_{0};  // last ticket handed out
     std::mutex drain_mutex_;                         // guards drain_done_, run_ended_

@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "connect_tracer.hpp"
+#include "netlink_socket.hpp"
 #include "sock_diag.hpp"
 
 namespace sstop::plugins::netlink {
@@ -56,14 +57,10 @@ struct NetlinkSettings {
 /// `key` = "netlink_fail_after" that gives 3. nullopt when absent or without digits.
 std::optional<std::uint64_t> parse_fault_number(std::string_view fault, std::string_view key);
 
-/// Owns a libmnl socket.
-struct MnlSocketCloser {
-    void operator()(mnl_socket* s) const { mnl_socket_close(s); }
-};
-using MnlSocketPtr = std::unique_ptr<mnl_socket, MnlSocketCloser>;
-
-/// The source. Collector thread, except `capture_loop` (capture thread, reads the connect
-/// tracer) and `wake` (any thread).
+/// The source. Its code is split by concern: netlink_source.cpp (set-up, `collect` phase by
+/// phase), netlink_dump.cpp, netlink_namespaces.cpp and socket_owners.cpp (who owns each
+/// socket: owner map, connect tracer, cookies, listeners). Collector thread, except `capture_loop`
+/// (capture thread, reads the connect tracer) and `wake` (any thread).
 class NetlinkSource : public Source {
   public:
     /// Built by the plugin loader: options come from the context, SSTOP_FAULT from the env.
@@ -112,6 +109,30 @@ class NetlinkSource : public Source {
         MnlSocketPtr destroy;  ///< null when destroy events are off or unavailable there
         std::int64_t destroy_rcvbuf = 0;
     };
+
+    // collect(), phase by phase.
+    /// Destroy notifications since the last collect, of every namespace (entering new ones).
+    std::vector<DiagRecord> drain_closed_sockets();
+    /// TCP and UDP dumps of the own namespace; the failure status when the TCP dump failed.
+    std::optional<CollectStatus> dump_own_namespace(std::vector<DiagRecord>& live,
+                                                    std::vector<std::string>& degraded);
+    /// The same in the namespaces entered; a failure there only degrades the sample.
+    void dump_other_namespaces(std::vector<DiagRecord>& live, std::vector<std::string>& degraded);
+    /// Ping and raw sockets from procfs, and the namespaces that could not be entered.
+    void read_procfs_sockets(std::vector<DiagRecord>& live);
+    /// Appends the live records to out.sockets, each socket once, with its byte counters.
+    void add_live_sockets(Sample& out, std::vector<DiagRecord>& live);
+    /// Finds the owners of the live sockets out.sockets[first_live..] and remembers them by
+    /// cookie. False when the connect tracer had not caught up with `drain_ticket`.
+    bool attribute_live(Sample& out, std::size_t first_live, std::uint64_t drain_ticket);
+    /// Remembers the owner of each live socket by its cookie (and fills one in from there).
+    void remember_cookie_owners(Sample& out, std::size_t first_live);
+    /// Appends the closed records with their owners (cookie, tracer, listener), holding back
+    /// those the tracer may still name.
+    void add_closed_sockets(Sample& out, std::vector<DiagRecord>& closed, std::size_t first_live,
+                            bool tracer_caught_up);
+    /// The health counters.
+    void append_counters(Sample& out) const;
 
     /// `reopen`: a socket that failed is replaced by a fresh one in the collector's own
     /// namespace — right for the own sockets, wrong for another namespace's (then it is reset).

@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <cstring>
 #include <linuxproc/number.hpp>
+#include <sstop/unique_fd.hpp>
 
 #include "proc_net_parser.hpp"
 
@@ -43,13 +44,6 @@ std::string parent_of(const std::string& path) {
     if (slash == 0) return "";
     return trimmed.substr(0, slash);
 }
-
-struct FdCloser {
-    int fd;
-    ~FdCloser() {
-        if (fd >= 0) ::close(fd);
-    }
-};
 
 }  // namespace
 
@@ -172,15 +166,15 @@ bool ProcnetSource::collect_namespace(const linuxproc::NetnsEntry& ns, sstop::Sa
                                       std::string& missing) {
     // The directory fd pins that one process: if the pid dies (and is even reused by a
     // process elsewhere), reads through it fail instead of reading the newcomer's namespace.
-    FdCloser dir{::open((proc_root_ + "/" + std::to_string(ns.pid)).c_str(),
-                        O_RDONLY | O_DIRECTORY | O_CLOEXEC)};
-    if (dir.fd < 0) return false;
+    UniqueFd dir(::open((proc_root_ + "/" + std::to_string(ns.pid)).c_str(),
+                        O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (dir.get() < 0) return false;
     struct stat st {};
-    if (::fstatat(dir.fd, "ns/net", &st, 0) != 0 || st.st_ino != ns.inode) return false;
+    if (::fstatat(dir.get(), "ns/net", &st, 0) != 0 || st.st_ino != ns.inode) return false;
     const std::size_t first = out.sockets.size();
     std::string cut;
     for (const Table& table : kTables) {
-        ReadResult result = read_file(std::string("net/") + table.name, dir.fd);
+        ReadResult result = read_file(std::string("net/") + table.name, dir.get());
         if (result == ReadResult::Missing && table.optional) continue;
         if (result == ReadResult::Missing || result == ReadResult::Failed) {
             // The process exited between two tables: drop the half-read namespace, the next

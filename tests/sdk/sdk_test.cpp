@@ -1,6 +1,7 @@
 // The SDK's helpers and contract, as a third-party plugin sees them.
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <gtest/gtest.h>
 
 #include <cstring>
@@ -9,6 +10,7 @@
 #include <sstop/format.hpp>
 #include <sstop/plugin.hpp>
 #include <sstop/source.hpp>
+#include <sstop/unique_fd.hpp>
 
 namespace {
 
@@ -116,6 +118,40 @@ struct Fixture : sstop::Source {
     std::uint32_t capabilities() const override { return sstop::kProvidesSockets; }
     sstop::CollectStatus collect(sstop::Sample&) override { return {}; }
 };
+
+// Open means fcntl(F_GETFD) succeeds on the number.
+bool fd_open(int fd) { return ::fcntl(fd, F_GETFD) != -1; }
+
+TEST(UniqueFd, ClosesOnDestructionResetAndMoveButNotAfterRelease) {
+    int raw = -1;
+    {
+        sstop::UniqueFd fd(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+        ASSERT_TRUE(fd.valid());
+        raw = fd.get();
+        EXPECT_TRUE(fd_open(raw));
+    }
+    EXPECT_FALSE(fd_open(raw)) << "not closed on destruction";
+
+    sstop::UniqueFd a(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+    const int first = a.get();
+    a.reset(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+    EXPECT_FALSE(fd_open(first)) << "reset did not close the old descriptor";
+    ASSERT_TRUE(a.valid());
+
+    sstop::UniqueFd b(std::move(a));
+    EXPECT_FALSE(a.valid());  // NOLINT(bugprone-use-after-move): moved-from is empty
+    ASSERT_TRUE(b.valid());
+    sstop::UniqueFd c(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+    const int overwritten = c.get();
+    c = std::move(b);
+    EXPECT_FALSE(fd_open(overwritten)) << "move assignment did not close the target's descriptor";
+    EXPECT_TRUE(fd_open(c.get()));
+
+    const int kept = c.release();
+    EXPECT_FALSE(c.valid());
+    EXPECT_TRUE(fd_open(kept)) << "release closed the descriptor";
+    ::close(kept);
+}
 
 }  // namespace
 

@@ -13,8 +13,8 @@
 #include <string>
 #include <vector>
 
-#include "fake_context.hpp"
 #include "http_server.hpp"
+#include "prometheus_context.hpp"
 
 namespace sstop::plugins::prometheus {
 namespace {
@@ -88,7 +88,7 @@ std::shared_ptr<const Snapshot> snapshot(std::uint64_t seq) {
 class PrometheusExporterTest : public ::testing::Test {
   protected:
     void SetUp() override { context_.set_string("listen", "127.0.0.1:0"); }
-    FakeContext context_;
+    FakeContext context_ = testing::prometheus_context();
 };
 
 TEST_F(PrometheusExporterTest, Serves503BeforeTheFirstSnapshotThenTheMetrics) {
@@ -191,7 +191,7 @@ TEST_F(PrometheusExporterTest, IdleConnectionsBeyondTheCapDoNotBlockARealRequest
 TEST_F(PrometheusExporterTest, PortInUseIsUnavailableNamingTheAddress) {
     PrometheusExporter first(context_);
     first.start();
-    FakeContext second_context;
+    auto second_context = testing::prometheus_context();
     const std::string address = "127.0.0.1:" + std::to_string(first.bound_port());
     second_context.set_string("listen", address);
     PrometheusExporter second(second_context);

@@ -7,7 +7,7 @@
 #include <sstop/exporter.hpp>
 #include <string>
 
-#include "fake_context.hpp"
+#include "prometheus_context.hpp"
 
 namespace {
 const std::string kPlugin = std::string(SSTOP_BINARY_DIR) + "/lib/sstop/plugins/prometheus.so";
@@ -39,7 +39,7 @@ TEST(PrometheusPlugin, DescribesItselfAndCreatesTheExporter) {
     EXPECT_STREQ(desc->options[4].key, "path");
     EXPECT_STREQ(desc->options[4].default_value, "/metrics");
     {
-        sstop::plugins::prometheus::testing::FakeContext context;
+        auto context = sstop::plugins::prometheus::testing::prometheus_context();
         context.set_string("listen", "127.0.0.1:0");
         std::unique_ptr<sstop::Plugin> plugin(desc->create(context));
         auto* exporter = dynamic_cast<sstop::Exporter*>(plugin.get());

@@ -5,7 +5,7 @@
 
 #include <sstop/plugin.hpp>
 
-#include "fake_context.hpp"
+#include "prometheus_context.hpp"
 
 namespace sstop::plugins::prometheus {
 namespace {
@@ -44,7 +44,7 @@ TEST(PrometheusSettings, RejectsMalformedListenAddresses) {
 }
 
 TEST(PrometheusSettings, ReadsDefaults) {
-    testing::FakeContext context;
+    auto context = testing::prometheus_context();
     Settings s = settings_from_options(context.options());
     EXPECT_EQ(s.listen.text, "127.0.0.1:9464");
     EXPECT_EQ(s.max_processes, 200u);
@@ -62,30 +62,30 @@ TEST(PrometheusSettings, OutOfRangeAndMalformedValuesAreUnavailableWithReason) {
         return "(no exception)";
     };
     {
-        testing::FakeContext c;
+        auto c = testing::prometheus_context();
         c.set_int("max_processes", 0);
         EXPECT_NE(message(c).find("max_processes 0 is out of range 1..100000"), std::string::npos);
         c.set_int("max_processes", 100001);
         EXPECT_NE(message(c).find("max_processes"), std::string::npos);
     }
     {
-        testing::FakeContext c;
+        auto c = testing::prometheus_context();
         c.set_int("max_remote_hosts", -1);
         EXPECT_NE(message(c).find("max_remote_hosts -1"), std::string::npos);
         c.set_int("max_remote_hosts", 10001);
         EXPECT_NE(message(c).find("max_remote_hosts"), std::string::npos);
     }
     {
-        testing::FakeContext c;
+        auto c = testing::prometheus_context();
         c.set_string("listen", "localhost:9464");
         EXPECT_NE(message(c).find("invalid listen address 'localhost:9464'"), std::string::npos);
     }
     {
-        testing::FakeContext c;
+        auto c = testing::prometheus_context();
         c.set_string("path", "metrics");
         EXPECT_NE(message(c).find("invalid path 'metrics'"), std::string::npos);
     }
-    testing::FakeContext edge;
+    auto edge = testing::prometheus_context();
     edge.set_int("max_processes", 100000);
     edge.set_int("max_remote_hosts", 10000);
     EXPECT_EQ(settings_from_options(edge.options()).max_processes, 100000u);

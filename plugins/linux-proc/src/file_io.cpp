@@ -7,18 +7,6 @@
 
 namespace sstop::plugins::linuxproc {
 
-UniqueFd& UniqueFd::operator=(UniqueFd&& other) noexcept {
-    if (this != &other) {
-        if (fd_ >= 0) ::close(fd_);
-        fd_ = std::exchange(other.fd_, -1);
-    }
-    return *this;
-}
-
-UniqueFd::~UniqueFd() {
-    if (fd_ >= 0) ::close(fd_);
-}
-
 bool read_at(int dir_fd, const char* name, std::string& out, std::size_t cap) {
     out.clear();
     UniqueFd fd(::openat(dir_fd, name, O_RDONLY | O_CLOEXEC));

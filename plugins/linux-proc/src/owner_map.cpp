@@ -10,6 +10,7 @@
 #include <linuxproc/number.hpp>
 #include <linuxproc/owner_map.hpp>
 #include <linuxproc/proc_parse.hpp>
+#include <linuxproc/process_files.hpp>
 #include <memory>
 #include <tuple>
 #include <unordered_set>
@@ -22,8 +23,6 @@ using SteadyClock = std::chrono::steady_clock;
 
 // More pids than the kernel can ever have (PID_MAX_LIMIT); bounds the per-call listing.
 constexpr std::size_t kMaxListed = 1u << 22;
-// stat and status are a few KiB at most; the cap only guards against a hostile fake tree.
-constexpr std::size_t kMaxSmallFile = 64 * 1024;
 
 struct DirCloser {
     void operator()(DIR* dir) const { ::closedir(dir); }
@@ -118,13 +117,7 @@ std::pair<std::uint64_t, std::uint64_t> exe_identity(int dir_fd, const char* pat
 // What exec can change, besides the name the caller took from stat.
 void OwnerMap::read_identity(int pid_dir_fd, Process& proc) {
     std::tie(proc.exe_dev, proc.exe_ino) = exe_identity(pid_dir_fd, "exe");
-    if (read_at(pid_dir_fd, "status", file_buf_, kMaxSmallFile)) {
-        proc.info.uid = parse_status_uid(file_buf_).value_or(0);
-    }
-    proc.info.cmdline.clear();
-    if (read_at(pid_dir_fd, "cmdline", file_buf_, kMaxCmdline)) {
-        proc.info.cmdline = join_cmdline(file_buf_);
-    }
+    read_process_exec_identity(pid_dir_fd, proc.info, file_buf_);
 }
 
 void OwnerMap::refresh_if_execed(int root_fd, Process& proc) {
@@ -136,13 +129,12 @@ void OwnerMap::refresh_if_execed(int root_fd, Process& proc) {
     if (exe.second == 0 || exe == std::pair{proc.exe_dev, proc.exe_ino}) return;
     path[n] = '\0';
     UniqueFd pid_dir(::openat(root_fd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-    if (pid_dir.get() < 0 || !read_at(pid_dir.get(), "stat", file_buf_, kMaxSmallFile)) return;
-    auto stat = parse_stat(file_buf_);
+    if (pid_dir.get() < 0) return;
+    auto stat = read_process_stat(pid_dir.get(), file_buf_);
     // Another process under the same pid is load_process's business, not a rename.
     if (!stat || stat->start_time != proc.info.id.start_time) return;
     ++stats_.exec_rereads;
-    proc.info.ppid = stat->ppid;
-    proc.info.name = std::move(stat->comm);
+    apply_process_stat(proc.info, proc.info.id.pid, std::move(*stat));
     read_identity(pid_dir.get(), proc);
 }
 
@@ -153,11 +145,7 @@ bool OwnerMap::load_process(int root_fd, std::int32_t pid, std::uint64_t dir_ino
     // Everything about one process is read through this one directory fd: if the pid dies and
     // is reused meanwhile, the reads fail (ESRCH/ENOENT) instead of mixing two processes.
     UniqueFd pid_dir(::openat(root_fd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-    if (pid_dir.get() < 0 || !read_at(pid_dir.get(), "stat", file_buf_, kMaxSmallFile)) {
-        drop_process(pid);
-        return false;
-    }
-    auto stat = parse_stat(file_buf_);
+    auto stat = pid_dir.get() < 0 ? std::nullopt : read_process_stat(pid_dir.get(), file_buf_);
     if (!stat) {
         drop_process(pid);
         return false;
@@ -174,21 +162,9 @@ bool OwnerMap::load_process(int root_fd, std::int32_t pid, std::uint64_t dir_ino
             return false;
         }
         Process proc;
-        proc.info.id = sstop::ProcessId{pid, stat->start_time};
-        proc.info.ppid = stat->ppid;
-        proc.info.name = std::move(stat->comm);
+        apply_process_stat(proc.info, pid, std::move(*stat));
         read_identity(pid_dir.get(), proc);
-        if (read_at(pid_dir.get(), "cgroup", file_buf_, kMaxCgroupFile)) {
-            // A cut file's last line is a cut path (a wrong unit); only whole lines count.
-            if (file_buf_.size() >= kMaxCgroupFile && file_buf_.back() != '\n') {
-                const std::size_t last = file_buf_.rfind('\n');
-                file_buf_.resize(last == std::string::npos ? 0 : last + 1);
-            }
-            CgroupInfo cgroup = parse_cgroup(file_buf_);
-            proc.info.cgroup = std::move(cgroup.path);
-            proc.info.container = std::move(cgroup.container);
-            proc.info.unit = std::move(cgroup.unit);
-        }
+        read_process_cgroup(pid_dir.get(), proc.info, file_buf_);
         it = processes_.emplace(pid, std::move(proc)).first;
         force_scan = true;
     }

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <fake_context.hpp>
 #include <fstream>
 #include <string>
 #include <vector>
@@ -17,26 +18,13 @@ using sstop::plugins::darwin::DarwinSource;
 using sstop::plugins::darwin::testing::fixture_path;
 using sstop::plugins::darwin::testing::v4;
 
-class FakeContext final : public sstop::PluginContext {
-  public:
-    explicit FakeContext(const std::string& netstat) {
-        sstop::OptionValue path;
-        path.type = SSTOP_OPTION_STRING;
-        path.s = netstat;
-        options_.values["netstat"] = path;
-        sstop::OptionValue timeout;
-        timeout.type = SSTOP_OPTION_DURATION;
-        timeout.d = 5;
-        timeout.i = 5'000'000'000;
-        options_.values["timeout"] = timeout;
-    }
-    std::string_view plugin_id() const override { return "darwin"; }
-    const sstop::Options& options() const override { return options_; }
-    void log(sstop::Notice::Level, std::string_view) override {}
-
-  private:
-    sstop::Options options_;
-};
+// The shared test context with the options DarwinSource reads.
+sstop::testing::FakeContext darwin_context(const std::string& netstat) {
+    sstop::Options options;
+    options.values["netstat"] = sstop::testing::string_option(netstat);
+    options.values["timeout"] = sstop::testing::duration_option(std::chrono::seconds(5));
+    return sstop::testing::FakeContext("darwin", std::move(options));
+}
 
 // A stand-in for /usr/sbin/netstat: prints a macOS fixture for each command line the
 // source runs, in a directory of its own that is removed afterwards.
@@ -78,7 +66,7 @@ std::uint64_t counter(const sstop::Sample& s, const std::string& name) {
 
 TEST(DarwinSource, FillsSocketsOwnersAndInterfacesFromNetstat) {
     FakeNetstat netstat(cat("netstat-nvb-1.txt"), cat("netstat-ib-2.txt"));
-    FakeContext context(netstat.path());
+    auto context = darwin_context(netstat.path());
     DarwinSource source(context);
     source.open();
     sstop::Sample sample;
@@ -117,7 +105,7 @@ TEST(DarwinSource, FillsSocketsOwnersAndInterfacesFromNetstat) {
 
 TEST(DarwinSource, SkipsCutRowsAndCountsThem) {
     FakeNetstat netstat(cat("netstat-Abn-1.txt"), cat("netstat-ibdn-2.txt"));
-    FakeContext context(netstat.path());
+    auto context = darwin_context(netstat.path());
     DarwinSource source(context);
     sstop::Sample sample;
     EXPECT_EQ(source.collect(sample).code, sstop::CollectStatus::Code::Ok);
@@ -130,7 +118,7 @@ TEST(DarwinSource, SkipsCutRowsAndCountsThem) {
 
 TEST(DarwinSource, DegradesWhenOneCommandFails) {
     FakeNetstat netstat(cat("netstat-anvb-2.txt"), "exit 1");
-    FakeContext context(netstat.path());
+    auto context = darwin_context(netstat.path());
     DarwinSource source(context);
     sstop::Sample sample;
     const sstop::CollectStatus status = source.collect(sample);
@@ -144,7 +132,7 @@ TEST(DarwinSource, DegradesWhenOneCommandFails) {
 
 TEST(DarwinSource, FailsWhenNetstatPrintsNothingUseful) {
     FakeNetstat netstat("echo nonsense", "echo nonsense");
-    FakeContext context(netstat.path());
+    auto context = darwin_context(netstat.path());
     DarwinSource source(context);
     sstop::Sample sample;
     const sstop::CollectStatus status = source.collect(sample);
@@ -154,10 +142,10 @@ TEST(DarwinSource, FailsWhenNetstatPrintsNothingUseful) {
 }
 
 TEST(DarwinSource, OpenRejectsAMissingNetstat) {
-    FakeContext context("/nonexistent/netstat");
+    auto context = darwin_context("/nonexistent/netstat");
     DarwinSource source(context);
     EXPECT_THROW(source.open(), sstop::PluginUnavailable);
-    FakeContext relative("netstat");
+    auto relative = darwin_context("netstat");
     DarwinSource source2(relative);
     EXPECT_THROW(source2.open(), sstop::PluginUnavailable);
 }

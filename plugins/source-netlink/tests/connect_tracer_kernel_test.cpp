@@ -21,6 +21,7 @@
 #include <cstring>
 #include <fstream>
 #include <functional>
+#include <sstop/unique_fd.hpp>
 #include <sstream>
 #include <thread>
 #include <utility>
@@ -32,16 +33,6 @@ namespace sstop::plugins::netlink {
 namespace {
 
 constexpr std::size_t kPayload = 54321;
-
-struct Fd {
-    int fd = -1;
-    explicit Fd(int f = -1) : fd(f) {}
-    Fd(const Fd&) = delete;
-    Fd& operator=(const Fd&) = delete;
-    ~Fd() {
-        if (fd >= 0) ::close(fd);
-    }
-};
 
 std::uint16_t local_port(int fd) {
     sockaddr_in a{};
@@ -266,9 +257,9 @@ class ConnectTracerKernel : public ::testing::Test {
 // `exit_after_close`, the child is gone (and reaped) before the collect.
 void short_connection_is_credited(ConnectTracerKernel* t, NetlinkSource& src, bool exit_after_close,
                                   const char* name) {
-    Fd listener(listen_loopback());
-    ASSERT_GE(listener.fd, 0);
-    const std::uint16_t lport = local_port(listener.fd);
+    UniqueFd listener(listen_loopback());
+    ASSERT_GE(listener.get(), 0);
+    const std::uint16_t lport = local_port(listener.get());
     ChildProcess child([&](int up, int down) {
         ::prctl(PR_SET_NAME, name);
         wait_go(down);
@@ -287,14 +278,14 @@ void short_connection_is_credited(ConnectTracerKernel* t, NetlinkSource& src, bo
     src.collect(before);  // the connection does not exist yet: no dump lists it
 
     child.go();
-    Fd server(::accept4(listener.fd, nullptr, nullptr, SOCK_CLOEXEC));
-    ASSERT_GE(server.fd, 0);
+    UniqueFd server(::accept4(listener.get(), nullptr, nullptr, SOCK_CLOEXEC));
+    ASSERT_GE(server.get(), 0);
     const std::uint16_t cport = child.read_u16();
     ASSERT_NE(cport, 0);
     ConnectTracer* tracer = src.connect_tracer();
     ASSERT_TRUE(eventually([&] { return tracer->find(loopback_key(cport, lport)).has_value(); }));
     child.go();
-    EXPECT_EQ(recv_to_eof(server.fd), kPayload);
+    EXPECT_EQ(recv_to_eof(server.get()), kPayload);
     ASSERT_EQ(child.read_u16(), 1);
     const pid_t pid = child.pid();
     if (exit_after_close) {
@@ -351,11 +342,11 @@ TEST_F(ConnectTracerKernel, AcceptedShortConnectionIsCreditedToTheListener) {
     ASSERT_TRUE(listed);
 
     server.go();
-    Fd client(connect_loopback(lport));
-    ASSERT_GE(client.fd, 0);
-    const std::uint16_t cport = local_port(client.fd);
-    ASSERT_TRUE(send_n(client.fd, kPayload));
-    ::shutdown(client.fd, SHUT_WR);
+    UniqueFd client(connect_loopback(lport));
+    ASSERT_GE(client.get(), 0);
+    const std::uint16_t cport = local_port(client.get());
+    ASSERT_TRUE(send_n(client.get(), kPayload));
+    ::shutdown(client.get(), SHUT_WR);
     ASSERT_EQ(server.read_u16(), 1);  // the server read everything and closed its end
 
     SocketObs rec;
@@ -403,11 +394,11 @@ TEST_F(ConnectTracerKernel, ConnectionInAnotherNamespaceIsIgnored) {
 
     // A connection here after the foreign one: once the tracer has it, it has read the
     // foreign events too (trace_pipe is in time order).
-    Fd listener(listen_loopback());
-    Fd sentinel(connect_loopback(local_port(listener.fd)));
-    ASSERT_GE(sentinel.fd, 0);
+    UniqueFd listener(listen_loopback());
+    UniqueFd sentinel(connect_loopback(local_port(listener.get())));
+    ASSERT_GE(sentinel.get(), 0);
     ASSERT_TRUE(eventually([&] {
-        return tracer->find(loopback_key(local_port(sentinel.fd), local_port(listener.fd)))
+        return tracer->find(loopback_key(local_port(sentinel.get()), local_port(listener.get())))
             .has_value();
     }));
     EXPECT_FALSE(tracer->find(loopback_key(cport, fport)));
@@ -418,16 +409,16 @@ TEST_F(ConnectTracerKernel, ConnectionInAnotherNamespaceIsIgnored) {
 // the tracer knows that connection, with no polling.
 TEST_F(ConnectTracerKernel, DrainAfterAConnectMakesItKnownWithoutWaiting) {
     ConnectTracer* tracer = src_->connect_tracer();
-    Fd listener(listen_loopback());
-    ASSERT_GE(listener.fd, 0);
-    const std::uint16_t lport = local_port(listener.fd);
+    UniqueFd listener(listen_loopback());
+    ASSERT_GE(listener.get(), 0);
+    const std::uint16_t lport = local_port(listener.get());
     for (int i = 0; i < 20; ++i) {
-        Fd client(connect_loopback(lport));
-        ASSERT_GE(client.fd, 0);
-        Fd server(::accept4(listener.fd, nullptr, nullptr, SOCK_CLOEXEC));
+        UniqueFd client(connect_loopback(lport));
+        ASSERT_GE(client.get(), 0);
+        UniqueFd server(::accept4(listener.get(), nullptr, nullptr, SOCK_CLOEXEC));
         const std::uint64_t ticket = tracer->request_drain();
         ASSERT_TRUE(tracer->wait_drained(ticket, std::chrono::seconds(5)));
-        EXPECT_TRUE(tracer->find(loopback_key(local_port(client.fd), lport)).has_value())
+        EXPECT_TRUE(tracer->find(loopback_key(local_port(client.get()), lport)).has_value())
             << "connection " << i;
     }
 }
@@ -444,9 +435,9 @@ TEST(ConnectTracerLagging, ClosedRecordWaitsForTheTracerAndKeepsItsOwner) {
     if (!src.connect_tracer()) GTEST_SKIP() << "tracefs or the tracepoint is unavailable";
     CaptureThread capture(src);
 
-    Fd listener(listen_loopback());
-    ASSERT_GE(listener.fd, 0);
-    const std::uint16_t lport = local_port(listener.fd);
+    UniqueFd listener(listen_loopback());
+    ASSERT_GE(listener.get(), 0);
+    const std::uint16_t lport = local_port(listener.get());
     ChildProcess child([&](int up, int down) {
         ::prctl(PR_SET_NAME, "sst-lagging");
         wait_go(down);
@@ -460,11 +451,11 @@ TEST(ConnectTracerLagging, ClosedRecordWaitsForTheTracerAndKeepsItsOwner) {
     Sample before;
     src.collect(before);
     child.go();
-    Fd server(::accept4(listener.fd, nullptr, nullptr, SOCK_CLOEXEC));
-    ASSERT_GE(server.fd, 0);
+    UniqueFd server(::accept4(listener.get(), nullptr, nullptr, SOCK_CLOEXEC));
+    ASSERT_GE(server.get(), 0);
     const std::uint16_t cport = child.read_u16();
     ASSERT_NE(cport, 0);
-    EXPECT_EQ(recv_to_eof(server.fd), kPayload);
+    EXPECT_EQ(recv_to_eof(server.get()), kPayload);
 
     SocketObs rec;
     auto sample = collect_until_closed(src, cport, lport, rec);
@@ -488,9 +479,9 @@ TEST(ConnectTracerLagging, ProcessReapedBeforeItsEventWasReadKeepsPidAndName) {
     if (!src.connect_tracer()) GTEST_SKIP() << "tracefs or the tracepoint is unavailable";
     CaptureThread capture(src);
 
-    Fd listener(listen_loopback());
-    ASSERT_GE(listener.fd, 0);
-    const std::uint16_t lport = local_port(listener.fd);
+    UniqueFd listener(listen_loopback());
+    ASSERT_GE(listener.get(), 0);
+    const std::uint16_t lport = local_port(listener.get());
     ChildProcess child([&](int up, int down) {
         ::prctl(PR_SET_NAME, "sst-reaped");
         wait_go(down);
@@ -504,11 +495,11 @@ TEST(ConnectTracerLagging, ProcessReapedBeforeItsEventWasReadKeepsPidAndName) {
     Sample before;
     src.collect(before);
     child.go();
-    Fd server(::accept4(listener.fd, nullptr, nullptr, SOCK_CLOEXEC));
-    ASSERT_GE(server.fd, 0);
+    UniqueFd server(::accept4(listener.get(), nullptr, nullptr, SOCK_CLOEXEC));
+    ASSERT_GE(server.get(), 0);
     const std::uint16_t cport = child.read_u16();
     ASSERT_NE(cport, 0);
-    EXPECT_EQ(recv_to_eof(server.fd), kPayload);
+    EXPECT_EQ(recv_to_eof(server.get()), kPayload);
     const pid_t pid = child.pid();
     EXPECT_EQ(child.wait_exit(), 0);
     EXPECT_NE(::kill(pid, 0), 0);  // reaped, well before the tracer's 400 ms delay ends

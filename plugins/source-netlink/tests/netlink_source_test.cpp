@@ -10,28 +10,12 @@
 
 #include <chrono>
 #include <functional>
+#include <sstop/unique_fd.hpp>
 #include <thread>
 #include <vector>
 
 namespace sstop::plugins::netlink {
 namespace {
-
-/// Owns an fd.
-struct Fd {
-    int fd = -1;
-    Fd() = default;
-    explicit Fd(int f) : fd(f) {}
-    Fd(Fd&& o) noexcept : fd(o.fd) { o.fd = -1; }
-    Fd& operator=(Fd&& o) noexcept {
-        std::swap(fd, o.fd);
-        return *this;
-    }
-    ~Fd() { reset(); }
-    void reset() {
-        if (fd >= 0) ::close(fd);
-        fd = -1;
-    }
-};
 
 std::uint16_t local_port(int fd) {
     sockaddr_storage ss{};
@@ -68,7 +52,7 @@ void expect_eof(int fd) {
 
 /// A listener, a client and the accepted end over loopback of `family`.
 struct Conn {
-    Fd listener, client, server;
+    UniqueFd listener, client, server;
     std::uint16_t port = 0;
     explicit Conn(int family) {
         sockaddr_storage ss{};
@@ -84,20 +68,20 @@ struct Conn {
             a->sin6_addr = in6addr_loopback;
             len = sizeof *a;
         }
-        listener = Fd(::socket(family, SOCK_STREAM, 0));
-        EXPECT_EQ(::bind(listener.fd, reinterpret_cast<sockaddr*>(&ss), len), 0);
-        EXPECT_EQ(::listen(listener.fd, 8), 0);
-        port = local_port(listener.fd);
+        listener = UniqueFd(::socket(family, SOCK_STREAM, 0));
+        EXPECT_EQ(::bind(listener.get(), reinterpret_cast<sockaddr*>(&ss), len), 0);
+        EXPECT_EQ(::listen(listener.get(), 8), 0);
+        port = local_port(listener.get());
         if (family == AF_INET)
             reinterpret_cast<sockaddr_in*>(&ss)->sin_port = htons(port);
         else
             reinterpret_cast<sockaddr_in6*>(&ss)->sin6_port = htons(port);
-        client = Fd(::socket(family, SOCK_STREAM, 0));
-        EXPECT_EQ(::connect(client.fd, reinterpret_cast<sockaddr*>(&ss), len), 0);
-        server = Fd(::accept(listener.fd, nullptr, nullptr));
-        EXPECT_GE(server.fd, 0);
+        client = UniqueFd(::socket(family, SOCK_STREAM, 0));
+        EXPECT_EQ(::connect(client.get(), reinterpret_cast<sockaddr*>(&ss), len), 0);
+        server = UniqueFd(::accept(listener.get(), nullptr, nullptr));
+        EXPECT_GE(server.get(), 0);
     }
-    std::uint16_t client_port() const { return local_port(client.fd); }
+    std::uint16_t client_port() const { return local_port(client.get()); }
 };
 
 NetlinkSettings test_settings() {
@@ -150,10 +134,10 @@ TEST_P(NetlinkSourceExact, CountsPayloadExactlyThroughCloseStates) {
     Conn c(family);
     const std::uint16_t cport = c.client_port();
     constexpr std::size_t kUp = 123457, kDown = 65539;
-    send_all(c.client.fd, kUp);
-    recv_exact(c.server.fd, kUp);
-    send_all(c.server.fd, kDown);
-    recv_exact(c.client.fd, kDown);
+    send_all(c.client.get(), kUp);
+    recv_exact(c.server.get(), kUp);
+    send_all(c.server.get(), kDown);
+    recv_exact(c.client.get(), kDown);
 
     Sample s1 = collect_ok(src);
     const SocketObs* cl = find(s1, Proto::Tcp, cport, c.port, false);
@@ -178,8 +162,8 @@ TEST_P(NetlinkSourceExact, CountsPayloadExactlyThroughCloseStates) {
     EXPECT_FALSE(l->has_bytes);
 
     // Client half-closes: server in CLOSE_WAIT has counted the FIN, which is not payload.
-    ASSERT_EQ(::shutdown(c.client.fd, SHUT_WR), 0);
-    expect_eof(c.server.fd);
+    ASSERT_EQ(::shutdown(c.client.get(), SHUT_WR), 0);
+    expect_eof(c.server.get());
     Sample s2 = collect_ok(src);
     sv = find(s2, Proto::Tcp, c.port, cport, false);
     cl = find(s2, Proto::Tcp, cport, c.port, false);
@@ -195,8 +179,8 @@ TEST_P(NetlinkSourceExact, CountsPayloadExactlyThroughCloseStates) {
 
     // Server closes too: the client's end becomes a TIME_WAIT socket with the same cookie,
     // no tcp_info (so no bytes), and still its owner.
-    ASSERT_EQ(::shutdown(c.server.fd, SHUT_WR), 0);
-    expect_eof(c.client.fd);
+    ASSERT_EQ(::shutdown(c.server.get(), SHUT_WR), 0);
+    expect_eof(c.client.get());
     Sample s3 = collect_ok(src);
     cl = find(s3, Proto::Tcp, cport, c.port, false);
     ASSERT_NE(cl, nullptr);
@@ -241,10 +225,10 @@ TEST(NetlinkSource, ConnectionBetweenCollectsArrivesAsClosedRecord) {
         Conn c(AF_INET);
         cport = c.client_port();
         lport = c.port;
-        send_all(c.client.fd, kBytes);
+        send_all(c.client.get(), kBytes);
         c.client.reset();
-        recv_exact(c.server.fd, kBytes);
-        expect_eof(c.server.fd);
+        recv_exact(c.server.get(), kBytes);
+        expect_eof(c.server.get());
     }
     auto closed = collect_closed_until(
         src,
@@ -268,13 +252,13 @@ TEST(NetlinkSource, ConnectionBetweenCollectsArrivesAsClosedRecord) {
 TEST(NetlinkSource, UdpSocketIsListedWithoutBytes) {
     NetlinkSource src(test_settings());
     src.open();
-    Fd u(::socket(AF_INET6, SOCK_DGRAM, 0));
+    UniqueFd u(::socket(AF_INET6, SOCK_DGRAM, 0));
     sockaddr_in6 a{};
     a.sin6_family = AF_INET6;
     a.sin6_addr = in6addr_loopback;
-    ASSERT_EQ(::bind(u.fd, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+    ASSERT_EQ(::bind(u.get(), reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
     Sample s = collect_ok(src);
-    const SocketObs* o = find(s, Proto::Udp, local_port(u.fd), 0, false);
+    const SocketObs* o = find(s, Proto::Udp, local_port(u.get()), 0, false);
     ASSERT_NE(o, nullptr);
     EXPECT_FALSE(o->has_bytes);
     EXPECT_EQ(o->key.local.addr.family, Family::V6);
@@ -299,8 +283,8 @@ TEST(NetlinkSource, LoopbackInterfaceCountersGrow) {
     EXPECT_TRUE(lo_of(s1)->up);
     {
         Conn c(AF_INET);
-        send_all(c.client.fd, 200000);
-        recv_exact(c.server.fd, 200000);
+        send_all(c.client.get(), 200000);
+        recv_exact(c.server.get(), 200000);
     }
     Sample s2 = collect_ok(src);
     ASSERT_NE(lo_of(s2), nullptr);
@@ -322,8 +306,8 @@ TEST(NetlinkSource, DestroyOverflowIsCountedAndCollectGoesOn) {
     Conn keep(AF_INET);  // a live connection the resync dump must still show
     for (int i = 0; i < 200; ++i) {
         Conn c(AF_INET);
-        send_all(c.client.fd, 10);
-        recv_exact(c.server.fd, 10);
+        send_all(c.client.get(), 10);
+        recv_exact(c.server.get(), 10);
     }
     std::uint64_t enobufs = 0;
     auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);

@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <cstdlib>
+#include <fake_context.hpp>
 #include <memory>
 #include <sstop/plugin.hpp>
 #include <sstop/source.hpp>
@@ -13,20 +14,23 @@
 
 namespace {
 
-class FakeContext : public sstop::PluginContext {
-  public:
-    sstop::Options options_;
-    std::string_view plugin_id() const override { return "netlink"; }
-    const sstop::Options& options() const override { return options_; }
-    void log(sstop::Notice::Level, std::string_view) override {}
-};
-
 struct Library {
     void* handle = dlopen(SSTOP_BINARY_DIR "/lib/sstop/plugins/netlink.so", RTLD_NOW | RTLD_LOCAL);
     ~Library() {
         if (handle) dlclose(handle);
     }
 };
+
+// The shared test context with every option the netlink source reads.
+sstop::testing::FakeContext netlink_context(bool destroy_events, bool trace_connects) {
+    sstop::Options options;
+    options.values["proc_root"] = sstop::testing::string_option("/proc");
+    options.values["destroy_events"] = sstop::testing::bool_option(destroy_events);
+    options.values["rcvbuf"] = sstop::testing::int_option(65536);
+    options.values["trace_connects"] = sstop::testing::bool_option(trace_connects);
+    options.values["namespaces"] = sstop::testing::string_option("own");
+    return sstop::testing::FakeContext("netlink", std::move(options));
+}
 
 const sstop_plugin_descriptor_v1* descriptor(const Library& lib) {
     auto fn = reinterpret_cast<sstop_plugin_v1_fn>(dlsym(lib.handle, SSTOP_PLUGIN_ENTRY_NAME));
@@ -58,12 +62,8 @@ TEST(NetlinkPlugin, CreatedSourceHonoursFaultSeamFromEnvironment) {
     ASSERT_NE(lib.handle, nullptr) << dlerror();
     const auto* d = descriptor(lib);
     ASSERT_NE(d, nullptr);
-    FakeContext ctx;
-    ctx.options_.values["proc_root"].s = "/proc";
-    ctx.options_.values["destroy_events"].b = false;
-    ctx.options_.values["rcvbuf"].i = 65536;
-    ctx.options_.values["trace_connects"].b = false;
-    ctx.options_.values["namespaces"].s = "own";
+    sstop::testing::FakeContext ctx =
+        netlink_context(/*destroy_events=*/false, /*trace_connects=*/false);
     ::setenv("SSTOP_FAULT", "netlink_fail_after=1", 1);
     {
         std::unique_ptr<sstop::Plugin> p(d->create(ctx));
@@ -84,12 +84,8 @@ TEST(NetlinkPlugin, TraceConnectsRunsACaptureLoopThatStopsOnWake) {
     ASSERT_NE(lib.handle, nullptr) << dlerror();
     const auto* d = descriptor(lib);
     ASSERT_NE(d, nullptr);
-    FakeContext ctx;
-    ctx.options_.values["proc_root"].s = "/proc";
-    ctx.options_.values["destroy_events"].b = true;
-    ctx.options_.values["rcvbuf"].i = 65536;
-    ctx.options_.values["trace_connects"].b = true;
-    ctx.options_.values["namespaces"].s = "own";
+    sstop::testing::FakeContext ctx =
+        netlink_context(/*destroy_events=*/true, /*trace_connects=*/true);
     {
         std::unique_ptr<sstop::Plugin> p(d->create(ctx));
         auto* src = dynamic_cast<sstop::Source*>(p.get());

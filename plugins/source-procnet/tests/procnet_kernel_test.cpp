@@ -10,29 +10,17 @@
 #include <fstream>
 #include <map>
 #include <set>
+#include <sstop/unique_fd.hpp>
 #include <sstream>
 #include <string>
 
-#include "fake_context.hpp"
+#include "procnet_context.hpp"
 #include "procnet_source.hpp"
 
 namespace pn = sstop::plugins::procnet;
+using sstop::UniqueFd;
 
 namespace {
-
-class Fd {
-  public:
-    explicit Fd(int fd) : fd_(fd) {}
-    Fd(const Fd&) = delete;
-    Fd& operator=(const Fd&) = delete;
-    ~Fd() {
-        if (fd_ >= 0) ::close(fd_);
-    }
-    int get() const { return fd_; }
-
-  private:
-    int fd_;
-};
 
 std::uint64_t inode_of(int fd) {
     struct stat st {};
@@ -102,20 +90,20 @@ struct Expected {
 
 TEST(ProcnetKernel, AttributesOwnLoopbackSocketsWithPortsAndStates) {
     std::map<std::uint64_t, Expected> expected;
-    std::vector<std::unique_ptr<Fd>> keep;
+    std::vector<std::unique_ptr<UniqueFd>> keep;
 
     for (int family : {AF_INET, AF_INET6}) {
         const sstop::Family fam = family == AF_INET ? sstop::Family::V4 : sstop::Family::V6;
-        auto listener = std::make_unique<Fd>(::socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0));
+        auto listener = std::make_unique<UniqueFd>(::socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0));
         ASSERT_GE(listener->get(), 0);
         bind_loopback(listener->get(), family);
         ASSERT_EQ(::listen(listener->get(), 4), 0);
         const std::uint16_t port = local_port(listener->get());
 
-        auto client = std::make_unique<Fd>(::socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0));
+        auto client = std::make_unique<UniqueFd>(::socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0));
         connect_loopback(client->get(), family, port);
         auto server =
-            std::make_unique<Fd>(::accept4(listener->get(), nullptr, nullptr, SOCK_CLOEXEC));
+            std::make_unique<UniqueFd>(::accept4(listener->get(), nullptr, nullptr, SOCK_CLOEXEC));
         ASSERT_GE(server->get(), 0);
         const std::uint16_t client_port = local_port(client->get());
 
@@ -129,14 +117,14 @@ TEST(ProcnetKernel, AttributesOwnLoopbackSocketsWithPortsAndStates) {
         keep.push_back(std::move(client));
         keep.push_back(std::move(server));
     }
-    auto udp = std::make_unique<Fd>(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+    auto udp = std::make_unique<UniqueFd>(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
     bind_loopback(udp->get(), AF_INET);
     expected[inode_of(udp->get())] = {sstop::Proto::Udp, sstop::SocketState::Close,
                                       local_port(udp->get()), 0, sstop::Family::V4};
     keep.push_back(std::move(udp));
     ASSERT_EQ(expected.size(), 7u);
 
-    pn::testing::FakeContext context("/proc");
+    auto context = pn::testing::procnet_context("/proc");
     pn::ProcnetSource source(context);
     ASSERT_NO_THROW(source.open());
     sstop::Sample sample;

@@ -8,7 +8,7 @@
 #include <sstop/source.hpp>
 #include <string>
 
-#include "fake_context.hpp"
+#include "procnet_context.hpp"
 
 namespace {
 const std::string kPlugin = std::string(SSTOP_BINARY_DIR) + "/lib/sstop/plugins/procnet.so";
@@ -33,7 +33,7 @@ TEST(ProcnetPlugin, DescribesItselfAndCreatesTheSource) {
     EXPECT_EQ(desc->options[1].type, SSTOP_OPTION_STRING);
     EXPECT_STREQ(desc->options[1].default_value, "auto");
     {
-        sstop::plugins::procnet::testing::FakeContext context("/proc");
+        auto context = sstop::plugins::procnet::testing::procnet_context("/proc");
         std::unique_ptr<sstop::Plugin> plugin(desc->create(context));
         auto* source = dynamic_cast<sstop::Source*>(plugin.get());
         ASSERT_NE(source, nullptr);

@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "fake_context.hpp"
+#include "procnet_context.hpp"
 
 namespace fs = std::filesystem;
 namespace pn = sstop::plugins::procnet;
@@ -75,7 +75,7 @@ std::uint64_t counter(const sstop::Sample& sample, const std::string& name) {
 }  // namespace
 
 TEST(ProcnetSource, DeclaresSocketsInterfacesAndOwnersButNoBytes) {
-    pn::testing::FakeContext context("/proc");
+    auto context = pn::testing::procnet_context("/proc");
     pn::ProcnetSource source(context);
     std::uint32_t caps = source.capabilities();
     EXPECT_TRUE(caps & sstop::kProvidesSockets);
@@ -86,7 +86,7 @@ TEST(ProcnetSource, DeclaresSocketsInterfacesAndOwnersButNoBytes) {
 }
 
 TEST(ProcnetSource, OpenFailsWithAReasonWhenProcNetIsMissing) {
-    pn::testing::FakeContext context("/nonexistent/sstop-proc");
+    auto context = pn::testing::procnet_context("/nonexistent/sstop-proc");
     pn::ProcnetSource source(context);
     try {
         source.open();
@@ -98,7 +98,7 @@ TEST(ProcnetSource, OpenFailsWithAReasonWhenProcNetIsMissing) {
 
 TEST(ProcnetSource, CollectsSocketsInterfacesAndOwnersFromAProcTree) {
     FakeRoot root;
-    pn::testing::FakeContext context(root.proc().string());
+    auto context = pn::testing::procnet_context(root.proc().string());
     pn::ProcnetSource source(context);
     ASSERT_NO_THROW(source.open());
 
@@ -142,7 +142,7 @@ TEST(ProcnetSource, CollectsSocketsInterfacesAndOwnersFromAProcTree) {
 
 TEST(ProcnetSource, MarksTheInterfacesOfIpv4AndIpv6DefaultRoutes) {
     FakeRoot root;
-    pn::testing::FakeContext context(root.proc().string());
+    auto context = pn::testing::procnet_context(root.proc().string());
     pn::ProcnetSource source(context);
     sstop::Sample sample;
     ASSERT_EQ(source.collect(sample).code, sstop::CollectStatus::Code::Ok);
@@ -157,7 +157,7 @@ TEST(ProcnetSource, MissingRouteFilesLeaveNoDefaultAndAreNotAnError) {
     FakeRoot root;
     fs::remove(root.proc() / "net" / "route");
     fs::remove(root.proc() / "net" / "ipv6_route");
-    pn::testing::FakeContext context(root.proc().string());
+    auto context = pn::testing::procnet_context(root.proc().string());
     pn::ProcnetSource source(context);
     sstop::Sample sample;
     EXPECT_EQ(source.collect(sample).code, sstop::CollectStatus::Code::Ok);
@@ -169,7 +169,7 @@ TEST(ProcnetSource, CountsMalformedLinesCumulatively) {
     FakeRoot root;
     fs::copy_file(kData / "tcp_malformed", root.proc() / "net" / "tcp",
                   fs::copy_options::overwrite_existing);
-    pn::testing::FakeContext context(root.proc().string());
+    auto context = pn::testing::procnet_context(root.proc().string());
     pn::ProcnetSource source(context);
     sstop::Sample first;
     source.collect(first);
@@ -183,7 +183,7 @@ TEST(ProcnetSource, MissingIpv6TablesAreNotAnError) {
     FakeRoot root;
     fs::remove(root.proc() / "net" / "tcp6");
     fs::remove(root.proc() / "net" / "udp6");
-    pn::testing::FakeContext context(root.proc().string());
+    auto context = pn::testing::procnet_context(root.proc().string());
     pn::ProcnetSource source(context);
     sstop::Sample sample;
     EXPECT_EQ(source.collect(sample).code, sstop::CollectStatus::Code::Ok);
@@ -194,7 +194,7 @@ TEST(ProcnetSource, MissingIpv6TablesAreNotAnError) {
 TEST(ProcnetSource, MissingUdpTableDegradesAndMissingTcpFails) {
     FakeRoot root;
     fs::remove(root.proc() / "net" / "udp");
-    pn::testing::FakeContext context(root.proc().string());
+    auto context = pn::testing::procnet_context(root.proc().string());
     pn::ProcnetSource source(context);
     sstop::Sample degraded;
     sstop::CollectStatus status = source.collect(degraded);
@@ -278,7 +278,7 @@ TEST(ProcnetNamespaces, SocketsOfAnotherNamespaceCarryItsInodeAndOwner) {
     FakeNamespaces root;
     const std::uint64_t other = root.add_namespace("c1");
     root.add_process(5000, "c1", 7411, 77001);
-    pn::testing::FakeContext context(root.proc().string(), "all");
+    auto context = pn::testing::procnet_context(root.proc().string(), "all");
     pn::ProcnetSource source(context);
     ASSERT_NO_THROW(source.open());
     EXPECT_TRUE(source.reads_all_namespaces());
@@ -310,7 +310,7 @@ TEST(ProcnetNamespaces, AutoReadsAllOnlyInTheInitialNamespace) {
     root.add_namespace("c1");
     root.add_process(5000, "c1", 7411, 77001);
     {
-        pn::testing::FakeContext context(root.proc().string(), "auto");
+        auto context = pn::testing::procnet_context(root.proc().string(), "auto");
         pn::ProcnetSource source(context);
         sstop::Sample sample;
         source.collect(sample);  // without open(): resolved by the first collect
@@ -319,7 +319,7 @@ TEST(ProcnetNamespaces, AutoReadsAllOnlyInTheInitialNamespace) {
     }
     root.add_namespace("inside");
     root.link_namespace("inside", root.proc() / "self");  // sstop now runs in a container
-    pn::testing::FakeContext context(root.proc().string(), "auto");
+    auto context = pn::testing::procnet_context(root.proc().string(), "auto");
     pn::ProcnetSource source(context);
     sstop::Sample sample;
     source.collect(sample);
@@ -331,7 +331,7 @@ TEST(ProcnetNamespaces, OwnModeIgnoresOtherNamespaces) {
     FakeNamespaces root;
     root.add_namespace("c1");
     root.add_process(5000, "c1", 7411, 77001);
-    pn::testing::FakeContext context(root.proc().string(), "own");
+    auto context = pn::testing::procnet_context(root.proc().string(), "own");
     pn::ProcnetSource source(context);
     ASSERT_NO_THROW(source.open());
     EXPECT_FALSE(source.reads_all_namespaces());
@@ -348,7 +348,7 @@ TEST(ProcnetNamespaces, AVanishedRepresentativeIsCountedAndTheNextChoiceIsRead) 
     FakeNamespaces root;
     const std::uint64_t other = root.add_namespace("c1");
     root.add_process(5000, "c1", 7411, 77001);
-    pn::testing::FakeContext context(root.proc().string(), "all");
+    auto context = pn::testing::procnet_context(root.proc().string(), "all");
     pn::ProcnetSource source(context);
     ASSERT_NO_THROW(source.open());  // the enumerator picks 5000
 
@@ -358,7 +358,7 @@ TEST(ProcnetNamespaces, AVanishedRepresentativeIsCountedAndTheNextChoiceIsRead) 
     sstop::CollectStatus status = source.collect(first);
     EXPECT_EQ(status.code, sstop::CollectStatus::Code::Ok) << status.message;
     EXPECT_TRUE(status.message.empty());
-    EXPECT_TRUE(context.logged.empty());
+    EXPECT_TRUE(context.logged().empty());
     EXPECT_TRUE(first.has_sockets);
     EXPECT_EQ(counter(first, "netns_vanished"), 1u);
     EXPECT_EQ(counter(first, "netns_active"), 0u);
@@ -378,7 +378,7 @@ TEST(ProcnetNamespaces, AReusedPidInAnotherNamespaceIsNotReadAsTheOldOne) {
     FakeNamespaces root;
     root.add_namespace("c1");
     root.add_process(5000, "c1", 7411, 77001);
-    pn::testing::FakeContext context(root.proc().string(), "all");
+    auto context = pn::testing::procnet_context(root.proc().string(), "all");
     pn::ProcnetSource source(context);
     ASSERT_NO_THROW(source.open());
     root.link_namespace("host", root.proc() / "5000");  // pid 5000 is now someone else
@@ -394,7 +394,7 @@ TEST(ProcnetNamespaces, ReadsAtMostTheEnumeratorsBoundAndCountsTheRest) {
     root.add_namespace("c2");
     root.add_process(5000, "c1", 7411, 77001);
     root.add_process(6000, "c2", 7412, 77002);
-    pn::testing::FakeContext context(root.proc().string(), "all");
+    auto context = pn::testing::procnet_context(root.proc().string(), "all");
     pn::ProcnetSource source(context, 1);
     ASSERT_NO_THROW(source.open());
     sstop::Sample sample;
@@ -407,6 +407,6 @@ TEST(ProcnetNamespaces, ReadsAtMostTheEnumeratorsBoundAndCountsTheRest) {
 }
 
 TEST(ProcnetNamespaces, RefusesAnUnknownValue) {
-    pn::testing::FakeContext context("/proc", "containers");
+    auto context = pn::testing::procnet_context("/proc", "containers");
     EXPECT_THROW(pn::ProcnetSource source(context), sstop::PluginUnavailable);
 }

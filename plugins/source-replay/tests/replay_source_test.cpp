@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <fake_context.hpp>
 #include <fstream>
 #include <sstop/plugin.hpp>
 
@@ -14,32 +15,14 @@ using namespace std::chrono_literals;
 using sstop::plugins::replay::ReplaySource;
 using Clock = std::chrono::steady_clock;
 
-class FakeContext final : public sstop::PluginContext {
-  public:
-    FakeContext(std::string file, double speed, bool loop) {
-        sstop::OptionValue v;
-        v.type = SSTOP_OPTION_STRING;
-        v.s = std::move(file);
-        options_.values["file"] = v;
-        v = {};
-        v.type = SSTOP_OPTION_DOUBLE;
-        v.d = speed;
-        options_.values["speed"] = v;
-        v = {};
-        v.type = SSTOP_OPTION_BOOL;
-        v.b = loop;
-        options_.values["loop"] = v;
-    }
-    std::string_view plugin_id() const override { return "replay"; }
-    const sstop::Options& options() const override { return options_; }
-    void log(sstop::Notice::Level, std::string_view message) override {
-        logged.emplace_back(message);
-    }
-    std::vector<std::string> logged;
-
-  private:
-    sstop::Options options_;
-};
+// The shared test context with the options ReplaySource reads.
+sstop::testing::FakeContext replay_context(std::string file, double speed, bool loop) {
+    sstop::Options options;
+    options.values["file"] = sstop::testing::string_option(std::move(file));
+    options.values["speed"] = sstop::testing::double_option(speed);
+    options.values["loop"] = sstop::testing::bool_option(loop);
+    return sstop::testing::FakeContext("replay", std::move(options));
+}
 
 // A temporary file removed at the end of the test.
 class TempFile {
@@ -88,7 +71,7 @@ std::string recording(std::size_t ticks = 3) {
 
 TEST(ReplaySource, SpeedZeroGivesOneRecordedTickPerCollectThenEnds) {
     TempFile file(recording());
-    FakeContext ctx(file.path(), 0, false);
+    auto ctx = replay_context(file.path(), 0, false);
     Clock::time_point now = Clock::time_point(100s);
     ReplaySource source(ctx, [&] { return now; });
     source.open();
@@ -115,7 +98,7 @@ TEST(ReplaySource, SpeedZeroGivesOneRecordedTickPerCollectThenEnds) {
 
 TEST(ReplaySource, SampleTimesFollowTheRecordingNotTheHostClock) {
     TempFile file(recording());
-    FakeContext ctx(file.path(), 0, false);
+    auto ctx = replay_context(file.path(), 0, false);
     Clock::time_point now = Clock::time_point(100s);
     ReplaySource source(ctx, [&] { return now; });
     source.open();
@@ -133,7 +116,7 @@ TEST(ReplaySource, SampleTimesFollowTheRecordingNotTheHostClock) {
 
 TEST(ReplaySource, AtSpeedOneATickNotYetDueRepeatsTheLastStateWithoutClosedSockets) {
     TempFile file(recording());
-    FakeContext ctx(file.path(), 1.0, false);
+    auto ctx = replay_context(file.path(), 1.0, false);
     Clock::time_point now = Clock::time_point(100s);
     ReplaySource source(ctx, [&] { return now; });
     source.open();
@@ -158,7 +141,7 @@ TEST(ReplaySource, AtSpeedOneATickNotYetDueRepeatsTheLastStateWithoutClosedSocke
 
 TEST(ReplaySource, LoopStartsAgainWithTheClockMovingOn) {
     TempFile file(recording(2));
-    FakeContext ctx(file.path(), 0, true);
+    auto ctx = replay_context(file.path(), 0, true);
     ReplaySource source(ctx, [] { return Clock::time_point(1s); });
     source.open();
     std::vector<Clock::time_point> at;
@@ -175,26 +158,26 @@ TEST(ReplaySource, ACutRecordingReplaysItsCompleteTicksAndLogsTheOffset) {
     std::string data = recording();
     data.resize(data.size() - 5);
     TempFile file(data);
-    FakeContext ctx(file.path(), 0, false);
+    auto ctx = replay_context(file.path(), 0, false);
     ReplaySource source(ctx);
     source.open();
     sstop::Sample s;
     EXPECT_EQ(source.collect(s).code, sstop::CollectStatus::Code::Ok);
     EXPECT_EQ(source.collect(s).code, sstop::CollectStatus::Code::Ok);
     EXPECT_EQ(source.collect(s).code, sstop::CollectStatus::Code::Ended);
-    ASSERT_EQ(ctx.logged.size(), 1u);
-    EXPECT_NE(ctx.logged[0].find("offset " + std::to_string(data.size())), std::string::npos)
-        << ctx.logged[0];
-    EXPECT_NE(ctx.logged[0].find("cut recording"), std::string::npos);
+    ASSERT_EQ(ctx.logged().size(), 1u);
+    EXPECT_NE(ctx.logged()[0].find("offset " + std::to_string(data.size())), std::string::npos)
+        << ctx.logged()[0];
+    EXPECT_NE(ctx.logged()[0].find("cut recording"), std::string::npos);
 }
 
 TEST(ReplaySource, OpenRefusesAMissingFileANewerFormatAndNoFile) {
-    FakeContext none("", 0, false);
+    auto none = replay_context("", 0, false);
     EXPECT_THROW(ReplaySource(none).open(), sstop::PluginUnavailable);
-    FakeContext missing("/nonexistent/rec", 0, false);
+    auto missing = replay_context("/nonexistent/rec", 0, false);
     EXPECT_THROW(ReplaySource(missing).open(), sstop::PluginUnavailable);
     TempFile newer("sstop-recording 9\n");
-    FakeContext ctx(newer.path(), 0, false);
+    auto ctx = replay_context(newer.path(), 0, false);
     try {
         ReplaySource(ctx).open();
         FAIL() << "opened a newer format";
@@ -202,7 +185,7 @@ TEST(ReplaySource, OpenRefusesAMissingFileANewerFormatAndNoFile) {
         EXPECT_NE(std::string(e.what()).find("newer"), std::string::npos) << e.what();
     }
     TempFile empty(sstop::recording_header());
-    FakeContext ectx(empty.path(), 0, false);
+    auto ectx = replay_context(empty.path(), 0, false);
     EXPECT_THROW(ReplaySource(ectx).open(), sstop::PluginUnavailable);
 }
 
@@ -219,7 +202,7 @@ TEST(ReplaySource, ARecordingOfAnIncrementalSourceReplaysAsOne) {
         sstop::encode_tick(t, out);
     }
     TempFile file(out);
-    FakeContext ctx(file.path(), 0, false);
+    auto ctx = replay_context(file.path(), 0, false);
     Clock::time_point now = Clock::time_point(100s);
     ReplaySource source(ctx, [&] { return now; });
     source.open();
@@ -231,7 +214,7 @@ TEST(ReplaySource, ARecordingOfAnIncrementalSourceReplaysAsOne) {
 
 TEST(ReplaySource, ARecordingOfAFullListingSourceIsNotIncremental) {
     TempFile file(recording());
-    FakeContext ctx(file.path(), 0, false);
+    auto ctx = replay_context(file.path(), 0, false);
     Clock::time_point now = Clock::time_point(100s);
     ReplaySource source(ctx, [&] { return now; });
     source.open();

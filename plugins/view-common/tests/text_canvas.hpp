@@ -5,6 +5,7 @@
 #include <dlfcn.h>
 
 #include <cstdint>
+#include <fake_context.hpp>
 #include <memory>
 #include <sstop/plugin.hpp>
 #include <sstop/view.hpp>
@@ -141,27 +142,8 @@ class TextCanvas final : public Canvas {
     std::vector<std::vector<Cell>> cells_;
 };
 
-/// A PluginContext that keeps what is logged; options only as set (the host fills every
-/// declared one, so a test that creates a plugin sets the ones it reads).
-class FakeContext final : public PluginContext {
-  public:
-    explicit FakeContext(std::string id) : id_(std::move(id)) {}
-    /// A string option, as the host would hold it.
-    void set_string(const std::string& key, std::string value) {
-        OptionValue v;
-        v.type = SSTOP_OPTION_STRING;
-        v.s = std::move(value);
-        options_.values[key] = std::move(v);
-    }
-    std::string_view plugin_id() const override { return id_; }
-    const Options& options() const override { return options_; }
-    void log(Notice::Level, std::string_view message) override { logged.emplace_back(message); }
-    std::vector<std::string> logged;
-
-  private:
-    std::string id_;
-    Options options_;
-};
+/// The shared test context (tests/support).
+using sstop::testing::FakeContext;
 
 /// A built plugin library opened with dlopen; closed on destruction. Objects created from
 /// it must be destroyed first.
