@@ -16,6 +16,8 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "core/duration.hpp"
+
 namespace sstop::host::detail {
 namespace {
 
@@ -367,13 +369,13 @@ std::chrono::nanoseconds NodeReader::read_duration(const Field& field, std::chro
     const std::string text = scalar(field, "a duration, e.g. 500ms or 2.5s");
     std::chrono::nanoseconds value{};
     try {
-        value = parse_duration(text);
+        value = core::parse_duration(text);
     } catch (const std::invalid_argument& e) {
         fail(field, e.what());
     }
     if (value < min || value > max) {
-        fail(field, "must be between " + format_duration(min) + " and " + format_duration(max) +
-                        ", got " + text);
+        fail(field, "must be between " + core::format_duration(min) + " and " +
+                        core::format_duration(max) + ", got " + text);
     }
     return value;
 }
