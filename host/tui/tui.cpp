@@ -15,6 +15,7 @@
 #include <stdexcept>
 
 #include "core/alerts.hpp"
+#include "core/duration.hpp"
 #include "tui/canvas.hpp"
 #include "tui/color.hpp"
 #include "tui/input.hpp"
@@ -265,7 +266,7 @@ class Ui {
             }
         }
         interval_ = next;
-        say("interval " + format_interval(interval_));
+        say("interval " + core::format_duration(interval_));
     }
 
     // Cycles through the interfaces, then "all interfaces" (their sum), then the first again.
@@ -486,7 +487,7 @@ class Ui {
             b.attrs |= kAttrBold | kAttrReverse;
             x = put(c, x + 2, 0, " CUMULATIVE ", b);
         }
-        std::string right = "every " + format_interval(interval_) + "  sort " +
+        std::string right = "every " + core::format_duration(interval_) + "  sort " +
                             sort_name(ctx_.sort) + "  " + clock_text();
         if (s && !s->sources.empty()) {
             std::string src;
@@ -665,7 +666,8 @@ class Ui {
                 std::string what(k.what);
                 if (k.now == KeyNow::Sort)
                     what += std::string(" (now: ") + sort_name(ctx_.sort) + ")";
-                if (k.now == KeyNow::Interval) what += " (now: " + format_interval(interval_) + ")";
+                if (k.now == KeyNow::Interval)
+                    what += " (now: " + core::format_duration(interval_) + ")";
                 lines.emplace_back(std::string(k.keys), std::move(what));
             }
         };
