@@ -12,22 +12,27 @@
 ///
 /// Terms (no spaces inside a term; put a value with spaces in double quotes: `proc:"a b"`):
 ///
-/// | term                  | a process matches when                                        |
-/// | --------------------- | ------------------------------------------------------------- |
-/// | `proc:NAME`           | its name (`comm`) contains NAME, ignoring case                |
-/// | `pid:N`               | its pid is N                                                  |
-/// | `user:UID`            | its uid is UID (the model carries no user names)              |
-/// | `host:ADDR`           | one of its connections has remote address ADDR (v4 or v6)     |
-/// | `host:ADDR/LEN`       | one of its connections has a remote address in the prefix     |
-/// | `host:NAME`           | one of its connections' reverse-DNS names contains NAME       |
-/// | `port:N`, `port:N-M`  | one of its connections has local or remote port in [N, M]     |
-/// | `proto:NAME`          | one of its sockets uses that protocol: `tcp`, `udp`, `icmp`, `icmp6`
-/// (or `icmpv6`), `sctp`, a number 1–255, or `raw` (any other IP protocol) | | `group:STR` | its
-/// container or systemd unit contains STR; `group:none`: has neither | | `rate>V`, `rate<V`    | rx
-/// + tx rate is above / below V (also `>=`, `<=`)             | | `rx>V`, `tx<V`, …     | the
-/// receive / send rate compared with V                       | | WORD | name, command line, pid
-/// digits, or a remote address or name of one of its connections contains WORD (the plain-text
-/// filter of sstop before this language) |
+// clang-format off
+/// | term                 | a process matches when                                           |
+/// | -------------------- | ---------------------------------------------------------------- |
+/// | `proc:NAME`          | its name (`comm`) contains NAME, ignoring case                   |
+/// | `pid:N`              | its pid is N                                                     |
+/// | `user:UID`           | its uid is UID (the model carries no user names)                 |
+/// | `host:ADDR`          | one of its connections has remote address ADDR (v4 or v6)        |
+/// | `host:ADDR/LEN`      | one of its connections has a remote address in the prefix        |
+/// | `host:NAME`          | one of its connections' reverse-DNS names contains NAME          |
+/// | `port:N`, `port:N-M` | one of its connections has local or remote port in [N, M]        |
+/// | `proto:NAME`         | one of its sockets uses that protocol: `tcp`, `udp`, `icmp`,     |
+/// |                      | `icmp6` (or `icmpv6`), `sctp`, a number 1–255, or `raw` (any     |
+/// |                      | other IP protocol)                                               |
+/// | `group:STR`          | its container or systemd unit contains STR; `group:none`: has    |
+/// |                      | neither                                                          |
+/// | `rate>V`, `rate<V`   | rx + tx rate is above / below V (also `>=`, `<=`)                |
+/// | `rx>V`, `tx<V`, …    | the receive / send rate compared with V                          |
+/// | WORD                 | name, command line, pid digits, or a remote address or name of   |
+/// |                      | one of its connections contains WORD (the plain-text filter of   |
+/// |                      | sstop before this language)                                      |
+// clang-format on
 ///
 /// Rates: a decimal number with an optional unit `B`, `K`/`KB`/`KiB`, `M`/`MB`/`MiB`,
 /// `G`/`GB`/`GiB`, `T`/`TB`/`TiB` and an optional `/s`, per second. All units are powers of
