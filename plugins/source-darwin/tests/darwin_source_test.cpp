@@ -19,11 +19,13 @@ using sstop::plugins::darwin::testing::v4;
 
 class FakeContext final : public sstop::PluginContext {
   public:
-    explicit FakeContext(const std::string& netstat) {
+    explicit FakeContext(const std::string& netstat, const std::string& lsof = "") {
         sstop::OptionValue path;
         path.type = SSTOP_OPTION_STRING;
         path.s = netstat;
         options_.values["netstat"] = path;
+        path.s = lsof;
+        options_.values["lsof"] = path;
         sstop::OptionValue timeout;
         timeout.type = SSTOP_OPTION_DURATION;
         timeout.d = 5;
@@ -153,6 +155,41 @@ TEST(DarwinSource, FailsWhenNetstatPrintsNothingUseful) {
     EXPECT_EQ(counter(sample, "malformed_lines"), 2u);
 }
 
+// netstat-anvb-3 is the older pid/epid layout: pids, no process names. lsof names them.
+TEST(DarwinSource, NamesOwnersNetstatLeftUnnamedFromLsof) {
+    FakeNetstat netstat(cat("netstat-anvb-3.txt"), cat("netstat-ib-2.txt"));
+    const std::string lsof = netstat.path() + "-lsof";
+    std::ofstream(lsof) << "#!/bin/sh\n"
+                        << "[ \"$*\" = \"-n -P -i -F pcftPn\" ] || exit 64\n"
+                        << "printf 'p99999\\ncnode\\nf3\\ntIPv4\\nPTCP\\n"
+                           "n127.0.0.1:9225->127.0.0.1:59644\\n'\n"
+                        << "exit 1\n";  // lsof's status after it met unreadable files
+    ::chmod(lsof.c_str(), 0700);
+    FakeContext context(netstat.path(), lsof);
+    DarwinSource source(context);
+    source.open();
+    sstop::Sample sample;
+    EXPECT_EQ(source.collect(sample).code, sstop::CollectStatus::Code::Ok);
+    ::unlink(lsof.c_str());
+    std::string name = "(none)";
+    for (const sstop::ProcessInfo& p : sample.processes)
+        if (p.id.pid == 99999) name = p.name;
+    EXPECT_EQ(name, "node");
+    EXPECT_EQ(counter(sample, "lsof_failures"), 0u);
+}
+
+TEST(DarwinSource, AMissingLsofIsCountedNotFatal) {
+    FakeNetstat netstat(cat("netstat-anvb-3.txt"), cat("netstat-ib-2.txt"));
+    FakeContext context(netstat.path(), "/nonexistent/lsof");
+    DarwinSource source(context);
+    source.open();
+    sstop::Sample sample;
+    EXPECT_EQ(source.collect(sample).code, sstop::CollectStatus::Code::Ok);
+    EXPECT_EQ(sample.sockets.size(), 6u);
+    EXPECT_EQ(counter(sample, "lsof_failures"), 1u);
+    EXPECT_EQ(counter(sample, "lsof_owners"), 0u);
+}
+
 TEST(DarwinSource, OpenRejectsAMissingNetstat) {
     FakeContext context("/nonexistent/netstat");
     DarwinSource source(context);
@@ -160,6 +197,9 @@ TEST(DarwinSource, OpenRejectsAMissingNetstat) {
     FakeContext relative("netstat");
     DarwinSource source2(relative);
     EXPECT_THROW(source2.open(), sstop::PluginUnavailable);
+    FakeContext relative_lsof("/bin/sh", "lsof");
+    DarwinSource source3(relative_lsof);
+    EXPECT_THROW(source3.open(), sstop::PluginUnavailable);
 }
 
 }  // namespace
