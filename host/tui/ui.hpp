@@ -7,8 +7,8 @@
 #include <memory>
 #include <optional>
 #include <set>
-#include <stdexcept>
 #include <sstop/view.hpp>
+#include <stdexcept>
 #include <string>
 #include <utility>
 #include <vector>

@@ -98,8 +98,8 @@ void Ui::draw_header(CursesCanvas& c, int w) {
         b.attrs |= kAttrBold | kAttrReverse;
         x = put(c, x + 2, 0, " CUMULATIVE ", b);
     }
-    std::string right = "every " + core::format_duration(interval_) + "  sort " + sort_name(ctx_.sort) +
-                        "  " + clock_text();
+    std::string right = "every " + core::format_duration(interval_) + "  sort " +
+                        sort_name(ctx_.sort) + "  " + clock_text();
     if (s && !s->sources.empty()) {
         std::string src;
         for (const auto& id : s->sources) src += (src.empty() ? "" : "+") + id;
@@ -274,7 +274,8 @@ void Ui::draw_help(CursesCanvas& c, int w, int h) {
             if (k.group != group) continue;
             std::string what(k.what);
             if (k.now == KeyNow::Sort) what += std::string(" (now: ") + sort_name(ctx_.sort) + ")";
-            if (k.now == KeyNow::Interval) what += " (now: " + core::format_duration(interval_) + ")";
+            if (k.now == KeyNow::Interval)
+                what += " (now: " + core::format_duration(interval_) + ")";
             lines.emplace_back(std::string(k.keys), std::move(what));
         }
     };
