@@ -3,7 +3,7 @@
 #include <charconv>
 #include <string_view>
 
-#include "config/config.hpp"
+#include "core/duration.hpp"
 #include "tui/key_help.hpp"
 
 namespace sstop::host {
@@ -71,7 +71,7 @@ CliOptions parse_cli(const std::vector<std::string>& args) {
             std::string v = value();
             std::chrono::nanoseconds d;
             try {
-                d = parse_duration(v);
+                d = core::parse_duration(v);
             } catch (const std::exception& e) {
                 throw UsageError(std::string("--interval: ") + e.what());
             }

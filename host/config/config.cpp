@@ -106,7 +106,7 @@ void read_aggregator(const NodeReader& reader, const Field& section, core::Aggre
     }
 }
 
-void read_dns(const NodeReader& reader, const Field& section, DnsConfig& out) {
+void read_dns(const NodeReader& reader, const Field& section, core::DnsConfig& out) {
     for (const Field& field : reader.mapping(section, kDnsKeys)) {
         const std::string key = field.path.substr(section.path.size() + 1);
         if (key == "enabled") {
@@ -139,7 +139,7 @@ bool is_hex_colour(const std::string& text) {
     return true;
 }
 
-void read_ui(const NodeReader& reader, const Field& section, UiConfig& out) {
+void read_ui(const NodeReader& reader, const Field& section, tui::UiConfig& out) {
     for (const Field& field : reader.mapping(section, kUiKeys)) {
         const std::string key = field.path.substr(section.path.size() + 1);
         if (key == "theme") {

@@ -7,61 +7,18 @@
 #include <map>
 #include <optional>
 #include <sstop/options.hpp>
-#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "config/config_error.hpp"
 #include "core/aggregator.hpp"
 #include "core/alerts.hpp"
+#include "core/dns_config.hpp"
 #include "history/history_config.hpp"
+#include "tui/ui_config.hpp"
 
 namespace sstop::host {
-
-/// A configuration error. `what()` is one line: "FILE:LINE:COLUMN: KEY: MESSAGE"
-/// (line and column 1-based; omitted when unknown, e.g. for a file that cannot be read).
-class ConfigError : public std::runtime_error {
-  public:
-    ConfigError(std::string file, int line, int column, std::string key, std::string message);
-    const std::string& file() const { return file_; }
-    int line() const { return line_; }
-    int column() const { return column_; }
-    const std::string& key() const { return key_; }  ///< dotted path, e.g. "dns.timeout"
-    const std::string& message() const { return message_; }
-
-  private:
-    std::string file_;
-    int line_;
-    int column_;
-    std::string key_;
-    std::string message_;
-};
-
-/// Parses "500ms", "1s", "2.5s", "5m", "1h", "250us"; throws std::invalid_argument with a
-/// message that says what is accepted.
-std::chrono::nanoseconds parse_duration(std::string_view text);
-
-/// Reverse-DNS settings (`dns:`).
-struct DnsConfig {
-    bool enabled = true;
-    std::size_t workers = 2;
-    std::size_t queue_size = 256;
-    std::size_t cache_size = 4096;
-    std::chrono::nanoseconds ttl = std::chrono::minutes(5);
-    std::chrono::nanoseconds negative_ttl = std::chrono::minutes(1);
-    std::chrono::nanoseconds timeout = std::chrono::seconds(2);
-    /// Read before any nameserver is asked (`dns.hosts_file`); "" = none.
-    std::string hosts_file = "/etc/hosts";
-};
-
-/// Terminal UI settings (`ui:`).
-struct UiConfig {
-    std::string theme = "tokyo-night";
-    std::string unicode = "auto";  ///< auto | always | never
-    bool mouse = true;
-    bool summary = false;  ///< `ui.summary`: print the session's top talkers on exit
-    std::map<std::string, std::string> colors;  ///< role → "#rrggbb" overrides
-};
 
 /// The whole configuration, typed. Defaults are the built-in ones.
 struct Config {
@@ -73,9 +30,9 @@ struct Config {
     std::vector<std::string> plugin_paths{};    ///< `plugins.paths`
     std::vector<std::string> plugin_disable{};  ///< `plugins.disable`
     core::AggregatorConfig aggregator{};
-    DnsConfig dns{};
-    UiConfig ui{};
-    std::string log_file;  ///< empty = no log file
+    core::DnsConfig dns{};  ///< `dns:`
+    tui::UiConfig ui{};     ///< `ui:`
+    std::string log_file;   ///< empty = no log file
     /// Capabilities kept after start-up on top of what sstop needs (`keep_capabilities`);
     /// only "sys_admin" is accepted.
     std::vector<std::string> keep_capabilities{};

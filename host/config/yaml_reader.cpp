@@ -13,8 +13,11 @@
 #include <limits>
 #include <map>
 #include <set>
+#include <sstop/text.hpp>
 #include <sstream>
 #include <stdexcept>
+
+#include "core/duration.hpp"
 
 namespace sstop::host::detail {
 namespace {
@@ -43,41 +46,12 @@ Position position_of_offset(std::string_view text, std::size_t offset) {
     return p;
 }
 
-// Length of the UTF-8 sequence starting at text[i], or 0 when it is not valid UTF-8.
-std::size_t utf8_length(std::string_view text, std::size_t i) {
-    const auto byte = [&](std::size_t k) { return static_cast<unsigned char>(text[k]); };
-    const unsigned char c = byte(i);
-    std::size_t n = 0;
-    std::uint32_t code = 0;
-    if (c < 0x80) return 1;
-    if ((c & 0xE0) == 0xC0) {
-        n = 2;
-        code = c & 0x1F;
-    } else if ((c & 0xF0) == 0xE0) {
-        n = 3;
-        code = c & 0x0F;
-    } else if ((c & 0xF8) == 0xF0) {
-        n = 4;
-        code = c & 0x07;
-    } else {
-        return 0;
-    }
-    if (i + n > text.size()) return 0;
-    for (std::size_t k = 1; k < n; ++k) {
-        if ((byte(i + k) & 0xC0) != 0x80) return 0;
-        code = (code << 6) | (byte(i + k) & 0x3F);
-    }
-    static constexpr std::uint32_t kMinimum[] = {0, 0, 0x80, 0x800, 0x10000};
-    if (code < kMinimum[n] || code > 0x10FFFF || (code >= 0xD800 && code <= 0xDFFF)) return 0;
-    return n;
-}
-
 // A config is text: control bytes or broken UTF-8 mean someone pointed us at a binary.
 void check_text(std::string_view text, const std::string& file) {
     for (std::size_t i = 0; i < text.size();) {
         const auto c = static_cast<unsigned char>(text[i]);
         const bool control = (c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7F;
-        const std::size_t n = control ? 0 : utf8_length(text, i);
+        const std::size_t n = control ? 0 : decode_utf8(text, i).length;
         if (n == 0) {
             const Position p = position_of_offset(text, i);
             char hex[8];
@@ -164,12 +138,6 @@ std::string quote(std::string_view text) {
     out.append(text.substr(0, 64));
     if (text.size() > 64) out += "...";
     return out + "'";
-}
-
-std::string to_lower(std::string text) {
-    std::transform(text.begin(), text.end(), text.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return text;
 }
 
 std::string format_number(double value) {
@@ -367,13 +335,13 @@ std::chrono::nanoseconds NodeReader::read_duration(const Field& field, std::chro
     const std::string text = scalar(field, "a duration, e.g. 500ms or 2.5s");
     std::chrono::nanoseconds value{};
     try {
-        value = parse_duration(text);
+        value = core::parse_duration(text);
     } catch (const std::invalid_argument& e) {
         fail(field, e.what());
     }
     if (value < min || value > max) {
-        fail(field, "must be between " + format_duration(min) + " and " + format_duration(max) +
-                        ", got " + text);
+        fail(field, "must be between " + core::format_duration(min) + " and " +
+                        core::format_duration(max) + ", got " + text);
     }
     return value;
 }

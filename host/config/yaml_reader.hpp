@@ -11,7 +11,7 @@
 #include <string_view>
 #include <vector>
 
-#include "config/config.hpp"
+#include "config/config_error.hpp"
 
 namespace sstop::host::detail {
 
@@ -37,9 +37,6 @@ std::size_t edit_distance(std::string_view a, std::string_view b);
 
 /// The candidate closest to `key` within edit distance 2, or empty.
 std::string suggest(std::string_view key, const std::vector<std::string>& candidates);
-
-/// "500ms", "1s", "1.5m": the shortest exact spelling parse_duration accepts.
-std::string format_duration(std::chrono::nanoseconds value);
 
 /// One value with where it came from, for messages.
 struct Field {

@@ -1,10 +1,10 @@
 #include "core/dns_resolver.hpp"
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <poll.h>
-#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -42,6 +42,15 @@ class Fd {
   private:
     int fd_;
 };
+
+// Close-on-exec and non-blocking, set after creation: SOCK_CLOEXEC, SOCK_NONBLOCK and pipe2()
+// are not on macOS.
+bool set_cloexec_nonblock(int fd) {
+    const int fd_flags = ::fcntl(fd, F_GETFD);
+    const int fl_flags = ::fcntl(fd, F_GETFL);
+    return fd_flags >= 0 && fl_flags >= 0 && ::fcntl(fd, F_SETFD, fd_flags | FD_CLOEXEC) == 0 &&
+           ::fcntl(fd, F_SETFL, fl_flags | O_NONBLOCK) == 0;
+}
 
 bool numeric_address(const std::string& text) {
     std::string addr = text.substr(0, text.find('%'));
@@ -169,14 +178,19 @@ std::vector<std::string> parse_nameservers(std::string_view resolv_conf) {
     return out;
 }
 
-DnsResolver::DnsResolver(const host::DnsConfig& config, DnsTransport transport)
+DnsResolver::DnsResolver(const DnsConfig& config, DnsTransport transport)
     : config_(config), transport_(std::move(transport)) {
     config_.workers = std::max<std::size_t>(config_.workers, 1);
     config_.queue_size = std::max<std::size_t>(config_.queue_size, 1);
     config_.cache_size = std::max<std::size_t>(config_.cache_size, 1);
     if (!config_.enabled) return;
-    stop_fd_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-    if (stop_fd_ < 0) throw std::system_error(errno, std::generic_category(), "dns: eventfd");
+    if (::pipe(stop_pipe_) != 0)
+        throw std::system_error(errno, std::generic_category(), "dns: pipe");
+    if (!set_cloexec_nonblock(stop_pipe_[0]) || !set_cloexec_nonblock(stop_pipe_[1])) {
+        const int error = errno;
+        close_stop_pipe();
+        throw std::system_error(error, std::generic_category(), "dns: pipe flags");
+    }
     cache_.reserve(std::min<std::size_t>(config_.cache_size, 65536));
     workers_.reserve(config_.workers);
     try {
@@ -196,17 +210,23 @@ void DnsResolver::stop() {
         stopping_ = true;
     }
     wake_.notify_all();
-    if (stop_fd_ >= 0) {
-        std::uint64_t one = 1;
-        [[maybe_unused]] auto n = ::write(stop_fd_, &one, sizeof one);
+    if (stop_pipe_[1] >= 0) {
+        // One byte is enough: nobody reads it, so the read end stays readable for every
+        // worker's poll() from now on. A full pipe (EAGAIN) is readable already.
+        const char one = 1;
+        [[maybe_unused]] auto n = ::write(stop_pipe_[1], &one, 1);
     }
     for (auto& t : workers_) {
         if (t.joinable()) t.join();
     }
     workers_.clear();
-    if (stop_fd_ >= 0) {
-        ::close(stop_fd_);
-        stop_fd_ = -1;
+    close_stop_pipe();
+}
+
+void DnsResolver::close_stop_pipe() {
+    for (int& fd : stop_pipe_) {
+        if (fd >= 0) ::close(fd);
+        fd = -1;
     }
 }
 
@@ -340,8 +360,8 @@ DnsResolver::Result DnsResolver::query_server(const std::string& server, const I
     sockaddr_storage to{};
     socklen_t to_len = 0;
     if (!to_sockaddr(server, transport_.port, to, to_len)) return failure;
-    Fd sock(::socket(to.ss_family, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
-    if (sock.get() < 0) return failure;
+    Fd sock(::socket(to.ss_family, SOCK_DGRAM, 0));
+    if (sock.get() < 0 || !set_cloexec_nonblock(sock.get())) return failure;
     // A connected UDP socket: the kernel drops datagrams from any other address, and an ICMP
     // port unreachable comes back as ECONNREFUSED instead of a silent timeout.
     if (::connect(sock.get(), reinterpret_cast<const sockaddr*>(&to), to_len) != 0) return failure;
@@ -358,7 +378,7 @@ DnsResolver::Result DnsResolver::query_server(const std::string& server, const I
         auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline -
                                                                  std::chrono::steady_clock::now());
         if (left.count() <= 0) return Result{Outcome::Timeout, {}};
-        std::array<pollfd, 2> fds{pollfd{sock.get(), POLLIN, 0}, pollfd{stop_fd_, POLLIN, 0}};
+        std::array<pollfd, 2> fds{pollfd{sock.get(), POLLIN, 0}, pollfd{stop_pipe_[0], POLLIN, 0}};
         int n = ::poll(fds.data(), fds.size(),
                        static_cast<int>(std::min<long long>(left.count(), 60'000)));
         if (n < 0) {

@@ -27,7 +27,7 @@
 #include <unordered_set>
 #include <vector>
 
-#include "config/config.hpp"
+#include "core/dns_config.hpp"
 #include "core/keys.hpp"
 #include "core/name_resolver.hpp"
 
@@ -68,7 +68,7 @@ class DnsResolver : public NameResolver {
     /// not in it and not local-only go to the nameservers.
     /// Starts `config.workers` threads (none when `config.enabled` is false). Sizes of 0 are
     /// treated as 1.
-    explicit DnsResolver(const host::DnsConfig& config, DnsTransport transport = {});
+    explicit DnsResolver(const DnsConfig& config, DnsTransport transport = {});
     /// Stops the workers (a lookup in progress is interrupted at once) and joins them.
     ~DnsResolver() override;
     DnsResolver(const DnsResolver&) = delete;
@@ -100,6 +100,7 @@ class DnsResolver : public NameResolver {
     };
 
     void stop();
+    void close_stop_pipe();
     std::chrono::steady_clock::time_point now() const;
     bool enqueue_locked(const IpAddr& addr);
     void store_locked(const IpAddr& addr, const Result& result);
@@ -108,9 +109,11 @@ class DnsResolver : public NameResolver {
     Result query_server(const std::string& server, const IpAddr& addr,
                         std::chrono::steady_clock::duration budget);
 
-    host::DnsConfig config_;
+    DnsConfig config_;
     DnsTransport transport_;
-    int stop_fd_ = -1;  // eventfd: readable once stopping, wakes workers blocked in poll()
+    // Self-pipe (portable, unlike eventfd): its read end turns readable once stopping, which
+    // wakes the workers blocked in poll() on a lookup's socket.
+    int stop_pipe_[2] = {-1, -1};
 
     mutable std::mutex mutex_;
     std::condition_variable wake_;

@@ -4,42 +4,13 @@
 #include <cmath>
 #include <cstdio>
 #include <sstop/format.hpp>
+#include <sstop/text.hpp>
 
 #include "core/alerts.hpp"
 #include "core/udp_peers.hpp"
 
 namespace sstop::core {
 namespace {
-
-// Length of the valid UTF-8 sequence at s[i], or 0 if it is not valid.
-std::size_t utf8_sequence_length(std::string_view s, std::size_t i) {
-    auto c = static_cast<unsigned char>(s[i]);
-    std::size_t n;
-    std::uint32_t cp;
-    if (c < 0x80) return 1;
-    if ((c & 0xE0) == 0xC0) {
-        n = 2;
-        cp = c & 0x1F;
-    } else if ((c & 0xF0) == 0xE0) {
-        n = 3;
-        cp = c & 0x0F;
-    } else if ((c & 0xF8) == 0xF0) {
-        n = 4;
-        cp = c & 0x07;
-    } else {
-        return 0;
-    }
-    if (i + n > s.size()) return 0;
-    for (std::size_t k = 1; k < n; ++k) {
-        auto cc = static_cast<unsigned char>(s[i + k]);
-        if ((cc & 0xC0) != 0x80) return 0;
-        cp = cp << 6 | (cc & 0x3F);
-    }
-    // Overlong forms, surrogates and values past U+10FFFF are invalid.
-    static const std::uint32_t kMin[] = {0, 0, 0x80, 0x800, 0x10000};
-    if (cp < kMin[n] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
-    return n;
-}
 
 void append_number(std::string& out, double v) {
     if (!std::isfinite(v)) v = 0;
@@ -133,7 +104,7 @@ void append_json_string(std::string& out, std::string_view text) {
     for (std::size_t i = 0; i < text.size();) {
         auto c = static_cast<unsigned char>(text[i]);
         if (c >= 0x80) {
-            std::size_t n = utf8_sequence_length(text, i);
+            const std::size_t n = decode_utf8(text, i).length;
             if (n == 0) {
                 out += "\\ufffd";
                 ++i;

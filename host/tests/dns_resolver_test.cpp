@@ -71,15 +71,15 @@ bool eventually(Pred pred) {
     return pred();
 }
 
-sstop::host::DnsConfig config(std::chrono::milliseconds timeout = 200ms) {
-    sstop::host::DnsConfig c;
+sstop::core::DnsConfig config(std::chrono::milliseconds timeout = 200ms) {
+    sstop::core::DnsConfig c;
     c.timeout = timeout;
     c.hosts_file = "";  // the machine's /etc/hosts must not decide these tests
     return c;
 }
 
 struct Fixture {
-    explicit Fixture(sstop::host::DnsConfig cfg = config(),
+    explicit Fixture(sstop::core::DnsConfig cfg = config(),
                      std::function<Clock::time_point()> clock = {})
         : conf("options trust-ad\nnameserver 127.0.0.1\n"),
           resolver(cfg, DnsTransport{conf.path(), server.port(), std::move(clock)}) {}
@@ -361,7 +361,7 @@ struct HostsFixture {
         : conf("nameserver 127.0.0.1\n"),
           hosts(hosts_text),
           resolver(with_hosts(hosts.path()), DnsTransport{conf.path(), server.port(), {}}) {}
-    static sstop::host::DnsConfig with_hosts(const std::string& path) {
+    static sstop::core::DnsConfig with_hosts(const std::string& path) {
         auto c = config();
         c.hosts_file = path;
         return c;

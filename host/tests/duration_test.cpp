@@ -1,4 +1,7 @@
-// parse_duration: the accepted spellings and the refused ones.
+// parse_duration: the accepted spellings and the refused ones; format_duration: the spelling
+// every message and the TUI use, which parse_duration reads back exactly.
+
+#include "core/duration.hpp"
 
 #include <gtest/gtest.h>
 
@@ -8,9 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "config/config.hpp"
-
-namespace sstop::host {
+namespace sstop::core {
 namespace {
 
 using namespace std::chrono_literals;
@@ -131,5 +132,28 @@ TEST(ParseDuration, HugeGarbageIsEchoedTruncated) {
     }
 }
 
+TEST(FormatDuration, LargestUnitWithAtMostThreeDecimals) {
+    EXPECT_EQ(format_duration(0ns), "0");
+    EXPECT_EQ(format_duration(100ms), "100ms");
+    EXPECT_EQ(format_duration(1s), "1s");
+    EXPECT_EQ(format_duration(2500ms), "2.5s");
+    EXPECT_EQ(format_duration(1234ms), "1.234s");
+    EXPECT_EQ(format_duration(1001ms), "1.001s");
+    EXPECT_EQ(format_duration(90s), "1.5m");
+    EXPECT_EQ(format_duration(100s), "100s");
+    EXPECT_EQ(format_duration(24h), "24h");
+    EXPECT_EQ(format_duration(1500ns), "1.5us");
+    EXPECT_EQ(format_duration(500ns), "0.5us");
+    EXPECT_EQ(format_duration(1ns), "0.001us");
+}
+
+TEST(FormatDuration, ParsesBackToTheSameValue) {
+    for (std::int64_t ns : {1LL, 999LL, 1'000LL, 1'234'567LL, 100'000'000LL, 1'500'000'000LL,
+                            61'000'000'000LL, 5'400'000'000'000LL, 86'400'000'000'000LL}) {
+        const std::chrono::nanoseconds value{ns};
+        EXPECT_EQ(parse_duration(format_duration(value)), value) << format_duration(value);
+    }
+}
+
 }  // namespace
-}  // namespace sstop::host
+}  // namespace sstop::core

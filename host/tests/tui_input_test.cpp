@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include "core/duration.hpp"
 #include "tui/input.hpp"
 #include "tui/terminal.hpp"
 
@@ -55,9 +56,9 @@ TEST(TuiInterval, ValuesBetweenStepsMoveToTheNeighbour) {
 }
 
 TEST(TuiInterval, FormatsForTheHeader) {
-    EXPECT_EQ(format_interval(100ms), "100ms");
-    EXPECT_EQ(format_interval(2s), "2s");
-    EXPECT_EQ(format_interval(2500ms), "2.5s");
+    EXPECT_EQ(core::format_duration(100ms), "100ms");
+    EXPECT_EQ(core::format_duration(2s), "2s");
+    EXPECT_EQ(core::format_duration(2500ms), "2.5s");
 }
 
 TEST(TuiSort, CyclesThroughEveryOrderAndBack) {

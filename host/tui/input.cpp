@@ -84,18 +84,6 @@ std::chrono::nanoseconds step_interval(std::chrono::nanoseconds current, int dir
     return current;
 }
 
-std::string format_interval(std::chrono::nanoseconds interval) {
-    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(interval).count();
-    char buf[32];
-    if (ms < 1000)
-        std::snprintf(buf, sizeof buf, "%lldms", static_cast<long long>(ms));
-    else if (ms % 1000 == 0)
-        std::snprintf(buf, sizeof buf, "%llds", static_cast<long long>(ms / 1000));
-    else
-        std::snprintf(buf, sizeof buf, "%.1fs", static_cast<double>(ms) / 1000.0);
-    return buf;
-}
-
 SortKey next_sort(SortKey key) {
     switch (key) {
         case SortKey::Rate:

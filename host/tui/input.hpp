@@ -24,9 +24,6 @@ const std::vector<std::chrono::nanoseconds>& interval_steps();
 /// steps moves to the neighbouring step; the ends stay put.
 std::chrono::nanoseconds step_interval(std::chrono::nanoseconds current, int dir);
 
-/// "100ms", "1s", "2.5s".
-std::string format_interval(std::chrono::nanoseconds interval);
-
 /// The sort order after `key` (Rate → Download → Upload → Pid → Name → Connections → Rate).
 SortKey next_sort(SortKey key);
 

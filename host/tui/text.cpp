@@ -1,6 +1,7 @@
 #include "tui/text.hpp"
 
 #include <cwchar>
+#include <sstop/text.hpp>
 
 namespace sstop::tui {
 
@@ -9,43 +10,13 @@ namespace {
 /// Decodes one code point at `s[i]`, advancing `i`; returns -1 for an invalid sequence
 /// (advancing past one byte, so decoding resynchronises).
 long decode_one(std::string_view s, std::size_t& i) {
-    const auto b0 = static_cast<unsigned char>(s[i]);
-    if (b0 < 0x80) {
-        ++i;
-        return b0;
-    }
-    int len;
-    long cp;
-    if ((b0 & 0xE0) == 0xC0)
-        len = 2, cp = b0 & 0x1F;
-    else if ((b0 & 0xF0) == 0xE0)
-        len = 3, cp = b0 & 0x0F;
-    else if ((b0 & 0xF8) == 0xF0)
-        len = 4, cp = b0 & 0x07;
-    else {
+    const Utf8Char c = decode_utf8(s, i);
+    if (c.length == 0) {
         ++i;
         return -1;
     }
-    if (i + static_cast<std::size_t>(len) > s.size()) {
-        ++i;
-        return -1;
-    }
-    for (int k = 1; k < len; ++k) {
-        const auto b = static_cast<unsigned char>(s[i + static_cast<std::size_t>(k)]);
-        if ((b & 0xC0) != 0x80) {
-            ++i;
-            return -1;
-        }
-        cp = (cp << 6) | (b & 0x3F);
-    }
-    // Overlong forms, surrogates and values past Unicode are invalid too.
-    static constexpr long kMin[5] = {0, 0, 0x80, 0x800, 0x10000};
-    if (cp < kMin[len] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
-        ++i;
-        return -1;
-    }
-    i += static_cast<std::size_t>(len);
-    return cp;
+    i += c.length;
+    return static_cast<long>(c.code_point);
 }
 
 }  // namespace

@@ -9,8 +9,8 @@
 #include <string>
 #include <vector>
 
-#include "config/config.hpp"
 #include "core/bus.hpp"
+#include "tui/ui_config.hpp"
 
 namespace sstop::tui {
 
@@ -34,7 +34,7 @@ struct TuiHooks {
     /// Reverse DNS on (the `d` key toggles names in views; `-n` starts with it off).
     bool dns_enabled = true;
     /// Theme, colours, unicode and mouse settings.
-    host::UiConfig ui;
+    UiConfig ui;
     /// The `/` filter the UI starts with (`--filter`); empty = none.
     std::string initial_filter;
     /// Names of the alert rules with the `bell` action: the terminal bell rings when one of

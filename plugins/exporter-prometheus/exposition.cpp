@@ -6,38 +6,12 @@
 #include <cstdint>
 #include <set>
 #include <sstop/format.hpp>
+#include <sstop/text.hpp>
 #include <utility>
 #include <vector>
 
 namespace sstop::plugins::prometheus {
 namespace {
-
-// Length of the valid UTF-8 sequence starting at s[i], or 0 if it is not one.
-std::size_t utf8_sequence(std::string_view s, std::size_t i) {
-    auto b = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
-    unsigned char c = b(i);
-    if (c < 0x80) return 1;
-    std::size_t len;
-    std::uint32_t cp;
-    if (c >= 0xc2 && c <= 0xdf)
-        len = 2, cp = c & 0x1fu;
-    else if (c >= 0xe0 && c <= 0xef)
-        len = 3, cp = c & 0x0fu;
-    else if (c >= 0xf0 && c <= 0xf4)
-        len = 4, cp = c & 0x07u;
-    else
-        return 0;
-    if (i + len > s.size()) return 0;
-    for (std::size_t k = 1; k < len; ++k) {
-        if ((b(i + k) & 0xc0) != 0x80) return 0;
-        cp = cp << 6 | (b(i + k) & 0x3fu);
-    }
-    // Overlong forms, surrogates and values past U+10FFFF.
-    if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
-        (cp >= 0xd800 && cp <= 0xdfff))
-        return 0;
-    return len;
-}
 
 std::string format_u64(std::uint64_t v) { return std::to_string(v); }
 
@@ -104,7 +78,7 @@ std::string escape_label_value(std::string_view value) {
         } else if (c == '\n') {
             out += "\\n";
         } else {
-            std::size_t len = utf8_sequence(value, i);
+            const std::size_t len = decode_utf8(value, i).length;
             if (len == 0) {
                 out += "\xef\xbf\xbd";
                 ++i;

@@ -199,8 +199,8 @@ CollectStatus AfpacketSource::collect(Sample& out) {
     out.counters.push_back({"duplicates", c.duplicates});
     out.counters.push_back({"tcp_resent_bytes", c.tcp_resent_bytes});
     if (new_drops > 0) {
-        // snprintf, not std::to_string: the latter adds an STB_GNU_UNIQUE symbol that would
-        // keep the plugin from ever unloading (LINUX-FACTS 5).
+        // snprintf, not std::to_string: the latter adds an STB_GNU_UNIQUE symbol, and glibc's
+        // dlclose() never unloads an object that defines one.
         char text[128];
         std::snprintf(text, sizeof(text),
                       "afpacket: kernel dropped %llu packets (ring full; raise ring_size_mb)",

@@ -6,6 +6,8 @@
 #include <cstring>
 #include <map>
 
+#include "lsof_owners.hpp"
+#include "lsof_parser.hpp"
 #include "netstat_parser.hpp"
 
 namespace sstop::plugins::darwin {
@@ -18,7 +20,8 @@ constexpr std::size_t kMaxOutputBytes = 16u << 20;
 }  // namespace
 
 DarwinSource::DarwinSource(sstop::PluginContext& context)
-    : netstat_(context.options().get_string("netstat")) {
+    : netstat_(context.options().get_string("netstat")),
+      lsof_(context.options().get_string("lsof")) {
     limits_.max_output_bytes = kMaxOutputBytes;
     limits_.timeout = std::chrono::milliseconds(
         static_cast<std::int64_t>(context.options().get_seconds("timeout") * 1000.0));
@@ -38,6 +41,28 @@ void DarwinSource::open() {
         throw sstop::PluginUnavailable("darwin: cannot run " + netstat_ + ": " +
                                        std::strerror(errno));
     }
+    if (!lsof_.empty() && lsof_[0] != '/') {
+        throw sstop::PluginUnavailable(
+            "darwin: option lsof must be an absolute path or empty, not '" + lsof_ + "'");
+    }
+}
+
+void DarwinSource::add_lsof_owners(std::vector<sstop::SocketObs>& sockets,
+                                   std::map<std::int32_t, std::string>& owners) {
+    // -F: one field a line, so command names with spaces need no column guessing; `f` starts
+    // each socket, `t` tells an IPv6 `*:port` from an IPv4 one.
+    const CommandResult run = run_command({lsof_, "-n", "-P", "-i", "-F", "pcftPn"}, limits_);
+    // lsof exits 1 when it met anything it could not read (common without root), after
+    // listing all it could: its output is still good.
+    const bool listed = run.status == CommandResult::Status::Ok ||
+                        (run.status == CommandResult::Status::ExitFailure && run.exit_code == 1);
+    if (!listed) {
+        ++lsof_failures_;
+        return;
+    }
+    const LsofParse parsed = parse_lsof_fields(run.output);
+    malformed_lines_ += parsed.malformed;
+    lsof_owners_ += fill_owners_from_lsof(sockets, owners, parsed);
 }
 
 std::string DarwinSource::collect_sockets(sstop::Sample& out) {
@@ -58,6 +83,9 @@ std::string DarwinSource::collect_sockets(sstop::Sample& out) {
         if (!to_socket_obs(row, obs)) continue;
         out.sockets.push_back(obs);
         if (row.pid > 0) owners.emplace(row.pid, row.process);
+    }
+    if (!lsof_.empty() && owners_incomplete(out.sockets, owners)) {
+        add_lsof_owners(out.sockets, owners);
     }
     for (const auto& [pid, name] : owners) {
         sstop::ProcessInfo info;
@@ -90,6 +118,8 @@ sstop::CollectStatus DarwinSource::collect(sstop::Sample& out) {
     out.counters.push_back({"malformed_lines", malformed_lines_});
     out.counters.push_back({"truncated_rows", truncated_rows_});
     out.counters.push_back({"command_failures", command_failures_});
+    out.counters.push_back({"lsof_owners", lsof_owners_});
+    out.counters.push_back({"lsof_failures", lsof_failures_});
     sstop::CollectStatus status;
     if (!sockets_error.empty() && !interfaces_error.empty()) {
         status.code = sstop::CollectStatus::Code::Failed;

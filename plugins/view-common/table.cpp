@@ -7,21 +7,11 @@
 namespace sstop::plugins::view_common {
 namespace {
 
-bool is_continuation(unsigned char c) { return (c & 0xC0) == 0x80; }
-
-// Length in bytes of the UTF-8 sequence starting at text[i] (1 for a stray byte).
+// Length in bytes of the UTF-8 character at text[i]; 1 for a byte that is not valid UTF-8,
+// which counts (and is sanitized) as one character of its own, as the host draws it.
 std::size_t sequence_length(std::string_view text, std::size_t i) {
-    auto c = static_cast<unsigned char>(text[i]);
-    std::size_t n = c < 0x80           ? 1
-                    : (c >> 5) == 0x6  ? 2
-                    : (c >> 4) == 0xE  ? 3
-                    : (c >> 3) == 0x1E ? 4
-                                       : 1;
-    std::size_t len = 1;
-    while (len < n && i + len < text.size() &&
-           is_continuation(static_cast<unsigned char>(text[i + len])))
-        ++len;
-    return len;
+    const std::size_t length = decode_utf8(text, i).length;
+    return length == 0 ? 1 : length;
 }
 
 }  // namespace
@@ -67,46 +57,20 @@ std::string fit(std::string_view text, int width, bool unicode, Align align) {
     return align == Align::Left ? clean + pad : pad + clean;
 }
 
-std::string to_lower(std::string_view text) {
-    std::string out(text);
-    for (char& c : out)
-        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    return out;
-}
-
 void append_lower(std::string& out, std::string_view text) {
     const std::size_t at = out.size();
     out.append(text);
-    for (std::size_t i = at; i < out.size(); ++i)
-        if (out[i] >= 'A' && out[i] <= 'Z') out[i] = static_cast<char>(out[i] - 'A' + 'a');
+    for (std::size_t i = at; i < out.size(); ++i) out[i] = ascii_lower(out[i]);
 }
 
 int compare_ci(std::string_view a, std::string_view b) {
-    const auto lower = [](char c) {
-        return static_cast<unsigned char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
-    };
+    const auto lower = [](char c) { return static_cast<unsigned char>(ascii_lower(c)); };
     const std::size_t n = std::min(a.size(), b.size());
     for (std::size_t i = 0; i < n; ++i) {
         const unsigned char x = lower(a[i]), y = lower(b[i]);
         if (x != y) return x < y ? -1 : 1;
     }
     return a.size() == b.size() ? 0 : a.size() < b.size() ? -1 : 1;
-}
-
-bool contains_ci(std::string_view haystack, std::string_view needle_lower) {
-    if (needle_lower.empty()) return true;
-    if (needle_lower.size() > haystack.size()) return false;
-    const auto lower = [](char c) {
-        return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
-    };
-    const std::size_t last = haystack.size() - needle_lower.size();
-    for (std::size_t i = 0; i <= last; ++i) {
-        if (lower(haystack[i]) != needle_lower[0]) continue;
-        std::size_t k = 1;
-        while (k < needle_lower.size() && lower(haystack[i + k]) == needle_lower[k]) ++k;
-        if (k == needle_lower.size()) return true;
-    }
-    return false;
 }
 
 std::string bar(double level, int width, bool unicode) {

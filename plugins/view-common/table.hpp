@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <functional>
 #include <optional>
+#include <sstop/text.hpp>
 #include <sstop/view.hpp>
 #include <string>
 #include <string_view>
@@ -32,17 +33,15 @@ std::string sanitize(std::string_view text, bool unicode);
 /// text ends in "…" ("~" without Unicode) so users see it was cut.
 std::string fit(std::string_view text, int width, bool unicode, Align align = Align::Left);
 
-/// ASCII lower case of `text`; the filter is case-insensitive for ASCII letters.
-std::string to_lower(std::string_view text);
+// The filter is case-insensitive for ASCII letters: the SDK's one lower-casing and matching.
+using sstop::contains_ci;
+using sstop::to_lower;
+
 /// Appends `text` to `out`, ASCII letters lower-cased (no temporary string).
 void append_lower(std::string& out, std::string_view text);
 /// Compares ASCII case-insensitively, like `to_lower(a) <=> to_lower(b)` without copies:
 /// negative, zero or positive.
 int compare_ci(std::string_view a, std::string_view b);
-
-/// True when `needle_lower` (already lower case) occurs in `haystack`, ignoring ASCII case.
-/// An empty needle matches everything.
-bool contains_ci(std::string_view haystack, std::string_view needle_lower);
 
 /// A horizontal bar `width` cells wide, filled to `level` (0…1, clamped): full blocks and
 /// an eighth-block tip with Unicode, '#' with ASCII; padded with spaces to `width`.

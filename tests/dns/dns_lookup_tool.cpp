@@ -24,7 +24,7 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "not an address: %s\n", argv[1]);
         return 2;
     }
-    sstop::host::DnsConfig config;
+    sstop::core::DnsConfig config;
     config.workers = 1;
     sstop::core::DnsResolver resolver(config);
     // The resolver is asynchronous by design, so a one-shot caller polls it.

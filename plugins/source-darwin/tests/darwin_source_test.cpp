@@ -18,10 +18,12 @@ using sstop::plugins::darwin::DarwinSource;
 using sstop::plugins::darwin::testing::fixture_path;
 using sstop::plugins::darwin::testing::v4;
 
-// The shared test context with the options DarwinSource reads.
-sstop::testing::FakeContext darwin_context(const std::string& netstat) {
+// The shared test context with the options DarwinSource reads (lsof empty: never run).
+sstop::testing::FakeContext darwin_context(const std::string& netstat,
+                                           const std::string& lsof = "") {
     sstop::Options options;
     options.values["netstat"] = sstop::testing::string_option(netstat);
+    options.values["lsof"] = sstop::testing::string_option(lsof);
     options.values["timeout"] = sstop::testing::duration_option(std::chrono::seconds(5));
     return sstop::testing::FakeContext("darwin", std::move(options));
 }
@@ -141,6 +143,41 @@ TEST(DarwinSource, FailsWhenNetstatPrintsNothingUseful) {
     EXPECT_EQ(counter(sample, "malformed_lines"), 2u);
 }
 
+// netstat-anvb-3 is the older pid/epid layout: pids, no process names. lsof names them.
+TEST(DarwinSource, NamesOwnersNetstatLeftUnnamedFromLsof) {
+    FakeNetstat netstat(cat("netstat-anvb-3.txt"), cat("netstat-ib-2.txt"));
+    const std::string lsof = netstat.path() + "-lsof";
+    std::ofstream(lsof) << "#!/bin/sh\n"
+                        << "[ \"$*\" = \"-n -P -i -F pcftPn\" ] || exit 64\n"
+                        << "printf 'p99999\\ncnode\\nf3\\ntIPv4\\nPTCP\\n"
+                           "n127.0.0.1:9225->127.0.0.1:59644\\n'\n"
+                        << "exit 1\n";  // lsof's status after it met unreadable files
+    ::chmod(lsof.c_str(), 0700);
+    auto context = darwin_context(netstat.path(), lsof);
+    DarwinSource source(context);
+    source.open();
+    sstop::Sample sample;
+    EXPECT_EQ(source.collect(sample).code, sstop::CollectStatus::Code::Ok);
+    ::unlink(lsof.c_str());
+    std::string name = "(none)";
+    for (const sstop::ProcessInfo& p : sample.processes)
+        if (p.id.pid == 99999) name = p.name;
+    EXPECT_EQ(name, "node");
+    EXPECT_EQ(counter(sample, "lsof_failures"), 0u);
+}
+
+TEST(DarwinSource, AMissingLsofIsCountedNotFatal) {
+    FakeNetstat netstat(cat("netstat-anvb-3.txt"), cat("netstat-ib-2.txt"));
+    auto context = darwin_context(netstat.path(), "/nonexistent/lsof");
+    DarwinSource source(context);
+    source.open();
+    sstop::Sample sample;
+    EXPECT_EQ(source.collect(sample).code, sstop::CollectStatus::Code::Ok);
+    EXPECT_EQ(sample.sockets.size(), 6u);
+    EXPECT_EQ(counter(sample, "lsof_failures"), 1u);
+    EXPECT_EQ(counter(sample, "lsof_owners"), 0u);
+}
+
 TEST(DarwinSource, OpenRejectsAMissingNetstat) {
     auto context = darwin_context("/nonexistent/netstat");
     DarwinSource source(context);
@@ -148,6 +185,9 @@ TEST(DarwinSource, OpenRejectsAMissingNetstat) {
     auto relative = darwin_context("netstat");
     DarwinSource source2(relative);
     EXPECT_THROW(source2.open(), sstop::PluginUnavailable);
+    auto relative_lsof = darwin_context("/bin/sh", "lsof");
+    DarwinSource source3(relative_lsof);
+    EXPECT_THROW(source3.open(), sstop::PluginUnavailable);
 }
 
 }  // namespace

@@ -48,6 +48,17 @@ TEST(ViewText, SanitizeReplacesControlAndNonAsciiWithoutUnicode) {
     EXPECT_EQ(vc::sanitize("zoë", true), "zoë");
     EXPECT_EQ(vc::sanitize("zoë", false), "zo?");
     EXPECT_EQ(vc::sanitize("\xff", true), "?");
+    // Broken UTF-8 is one '?' a byte, as the host draws it, so the cell count stays true:
+    // a cut sequence, an overlong form, a surrogate.
+    EXPECT_EQ(vc::sanitize("a\xe2\x82"
+                           "b",
+                           true),
+              "a??b");
+    EXPECT_EQ(vc::text_cells("a\xe2\x82"
+                             "b"),
+              4);
+    EXPECT_EQ(vc::sanitize("\xc0\xaf", true), "??");
+    EXPECT_EQ(vc::sanitize("\xed\xa0\x80", true), "???");
 }
 
 TEST(ViewText, ContainsIgnoresAsciiCase) {

@@ -12,22 +12,27 @@
 ///
 /// Terms (no spaces inside a term; put a value with spaces in double quotes: `proc:"a b"`):
 ///
-/// | term                  | a process matches when                                        |
-/// | --------------------- | ------------------------------------------------------------- |
-/// | `proc:NAME`           | its name (`comm`) contains NAME, ignoring case                |
-/// | `pid:N`               | its pid is N                                                  |
-/// | `user:UID`            | its uid is UID (the model carries no user names)              |
-/// | `host:ADDR`           | one of its connections has remote address ADDR (v4 or v6)     |
-/// | `host:ADDR/LEN`       | one of its connections has a remote address in the prefix     |
-/// | `host:NAME`           | one of its connections' reverse-DNS names contains NAME       |
-/// | `port:N`, `port:N-M`  | one of its connections has local or remote port in [N, M]     |
-/// | `proto:NAME`          | one of its sockets uses that protocol: `tcp`, `udp`, `icmp`, `icmp6`
-/// (or `icmpv6`), `sctp`, a number 1–255, or `raw` (any other IP protocol) | | `group:STR` | its
-/// container or systemd unit contains STR; `group:none`: has neither | | `rate>V`, `rate<V`    | rx
-/// + tx rate is above / below V (also `>=`, `<=`)             | | `rx>V`, `tx<V`, …     | the
-/// receive / send rate compared with V                       | | WORD | name, command line, pid
-/// digits, or a remote address or name of one of its connections contains WORD (the plain-text
-/// filter of sstop before this language) |
+// clang-format off
+/// | term                 | a process matches when                                           |
+/// | -------------------- | ---------------------------------------------------------------- |
+/// | `proc:NAME`          | its name (`comm`) contains NAME, ignoring case                   |
+/// | `pid:N`              | its pid is N                                                     |
+/// | `user:UID`           | its uid is UID (the model carries no user names)                 |
+/// | `host:ADDR`          | one of its connections has remote address ADDR (v4 or v6)        |
+/// | `host:ADDR/LEN`      | one of its connections has a remote address in the prefix        |
+/// | `host:NAME`          | one of its connections' reverse-DNS names contains NAME          |
+/// | `port:N`, `port:N-M` | one of its connections has local or remote port in [N, M]        |
+/// | `proto:NAME`         | one of its sockets uses that protocol: `tcp`, `udp`, `icmp`,     |
+/// |                      | `icmp6` (or `icmpv6`), `sctp`, a number 1–255, or `raw` (any     |
+/// |                      | other IP protocol)                                               |
+/// | `group:STR`          | its container or systemd unit contains STR; `group:none`: has    |
+/// |                      | neither                                                          |
+/// | `rate>V`, `rate<V`   | rx + tx rate is above / below V (also `>=`, `<=`)                |
+/// | `rx>V`, `tx<V`, …    | the receive / send rate compared with V                          |
+/// | WORD                 | name, command line, pid digits, or a remote address or name of   |
+/// |                      | one of its connections contains WORD (the plain-text filter of   |
+/// |                      | sstop before this language)                                      |
+// clang-format on
 ///
 /// Rates: a decimal number with an optional unit `B`, `K`/`KB`/`KiB`, `M`/`MB`/`MiB`,
 /// `G`/`GB`/`GiB`, `T`/`TB`/`TiB` and an optional `/s`, per second. All units are powers of
@@ -50,6 +55,7 @@
 #include <optional>
 #include <sstop/format.hpp>
 #include <sstop/model.hpp>
+#include <sstop/text.hpp>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -146,30 +152,14 @@ class Filter {
 
 namespace filter_detail {
 
-inline char lower(char c) noexcept { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; }
-
-inline std::string to_lower(std::string_view s) {
-    std::string out(s);
-    for (char& c : out) c = lower(c);
-    return out;
-}
+using sstop::contains_ci;
+using sstop::to_lower;
 
 inline bool iequals(std::string_view a, std::string_view b) noexcept {
     if (a.size() != b.size()) return false;
     for (std::size_t i = 0; i < a.size(); ++i)
-        if (lower(a[i]) != lower(b[i])) return false;
+        if (ascii_lower(a[i]) != ascii_lower(b[i])) return false;
     return true;
-}
-
-/// True when `needle_lower` occurs in `hay`, ignoring ASCII case; an empty needle matches.
-inline bool contains_ci(std::string_view hay, std::string_view needle_lower) noexcept {
-    if (needle_lower.size() > hay.size()) return false;
-    for (std::size_t i = 0; i + needle_lower.size() <= hay.size(); ++i) {
-        std::size_t k = 0;
-        while (k < needle_lower.size() && lower(hay[i + k]) == needle_lower[k]) ++k;
-        if (k == needle_lower.size()) return true;
-    }
-    return false;
 }
 
 inline bool is_digit(char c) noexcept { return c >= '0' && c <= '9'; }
@@ -208,7 +198,7 @@ inline bool parse_ipv4(std::string_view s, std::uint8_t* out) noexcept {
 
 inline int hex_value(char c) noexcept {
     if (is_digit(c)) return c - '0';
-    c = lower(c);
+    c = ascii_lower(c);
     if (c >= 'a' && c <= 'f') return c - 'a' + 10;
     return -1;
 }
@@ -355,7 +345,7 @@ inline std::optional<double> parse_rate(std::string_view s) noexcept {
     double mult = 1;
     if (!unit.empty()) {
         static constexpr char kPrefixes[] = "kmgt";
-        const char p = lower(unit[0]);
+        const char p = ascii_lower(unit[0]);
         std::string_view rest = unit;
         if (p != 'b') {
             int power = -1;
@@ -364,7 +354,7 @@ inline std::optional<double> parse_rate(std::string_view s) noexcept {
             if (power < 0) return std::nullopt;
             for (int k = 0; k < power; ++k) mult *= 1024;
             rest = unit.substr(1);
-            if (!rest.empty() && lower(rest[0]) == 'i') {
+            if (!rest.empty() && ascii_lower(rest[0]) == 'i') {
                 rest.remove_prefix(1);
                 if (rest.empty()) return std::nullopt;  // "Ki" alone
             }

@@ -1,5 +1,7 @@
 // Durations as written in the config: a decimal number followed by a unit.
 
+#include "core/duration.hpp"
+
 #include <array>
 #include <cstdint>
 #include <limits>
@@ -7,10 +9,7 @@
 #include <string>
 #include <string_view>
 
-#include "config/config.hpp"
-#include "config/yaml_reader.hpp"
-
-namespace sstop::host {
+namespace sstop::core {
 namespace {
 
 struct Unit {
@@ -98,20 +97,29 @@ std::chrono::nanoseconds parse_duration(std::string_view text) {
     return std::chrono::nanoseconds{ns};
 }
 
-namespace detail {
-
 std::string format_duration(std::chrono::nanoseconds value) {
     const std::int64_t ns = value.count();
     if (ns == 0) return "0";
-    // Largest unit that divides exactly, so the text parses back to the same value.
+    const std::string sign = ns < 0 ? "-" : "";
+    const std::uint64_t abs_ns =
+        ns < 0 ? std::uint64_t{0} - static_cast<std::uint64_t>(ns) : static_cast<std::uint64_t>(ns);
+    // Every unit is a whole number of microseconds, so three decimals of the microsecond
+    // always suffice: the loop ends at the smallest unit for anything of 1us or more.
     for (auto it = kUnits.rbegin(); it != kUnits.rend(); ++it) {
-        if (ns % it->ns == 0) return std::to_string(ns / it->ns) + std::string(it->name);
+        const auto unit = static_cast<std::uint64_t>(it->ns);
+        if (abs_ns < unit || abs_ns % (unit / 1000) != 0) continue;
+        std::string text = std::to_string(abs_ns / unit);
+        const std::uint64_t thousandths = abs_ns % unit / (unit / 1000);
+        if (thousandths != 0) {
+            text += "." + std::to_string(1000 + thousandths).substr(1);
+            while (text.back() == '0') text.pop_back();
+        }
+        return sign + text + std::string(it->name);
     }
-    // Below a microsecond: write it in microseconds with the fraction.
-    std::string text = std::to_string(ns / 1000) + "." + std::to_string(1000 + ns % 1000).substr(1);
+    // Below a microsecond: the fraction of one.
+    std::string text = "0." + std::to_string(1000 + abs_ns).substr(1);
     while (text.back() == '0') text.pop_back();
-    return text + "us";
+    return sign + text + "us";
 }
 
-}  // namespace detail
-}  // namespace sstop::host
+}  // namespace sstop::core
