@@ -14,6 +14,7 @@
 #include <cstring>
 #include <fstream>
 #include <random>
+#include <sstop/unique_fd.hpp>
 #include <sstream>
 #include <system_error>
 
@@ -27,21 +28,6 @@ constexpr std::size_t kMaxResolvConf = 64 * 1024;    // a real one is a few hund
 constexpr std::size_t kMaxReply = 4096;              // plain UDP replies are at most 512 bytes
 constexpr std::size_t kMaxHosts = 8 * 1024 * 1024;   // block lists run to a few MB
 const char* const kDefaultNameserver = "127.0.0.1";  // what glibc uses without any line
-
-/// Owns a file descriptor.
-class Fd {
-  public:
-    explicit Fd(int fd) : fd_(fd) {}
-    ~Fd() {
-        if (fd_ >= 0) ::close(fd_);
-    }
-    Fd(const Fd&) = delete;
-    Fd& operator=(const Fd&) = delete;
-    int get() const { return fd_; }
-
-  private:
-    int fd_;
-};
 
 // Close-on-exec and non-blocking, set after creation: SOCK_CLOEXEC, SOCK_NONBLOCK and pipe2()
 // are not on macOS.
@@ -360,7 +346,7 @@ DnsResolver::Result DnsResolver::query_server(const std::string& server, const I
     sockaddr_storage to{};
     socklen_t to_len = 0;
     if (!to_sockaddr(server, transport_.port, to, to_len)) return failure;
-    Fd sock(::socket(to.ss_family, SOCK_DGRAM, 0));
+    UniqueFd sock(::socket(to.ss_family, SOCK_DGRAM, 0));
     if (sock.get() < 0 || !set_cloexec_nonblock(sock.get())) return failure;
     // A connected UDP socket: the kernel drops datagrams from any other address, and an ICMP
     // port unreachable comes back as ECONNREFUSED instead of a silent timeout.

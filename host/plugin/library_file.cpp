@@ -113,16 +113,16 @@ OpenResult open_library_fd(int fd, const std::string& path) {
 }
 
 PluginFd::~PluginFd() {
-    if (fd_ < 0) return;
-    if (!mapped_as_proc_fd(fd_)) ::close(fd_);
-    // else: deliberately kept open for the life of the process (bounded by the plugin count).
+    // Deliberately kept open for the life of the process while mapped (bounded by the plugin
+    // count); otherwise UniqueFd closes it.
+    if (fd_.valid() && mapped_as_proc_fd(fd_.get())) (void)fd_.release();
 }
 
 PluginFd& PluginFd::operator=(PluginFd&& other) noexcept {
     if (this != &other) {
-        PluginFd gone(fd_);
-        fd_ = other.fd_;
-        other.fd_ = -1;
+        PluginFd gone;  // the old descriptor goes the way the destructor says
+        gone.fd_ = std::move(fd_);
+        fd_ = std::move(other.fd_);
     }
     return *this;
 }
@@ -131,7 +131,7 @@ std::string directory_chain_problem(int dir_fd, const std::string& dir_path,
                                     const PluginTrust& trust) {
     if (!trust.enforce) return {};
     fs::path path(dir_path);
-    PluginFd current(::fcntl(dir_fd, F_DUPFD_CLOEXEC, 0));
+    UniqueFd current(::fcntl(dir_fd, F_DUPFD_CLOEXEC, 0));
     if (current.get() < 0) return "cannot check " + dir_path + ": " + std::strerror(errno);
     // Walk ".." from the opened directory rather than re-resolving names: what is checked is
     // the tree this descriptor really lives in. Bounded: paths are not that deep.
@@ -145,7 +145,7 @@ std::string directory_chain_problem(int dir_fd, const std::string& dir_path,
         // entry below it was checked for its owner already.
         if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0 && (st.st_mode & S_ISVTX) == 0)
             return path.string() + " is writable by group or others" + kRefused;
-        PluginFd parent(::openat(current.get(), "..", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+        UniqueFd parent(::openat(current.get(), "..", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
         if (parent.get() < 0)
             return "cannot check the parent of " + path.string() + ": " + std::strerror(errno);
         struct stat up {};

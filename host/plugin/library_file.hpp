@@ -5,6 +5,7 @@
 #include <boost/dll/shared_library.hpp>
 #include <memory>
 #include <sstop/plugin.hpp>
+#include <sstop/unique_fd.hpp>
 #include <string>
 
 #include "plugin/registry.hpp"
@@ -19,14 +20,14 @@ class PluginFd {
     PluginFd() = default;
     explicit PluginFd(int fd) : fd_(fd) {}
     ~PluginFd();
-    PluginFd(PluginFd&& other) noexcept : fd_(other.fd_) { other.fd_ = -1; }
+    PluginFd(PluginFd&& other) noexcept = default;
     PluginFd& operator=(PluginFd&& other) noexcept;
     PluginFd(const PluginFd&) = delete;
     PluginFd& operator=(const PluginFd&) = delete;
-    int get() const { return fd_; }
+    int get() const { return fd_.get(); }
 
   private:
-    int fd_ = -1;
+    UniqueFd fd_;
 };
 
 /// A plugin library that passed every descriptor check. Objects created from it hold a

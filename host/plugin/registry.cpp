@@ -289,11 +289,11 @@ void PluginRegistry::discover(const std::vector<SearchDir>& dirs) {
         if (ec) continue;
         // A directory writable by others lets them swap in code we would run as root. The
         // chain is checked on the opened directory, and files are opened relative to it.
-        PluginFd dir_fd;
+        UniqueFd dir_fd;
         std::string dir_problem;
         if (state_->trust.enforce) {
             if (!fs::is_directory(base, ec)) continue;
-            dir_fd = PluginFd(::open(base.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+            dir_fd = UniqueFd(::open(base.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
             if (dir_fd.get() < 0) continue;
             // Named by its real path: the walk goes up the real tree, not through symlinks.
             const fs::path real = fs::canonical(base, ec);
