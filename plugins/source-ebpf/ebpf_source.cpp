@@ -363,9 +363,17 @@ void EbpfSource::add_record(const sstop_sock& rec, Sample& out) {
                rec.tcp_sent == 0 && rec.tcp_received == 0) {
         return;  // the end of a socket that never did anything: nothing to say
     }
-    if (owner.pid == 0 && rec.protocol == kTcp && obs.inode == 0) {
-        // Accepted, not yet by accept(): the listener's process will take it.
-        if (auto l = listeners_.find(obs.key.local.port); l != listeners_.end()) owner = l->second;
+    if (owner.pid == 0 && rec.protocol == kTcp) {
+        if (auto l = listeners_.find(obs.key.local.port); l != listeners_.end()) {
+            if (obs.inode == 0) {
+                // Accepted, not yet by accept(): the listener's process will take it.
+                owner = l->second;
+            } else if (likely_owner_.size() < kMaxUnowned) {
+                // Accepted: the owner map reads the listener's process first (it is where
+                // the socket most likely is, and it was likely read just before accept()).
+                likely_owner_.emplace(obs.inode, l->second.pid);
+            }
+        }
     }
     if (rec.protocol == kTcp && rec.state == kTcpListen && owner.pid != 0 &&
         (listeners_.size() < kMaxListeners || listeners_.count(obs.key.local.port)))
@@ -549,7 +557,8 @@ CollectStatus EbpfSource::collect(Sample& out) {
     }
     // Sockets with an inode but no owner yet (accepted ones): the owner map finds them.
     if (!owners_) owners_.emplace(settings_.proc_root);
-    owners_->attribute(out);
+    owners_->attribute(out, likely_owner_);
+    likely_owner_.clear();
     for (const SocketObs& s : out.sockets)
         if (s.owner.pid != 0 && s.cookie != 0) {
             if (auto it = known_.find(s.cookie); it != known_.end()) it->second.owner = s.owner;

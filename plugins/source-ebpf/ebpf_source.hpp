@@ -110,7 +110,10 @@ class EbpfSource final : public Source {
     /// local address and namespace: their kernel record takes their owner and inode, and
     /// replaces them.
     std::map<SocketKey, SocketObs> cookieless_;
-    std::unordered_map<std::uint16_t, ProcessId> listeners_;   ///< local port → owner
+    std::unordered_map<std::uint16_t, ProcessId> listeners_;  ///< local port → owner
+    /// Accepted sockets of this collect: inode → the listener's pid, for the owner map.
+    /// Bounded by kMaxUnowned; cleared every collect.
+    std::unordered_map<std::uint64_t, std::int32_t> likely_owner_;
     std::unordered_map<std::int32_t, ProcessInfo> described_;  ///< tgid → info, bounded
     std::optional<linuxproc::OwnerMap> owners_;                ///< owners by inode
     std::unique_ptr<netlink::NetlinkSource> interfaces_;       ///< rtnetlink only

@@ -196,7 +196,8 @@ void OwnerMap::sweep_unwanted() {
     }
 }
 
-void OwnerMap::attribute(sstop::Sample& sample) {
+void OwnerMap::attribute(sstop::Sample& sample,
+                         const std::unordered_map<std::uint64_t, std::int32_t>& likely_owner) {
     const std::uint64_t scan = ++stats_.scans;
     const SteadyClock::time_point now = clock_();
     UniqueDir root(::opendir(proc_root_.c_str()));
@@ -255,7 +256,8 @@ void OwnerMap::attribute(sstop::Sample& sample) {
         auto missed = unattributed_.find(sock.inode);
         if (missed != unattributed_.end()) {
             missed->second.wanted_in_scan = scan;
-            if (now < missed->second.retry_at) continue;  // still backing off
+            // Still backing off, unless a hint names where to look.
+            if (now < missed->second.retry_at && !likely_owner.count(sock.inode)) continue;
         }
         unknown.insert(sock.inode);
         unknown_uids.insert(sock.uid);
@@ -264,6 +266,33 @@ void OwnerMap::attribute(sstop::Sample& sample) {
     // 5. Rescan known processes for unknown inodes, the sockets' uids first, each process at
     //    most once per rescan_interval so an unattributable socket does not walk /proc on
     //    every poll.
+    //    A hinted process first, whatever its interval: it is where the socket most likely is.
+    if (!unknown.empty() && !likely_owner.empty()) {
+        std::unordered_set<std::int32_t> reread;
+        for (auto inode_it = unknown.begin(); inode_it != unknown.end();) {
+            auto hint = likely_owner.find(*inode_it);
+            if (hint == likely_owner.end() || reread.count(hint->second) ||
+                reread.size() >= kMaxHintedRescans) {
+                ++inode_it;
+                continue;
+            }
+            reread.insert(hint->second);
+            auto it = processes_.find(hint->second);
+            if (it != processes_.end() &&
+                load_process(root_fd, hint->second, it->second.dir_ino, true, now)) {
+                if (auto again = processes_.find(hint->second); again != processes_.end()) {
+                    for (std::uint64_t inode : again->second.inodes) {
+                        if (inode != *inode_it) unknown.erase(inode);
+                    }
+                    if (inodes_.count(*inode_it)) {
+                        inode_it = unknown.erase(inode_it);
+                        continue;
+                    }
+                }
+            }
+            ++inode_it;
+        }
+    }
     if (!unknown.empty()) {
         std::vector<std::int32_t> candidates;
         std::vector<std::int32_t> others;

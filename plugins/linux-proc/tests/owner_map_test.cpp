@@ -234,6 +234,37 @@ TEST(OwnerMap, NewSocketOfAKnownProcessIsFoundOnceTheIntervalPassed) {
     EXPECT_EQ(map.stats().pids_scanned, 2u);
 }
 
+// An accepted socket appears in a process read just before accept() returned: its rescan
+// interval would hide it. A hint (the listener's owner) reads that one process again at once;
+// the owner still comes from its fd table, so a wrong hint names nobody.
+TEST(OwnerMap, HintedProcessIsReadAgainBeforeItsInterval) {
+    FakeProc proc;
+    proc.add_process(100, 5000, 0, "server", {1001});
+    proc.add_process(200, 6000, 0, "other", {2001});
+    ManualClock clock;
+    lp::OwnerMap map(proc.root().string(), never_rescan(), clock.fn());
+    sstop::Sample first = sample_of({1001, 2001});
+    map.attribute(first);
+    proc.add_socket(100, 9, 1009);  // accept() returned in 100
+    clock.advance_ms(100);
+
+    sstop::Sample unhinted = sample_of({1009});
+    map.attribute(unhinted);
+    EXPECT_EQ(unhinted.sockets[0].owner.pid, 0);
+
+    sstop::Sample wrong = sample_of({1009});
+    map.attribute(wrong, {{1009, 200}});
+    EXPECT_EQ(wrong.sockets[0].owner.pid, 0);  // 200 was read again: not there
+
+    const auto scanned = map.stats().pids_scanned;
+    sstop::Sample hinted = sample_of({1009});
+    map.attribute(hinted, {{1009, 100}});
+    EXPECT_EQ(hinted.sockets[0].owner, (sstop::ProcessId{100, 5000}));
+    EXPECT_EQ(map.stats().pids_scanned, scanned + 1);  // only the hinted process
+    ASSERT_EQ(hinted.processes.size(), 1u);
+    EXPECT_EQ(hinted.processes[0].name, "server");
+}
+
 TEST(OwnerMap, UnattributableSocketBacksOffExponentially) {
     FakeProc proc;
     proc.add_process(100, 5000, 0, "a", {1001});

@@ -76,7 +76,17 @@ class OwnerMap {
     /// its name, command line, parent and uid read again, so a fork-then-exec child does not
     /// keep its parent's name; the check is one `stat` of `/proc/<pid>/exe` per listed
     /// process, nothing is re-read for a process that did not exec.
-    void attribute(sstop::Sample& sample);
+    ///
+    /// `likely_owner` (inode → pid) names the process a socket most likely belongs to, e.g.
+    /// the owner of the listener an accepted socket came from: that process is read again
+    /// first, even when it was read less than `rescan_interval` ago (a process is usually
+    /// first read before its accept() returns). At most `kMaxHintedRescans` such reads per
+    /// call; the owner still comes from the process's own fd table, never from the hint.
+    void attribute(sstop::Sample& sample,
+                   const std::unordered_map<std::uint64_t, std::int32_t>& likely_owner = {});
+
+    /// Most processes read again on a hint (`likely_owner`) in one `attribute` call.
+    static constexpr std::size_t kMaxHintedRescans = 64;
 
     /// Makes every `attribute` call also run a pass of `enumerator` over the pids it lists
     /// (one `stat` each, no second listing of `/proc`). nullptr detaches it. `enumerator`
