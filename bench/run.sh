@@ -58,6 +58,8 @@ if [[ $BUILD_FIRST -eq 1 ]]; then
     cmake -S "$ROOT" -B "$BUILD" -DSSTOP_BUILD_TESTS=OFF >/dev/null
     cmake --build "$BUILD" -j "$(nproc)" --target collect_bench capture_bench history_bench sstop \
         sstop_plugin_netlink sstop_plugin_procnet sstop_plugin_afpacket >/dev/null
+    # The ebpf case of the capture benchmark needs the plugin; without libbpf it is skipped.
+    cmake --build "$BUILD" -j "$(nproc)" --target sstop_plugin_ebpf >/dev/null 2>&1 || true
 fi
 BIN=$BUILD/bin
 
@@ -128,9 +130,12 @@ wait_file() {
     return 1
 }
 
-# One run: case = baseline | afpacket | nethogs. Leaves key=value files in $TMP/<case>.<rep>.*
+# One run: case = baseline | afpacket | ebpf | nethogs. Leaves key=value files in
+# $TMP/<case>.<rep>.*  The ebpf case is sstop itself with `--sources ebpf`: its programs run
+# on every packet of the sender's and the sink's sockets (the packet-path cost), the sink is
+# the same plain one as in the baseline.
 capture_case() {
-    local case=$1 rep=$2 base=$TMP/$1.$2 recv_pid nh_pid cpu0 cpu1
+    local case=$1 rep=$2 base=$TMP/$1.$2 recv_pid nh_pid cpu0 cpu1 sstop_pid
     local extra=()
     [[ $case == afpacket ]] && extra=(--afpacket)
     rm -f "$base.ready" "$base.stop"
@@ -147,8 +152,29 @@ capture_case() {
         sleep 2  # start-up (it reads /proc and opens pcap) is not part of the steady cost
         cpu0=$(cpu_of "$nh_pid")
     fi
+    if [[ $case == ebpf ]]; then
+        # nsenter, not `ip netns exec`: that remounts /sys and hides the cgroup2 mount.
+        XDG_CONFIG_HOME=$TMP/xdg XDG_STATE_HOME=$TMP/xdg \
+            nsenter --net="/run/netns/$NS_B" "$BIN/sstop" --sources ebpf --headless \
+            --interval 1s >"$base.sstop" 2>&1 &
+        sstop_pid=$!
+        PIDS+=("$sstop_pid")
+        sleep 3  # BPF load and attach, the first listing
+        if ! kill -0 "$sstop_pid" 2>/dev/null; then
+            echo "run.sh: sstop --sources ebpf did not stay up:" >&2
+            cat "$base.sstop" >&2
+            return 1
+        fi
+        cpu0=$(cpu_of "$sstop_pid")
+    fi
     ip netns exec "$NS_A" "$BIN/capture_bench" send --dst 10.213.0.2 --port 40000 \
         --seconds "$CAP_SECONDS" >"$base.send"
+    if [[ $case == ebpf ]]; then
+        cpu1=$(cpu_of "$sstop_pid")
+        kill -TERM "$sstop_pid" 2>/dev/null || true
+        wait "$sstop_pid" 2>/dev/null || true
+        echo "sstop_cpu_s=$(awk -v a="$cpu0" -v b="$cpu1" 'BEGIN {print b - a}')" >>"$base.recv"
+    fi
     if [[ $case == nethogs ]]; then
         cpu1=$(cpu_of "$nh_pid")
         kill -TERM "$nh_pid" 2>/dev/null || true
@@ -169,18 +195,26 @@ if [[ -z $ONLY || $ONLY == capture ]]; then
     ip -n "$NS_A" link set va up
     ip -n "$NS_B" link set vb up
 
+    CAP_CASES=(baseline afpacket nethogs)
+    if [[ -e $BUILD/lib/sstop/plugins/ebpf.so ]]; then
+        CAP_CASES=(baseline afpacket ebpf nethogs)
+    else
+        echo "run.sh: no ebpf plugin in $BUILD (libbpf, bpftool or clang missing): no ebpf row" >&2
+    fi
     for ((rep = 1; rep <= CAP_REPS; rep++)); do
-        for case in baseline afpacket nethogs; do capture_case "$case" "$rep"; done
+        for case in "${CAP_CASES[@]}"; do capture_case "$case" "$rep"; done
     done
 
     echo
     echo "## 2. Capture: 64-byte UDP over a veth pair, ${CAP_SECONDS} s per run, median of $CAP_REPS (min–max)"
     echo
-    echo "Targets: afpacket capture under 10% of one core, zero kernel drops."
+    echo "Targets: afpacket capture under 10% of one core, zero kernel drops; with the ebpf"
+    echo "source's programs attached the sender is at most 5% slower than with none."
     echo
     echo "| case | sender kpps | capture CPU, % of one core | collect CPU, ms per 1 s tick | packets seen, kpps | kernel drops | degraded collects |"
     echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"
-    for case in baseline afpacket nethogs; do
+    declare -A PPS_MEDIAN=()
+    for case in "${CAP_CASES[@]}"; do
         pps=() cpu=() col=() seen=() drops=() degr=()
         for ((rep = 1; rep <= CAP_REPS; rep++)); do
             b=$TMP/$case.$rep
@@ -197,16 +231,27 @@ if [[ -z $ONLY || $ONLY == capture ]]; then
                 nethogs)
                     cpu+=("$(awk -v c="$(kv nethogs_cpu_s "$b.recv")" -v s="$secs" 'BEGIN {printf "%.2f", 100 * c / s}')")
                     ;;
+                ebpf)
+                    cpu+=("$(awk -v c="$(kv sstop_cpu_s "$b.recv")" -v s="$secs" 'BEGIN {printf "%.2f", 100 * c / s}')")
+                    ;;
             esac
         done
+        PPS_MEDIAN[$case]=$(printf '%s\n' "${pps[@]}" | median)
         cell() { if [[ $# -eq 0 ]]; then echo "—"; else
             echo "$(printf '%s\n' "$@" | median) ($(printf '%s\n' "$@" | minmax))"; fi; }
         label=$case
         [[ $case == baseline ]] && label="no capture (sender alone)"
         [[ $case == afpacket ]] && label="sstop afpacket source (capture thread)"
         [[ $case == nethogs ]] && label="nethogs -t -C -d 1 vb (whole process)"
+        [[ $case == ebpf ]] && label="sstop --sources ebpf (programs attached; whole process)"
         echo "| $label | $(cell "${pps[@]}") | $(cell "${cpu[@]+"${cpu[@]}"}") | $(cell "${col[@]+"${col[@]}"}") | $(cell "${seen[@]+"${seen[@]}"}") | $(cell "${drops[@]+"${drops[@]}"}") | $(cell "${degr[@]+"${degr[@]}"}") |"
     done
+    if [[ -n ${PPS_MEDIAN[ebpf]:-} ]]; then
+        echo
+        echo "Packet path: the sender with the ebpf programs attached ran at $(awk \
+            -v e="${PPS_MEDIAN[ebpf]}" -v b="${PPS_MEDIAN[baseline]}" \
+            'BEGIN {printf "%.3f", e / b}')× its rate with none (medians; goal ≥ 0.95×)."
+    fi
 fi
 
 # 3. History store: a minute's write at 2,000 programs, reports over a 90-day store of that
