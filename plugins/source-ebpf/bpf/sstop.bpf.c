@@ -189,8 +189,15 @@ static __always_inline __u64 payload_of(struct __sk_buff *skb, __u8 protocol) {
     __u64 len = skb->len;
     __u64 hdr;
     if (skb->protocol == bpf_htons(ETH_P_IP)) {
+        /* The IP header's first byte, read in place when it is in the linear data (always,
+         * for a locally built packet); the helper copy only when it is not. */
+        const __u8 *data = (const __u8 *)(long)skb->data;
+        const __u8 *end = (const __u8 *)(long)skb->data_end;
         __u8 vihl = 0;
-        if (bpf_skb_load_bytes(skb, 0, &vihl, 1) != 0) return 0;
+        if (data + 1 <= end)
+            vihl = data[0];
+        else if (bpf_skb_load_bytes(skb, 0, &vihl, 1) != 0)
+            return 0;
         hdr = (vihl & 0x0f) * 4;
     } else {
         hdr = 40;
@@ -240,7 +247,9 @@ static __always_inline int on_packet(struct __sk_buff *skb, int egress) {
     e->state = bsk->state;
     if (tp) {
         if (e->inode == 0) e->inode = inode_of(sk);
-        read_tuple(e, sk);
+        /* A TCP socket's tuple is set once it has both ports (state changes re-read it in
+         * the tracepoint): read here only until then, not on every packet. */
+        if (e->lport == 0 || e->rport == 0) read_tuple(e, sk);
         read_tcp_counters(e, sk);
     } else {
         __u64 n = payload_of(skb, e->protocol);
