@@ -40,6 +40,10 @@
 #include <thread>
 #include <vector>
 
+#ifdef SSTOP_HAVE_LIBURING
+#include <liburing.h>
+#endif
+
 #include "netns.hpp"
 #include "snapshot_json.hpp"
 
@@ -317,10 +321,49 @@ class Accuracy : public ::testing::TestWithParam<std::string> {
     // A TCP transfer between a generator in a and a sink in b: `up` bytes up, then `down` back.
     // How the generator moves its bytes: write/read, sendfile from a file, or splice through
     // a pipe both ways (the zero-copy paths a socket-layer monitor must count the same).
-    enum class Path { Plain, Sendfile, Splice };
+    enum class Path { Plain, Sendfile, Splice, IoUring };
+
+#ifdef SSTOP_HAVE_LIBURING
+    // One io_uring per transfer; each chunk is one IORING_OP_SEND or IORING_OP_RECV, waited
+    // for before the next (the kernel may run it inline or on the ring's io-wq worker).
+    struct Ring {
+        io_uring ring{};
+        Ring() {
+            if (io_uring_queue_init(8, &ring, 0) != 0) die("io_uring_queue_init");
+        }
+        ~Ring() { io_uring_queue_exit(&ring); }
+        // Returns the operation's result (bytes, 0 at EOF, -errno).
+        int run(bool send, int s, char* buf, std::size_t len) {
+            io_uring_sqe* sqe = io_uring_get_sqe(&ring);
+            if (sqe == nullptr) die("io_uring_get_sqe");
+            if (send)
+                io_uring_prep_send(sqe, s, buf, len, 0);
+            else
+                io_uring_prep_recv(sqe, s, buf, len, 0);
+            if (io_uring_submit(&ring) != 1) die("io_uring_submit");
+            io_uring_cqe* cqe = nullptr;
+            if (io_uring_wait_cqe(&ring, &cqe) != 0) die("io_uring_wait_cqe");
+            const int res = cqe->res;
+            io_uring_cqe_seen(&ring, cqe);
+            return res;
+        }
+    };
+#endif
 
     static void send_by(Path path, int s, std::size_t n) {
         if (path == Path::Plain) return write_exactly(s, n);
+        if (path == Path::IoUring) {
+#ifdef SSTOP_HAVE_LIBURING
+            Ring ring;
+            std::vector<char> buf(65536, 'u');
+            for (std::size_t sent = 0; sent < n;) {
+                const int k = ring.run(true, s, buf.data(), std::min(buf.size(), n - sent));
+                if (k <= 0) die("io_uring send");
+                sent += static_cast<std::size_t>(k);
+            }
+#endif
+            return;
+        }
         if (path == Path::Sendfile) {
             int f = memfd_create("acc-sendfile", 0);
             if (f < 0 || ftruncate(f, static_cast<off_t>(n)) != 0) die("memfd");
@@ -347,6 +390,19 @@ class Accuracy : public ::testing::TestWithParam<std::string> {
     }
 
     static std::size_t receive_by(Path path, int s, std::size_t n) {
+#ifdef SSTOP_HAVE_LIBURING
+        if (path == Path::IoUring) {
+            Ring ring;
+            std::vector<char> buf(65536);
+            std::size_t got = 0;
+            while (got < n) {
+                const int k = ring.run(false, s, buf.data(), std::min(buf.size(), n - got));
+                if (k <= 0) break;
+                got += static_cast<std::size_t>(k);
+            }
+            return got;
+        }
+#endif
         if (path != Path::Splice) return read_exactly(s, n);
         int p[2];
         if (pipe(p) != 0) die("pipe");
@@ -453,6 +509,13 @@ TEST_P(Accuracy, TcpSendfile) {
 
 TEST_P(Accuracy, TcpSpliceBothWays) {
     tcp_case(NetnsPair::kAddrB4, 7112, 2'000'000, 2'000'000, "acc-splice", Path::Splice);
+}
+
+TEST_P(Accuracy, TcpIoUringBothWays) {
+#ifndef SSTOP_HAVE_LIBURING
+    GTEST_SKIP() << "built without liburing (Debian liburing-dev, in .ci/packages.txt)";
+#endif
+    tcp_case(NetnsPair::kAddrB4, 7113, 2'500'000, 2'000'000, "acc-iouring", Path::IoUring);
 }
 
 TEST_P(Accuracy, UdpIpv6) { udp_echo_case(NetnsPair::kAddrB6, 7105, 1200, 1500, "acc-udp6"); }
