@@ -32,10 +32,12 @@
 #include <cerrno>
 #include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <functional>
 #include <iostream>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -461,9 +463,61 @@ class Accuracy : public ::testing::TestWithParam<std::string> {
         dump_on_failure(snap);
     }
 
+    // A second witness of a UDP exchange: nft counters in the peer's namespace count the
+    // datagrams to `port` (input) and from it (output), packets and bytes on the wire. Payload
+    // is the bytes less the IP and UDP headers of each packet (no options on these paths).
+    class NftWitness {
+      public:
+        NftWitness(const Netns& ns, int port, bool ipv6) : ns_(ns), ipv6_(ipv6) {
+            const std::string p = std::to_string(port);
+            int rc = -1;
+            std::string err;
+            run_capture(
+                {"ip", "netns", "exec", ns.name(), "nft",
+                 "add table inet sstop_witness; "
+                 "add chain inet sstop_witness in { type filter hook input priority 0; }; "
+                 "add chain inet sstop_witness out { type filter hook output priority 0; }; "
+                 "add rule inet sstop_witness in udp dport " +
+                     p +
+                     " counter; "
+                     "add rule inet sstop_witness out udp sport " +
+                     p + " counter"},
+                &rc, std::chrono::seconds(10), &err);
+            ok_ = rc == 0;
+            EXPECT_TRUE(ok_) << "nft (Debian package nftables, installed by .ci/setup): " << err;
+        }
+        // Payload bytes {to the peer, from the peer} by the counters.
+        std::pair<std::uint64_t, std::uint64_t> payload() const {
+            int rc = -1;
+            const std::string out = run_capture({"ip", "netns", "exec", ns_.name(), "nft", "list",
+                                                 "table", "inet", "sstop_witness"},
+                                                &rc, std::chrono::seconds(10));
+            std::vector<std::pair<std::uint64_t, std::uint64_t>> counters;  // packets, bytes
+            for (std::size_t at = out.find("counter packets "); at != std::string::npos;
+                 at = out.find("counter packets ", at + 1)) {
+                unsigned long long packets = 0, bytes = 0;
+                if (std::sscanf(out.c_str() + at, "counter packets %llu bytes %llu", &packets,
+                                &bytes) == 2)
+                    counters.emplace_back(packets, bytes);
+            }
+            EXPECT_EQ(counters.size(), 2u) << out;
+            if (counters.size() != 2) return {0, 0};
+            const std::uint64_t header = ipv6_ ? 40 + 8 : 20 + 8;
+            auto less_headers = [&](const auto& c) { return c.second - c.first * header; };
+            return {less_headers(counters[0]), less_headers(counters[1])};
+        }
+        bool ok() const { return ok_; }
+
+      private:
+        const Netns& ns_;
+        bool ipv6_;
+        bool ok_ = false;
+    };
+
     // Small-packet or bulk UDP: `count` datagrams of `size` to an echo peer, echoes read back.
+    // With `witness`, nft counters in the peer's namespace must agree with the generator too.
     void udp_echo_case(const std::string& peer, int port, std::size_t size, std::size_t count,
-                       const std::string& name) {
+                       const std::string& name, bool witness = false) {
         NetnsPair net("acc" + std::to_string(port));
         Gate go;
         SharedTally peer_t, gen_t;
@@ -483,9 +537,23 @@ class Accuracy : public ::testing::TestWithParam<std::string> {
             gen_t->done = 1;
             pause();
         });
+        // After the warm-up (done before ready()): the counters see only the measured part.
+        std::optional<NftWitness> nft;
+        if (witness) nft.emplace(net.b, port, peer.find(':') != std::string::npos);
         SstopRun sstop(net.a, args());
         json snap = measure(sstop, go, [&] { return gen_t->done.load() == 1; });
         EXPECT_GE(gen_t->rx.load(), gen_t->tx.load() * 9 / 10) << "the echoes came back";
+        if (nft && nft->ok()) {
+            const auto [to_peer, from_peer] = nft->payload();
+            // The wire agrees with the generator's own count (within 1%): sent, and echoed
+            // back (what the peer sent, against what the generator read).
+            EXPECT_NEAR(static_cast<double>(to_peer), static_cast<double>(gen_t->tx.load()),
+                        0.01 * static_cast<double>(gen_t->tx.load()) + 1)
+                << "nft in the peer's namespace";
+            EXPECT_NEAR(static_cast<double>(from_peer), static_cast<double>(gen_t->rx.load()),
+                        0.01 * static_cast<double>(gen_t->rx.load()) + 1)
+                << "nft in the peer's namespace";
+        }
         expect_credited(snap, gen.pid(), name, gen_t->tx, gen_t->rx, name);
         expect_totals_near(snap, gen_t->tx, gen_t->rx);
         expect_balanced(snap);
@@ -518,7 +586,9 @@ TEST_P(Accuracy, TcpIoUringBothWays) {
     tcp_case(NetnsPair::kAddrB4, 7113, 2'500'000, 2'000'000, "acc-iouring", Path::IoUring);
 }
 
-TEST_P(Accuracy, UdpIpv6) { udp_echo_case(NetnsPair::kAddrB6, 7105, 1200, 1500, "acc-udp6"); }
+TEST_P(Accuracy, UdpIpv6) {
+    udp_echo_case(NetnsPair::kAddrB6, 7105, 1200, 1500, "acc-udp6", /*witness=*/true);
+}
 
 TEST_P(Accuracy, UdpSmallPacketFloodToPort53) {
     udp_echo_case(NetnsPair::kAddrB4, 53, 40, 20000, "acc-udp53");
