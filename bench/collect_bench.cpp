@@ -13,6 +13,9 @@
 
 #include <arpa/inet.h>
 #include <fcntl.h>
+#include <linux/inet_diag.h>
+#include <linux/netlink.h>
+#include <linux/sock_diag.h>
 #include <net/if.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -256,6 +259,52 @@ void run_source(Source& src, const char* id, int cycles, bool ingest, CycleTimes
     }
 }
 
+// The reference for the netlink source's own cost: the same sock_diag dumps it asks for (TCP
+// and UDP, IPv4 and IPv6, TCP with tcp_info), received into one reused buffer and dropped.
+// Thread CPU of one such round, which is kernel time almost entirely.
+double dumps_alone_cpu_ns() {
+    const int fd = ::socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
+    if (fd < 0) {
+        std::perror("collect_bench: NETLINK_SOCK_DIAG");
+        std::exit(4);
+    }
+    std::vector<char> buf(1 << 16);
+    const std::int64_t c0 = thread_cpu_ns();
+    std::uint32_t seq = 0;
+    for (std::uint8_t family : {std::uint8_t{AF_INET}, std::uint8_t{AF_INET6}}) {
+        for (std::uint8_t proto : {std::uint8_t{IPPROTO_TCP}, std::uint8_t{IPPROTO_UDP}}) {
+            struct {
+                nlmsghdr nlh;
+                inet_diag_req_v2 req;
+            } msg{};
+            msg.nlh.nlmsg_len = sizeof msg;
+            msg.nlh.nlmsg_type = SOCK_DIAG_BY_FAMILY;
+            msg.nlh.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+            msg.nlh.nlmsg_seq = ++seq;
+            msg.req.sdiag_family = family;
+            msg.req.sdiag_protocol = proto;
+            msg.req.idiag_states = ~0u;
+            if (proto == IPPROTO_TCP) msg.req.idiag_ext = 1 << (INET_DIAG_INFO - 1);
+            if (::send(fd, &msg, sizeof msg, 0) < 0) {
+                std::perror("collect_bench: sock_diag request");
+                std::exit(4);
+            }
+            for (bool done = false; !done;) {
+                const ssize_t got = ::recv(fd, buf.data(), buf.size(), 0);
+                if (got <= 0) break;
+                int len = static_cast<int>(got);
+                for (auto* h = reinterpret_cast<nlmsghdr*>(buf.data()); NLMSG_OK(h, len);
+                     h = NLMSG_NEXT(h, len)) {
+                    if (h->nlmsg_type == NLMSG_DONE || h->nlmsg_type == NLMSG_ERROR) done = true;
+                }
+            }
+        }
+    }
+    const double cpu = static_cast<double>(thread_cpu_ns() - c0);
+    ::close(fd);
+    return cpu;
+}
+
 struct Row {
     std::string what;
     Spread cpu;
@@ -289,6 +338,7 @@ int run(const Args& a) {
     if (!holders.ok()) return 4;
 
     std::vector<double> ss_cpu;
+    std::vector<double> dumps_alone;  // thread CPU of one round of sock_diag dumps
     CycleTimes nl, pn;
     // sstop whole-process CPU: start-up (--count 1) and --count 1+K, per run.
     std::map<std::string, std::vector<double>> sstop_start, sstop_cycle, sstop_rss;
@@ -313,6 +363,7 @@ int run(const Args& a) {
             plugins::procnet::ProcnetSource src(context);
             run_source(src, "procnet", a.cycles, false, pn);
         }
+        for (int c = 0; c < a.cycles; ++c) dumps_alone.push_back(dumps_alone_cpu_ns());
         if (!a.sstop.empty()) {
             for (const char* source : {"netlink", "procnet"}) {
                 auto cmd = [&](int count) {
@@ -348,6 +399,8 @@ int run(const Args& a) {
         {"procnet collect, steady", spread(pn.steady_cpu), spread(pn.steady_wall).median});
     rows.push_back({"aggregator ingest of a netlink sample, first", spread(nl.ingest_first), -1});
     rows.push_back({"aggregator ingest of a netlink sample, steady", spread(nl.ingest_steady), -1});
+    rows.push_back(
+        {"sock_diag dumps alone (tcp+udp, v4+v6, tcp_info; dropped)", spread(dumps_alone), -1});
     for (const char* source : {"netlink", "procnet"}) {
         if (!sstop_start.count(source)) continue;
         rows.push_back({std::string("sstop --json --sources ") + source +
@@ -358,6 +411,15 @@ int run(const Args& a) {
                         spread(sstop_cycle[source]), -1});
     }
     print_rows(a, ss.median, rows, nl, pn);
+    // Issue 9's yardstick: a steady netlink cycle (collect + ingest) against its dumps alone.
+    const double dumps = spread(dumps_alone).median;
+    if (dumps > 0) {
+        std::printf(
+            "\nnetlink steady collect ÷ dumps alone: %.2f×; collect + ingest ÷ dumps alone: "
+            "%.2f× (goal ≤ 1.3×)\n",
+            spread(nl.steady_cpu).median / dumps,
+            (spread(nl.steady_cpu).median + spread(nl.ingest_steady).median) / dumps);
+    }
     for (const char* source : {"netlink", "procnet"}) {
         if (!sstop_rss.count(source)) continue;
         const Spread r = spread(sstop_rss[source]);
