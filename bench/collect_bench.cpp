@@ -190,7 +190,8 @@ class Holders {
     bool ok_ = false;
 };
 
-// Enough of the host's PluginContext for ProcnetSource (its one option, proc_root).
+// Enough of the host's PluginContext for ProcnetSource (its options proc_root and
+// namespaces; the bench's sockets are all in its own namespace).
 class BenchContext final : public PluginContext {
   public:
     BenchContext() {
@@ -198,6 +199,8 @@ class BenchContext final : public PluginContext {
         v.type = SSTOP_OPTION_STRING;
         v.s = "/proc";
         options_.values["proc_root"] = v;
+        v.s = "own";
+        options_.values["namespaces"] = v;
     }
     std::string_view plugin_id() const override { return "bench"; }
     const Options& options() const override { return options_; }
