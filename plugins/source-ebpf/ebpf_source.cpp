@@ -364,7 +364,7 @@ void EbpfSource::add_record(const sstop_sock& rec, Sample& out) {
         return;  // the end of a socket that never did anything: nothing to say
     }
     if (owner.pid == 0 && rec.protocol == kTcp) {
-        if (auto l = listeners_.find(obs.key.local.port); l != listeners_.end()) {
+        if (auto l = listeners_.find({obs.key.netns, obs.key.local.port}); l != listeners_.end()) {
             if (obs.inode == 0) {
                 // Accepted, not yet by accept(): the listener's process will take it.
                 owner = l->second;
@@ -376,8 +376,9 @@ void EbpfSource::add_record(const sstop_sock& rec, Sample& out) {
         }
     }
     if (rec.protocol == kTcp && rec.state == kTcpListen && owner.pid != 0 &&
-        (listeners_.size() < kMaxListeners || listeners_.count(obs.key.local.port)))
-        listeners_[obs.key.local.port] = owner;
+        (listeners_.size() < kMaxListeners ||
+         listeners_.count({obs.key.netns, obs.key.local.port})))
+        listeners_[{obs.key.netns, obs.key.local.port}] = owner;
     bool listed_cookieless = known != known_.end() && known->second.listed_cookieless;
     if (!cookieless_.empty() && known == known_.end()) {
         if (auto c = cookieless_.find(local_end(obs.key)); c != cookieless_.end()) {

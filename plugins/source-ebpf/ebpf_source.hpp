@@ -110,7 +110,9 @@ class EbpfSource final : public Source {
     /// local address and namespace: their kernel record takes their owner and inode, and
     /// replaces them.
     std::map<SocketKey, SocketObs> cookieless_;
-    std::unordered_map<std::uint16_t, ProcessId> listeners_;  ///< local port → owner
+    /// (namespace, local port) of a TCP listener → its owner. By namespace: two containers
+    /// may both listen on port 80. Bounded by kMaxListeners.
+    std::map<std::pair<std::uint64_t, std::uint16_t>, ProcessId> listeners_;
     /// Accepted sockets of this collect: inode → the listener's pid, for the owner map.
     /// Bounded by kMaxUnowned; cleared every collect.
     std::unordered_map<std::uint64_t, std::int32_t> likely_owner_;
