@@ -13,9 +13,7 @@
 
 #include <arpa/inet.h>
 #include <fcntl.h>
-#include <linux/inet_diag.h>
 #include <linux/netlink.h>
-#include <linux/sock_diag.h>
 #include <net/if.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -42,6 +40,7 @@
 #include "core/aggregator.hpp"
 #include "netlink_source.hpp"
 #include "procnet_source.hpp"
+#include "sock_diag.hpp"
 
 namespace sstop::bench {
 namespace {
@@ -276,18 +275,9 @@ double dumps_alone_cpu_ns() {
     std::uint32_t seq = 0;
     for (std::uint8_t family : {std::uint8_t{AF_INET}, std::uint8_t{AF_INET6}}) {
         for (std::uint8_t proto : {std::uint8_t{IPPROTO_TCP}, std::uint8_t{IPPROTO_UDP}}) {
-            struct {
-                nlmsghdr nlh;
-                inet_diag_req_v2 req;
-            } msg{};
-            msg.nlh.nlmsg_len = sizeof msg;
-            msg.nlh.nlmsg_type = SOCK_DIAG_BY_FAMILY;
-            msg.nlh.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-            msg.nlh.nlmsg_seq = ++seq;
-            msg.req.sdiag_family = family;
-            msg.req.sdiag_protocol = proto;
-            msg.req.idiag_states = ~0u;
-            if (proto == IPPROTO_TCP) msg.req.idiag_ext = 1 << (INET_DIAG_INFO - 1);
+            plugins::netlink::DumpRequest msg =
+                plugins::netlink::socket_dump_request(family, proto);
+            msg.header.nlmsg_seq = ++seq;
             if (::send(fd, &msg, sizeof msg, 0) < 0) {
                 std::perror("collect_bench: sock_diag request");
                 std::exit(4);

@@ -80,17 +80,8 @@ NetlinkSource::DumpResult NetlinkSource::dump(
 NetlinkSource::DumpResult NetlinkSource::dump_sockets(MnlSocketPtr& sock, std::uint64_t netns,
                                                       std::uint8_t family, std::uint8_t protocol,
                                                       std::vector<DiagRecord>& out) {
-    alignas(nlmsghdr) std::uint8_t req_buf[MNL_NLMSG_HDRLEN + MNL_ALIGN(sizeof(inet_diag_req_v2))];
-    std::memset(req_buf, 0, sizeof req_buf);
-    nlmsghdr* nlh = mnl_nlmsg_put_header(req_buf);
-    nlh->nlmsg_type = SOCK_DIAG_BY_FAMILY;
-    nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-    auto* req =
-        static_cast<inet_diag_req_v2*>(mnl_nlmsg_put_extra_header(nlh, sizeof(inet_diag_req_v2)));
-    req->sdiag_family = family;
-    req->sdiag_protocol = protocol;
-    req->idiag_states = ~0u;  // every state, TIME_WAIT and SYN_RECV included
-    if (protocol == IPPROTO_TCP) req->idiag_ext = 1u << (INET_DIAG_INFO - 1);
+    DumpRequest request = socket_dump_request(family, protocol);
+    nlmsghdr* nlh = &request.header;
     const Proto proto = protocol == IPPROTO_TCP ? Proto::Tcp : Proto::Udp;
 
     DumpResult r;

@@ -66,6 +66,20 @@ IpAddr diag_addr(std::uint8_t family, const std::uint32_t (&words)[4]) {
     return a;
 }
 
+DumpRequest socket_dump_request(std::uint8_t family, std::uint8_t protocol) {
+    static_assert(sizeof(DumpRequest) == NLMSG_LENGTH(sizeof(inet_diag_req_v2)),
+                  "the request follows its header without padding");
+    DumpRequest msg{};
+    msg.header.nlmsg_len = sizeof msg;
+    msg.header.nlmsg_type = SOCK_DIAG_BY_FAMILY;
+    msg.header.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+    msg.request.sdiag_family = family;
+    msg.request.sdiag_protocol = protocol;
+    msg.request.idiag_states = ~0u;  // every state, TIME_WAIT and SYN_RECV included
+    if (protocol == IPPROTO_TCP) msg.request.idiag_ext = 1u << (INET_DIAG_INFO - 1);
+    return msg;
+}
+
 std::optional<DiagRecord> parse_diag_message(const nlmsghdr* nlh, Proto proto) {
     if (nlh->nlmsg_type != SOCK_DIAG_BY_FAMILY) return std::nullopt;
     if (nlh->nlmsg_len < mnl_nlmsg_size(sizeof(inet_diag_msg))) return std::nullopt;

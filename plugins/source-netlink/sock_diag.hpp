@@ -3,6 +3,7 @@
 /// Pure parsers for NETLINK_SOCK_DIAG replies and a netlink dump-buffer walker. They work on
 /// bytes only (no sockets), so tests feed them recorded and crafted replies.
 
+#include <linux/inet_diag.h>
 #include <linux/netlink.h>
 
 #include <cstddef>
@@ -30,6 +31,16 @@ struct DiagRecord {
     SocketObs obs;    ///< key, state, inode, cookie, uid; has_bytes false
     TcpCounters tcp;  ///< raw tcp_info counters
 };
+
+/// The SOCK_DIAG_BY_FAMILY dump request the source sends, as one message: every state (TIME_WAIT
+/// and SYN_RECV included), TCP with its tcp_info (INET_DIAG_INFO). `nlmsg_seq` and `nlmsg_pid`
+/// are 0, for the sender to set. Also what the fixture recorder and collect_bench send, so
+/// they dump exactly what the source does.
+struct DumpRequest {
+    nlmsghdr header;
+    inet_diag_req_v2 request;
+};
+DumpRequest socket_dump_request(std::uint8_t family, std::uint8_t protocol);
 
 /// Parses one SOCK_DIAG_BY_FAMILY message. `proto` is the protocol the dump asked for; an
 /// INET_DIAG_PROTOCOL attribute (destroy notifications carry one) overrides it. Unknown

@@ -21,6 +21,8 @@
 #include <string>
 #include <vector>
 
+#include "sock_diag.hpp"
+
 namespace {
 
 [[noreturn]] void die(const char* what) {
@@ -113,17 +115,9 @@ void dump(int bus, nlmsghdr* req, const std::string& path) {
 }
 
 void dump_diag(std::uint8_t family, std::uint8_t protocol, const std::string& path) {
-    alignas(nlmsghdr) char buf[256]{};
-    nlmsghdr* nlh = mnl_nlmsg_put_header(buf);
-    nlh->nlmsg_type = SOCK_DIAG_BY_FAMILY;
-    nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-    auto* req =
-        static_cast<inet_diag_req_v2*>(mnl_nlmsg_put_extra_header(nlh, sizeof(inet_diag_req_v2)));
-    req->sdiag_family = family;
-    req->sdiag_protocol = protocol;
-    req->idiag_states = ~0u;
-    if (protocol == IPPROTO_TCP) req->idiag_ext = 1u << (INET_DIAG_INFO - 1);
-    dump(NETLINK_SOCK_DIAG, nlh, path);
+    sstop::plugins::netlink::DumpRequest request =
+        sstop::plugins::netlink::socket_dump_request(family, protocol);
+    dump(NETLINK_SOCK_DIAG, &request.header, path);
 }
 
 }  // namespace
