@@ -1,6 +1,5 @@
 #include "connect_tracer.hpp"
 
-#include <arpa/inet.h>
 #include <dirent.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -10,7 +9,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <array>
 #include <cerrno>
 #include <csignal>
 #include <cstring>
@@ -38,93 +36,11 @@ constexpr std::size_t kMaxBatch = 65536;  // records applied per pass at most
 // How long a read pass waits for records reserved on other CPUs to be committed.
 constexpr std::chrono::milliseconds kSettle{3};
 constexpr int kMaxInstanceSuffix = 64;
+constexpr std::size_t kMaxCpus = 4096;  // per-CPU buffers read at most
 constexpr std::string_view kEventDir = "/events/sock/inet_sock_set_state";
 constexpr std::string_view kUnavailable =
     "netlink: tracefs unavailable — connections that open and close within one update are "
     "counted as unattributed";
-
-std::string_view trim(std::string_view s) {
-    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-    while (!s.empty() &&
-           (s.back() == ' ' || s.back() == '\t' || s.back() == '\n' || s.back() == '\r'))
-        s.remove_suffix(1);
-    return s;
-}
-
-std::optional<std::int32_t> parse_pid(std::string_view s) {
-    auto v = lp::parse_unsigned<std::uint32_t>(s);
-    if (!v || *v > 0x7fffffffu) return std::nullopt;
-    return static_cast<std::int32_t>(*v);
-}
-
-// Value of `key=` in a space-separated key=value list.
-std::optional<std::string_view> field(std::string_view payload, std::string_view key) {
-    std::size_t pos = 0;
-    while (pos < payload.size()) {
-        std::size_t end = payload.find(' ', pos);
-        if (end == std::string_view::npos) end = payload.size();
-        std::string_view token = payload.substr(pos, end - pos);
-        if (token.size() > key.size() && token.substr(0, key.size()) == key &&
-            token[key.size()] == '=')
-            return token.substr(key.size() + 1);
-        pos = end + 1;
-    }
-    return std::nullopt;
-}
-
-// "TCP_SYN_SENT" → 2; the kernel prints an unknown value as a hex number instead.
-std::optional<int> parse_state(std::string_view s) {
-    static constexpr std::array<std::string_view, 13> kNames = {"",
-                                                                "TCP_ESTABLISHED",
-                                                                "TCP_SYN_SENT",
-                                                                "TCP_SYN_RECV",
-                                                                "TCP_FIN_WAIT1",
-                                                                "TCP_FIN_WAIT2",
-                                                                "TCP_TIME_WAIT",
-                                                                "TCP_CLOSE",
-                                                                "TCP_CLOSE_WAIT",
-                                                                "TCP_LAST_ACK",
-                                                                "TCP_LISTEN",
-                                                                "TCP_CLOSING",
-                                                                "TCP_NEW_SYN_RECV"};
-    for (std::size_t i = 1; i < kNames.size(); ++i)
-        if (s == kNames[i]) return static_cast<int>(i);
-    if (s.substr(0, 2) == "0x")
-        if (auto v = lp::parse_unsigned<std::uint32_t>(s.substr(2), 16); v && *v < 256)
-            return static_cast<int>(*v);
-    return std::nullopt;
-}
-
-std::optional<std::uint16_t> parse_port(std::string_view s) {
-    auto v = lp::parse_unsigned<std::uint32_t>(s);
-    if (!v || *v > 65535) return std::nullopt;
-    return static_cast<std::uint16_t>(*v);
-}
-
-std::optional<IpAddr> parse_addr(std::string_view s, bool v6) {
-    char buf[INET6_ADDRSTRLEN + 1];
-    if (s.empty() || s.size() >= sizeof buf) return std::nullopt;
-    std::memcpy(buf, s.data(), s.size());
-    buf[s.size()] = '\0';
-    IpAddr out;
-    if (!v6) {
-        if (inet_pton(AF_INET, buf, out.bytes.data()) != 1) return std::nullopt;
-        out.family = Family::V4;
-        return out;
-    }
-    if (inet_pton(AF_INET6, buf, out.bytes.data()) != 1) return std::nullopt;
-    static constexpr std::array<std::uint8_t, 12> kMapped = {0, 0, 0, 0, 0,    0,
-                                                             0, 0, 0, 0, 0xff, 0xff};
-    if (std::equal(kMapped.begin(), kMapped.end(), out.bytes.begin())) {
-        std::array<std::uint8_t, 16> v4{};
-        std::copy(out.bytes.begin() + 12, out.bytes.end(), v4.begin());
-        out.bytes = v4;
-        out.family = Family::V4;
-    } else {
-        out.family = Family::V6;
-    }
-    return out;
-}
 
 bool read_file(const std::string& path, std::string& out, std::size_t cap) {
     return read_at(AT_FDCWD, path.c_str(), out, cap);
@@ -181,97 +97,11 @@ std::int32_t tgid_of(const std::string& proc_root, std::int32_t tid) {
     std::size_t pos = status.find(kKey);
     if (pos == std::string::npos) return tid;
     std::string_view rest = std::string_view(status).substr(pos + kKey.size());
-    rest = trim(rest.substr(0, rest.find('\n')));
+    rest = trim_blanks(rest.substr(0, rest.find('\n')));
     return parse_pid(rest).value_or(tid);
 }
 
 }  // namespace
-
-std::optional<StateEvent> parse_state_line(std::string_view line) {
-    constexpr std::string_view kMarker = ": inet_sock_set_state: ";
-    std::size_t m = line.find(kMarker);
-    if (m == std::string_view::npos) return std::nullopt;
-    std::string_view header = trim(line.substr(0, m));
-    std::string_view payload = trim(line.substr(m + kMarker.size()));
-
-    // Header, right to left: timestamp, flags, [cpu], optional (tgid), comm-pid.
-    auto pop_token = [&header]() {
-        std::size_t sp = header.find_last_of(' ');
-        std::string_view tok = sp == std::string_view::npos ? header : header.substr(sp + 1);
-        header = trim(header.substr(0, sp == std::string_view::npos ? 0 : sp));
-        return tok;
-    };
-    std::string_view ts = pop_token();
-    const std::size_t dot = ts.find('.');
-    if (dot == std::string_view::npos) return std::nullopt;
-    auto secs = lp::parse_unsigned<std::uint64_t>(ts.substr(0, dot));
-    // The fraction has 6 digits under the trace clocks sstop sets; any 1-9 are read as such.
-    std::string_view frac = ts.substr(dot + 1);
-    auto fraction = lp::parse_unsigned<std::uint32_t>(frac);
-    if (!secs || !fraction || frac.empty() || frac.size() > 9 || *secs > (1ull << 40))
-        return std::nullopt;
-    std::uint64_t micros = *fraction;
-    for (std::size_t d = frac.size(); d < 6; ++d) micros *= 10;
-    for (std::size_t d = 6; d < frac.size(); ++d) micros /= 10;
-    pop_token();  // irq/preempt flags
-    std::string_view cpu = pop_token();
-    if (cpu.size() < 3 || cpu.front() != '[' || cpu.back() != ']') return std::nullopt;
-
-    StateEvent ev;
-    ev.ts_us = *secs * 1'000'000u + micros;
-    if (!header.empty() && header.back() == ')') {
-        std::size_t open = header.rfind('(');
-        if (open == std::string_view::npos) return std::nullopt;
-        // "-------" when the kernel did not record the tgid yet: treat as absent.
-        if (auto tgid = parse_pid(trim(header.substr(open + 1, header.size() - open - 2))))
-            ev.tgid = *tgid;
-        header = trim(header.substr(0, open));
-    }
-    std::size_t dash = header.rfind('-');
-    if (dash == std::string_view::npos) return std::nullopt;
-    auto pid = parse_pid(header.substr(dash + 1));
-    if (!pid) return std::nullopt;
-    ev.pid = *pid;
-    ev.comm = header.substr(0, dash);
-
-    auto family = field(payload, "family");
-    auto protocol = field(payload, "protocol");
-    auto sport = field(payload, "sport");
-    auto dport = field(payload, "dport");
-    auto old_state = field(payload, "oldstate");
-    auto new_state = field(payload, "newstate");
-    if (!family || !protocol || !sport || !dport || !old_state || !new_state) return std::nullopt;
-    bool v6;
-    if (*family == "AF_INET")
-        v6 = false;
-    else if (*family == "AF_INET6")
-        v6 = true;
-    else
-        return std::nullopt;
-    if (*protocol == "IPPROTO_TCP")
-        ev.protocol = kTcp;
-    else if (*protocol == "IPPROTO_SCTP")
-        ev.protocol = 132;
-    else if (*protocol == "IPPROTO_MPTCP")
-        ev.protocol = 262;
-    else
-        return std::nullopt;
-    auto sp = parse_port(*sport);
-    auto dp = parse_port(*dport);
-    auto os = parse_state(*old_state);
-    auto ns = parse_state(*new_state);
-    auto saddr = field(payload, v6 ? "saddrv6" : "saddr");
-    auto daddr = field(payload, v6 ? "daddrv6" : "daddr");
-    if (!sp || !dp || !os || !ns || !saddr || !daddr) return std::nullopt;
-    auto sa = parse_addr(*saddr, v6);
-    auto da = parse_addr(*daddr, v6);
-    if (!sa || !da) return std::nullopt;
-    ev.source = Endpoint{*sa, *sp};
-    ev.dest = Endpoint{*da, *dp};
-    ev.old_state = *os;
-    ev.new_state = *ns;
-    return ev;
-}
 
 std::optional<std::string> find_tracefs(std::string_view proc_mounts) {
     return lp::find_mount_point(proc_mounts, "tracefs");
@@ -308,10 +138,11 @@ void ConnectTable::expire(Fifo<Key>& fifo, Clock::time_point now) {
     }
 }
 
-void ConnectTable::on_connect(const SocketKey& key, ProcessInfo owner, Clock::time_point now) {
+void ConnectTable::on_connect(const SocketKey& key, ProcessInfo owner, Clock::time_point now,
+                              std::uint64_t skaddr) {
     expire(complete_, now);
     expire(waiting_, now);
-    Entry e{std::move(owner), now, next_seq_++};
+    Entry e{std::move(owner), now, next_seq_++, skaddr};
     if (key.local.port != 0) {
         insert(complete_, key, std::move(e));
     } else {
@@ -320,16 +151,26 @@ void ConnectTable::on_connect(const SocketKey& key, ProcessInfo owner, Clock::ti
     }
 }
 
-void ConnectTable::on_left_syn_sent(const SocketKey& key, Clock::time_point now) {
+void ConnectTable::on_left_syn_sent(const SocketKey& key, Clock::time_point now,
+                                    std::uint64_t skaddr) {
     expire(waiting_, now);
     SocketKey partial = key;
     partial.local.port = 0;
     auto first = waiting_.items.lower_bound(WaitKey{partial, 0});
-    if (first == waiting_.items.end() || first->first.first != partial) return;
-    bool mixed = false;
-    for (auto it = first; it != waiting_.items.end() && it->first.first == partial; ++it)
-        mixed = mixed || it->second.owner.id != first->second.owner.id;
-    if (mixed) ++stats_.ambiguous;  // SYN-ACKs almost always return in SYN order: keep FIFO
+    auto same_key = [&](auto it) {
+        return it != waiting_.items.end() && it->first.first == partial;
+    };
+    if (skaddr != 0) {
+        // The socket's own connect, or none: never another socket's waiting entry.
+        while (same_key(first) && first->second.skaddr != skaddr) ++first;
+        if (!same_key(first)) return;
+    } else {
+        if (!same_key(first)) return;
+        bool mixed = false;
+        for (auto it = first; same_key(it); ++it)
+            mixed = mixed || it->second.owner.id != first->second.owner.id;
+        if (mixed) ++stats_.ambiguous;  // SYN-ACKs mostly return in SYN order: keep FIFO
+    }
     Entry e = std::move(first->second);
     waiting_.order.erase(e.seq);
     waiting_.items.erase(first);
@@ -439,10 +280,11 @@ std::unique_ptr<ConnectTracer> ConnectTracer::start(ConnectTracerSettings settin
             std::string(kUnavailable) + " (sock:inet_sock_set_state: " + std::strerror(err) + ")");
         return nullptr;
     }
-    t->pipe_fd_.reset(
-        ::open((t->instance_ + "/trace_pipe").c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC));
+    if (!t->open_raw(*root))
+        t->pipe_fd_.reset(
+            ::open((t->instance_ + "/trace_pipe").c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC));
     t->wake_fd_.reset(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC));
-    if (!t->pipe_fd_.valid() || !t->wake_fd_.valid()) {
+    if ((!t->reads_raw() && !t->pipe_fd_.valid()) || !t->wake_fd_.valid()) {
         err = errno;
         t->shutdown();
         say(Notice::Level::Warning,
@@ -453,12 +295,43 @@ std::unique_ptr<ConnectTracer> ConnectTracer::start(ConnectTracerSettings settin
     return t;
 }
 
+bool ConnectTracer::open_raw(const std::string& tracefs_root) {
+    std::string text;
+    if (!read_file(instance_ + "/events/header_page", text, 64 * 1024)) return false;
+    auto page = parse_header_page(text);
+    if (!read_file(instance_ + std::string(kEventDir) + "/format", text, 64 * 1024)) return false;
+    auto record = parse_state_format(text);
+    if (!page || !record) return false;
+    // One buffer per possible CPU; an offline CPU's buffer may not open and writes nothing.
+    const std::string per_cpu = instance_ + "/per_cpu";
+    DIR* dir = ::opendir(per_cpu.c_str());
+    if (!dir) return false;
+    std::vector<UniqueFd> fds;
+    while (dirent* e = ::readdir(dir)) {
+        std::string_view name = e->d_name;
+        if (name.substr(0, 3) != "cpu" || !lp::parse_unsigned<std::uint32_t>(name.substr(3)))
+            continue;
+        UniqueFd fd(::open((per_cpu + "/" + e->d_name + "/trace_pipe_raw").c_str(),
+                           O_RDONLY | O_NONBLOCK | O_CLOEXEC));
+        if (fd.valid()) fds.push_back(std::move(fd));
+        if (fds.size() >= kMaxCpus) break;
+    }
+    ::closedir(dir);
+    if (fds.empty()) return false;
+    page_layout_ = *page;
+    record_layout_ = *record;
+    cpu_fds_ = std::move(fds);
+    saved_cmdlines_ = tracefs_root + "/saved_cmdlines";
+    return true;
+}
+
 ConnectTracer::~ConnectTracer() { shutdown(); }
 
 void ConnectTracer::shutdown() {
     if (!running_.exchange(false, std::memory_order_acq_rel)) return;
     write_file(instance_ + std::string(kEventDir) + "/enable", "0");
     pipe_fd_.reset();
+    cpu_fds_.clear();
     // rmdir fails with EBUSY while trace_pipe is open, hence after the close.
     ::rmdir(instance_.c_str());
 }
@@ -481,12 +354,19 @@ bool ConnectTracer::wait_drained(std::uint64_t ticket, std::chrono::milliseconds
 }
 
 void ConnectTracer::run(const StopToken& stop) {
-    std::vector<char> buf(64 * 1024);
+    // A raw read takes one whole page (sub-buffer); the text pipe any amount.
+    const std::size_t page = page_layout_.data.offset + page_layout_.data.size;
+    std::vector<char> buf(std::max<std::size_t>({64 * 1024, page, 4096}));
+    std::vector<pollfd> fds;
+    fds.push_back({wake_fd_.get(), POLLIN, 0});
+    if (reads_raw())
+        for (const UniqueFd& fd : cpu_fds_) fds.push_back({fd.get(), POLLIN, 0});
+    else
+        fds.push_back({pipe_fd_.get(), POLLIN, 0});
     while (!stop.stop_requested() && running()) {
-        pollfd fds[2] = {{pipe_fd_.get(), POLLIN, 0}, {wake_fd_.get(), POLLIN, 0}};
-        int r = ::poll(fds, 2, kPollTimeoutMs);
+        int r = ::poll(fds.data(), fds.size(), kPollTimeoutMs);
         if (r < 0 && errno != EINTR) break;
-        if (fds[1].revents & POLLIN) {
+        if (fds[0].revents & POLLIN) {
             std::uint64_t v;
             [[maybe_unused]] ssize_t n = ::read(wake_fd_.get(), &v, sizeof v);
         }
@@ -516,6 +396,18 @@ void ConnectTracer::run(const StopToken& stop) {
 }
 
 void ConnectTracer::read_available(std::vector<char>& buf, const StopToken& stop) {
+    if (reads_raw()) {
+        for (const UniqueFd& fd : cpu_fds_) {
+            for (;;) {
+                ssize_t n = ::read(fd.get(), buf.data(), buf.size());
+                if (n <= 0) break;  // EAGAIN: this CPU is drained
+                ingest_page({reinterpret_cast<const std::uint8_t*>(buf.data()),
+                             static_cast<std::size_t>(n)});
+                if (stop.stop_requested()) return;
+            }
+        }
+        return;
+    }
     for (;;) {
         ssize_t n = ::read(pipe_fd_.get(), buf.data(), buf.size());
         if (n <= 0) break;  // EAGAIN: drained
@@ -530,10 +422,10 @@ void ConnectTracer::read_available(std::vector<char>& buf, const StopToken& stop
                 break;
             }
             if (partial_.empty()) {
-                ingest(chunk.substr(0, nl));
+                ingest_line(chunk.substr(0, nl));
             } else {
                 partial_.append(chunk.substr(0, nl));
-                ingest(partial_);
+                ingest_line(partial_);
                 partial_.clear();
             }
             chunk.remove_prefix(nl + 1);
@@ -558,30 +450,67 @@ std::optional<TracedProcess> ConnectTracer::resolve(std::int32_t tgid) {
 }
 
 void ConnectTracer::process_line(std::string_view line) {
-    ingest(line);
+    ingest_line(line);
     apply_batch();
 }
 
-void ConnectTracer::ingest(std::string_view line) {
+void ConnectTracer::ingest_line(std::string_view line) {
     auto ev = parse_state_line(line);
     if (!ev) {
         // Lost-event notices ("CPU:1 [LOST 12 EVENTS]") and blank lines are not errors.
-        if (!trim(line).empty() && line.find("LOST") == std::string_view::npos) {
+        if (!trim_blanks(line).empty() && line.find("LOST") == std::string_view::npos) {
             std::lock_guard lock(mutex_);
             ++malformed_;
         }
         return;
     }
-    if (ev->protocol != kTcp) return;
-    if (ev->new_state != kSynSent && ev->old_state != kSynSent) return;
-    Pending p{*ev, SocketKey{}, std::nullopt};
+    ingest(*ev);
+}
+
+void ConnectTracer::ingest_page(std::span<const std::uint8_t> page) {
+    bool lost = false;
+    std::size_t skipped = 0;
+    auto n = for_each_record(
+        page, page_layout_,
+        [&](std::uint64_t ts, std::span<const std::uint8_t> record) {
+            auto raw = decode_state_record(record, record_layout_);
+            if (!raw) {
+                ++skipped;  // another event's record: none is enabled in the instance
+                return;
+            }
+            if (auto ev = state_event_of(*raw, ts)) ingest(*ev);
+        },
+        &lost);
+    if (!n || skipped || lost) {
+        std::lock_guard lock(mutex_);
+        if (!n || skipped) ++malformed_;
+        if (lost) ++lost_;
+    }
+}
+
+std::string ConnectTracer::saved_comm(std::int32_t tid) const {
+    // Lines of "<pid> <comm>"; bounded by saved_cmdlines_size (128 by default).
+    std::string text;
+    if (saved_cmdlines_.empty() || !read_file(saved_cmdlines_, text, 1 << 20)) return {};
+    const std::string key = decimal(static_cast<std::uint32_t>(tid)) + " ";
+    std::size_t pos = text.starts_with(key) ? 0 : text.find("\n" + key);
+    if (pos == std::string::npos) return {};
+    if (pos != 0) ++pos;
+    std::string_view rest = std::string_view(text).substr(pos + key.size());
+    return std::string(trim_blanks(rest.substr(0, rest.find('\n'))));
+}
+
+void ConnectTracer::ingest(const StateEvent& ev) {
+    if (ev.protocol != kTcp) return;
+    if (ev.new_state != kSynSent && ev.old_state != kSynSent) return;
+    Pending p{ev, SocketKey{}, std::nullopt};
     p.key.proto = Proto::Tcp;
-    p.key.local = ev->source;
-    p.key.remote = ev->dest;
+    p.key.local = ev.source;
+    p.key.remote = ev.dest;
     p.ev.comm = {};  // views into the read buffer; the owner below keeps the name
-    if (ev->new_state == kSynSent) {
+    if (ev.new_state == kSynSent) {
         // Only this record runs in the connecting process; resolve it before it can exit.
-        const std::int32_t tgid = ev->tgid ? ev->tgid : tgid_of(settings_.proc_root, ev->pid);
+        const std::int32_t tgid = ev.tgid ? ev.tgid : tgid_of(settings_.proc_root, ev.pid);
         auto proc = resolve(tgid);
         if (!proc || proc->netns == 0) {
             // A process that connects, sends and exits within a few milliseconds is often
@@ -596,7 +525,8 @@ void ConnectTracer::ingest(std::string_view line) {
                 if (!proc) {
                     proc.emplace();
                     proc->info.id = ProcessId{tgid, 0};
-                    proc->info.name = std::string(ev->comm);
+                    // Raw records hold no name: ftrace saved it when the record was written.
+                    proc->info.name = ev.comm.empty() ? saved_comm(ev.pid) : std::string(ev.comm);
                 }
                 proc->netns = own_netns_;
                 std::lock_guard lock(mutex_);
@@ -618,15 +548,15 @@ void ConnectTracer::apply_batch() {
     if (batch_.empty()) return;
     // Stable: records of one CPU (equal timestamps included) keep their order.
     std::stable_sort(batch_.begin(), batch_.end(),
-                     [](const Pending& a, const Pending& b) { return a.ev.ts_us < b.ev.ts_us; });
+                     [](const Pending& a, const Pending& b) { return a.ev.ts_ns < b.ev.ts_ns; });
     const auto now = ConnectTable::Clock::now();
     std::lock_guard lock(mutex_);
     for (Pending& p : batch_) {
         if (p.ev.new_state == kSynSent) {
             ++events_;
-            table_.on_connect(p.key, std::move(*p.owner), now);
+            table_.on_connect(p.key, std::move(*p.owner), now, p.ev.skaddr);
         } else {
-            table_.on_left_syn_sent(p.key, now);
+            table_.on_left_syn_sent(p.key, now, p.ev.skaddr);
         }
     }
     batch_.clear();
@@ -653,6 +583,7 @@ ConnectTracerStats ConnectTracer::stats() const {
     s.foreign = foreign_;
     s.exited = exited_;
     s.malformed = malformed_;
+    s.lost = lost_;
     return s;
 }
 

@@ -8,15 +8,20 @@
 /// destroy record (inode 0, an unknown cookie) has no owner. The transition CLOSE → SYN_SENT
 /// runs inside connect(), in the caller's context, so that event names the owner. On Linux
 /// 6.x it fires *before* the source port is chosen (sport=0), so the event that leaves
-/// SYN_SENT (→ ESTABLISHED or → CLOSE, usually in softirq context) supplies the port: the two
-/// are paired on (family, saddr, daddr, dport), oldest first.
+/// SYN_SENT (→ ESTABLISHED or → CLOSE, usually in softirq context) supplies the port.
 ///
-/// trace_pipe merges the per-CPU buffers by timestamp, but a record is readable only once
-/// committed: under a burst, the SYN_SENT record of one CPU can be read after the ESTABLISHED
-/// record another CPU committed later, and the oldest-first pairing then gives a connection
-/// to the wrong process. So the instance uses the cross-CPU `mono` trace clock, and each read
-/// pass settles for a few milliseconds, reads again, and applies its records in timestamp
-/// order. Owners of SYN_SENT records are still read from /proc at once, before they can exit.
+/// The two are paired by the socket's kernel address (`skaddr`), read from the binary
+/// per-CPU buffers (`trace_pipe_raw`, see trace_ring.hpp): exact, whatever the order in which
+/// CPUs commit their records. Pairing on the connection's addresses and remote port, oldest
+/// first, gave a burst of connects to one server to the wrong processes whenever a later
+/// connect completed first, and let a connect that was not ours take another's port.
+/// Where the raw buffers cannot be read (an unknown layout), the text `trace_pipe` is read
+/// instead and pairs oldest first, as before.
+///
+/// Records are applied in timestamp order: the instance uses the cross-CPU `mono` trace
+/// clock, and each read pass settles for a few milliseconds and reads again, so a record
+/// reserved on one CPU before another CPU's later record is committed is still applied
+/// first. Owners of SYN_SENT records are read from /proc at once, before they can exit.
 
 #include <atomic>
 #include <chrono>
@@ -28,6 +33,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <sstop/model.hpp>
 #include <sstop/source.hpp>
 #include <sstop/unique_fd.hpp>
@@ -37,27 +43,10 @@
 #include <utility>
 #include <vector>
 
+#include "trace_events.hpp"
+#include "trace_ring.hpp"
+
 namespace sstop::plugins::netlink {
-
-/// One `inet_sock_set_state` line of a trace_pipe.
-struct StateEvent {
-    std::int32_t pid = 0;        ///< common_pid: the thread that was running (a tid)
-    std::int32_t tgid = 0;       ///< thread group id from the record-tgid column, 0 when absent
-    std::string_view comm;       ///< the thread's name as traced (may hold spaces and dashes)
-    std::uint16_t protocol = 0;  ///< IP protocol number (6 = TCP)
-    Endpoint source;             ///< saddr/sport (IPv4-mapped IPv6 turned into V4)
-    Endpoint dest;               ///< daddr/dport
-    int old_state = 0;           ///< kernel TCP state number before the change
-    int new_state = 0;           ///< kernel TCP state number after the change
-    std::uint64_t ts_us = 0;     ///< the record's timestamp in microseconds (trace clock)
-};
-
-/// Parses one trace_pipe line of `sock:inet_sock_set_state`, for example
-/// `  comm-1234    (   1234) [001] ..... 12.345: inet_sock_set_state: family=AF_INET ...`.
-/// The header is read from the right because comm may contain spaces, dashes and brackets:
-/// the pid follows the last '-' before the optional "(tgid)" and the "[cpu]" field. Returns
-/// nullopt for any other line (other events, lost-event notices, truncated lines).
-std::optional<StateEvent> parse_state_line(std::string_view line);
 
 /// The mount point of the first tracefs in the text of /proc/mounts, if any.
 std::optional<std::string> find_tracefs(std::string_view proc_mounts);
@@ -69,7 +58,8 @@ struct ConnectTracerStats {
     std::uint64_t exited = 0;     ///< SYN_SENT events of processes gone before they were read
     std::uint64_t evictions = 0;  ///< entries dropped because a table was full
     std::uint64_t ambiguous = 0;  ///< pairings where several processes waited on one key
-    std::uint64_t malformed = 0;  ///< trace lines that did not parse
+    std::uint64_t malformed = 0;  ///< trace lines or raw pages that did not parse
+    std::uint64_t lost = 0;       ///< raw pages after which the kernel reported lost records
 };
 
 /// Connection key → connecting process, bounded and expiring. Not thread-safe.
@@ -82,12 +72,15 @@ class ConnectTable {
     explicit ConnectTable(std::size_t capacity = 65536,
                           Clock::duration ttl = std::chrono::seconds(60));
 
-    /// A CLOSE → SYN_SENT event of `owner`. With `key.local.port` 0 the key waits for
-    /// `on_left_syn_sent`; with a port (the socket was bound first) it is complete.
-    void on_connect(const SocketKey& key, ProcessInfo owner, Clock::time_point now);
-    /// A SYN_SENT → * event carrying the full key: completes the oldest waiting entry whose
-    /// family, addresses and remote port match.
-    void on_left_syn_sent(const SocketKey& key, Clock::time_point now);
+    /// A CLOSE → SYN_SENT event of `owner` on socket `skaddr` (0 = unknown). With
+    /// `key.local.port` 0 the key waits for `on_left_syn_sent`; with a port (the socket was
+    /// bound first) it is complete.
+    void on_connect(const SocketKey& key, ProcessInfo owner, Clock::time_point now,
+                    std::uint64_t skaddr = 0);
+    /// A SYN_SENT → * event carrying the full key. With `skaddr` known, completes the waiting
+    /// entry of that socket (none: nothing is completed). Without, completes the oldest
+    /// waiting entry whose family, addresses and remote port match.
+    void on_left_syn_sent(const SocketKey& key, Clock::time_point now, std::uint64_t skaddr = 0);
     /// The connecting process of `key` (local = the connecting end), if known and not expired.
     std::optional<ProcessInfo> find(const SocketKey& key, Clock::time_point now) const;
     /// Like `find`, and forgets the entry (the socket is closed for good).
@@ -104,6 +97,7 @@ class ConnectTable {
         ProcessInfo owner;
         Clock::time_point seen_at;
         std::uint64_t seq = 0;
+        std::uint64_t skaddr = 0;
     };
     // Insertion order doubles as age order, so expiry and eviction pop from the front.
     template <typename Key>
@@ -188,6 +182,8 @@ class ConnectTracer {
 
     /// Parses and applies one trace_pipe line (tests feed lines; `run` batches them).
     void process_line(std::string_view line);
+    /// True when the binary per-CPU buffers are read (records pair by socket address).
+    bool reads_raw() const { return !cpu_fds_.empty(); }
 
     /// See `ConnectTable::find`.
     std::optional<ProcessInfo> find(const SocketKey& key) const;
@@ -209,16 +205,28 @@ class ConnectTracer {
 
     explicit ConnectTracer(ConnectTracerSettings settings);
     std::optional<TracedProcess> resolve(std::int32_t tgid);
-    /// Reads trace_pipe until EAGAIN, parsing lines into `batch_`.
+    /// Opens the per-CPU raw buffers when their layouts are known; false: read the text pipe.
+    bool open_raw(const std::string& tracefs_root);
+    /// Reads every buffer until EAGAIN, parsing lines or records into `batch_`.
     void read_available(std::vector<char>& buf, const StopToken& stop);
-    /// Parses one line, resolves a SYN_SENT owner, appends to `batch_` (capture thread).
-    void ingest(std::string_view line);
+    /// Parses one line into an event for `ingest` (text pipe).
+    void ingest_line(std::string_view line);
+    /// Parses the records of one raw page for `ingest`.
+    void ingest_page(std::span<const std::uint8_t> page);
+    /// Resolves a SYN_SENT owner and appends to `batch_` (capture thread).
+    void ingest(const StateEvent& ev);
+    /// The name ftrace saved for thread `tid` (saved_cmdlines), for an owner already gone.
+    std::string saved_comm(std::int32_t tid) const;
     /// Applies `batch_` to the table in timestamp order and empties it.
     void apply_batch();
 
     ConnectTracerSettings settings_;
     std::string instance_;
-    UniqueFd pipe_fd_;
+    UniqueFd pipe_fd_;               // text trace_pipe (when the raw buffers are not read)
+    std::vector<UniqueFd> cpu_fds_;  // per_cpu/cpuN/trace_pipe_raw
+    PageLayout page_layout_;
+    StateRecordLayout record_layout_;
+    std::string saved_cmdlines_;  // path of tracefs' saved_cmdlines
     UniqueFd wake_fd_;
     std::atomic<bool> running_{false};
     std::atomic<std::uint64_t> drain_requested_{0};  // last ticket handed out
@@ -233,6 +241,7 @@ class ConnectTracer {
     std::uint64_t foreign_ = 0;
     std::uint64_t exited_ = 0;
     std::uint64_t malformed_ = 0;
+    std::uint64_t lost_ = 0;
     // Capture thread only: recently resolved processes, keyed by tgid (bounded).
     std::unordered_map<std::int32_t, TracedProcess> process_cache_;
     std::string partial_;         // capture thread only: an unfinished line between reads

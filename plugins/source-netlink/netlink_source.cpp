@@ -253,6 +253,8 @@ void NetlinkSource::append_counters(Sample& out) const {
     out.counters.push_back({"tracer_foreign", ts.foreign});
     out.counters.push_back({"tracer_exited", ts.exited});
     out.counters.push_back({"tracer_ambiguous", ts.ambiguous});
+    out.counters.push_back({"tracer_lost", ts.lost});
+    out.counters.push_back({"tracer_malformed", ts.malformed});
     out.counters.push_back({"listener_matches", listener_matches_});
     out.counters.push_back({"netns_active", foreign_.size()});
     out.counters.push_back({"netns_dropped", netns_ ? netns_->dropped() : 0});

@@ -21,6 +21,7 @@
 #include <cstring>
 #include <fstream>
 #include <functional>
+#include <memory>
 #include <sstop/unique_fd.hpp>
 #include <sstream>
 #include <thread>
@@ -49,11 +50,11 @@ sockaddr_in loopback(std::uint16_t port) {
     return a;
 }
 
-int listen_loopback() {
+int listen_loopback(int backlog = 8) {
     int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     sockaddr_in a = loopback(0);
     if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 ||
-        ::listen(fd, 8) != 0)
+        ::listen(fd, backlog) != 0)
         return -1;
     return fd;
 }
@@ -420,6 +421,45 @@ TEST_F(ConnectTracerKernel, DrainAfterAConnectMakesItKnownWithoutWaiting) {
         ASSERT_TRUE(tracer->wait_drained(ticket, std::chrono::seconds(5)));
         EXPECT_TRUE(tracer->find(loopback_key(local_port(client.get()), lport)).has_value())
             << "connection " << i;
+    }
+}
+
+// A burst of processes connecting to one server at once: the connect that completes first
+// need not be the one that started first, and each connection still goes to the process
+// that made it (paired by socket, not oldest first). Repeated to give the race its chances.
+TEST_F(ConnectTracerKernel, ConcurrentConnectsToOneServerEachGoToTheirOwnProcess) {
+    ConnectTracer* tracer = src_->connect_tracer();
+    EXPECT_TRUE(tracer->reads_raw()) << "this kernel's raw trace layout was not understood";
+    UniqueFd listener(listen_loopback(128));
+    ASSERT_GE(listener.get(), 0);
+    const std::uint16_t lport = local_port(listener.get());
+    constexpr int kChildren = 24;
+    for (int round = 0; round < 5; ++round) {
+        std::vector<std::unique_ptr<ChildProcess>> children;
+        for (int i = 0; i < kChildren; ++i)
+            children.push_back(std::make_unique<ChildProcess>([lport](int up, int down) {
+                wait_go(down);
+                int fd = connect_loopback(lport);
+                write_u16(up, fd >= 0 ? local_port(fd) : 0);
+                wait_go(down);  // hold the connection until the parent is done
+            }));
+        for (auto& c : children) c->go();
+        std::vector<std::uint16_t> ports;
+        for (auto& c : children) ports.push_back(c->read_u16());
+        const std::uint64_t ticket = tracer->request_drain();
+        ASSERT_TRUE(tracer->wait_drained(ticket, std::chrono::seconds(5)));
+        for (int i = 0; i < kChildren; ++i) {
+            ASSERT_NE(ports[i], 0) << "child " << i << " could not connect";
+            auto owner = tracer->find(loopback_key(ports[i], lport));
+            ASSERT_TRUE(owner) << "round " << round << " child " << i << " unknown; events "
+                               << tracer->stats().events << " malformed "
+                               << tracer->stats().malformed << " foreign "
+                               << tracer->stats().foreign;
+            EXPECT_EQ(owner->id.pid, children[i]->pid()) << "round " << round << " child " << i;
+        }
+        // Accept and drop this round's connections so the backlog never fills.
+        for (int i = 0; i < kChildren; ++i)
+            UniqueFd(::accept4(listener.get(), nullptr, nullptr, SOCK_CLOEXEC));
     }
 }
 

@@ -130,10 +130,10 @@ TEST(ConnectTracerParser, CommWithDashesDigitsAndParentheses) {
     EXPECT_EQ(ev->tgid, 4242);
     EXPECT_EQ(ev->comm, "a-(9) b-12 [x]");
     EXPECT_EQ(ev->source, (Endpoint{v4("10.0.0.1"), 1}));
-    EXPECT_EQ(ev->ts_us, 17'500'000u);  // a short fraction is tenths, not microseconds
+    EXPECT_EQ(ev->ts_ns, 17'500'000'000u);  // a short fraction is tenths, not nanoseconds
 }
 
-TEST(ConnectTracerParser, TimestampFractionOfAnyPrecisionIsScaledToMicroseconds) {
+TEST(ConnectTracerParser, TimestampFractionOfAnyPrecisionIsScaledToNanoseconds) {
     const std::string good = captured_lines()[0];
     const std::size_t colon = good.find(": inet_sock_set_state");
     ASSERT_NE(colon, std::string::npos);
@@ -143,10 +143,10 @@ TEST(ConnectTracerParser, TimestampFractionOfAnyPrecisionIsScaledToMicroseconds)
     };
     auto ns = parse_state_line(with_ts("12.123456789"));
     ASSERT_TRUE(ns);
-    EXPECT_EQ(ns->ts_us, 12'123'456u);
+    EXPECT_EQ(ns->ts_ns, 12'123'456'789u);
     auto us = parse_state_line(with_ts("12.000042"));
     ASSERT_TRUE(us);
-    EXPECT_EQ(us->ts_us, 12'000'042u);
+    EXPECT_EQ(us->ts_ns, 12'000'042'000u);
     EXPECT_FALSE(parse_state_line(with_ts("12.")));
     EXPECT_FALSE(parse_state_line(with_ts("12.1234567890")));
     EXPECT_FALSE(parse_state_line(with_ts("12")));
@@ -249,6 +249,27 @@ TEST(ConnectTable, PairsOldestFirstAndCountsMixedOwners) {
     t.on_left_syn_sent(key(v4("10.0.0.1"), 1003, v4("10.0.0.2"), 81), now);
     EXPECT_EQ(t.waiting(), 1u);
     EXPECT_FALSE(t.find(key(v4("10.0.0.1"), 1003, v4("10.0.0.2"), 81), now));
+}
+
+TEST(ConnectTable, SocketAddressPairsEachConnectWithItsOwnSocket) {
+    ConnectTable t;
+    const auto now = ConnectTable::Clock::now();
+    const auto partial = key(v4("10.0.0.1"), 0, v4("10.0.0.2"), 80);
+    t.on_connect(partial, proc(1, "a"), now, 0xa000);
+    t.on_connect(partial, proc(2, "b"), now, 0xb000);
+    // b's connect completes first: its port goes to b, not to the oldest waiting (a).
+    t.on_left_syn_sent(key(v4("10.0.0.1"), 1002, v4("10.0.0.2"), 80), now, 0xb000);
+    t.on_left_syn_sent(key(v4("10.0.0.1"), 1001, v4("10.0.0.2"), 80), now, 0xa000);
+    EXPECT_EQ(t.find(key(v4("10.0.0.1"), 1002, v4("10.0.0.2"), 80), now)->id.pid, 2);
+    EXPECT_EQ(t.find(key(v4("10.0.0.1"), 1001, v4("10.0.0.2"), 80), now)->id.pid, 1);
+    EXPECT_EQ(t.stats().ambiguous, 0u);
+    // A socket whose connect was not recorded (another namespace's) takes nobody's entry.
+    t.on_connect(partial, proc(3, "c"), now, 0xc000);
+    t.on_left_syn_sent(key(v4("10.0.0.1"), 1004, v4("10.0.0.2"), 80), now, 0xd000);
+    EXPECT_FALSE(t.find(key(v4("10.0.0.1"), 1004, v4("10.0.0.2"), 80), now));
+    EXPECT_EQ(t.waiting(), 1u);
+    t.on_left_syn_sent(key(v4("10.0.0.1"), 1003, v4("10.0.0.2"), 80), now, 0xc000);
+    EXPECT_EQ(t.find(key(v4("10.0.0.1"), 1003, v4("10.0.0.2"), 80), now)->id.pid, 3);
 }
 
 TEST(ConnectTable, TakeForgetsTheEntry) {
