@@ -321,6 +321,7 @@ bool ConnectTracer::open_raw(const std::string& tracefs_root) {
     page_layout_ = *page;
     record_layout_ = *record;
     cpu_fds_ = std::move(fds);
+    raw_ = true;
     saved_cmdlines_ = tracefs_root + "/saved_cmdlines";
     return true;
 }

@@ -183,7 +183,7 @@ class ConnectTracer {
     /// Parses and applies one trace_pipe line (tests feed lines; `run` batches them).
     void process_line(std::string_view line);
     /// True when the binary per-CPU buffers are read (records pair by socket address).
-    bool reads_raw() const { return !cpu_fds_.empty(); }
+    bool reads_raw() const { return raw_; }
 
     /// See `ConnectTable::find`.
     std::optional<ProcessInfo> find(const SocketKey& key) const;
@@ -224,6 +224,7 @@ class ConnectTracer {
     std::string instance_;
     UniqueFd pipe_fd_;               // text trace_pipe (when the raw buffers are not read)
     std::vector<UniqueFd> cpu_fds_;  // per_cpu/cpuN/trace_pipe_raw
+    bool raw_ = false;               // set once at start: cpu_fds_ are read, not pipe_fd_
     PageLayout page_layout_;
     StateRecordLayout record_layout_;
     std::string saved_cmdlines_;  // path of tracefs' saved_cmdlines
