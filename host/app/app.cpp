@@ -173,7 +173,13 @@ bool App::write_out(const std::string& text) {
 }
 
 void App::start_collector() {
-    aggregator_ = std::make_unique<core::Aggregator>(config_.aggregator);
+    core::AggregatorConfig aggregator = config_.aggregator;
+    // Every socket copied into every snapshot is most of what idle sockets cost; only a
+    // consumer that reads them pays for it: the screen and the printed outputs do, alert
+    // rules may (a filter on ports), an exporter does when its descriptor says so.
+    aggregator.socket_detail = !cli_.headless || !config_.alerts.empty() ||
+                               (exporters_ && (exporters_->consumes() & SSTOP_CONSUMES_SOCKETS));
+    aggregator_ = std::make_unique<core::Aggregator>(aggregator);
     // Reverse DNS runs on its own bounded worker pool; the aggregator only reads its cache.
     if (config_.dns.enabled) {
         dns_ = std::make_unique<core::DnsResolver>(config_.dns);

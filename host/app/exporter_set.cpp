@@ -105,6 +105,12 @@ std::vector<std::string> ExporterSet::active_ids() const {
     return ids;
 }
 
+std::uint32_t ExporterSet::consumes() const {
+    std::uint32_t out = 0;
+    for (const auto& entry : entries_) out |= registry_.consumes_of(entry->id);
+    return out;
+}
+
 void ExporterSet::stop() {
     for (auto& entry : entries_) entry->mailbox.close();
     for (auto& entry : entries_)

@@ -41,6 +41,9 @@ class ExporterSet {
     /// Hands `snapshot` to every running exporter. Collector thread; never blocks for long.
     void offer(const std::shared_ptr<const Snapshot>& snapshot);
 
+    /// What the started exporters read of a snapshot, together (`SSTOP_CONSUMES_*` bits).
+    std::uint32_t consumes() const;
+
     /// Ids of the exporters started and not disabled.
     std::vector<std::string> active_ids() const;
 

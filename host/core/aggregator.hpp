@@ -24,6 +24,9 @@ struct AggregatorConfig {
     std::size_t max_remote_hosts = 16384;  ///< bound of the remote-host table
     std::size_t process_history = 16;      ///< points in a process's history ring
     std::size_t system_history = 60;       ///< points in the system history rings
+    /// Fill each process's `sockets` list. Off when no consumer reads them (headless, with
+    /// exporters that do not): `connections` and `listening` still count them.
+    bool socket_detail = true;
 };
 
 /// Everything collected in one tick.

@@ -102,9 +102,11 @@ void Aggregator::State::build_processes(Snapshot& snap) const {
         }
         return owner.pid != 0 ? memo_index : kNoIndex;
     };
+    // Without a consumer of the lists, the sockets are only counted.
+    const bool detail = config.socket_detail;
     // Each process's socket list is sized once: grown by doubling, the lists of busy
     // processes would be reallocated (and their pages faulted in) several times a tick.
-    {
+    if (detail) {
         std::vector<std::uint32_t> counts(snap.processes.size(), 0);
         for (const auto& [id, e] : sockets) {
             if (!present(e)) continue;
@@ -121,7 +123,7 @@ void Aggregator::State::build_processes(Snapshot& snap) const {
         const bool listening = is_listening(e.key, e.state);
         const bool listed_port = (e.state == SocketState::Listen && e.key.proto == Proto::Tcp) ||
                                  (is_unconnected_udp(e.key, e.state) && e.key.local.port != 0);
-        const ProcessSummary* owner_summary = nullptr;
+        ProcessSummary* owner_summary = nullptr;
         if (const std::size_t i = owner_index(e.owner); i != kNoIndex) {
             ProcessSummary& ps = snap.processes[i];
             owner_summary = &ps;
@@ -130,6 +132,8 @@ void Aggregator::State::build_processes(Snapshot& snap) const {
             } else {
                 ++ps.connections;
             }
+        }
+        if (detail && owner_summary != nullptr) {
             ConnectionSummary c;
             c.key = e.key;
             c.state = e.state;
@@ -139,7 +143,7 @@ void Aggregator::State::build_processes(Snapshot& snap) const {
             c.age_s = seconds_between(e.first_seen, now);
             c.measured = e.measured;
             if (!remote_unset(e.key)) c.remote_name = name_of(e.key.remote.addr);
-            ps.sockets.push_back(std::move(c));
+            owner_summary->sockets.push_back(std::move(c));
         }
         if (owner_summary != nullptr && !e.peers.empty()) {
             auto& [set, dropped] =
@@ -177,7 +181,8 @@ void Aggregator::State::build_processes(Snapshot& snap) const {
             labels.push_back({std::string(kUdpPeersDroppedLabel), std::to_string(dropped)});
     }
 
-    for (auto& ps : snap.processes) sort_connections(ps.sockets);
+    if (detail)
+        for (auto& ps : snap.processes) sort_connections(ps.sockets);
     sort_busiest_first(snap.processes, [](const ProcessSummary& a, const ProcessSummary& b) {
         return a.info.id < b.info.id;
     });

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstddef>
 #include <filesystem>
 #include <stdexcept>
 #include <system_error>
@@ -168,9 +169,12 @@ std::shared_ptr<const LoadedLibrary> PluginRegistry::State::inspect(int dir_fd,
 
     // struct_size, abi_major and abi_minor sit at the same offsets in every version, so they
     // are safe to read first; the rest of the layout is trusted only after the major matches.
-    if (d->struct_size < sizeof(sstop_plugin_descriptor_v1)) {
+    // ABI 1.0 ends with `create`; later minors append fields, read only where present.
+    constexpr std::size_t kMinDescriptor =
+        offsetof(sstop_plugin_descriptor_v1, create) + sizeof(d->create);
+    if (d->struct_size < kMinDescriptor) {
         file.reason = "descriptor too small (" + std::to_string(d->struct_size) + " bytes, need " +
-                      std::to_string(sizeof(sstop_plugin_descriptor_v1)) + ")";
+                      std::to_string(kMinDescriptor) + ")";
         return nullptr;
     }
     file.abi = abi_string(d->abi_major, d->abi_minor);
@@ -185,6 +189,9 @@ std::shared_ptr<const LoadedLibrary> PluginRegistry::State::inspect(int dir_fd,
     file.version = printable(d->version);
     file.description = printable(d->description);
     file.build_key = printable(d->build_key);
+    constexpr std::size_t kConsumesEnd =
+        offsetof(sstop_plugin_descriptor_v1, consumes) + sizeof(d->consumes);
+    file.consumes = d->struct_size >= kConsumesEnd ? d->consumes : SSTOP_CONSUMES_ALL;
 
     if (d->abi_minor > SSTOP_ABI_MINOR) {
         file.reason = "built for ABI " + file.abi + ", newer than this sstop's " +
@@ -333,6 +340,16 @@ bool PluginRegistry::has(const std::string& id) const { return state_->find(id) 
 std::string PluginRegistry::kind_of(const std::string& id) const {
     const LoadedPlugin* p = state_->find(id);
     return p == nullptr ? std::string() : kind_name(p->library->descriptor().kind);
+}
+
+std::uint32_t PluginRegistry::consumes_of(const std::string& id) const {
+    const LoadedPlugin* p = state_->find(id);
+    if (p == nullptr) return SSTOP_CONSUMES_ALL;
+    const sstop_plugin_descriptor_v1& d = p->library->descriptor();
+    // A plugin built before ABI 1.4 has no such field: it is taken as reading everything.
+    constexpr std::size_t kEnd =
+        offsetof(sstop_plugin_descriptor_v1, consumes) + sizeof(d.consumes);
+    return d.struct_size >= kEnd ? d.consumes : SSTOP_CONSUMES_ALL;
 }
 
 OptionList PluginRegistry::options_of(const std::string& id) const {

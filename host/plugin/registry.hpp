@@ -21,8 +21,10 @@ struct PluginFile {
     std::string description;  ///< one line, empty if unknown
     std::string abi;          ///< "1.0", empty if unknown
     std::string build_key;    ///< the plugin's build key, empty if unknown
-    bool loaded = false;      ///< verdict: usable
-    std::string reason;       ///< why it was skipped (one line), empty when loaded
+    /// What of a snapshot it reads (`SSTOP_CONSUMES_*`; everything before ABI 1.4).
+    std::uint32_t consumes = SSTOP_CONSUMES_ALL;
+    bool loaded = false;  ///< verdict: usable
+    std::string reason;   ///< why it was skipped (one line), empty when loaded
 };
 
 /// A directory to search, and where it came from ("--plugin-path", "config", "env",
@@ -75,6 +77,8 @@ class PluginRegistry {
     bool has(const std::string& id) const;
     /// The kind of a loaded plugin ("source", "view", "exporter"), empty if none.
     std::string kind_of(const std::string& id) const;
+    /// What a loaded plugin reads of a snapshot (`SSTOP_CONSUMES_*`), everything if unknown.
+    std::uint32_t consumes_of(const std::string& id) const;
     /// The option schema of a loaded plugin (empty list if none).
     OptionList options_of(const std::string& id) const;
     /// Ids of loaded plugins of a kind, in discovery order.

@@ -187,6 +187,48 @@ TEST(Aggregator, ProcessCountsConnectionsListenersAndSortsByRate) {
     EXPECT_EQ(snap->processes[0].listening, 0u);
 }
 
+// Without a consumer of socket lists (headless, exporters that do not read them), the
+// snapshot leaves them empty and everything else is the same: counts, traffic, order, ports,
+// remote hosts.
+TEST(Aggregator, WithoutSocketDetailOnlyTheListsAreLeftOut) {
+    AggregatorConfig lean;
+    lean.socket_detail = false;
+    Aggregator full;
+    Aggregator counted(lean);
+    const auto p1 = pid(100);
+    const auto p2 = pid(200);
+    auto sockets = [&](std::uint64_t n) {
+        return std::vector<SocketObs>{
+            sock(tcp(40000, v4(1, 1, 1, 1), 443), p1, 100 * n, 10 * n, 1),
+            sock(key(Proto::Tcp, kAny, 8080), p1, 0, 0, 3, SocketState::Listen),
+            sock(tcp(40002, v4(3, 3, 3, 3), 22), p2, 1000 * n, 1000 * n, 5)};
+    };
+    const std::vector<ProcessInfo> infos{info(p1, "nginx"), info(p2, "sshd")};
+    std::shared_ptr<const Snapshot> a, b;
+    for (std::uint64_t n = 0; n < 3; ++n) {
+        const auto t = kT0 + std::chrono::seconds(n);
+        a = full.ingest(tick_at(t, {sockets_sample(sockets(n), infos)}));
+        b = counted.ingest(tick_at(t, {sockets_sample(sockets(n), infos)}));
+    }
+    ASSERT_EQ(a->processes.size(), 2u);
+    ASSERT_EQ(b->processes.size(), 2u);
+    for (std::size_t i = 0; i < 2; ++i) {
+        EXPECT_EQ(b->processes[i].info.id, a->processes[i].info.id);
+        EXPECT_EQ(b->processes[i].connections, a->processes[i].connections);
+        EXPECT_EQ(b->processes[i].listening, a->processes[i].listening);
+        EXPECT_EQ(b->processes[i].traffic.rx_bytes, a->processes[i].traffic.rx_bytes);
+        EXPECT_DOUBLE_EQ(b->processes[i].traffic.tx_bps, a->processes[i].traffic.tx_bps);
+        EXPECT_FALSE(a->processes[i].sockets.empty());
+        EXPECT_TRUE(b->processes[i].sockets.empty());
+    }
+    EXPECT_EQ(b->listen_ports.size(), a->listen_ports.size());
+    EXPECT_EQ(b->listen_ports.size(), 1u);
+    ASSERT_EQ(b->remote_hosts.size(), a->remote_hosts.size());
+    for (std::size_t i = 0; i < a->remote_hosts.size(); ++i)
+        EXPECT_EQ(b->remote_hosts[i].traffic.rx_bytes, a->remote_hosts[i].traffic.rx_bytes);
+    EXPECT_EQ(b->totals.rx_bytes, a->totals.rx_bytes);
+}
+
 TEST(Aggregator, EqualRatesAreOrderedByPid) {
     Aggregator agg;
     std::vector<SocketObs> s;

@@ -20,6 +20,7 @@ const sstop_option_v1 kOptions[] = {
 };
 }  // namespace
 
-SSTOP_REGISTER_EXPORTER(PrometheusExporter, "prometheus", "1.0.0",
-                        "Prometheus metrics over HTTP (text exposition format)",
-                        sstop::option_list(kOptions))
+// Per-process counts and rates only: it never reads a process's socket list.
+SSTOP_REGISTER_EXPORTER_READING(PrometheusExporter, "prometheus", "1.0.0",
+                                "Prometheus metrics over HTTP (text exposition format)",
+                                sstop::option_list(kOptions), 0)

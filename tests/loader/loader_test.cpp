@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstddef>
 #include <exception>
 #include <filesystem>
 #include <sstop/version.hpp>
@@ -175,8 +176,26 @@ struct BadCase {
     std::string reason;
 };
 
+// A plugin built against ABI 1.3 has no `consumes` field: it loads, and is taken as reading
+// everything (its descriptor's memory past `create` is never read).
+TEST(Loader, PluginBuiltBeforeConsumesExistedReadsEverything) {
+    PluginRegistry registry;
+    const PluginFile file = verdict_of(registry, "abi-1-3");
+    EXPECT_TRUE(file.loaded) << file.reason;
+    EXPECT_EQ(file.abi, std::to_string(SSTOP_ABI_MAJOR) + ".3");
+    EXPECT_EQ(file.consumes, SSTOP_CONSUMES_ALL);
+    EXPECT_EQ(registry.consumes_of("abi-1-3"), SSTOP_CONSUMES_ALL);
+    // A plugin of this ABI says what it reads; the registration macros say "everything".
+    PluginRegistry other;
+    const PluginFile current = verdict_of(other, "good-source");
+    EXPECT_TRUE(current.loaded) << current.reason;
+    EXPECT_EQ(current.consumes, SSTOP_CONSUMES_ALL);
+}
+
 TEST(Loader, EachBadFixtureIsSkippedWithItsReasonAndUnloaded) {
-    const std::string sizes = std::to_string(sizeof(sstop_plugin_descriptor_v1));
+    // ABI 1.0's fields end with `create`; later fields are optional.
+    const std::string sizes = std::to_string(offsetof(sstop_plugin_descriptor_v1, create) +
+                                             sizeof(sstop_plugin_descriptor_v1::create));
     const std::vector<BadCase> cases = {
         {"wrong-major", "ABI 2." + std::to_string(SSTOP_ABI_MINOR) +
                             " is not supported by this sstop (ABI " + kHostAbi + ")"},

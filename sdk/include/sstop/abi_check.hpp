@@ -52,7 +52,11 @@ static_assert(sizeof(sstop::MouseEvent) == 12, "SDK ABI v1 layout changed: bump 
 static_assert(sizeof(sstop::KeyHint) == 64, "SDK ABI v1 layout changed: bump SSTOP_ABI_MAJOR");
 static_assert(sizeof(sstop::ViewContext) == 40, "SDK ABI v1 layout changed: bump SSTOP_ABI_MAJOR");
 static_assert(sizeof(sstop_option_v1) == 48, "SDK ABI v1 layout changed: bump SSTOP_ABI_MAJOR");
-static_assert(sizeof(sstop_plugin_descriptor_v1) == 72,
+// `consumes` (1.4) is appended after `create`: the host reads it only when struct_size
+// covers it, so plugins built before it still load.
+static_assert(sizeof(sstop_plugin_descriptor_v1) == 80,
+              "SDK ABI v1 layout changed: bump SSTOP_ABI_MAJOR");
+static_assert(offsetof(sstop_plugin_descriptor_v1, consumes) == 72,
               "SDK ABI v1 layout changed: bump SSTOP_ABI_MAJOR");
 static_assert(offsetof(sstop_plugin_descriptor_v1, create) == 64,
               "SDK ABI v1 layout changed: bump SSTOP_ABI_MAJOR");

@@ -193,12 +193,14 @@ struct ConnectionSummary {
 
 /// One process in a snapshot.
 struct ProcessSummary {
-    ProcessInfo info;                        ///< identity and names
-    Traffic traffic;                         ///< sum over its sockets
-    std::uint32_t connections = 0;           ///< non-listening sockets
-    std::uint32_t listening = 0;             ///< listening sockets
-    std::vector<ConnectionSummary> sockets;  ///< its sockets, listeners included
-    std::vector<double> history;             ///< last rx+tx rates, oldest first (≤ 16 points)
+    ProcessInfo info;               ///< identity and names
+    Traffic traffic;                ///< sum over its sockets
+    std::uint32_t connections = 0;  ///< non-listening sockets
+    std::uint32_t listening = 0;    ///< listening sockets
+    /// Its sockets, listeners included. Empty when no running consumer reads socket lists
+    /// (see `SSTOP_CONSUMES_SOCKETS`); `connections` and `listening` count them even then.
+    std::vector<ConnectionSummary> sockets;
+    std::vector<double> history;  ///< last rx+tx rates, oldest first (≤ 16 points)
 };
 
 /// Traffic with one remote address, across all processes.

@@ -7,7 +7,8 @@
 /// reads the descriptor before it runs any other code of the plugin, and loads the plugin only
 /// when all of these hold (otherwise it skips the file with a one-line reason, shown by
 /// `sstop --list-plugins`):
-///  1. `struct_size` covers every v1 field;
+///  1. `struct_size` covers every field of ABI 1.0 (through `create`; fields added in a
+///     later minor are read only when `struct_size` covers them);
 ///  2. `abi_major == SSTOP_ABI_MAJOR` of the host;
 ///  3. `abi_minor <= SSTOP_ABI_MINOR` of the host (a plugin may not use what the host lacks);
 ///  4. `build_key` equals the host's `SSTOP_BUILD_KEY` (C++ types cross the boundary);
@@ -73,6 +74,20 @@ class SSTOP_VISIBLE PluginUnavailable : public std::runtime_error {
 
 extern "C" {
 
+/// What a consumer (an exporter or a view) reads of a snapshot besides the per-process,
+/// per-host, per-port, per-group and per-interface summaries and the totals: the bits of the
+/// descriptor's `consumes` (ABI 1.4).
+enum : std::uint32_t {
+    /// Each process's `ProcessSummary::sockets` list. When no running consumer reads it,
+    /// the host leaves the lists empty (`connections` and `listening` still count them):
+    /// copying every socket into every snapshot is most of what watching 20,000 idle
+    /// sockets costs.
+    SSTOP_CONSUMES_SOCKETS = 1u << 0,
+    /// Everything (the default of the registration macros, and of any plugin built before
+    /// ABI 1.4).
+    SSTOP_CONSUMES_ALL = 0xffffffffu,
+};
+
 /// The descriptor a plugin exports. All pointers are to static data of the plugin library.
 struct sstop_plugin_descriptor_v1 {
     std::uint32_t struct_size;  ///< `sizeof(sstop_plugin_descriptor_v1)` the plugin was built with
@@ -89,6 +104,9 @@ struct sstop_plugin_descriptor_v1 {
     /// Returns an object of the interface that matches `kind`; may throw
     /// `sstop::PluginUnavailable`.
     sstop::Plugin* (*create)(sstop::PluginContext& context);
+    /// ABI 1.4: what of a snapshot this plugin reads (`SSTOP_CONSUMES_*` bits); sources
+    /// leave it `SSTOP_CONSUMES_ALL`. Absent (a smaller `struct_size`): everything.
+    std::uint32_t consumes;
 };
 
 /// Type of the exported entry point.
@@ -101,7 +119,7 @@ typedef const sstop_plugin_descriptor_v1* (*sstop_plugin_v1_fn)();
 
 /// Defines the entry point of a plugin of `kind` whose object is a `cls` constructed from
 /// `sstop::PluginContext&`. Use the per-kind macros below.
-#define SSTOP_REGISTER_PLUGIN_(kind, cls, id, version, description, options)                       \
+#define SSTOP_REGISTER_PLUGIN_(kind, cls, id, version, description, options, consumes)             \
     static sstop::Plugin* sstop_create_plugin_(sstop::PluginContext& context) {                    \
         return new cls(context);                                                                   \
     }                                                                                              \
@@ -117,16 +135,25 @@ typedef const sstop_plugin_descriptor_v1* (*sstop_plugin_v1_fn)();
                                                                SSTOP_BUILD_KEY,                    \
                                                                option_list_.items,                 \
                                                                option_list_.count,                 \
-                                                               &sstop_create_plugin_};             \
+                                                               &sstop_create_plugin_,              \
+                                                               (consumes)};                        \
         return &descriptor_;                                                                       \
     }
 
 /// Registers a source plugin: `cls` derives from `sstop::Source`.
-#define SSTOP_REGISTER_SOURCE(cls, id, version, description, options) \
-    SSTOP_REGISTER_PLUGIN_(sstop::PluginKind::Source, cls, id, version, description, options)
+#define SSTOP_REGISTER_SOURCE(cls, id, version, description, options)                         \
+    SSTOP_REGISTER_PLUGIN_(sstop::PluginKind::Source, cls, id, version, description, options, \
+                           SSTOP_CONSUMES_ALL)
 /// Registers a view plugin: `cls` derives from `sstop::View`.
-#define SSTOP_REGISTER_VIEW(cls, id, version, description, options) \
-    SSTOP_REGISTER_PLUGIN_(sstop::PluginKind::View, cls, id, version, description, options)
+#define SSTOP_REGISTER_VIEW(cls, id, version, description, options)                         \
+    SSTOP_REGISTER_PLUGIN_(sstop::PluginKind::View, cls, id, version, description, options, \
+                           SSTOP_CONSUMES_ALL)
 /// Registers an exporter plugin: `cls` derives from `sstop::Exporter`.
-#define SSTOP_REGISTER_EXPORTER(cls, id, version, description, options) \
-    SSTOP_REGISTER_PLUGIN_(sstop::PluginKind::Exporter, cls, id, version, description, options)
+#define SSTOP_REGISTER_EXPORTER(cls, id, version, description, options)                         \
+    SSTOP_REGISTER_PLUGIN_(sstop::PluginKind::Exporter, cls, id, version, description, options, \
+                           SSTOP_CONSUMES_ALL)
+/// Registers an exporter that reads only what `consumes` names (`SSTOP_CONSUMES_*` bits, 0 for
+/// the summaries alone), so the host can leave out what no running consumer reads.
+#define SSTOP_REGISTER_EXPORTER_READING(cls, id, version, description, options, consumes)       \
+    SSTOP_REGISTER_PLUGIN_(sstop::PluginKind::Exporter, cls, id, version, description, options, \
+                           consumes)
