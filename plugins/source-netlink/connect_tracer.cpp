@@ -264,8 +264,6 @@ std::unique_ptr<ConnectTracer> ConnectTracer::start(ConnectTracerSettings settin
     // Small buffers are enough: the loop drains continuously. Wake readers on any data.
     write_file(t->instance_ + "/buffer_size_kb", "512");
     write_file(t->instance_ + "/buffer_percent", "0");
-    // Threads of one process must map to the process: record the tgid next to the tid.
-    write_file(t->instance_ + "/options/record-tgid", "1");
     // One clock for every CPU, so the timestamp order is the order of events (the default
     // "local" clock is per CPU). Older kernels without "mono" keep the default.
     write_file(t->instance_ + "/trace_clock", "mono");
@@ -280,9 +278,13 @@ std::unique_ptr<ConnectTracer> ConnectTracer::start(ConnectTracerSettings settin
             std::string(kUnavailable) + " (sock:inet_sock_set_state: " + std::strerror(err) + ")");
         return nullptr;
     }
-    if (!t->open_raw(*root))
+    if (!t->open_raw(*root)) {
+        // Text lines: threads of one process must map to the process, so each line carries
+        // the tgid next to the tid (raw records have only the tid, resolved through /proc).
+        write_file(t->instance_ + "/options/record-tgid", "1");
         t->pipe_fd_.reset(
             ::open((t->instance_ + "/trace_pipe").c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC));
+    }
     t->wake_fd_.reset(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC));
     if ((!t->reads_raw() && !t->pipe_fd_.valid()) || !t->wake_fd_.valid()) {
         err = errno;

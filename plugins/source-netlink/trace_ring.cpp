@@ -1,5 +1,6 @@
 #include "trace_ring.hpp"
 
+#include <algorithm>
 #include <bit>
 #include <cstring>
 #include <linuxproc/number.hpp>
@@ -145,8 +146,11 @@ std::optional<StateRecordLayout> parse_state_format(std::string_view text) {
             w.found = true;
         }
     });
-    for (const Want& w : wants)
+    for (const Want& w : wants) {
         if (!w.found) return std::nullopt;
+        const RawField& f = out.*(w.field);
+        out.record_size = std::max(out.record_size, f.offset + f.size);
+    }
     return out;
 }
 
@@ -223,13 +227,7 @@ std::optional<std::size_t> for_each_record(
 
 std::optional<RawStateRecord> decode_state_record(std::span<const std::uint8_t> record,
                                                   const StateRecordLayout& layout) {
-    const RawField* fields[] = {&layout.common_type, &layout.common_pid, &layout.skaddr,
-                                &layout.oldstate,    &layout.newstate,   &layout.sport,
-                                &layout.dport,       &layout.family,     &layout.protocol,
-                                &layout.saddr,       &layout.daddr,      &layout.saddr_v6,
-                                &layout.daddr_v6};
-    for (const RawField* f : fields)
-        if (f->offset + f->size > record.size()) return std::nullopt;
+    if (record.size() < layout.record_size) return std::nullopt;
     if (load<std::uint16_t>(record, layout.common_type.offset) != layout.id) return std::nullopt;
     RawStateRecord out;
     out.pid = load<std::int32_t>(record, layout.common_pid.offset);

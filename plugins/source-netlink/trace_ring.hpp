@@ -42,6 +42,7 @@ struct StateRecordLayout {
     std::uint16_t id = 0;  ///< the event's type id (the record's common_type)
     RawField common_type, common_pid, skaddr, oldstate, newstate, sport, dport, family, protocol,
         saddr, daddr, saddr_v6, daddr_v6;
+    std::size_t record_size = 0;  ///< bytes a record needs to hold every field above
 };
 
 /// Parses the text of `events/sock/inet_sock_set_state/format`; nullopt when the id or a
