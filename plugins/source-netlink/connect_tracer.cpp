@@ -38,6 +38,7 @@ constexpr std::chrono::milliseconds kSettle{3};
 constexpr int kMaxInstanceSuffix = 64;
 constexpr std::size_t kMaxCpus = 4096;  // per-CPU buffers read at most
 constexpr std::string_view kEventDir = "/events/sock/inet_sock_set_state";
+constexpr std::string_view kExitEventDir = "/events/sched/sched_process_exit";
 constexpr std::string_view kUnavailable =
     "netlink: tracefs unavailable — connections that open and close within one update are "
     "counted as unattributed";
@@ -325,6 +326,14 @@ bool ConnectTracer::open_raw(const std::string& tracefs_root) {
     cpu_fds_ = std::move(fds);
     raw_ = true;
     saved_cmdlines_ = tracefs_root + "/saved_cmdlines";
+    // Raw records carry no process name. The exit record of an owner gone before its connect
+    // was read names it; ftrace's saved_cmdlines is a global cache of a few hundred tasks
+    // that any busy moment overwrites, so it is only the fallback.
+    if (read_file(instance_ + std::string(kExitEventDir) + "/format", text, 64 * 1024)) {
+        auto exit = parse_exit_format(text);
+        if (exit && write_file(instance_ + std::string(kExitEventDir) + "/enable", "1"))
+            exit_layout_ = *exit;
+    }
     return true;
 }
 
@@ -333,6 +342,7 @@ ConnectTracer::~ConnectTracer() { shutdown(); }
 void ConnectTracer::shutdown() {
     if (!running_.exchange(false, std::memory_order_acq_rel)) return;
     write_file(instance_ + std::string(kEventDir) + "/enable", "0");
+    if (exit_layout_) write_file(instance_ + std::string(kExitEventDir) + "/enable", "0");
     pipe_fd_.reset();
     cpu_fds_.clear();
     // rmdir fails with EBUSY while trace_pipe is open, hence after the close.
@@ -382,6 +392,10 @@ void ConnectTracer::run(const StopToken& stop) {
             // Let records reserved before the last one read be committed, then order them.
             std::this_thread::sleep_for(kSettle);
             read_available(buf, stop);
+            // An owner found gone while one CPU was read may have exited on a CPU read
+            // before: its exit record was committed before it was found gone, so one more
+            // pass over every CPU has it.
+            if (awaits_exit_names() && !stop.stop_requested()) read_available(buf, stop);
         }
         apply_batch();
         {
@@ -476,12 +490,14 @@ void ConnectTracer::ingest_page(std::span<const std::uint8_t> page) {
     auto n = for_each_record(
         page, page_layout_,
         [&](std::uint64_t ts, std::span<const std::uint8_t> record) {
-            auto raw = decode_state_record(record, record_layout_);
-            if (!raw) {
-                ++skipped;  // another event's record: none is enabled in the instance
-                return;
+            if (auto raw = decode_state_record(record, record_layout_)) {
+                if (auto ev = state_event_of(*raw, ts)) ingest(*ev);
+            } else if (auto exit = exit_layout_ ? decode_exit_record(record, *exit_layout_)
+                                                : std::nullopt) {
+                exits_.add(exit->pid, exit->comm);
+            } else {
+                ++skipped;  // another event's record: no other is enabled in the instance
             }
-            if (auto ev = state_event_of(*raw, ts)) ingest(*ev);
         },
         &lost);
     if (!n || skipped || lost) {
@@ -489,6 +505,25 @@ void ConnectTracer::ingest_page(std::span<const std::uint8_t> page) {
         if (!n || skipped) ++malformed_;
         if (lost) ++lost_;
     }
+}
+
+// ---- RecentExits ----
+
+void RecentExits::add(std::int32_t tid, std::string_view comm) {
+    Exit& e = ring_[next_];
+    e.tid = tid;
+    e.length = static_cast<std::uint8_t>(std::min(comm.size(), e.comm.size()));
+    std::copy_n(comm.data(), e.length, e.comm.data());
+    next_ = (next_ + 1) % kCapacity;
+    size_ = std::min(size_ + 1, kCapacity);
+}
+
+std::optional<std::string> RecentExits::find(std::int32_t tid) const {
+    for (std::size_t i = 1; i <= size_; ++i) {
+        const Exit& e = ring_[(next_ + kCapacity - i) % kCapacity];
+        if (e.tid == tid) return std::string(e.comm.data(), e.length);
+    }
+    return std::nullopt;
 }
 
 std::string ConnectTracer::saved_comm(std::int32_t tid) const {
@@ -528,8 +563,13 @@ void ConnectTracer::ingest(const StateEvent& ev) {
                 if (!proc) {
                     proc.emplace();
                     proc->info.id = ProcessId{tgid, 0};
-                    // Raw records hold no name: ftrace saved it when the record was written.
-                    proc->info.name = ev.comm.empty() ? saved_comm(ev.pid) : std::string(ev.comm);
+                    // Raw records hold no name: the exit record has it (see apply_batch).
+                    if (!ev.comm.empty())
+                        proc->info.name = std::string(ev.comm);
+                    else if (auto name = exits_.find(ev.pid))
+                        proc->info.name = std::move(*name);
+                    else
+                        p.unnamed = true;
                 }
                 proc->netns = own_netns_;
                 std::lock_guard lock(mutex_);
@@ -547,8 +587,24 @@ void ConnectTracer::ingest(const StateEvent& ev) {
     batch_.push_back(std::move(p));
 }
 
+bool ConnectTracer::awaits_exit_names() const {
+    if (!exit_layout_) return false;
+    return std::any_of(batch_.begin(), batch_.end(),
+                       [&](const Pending& p) { return p.unnamed && !exits_.find(p.ev.pid); });
+}
+
+std::string ConnectTracer::gone_name(std::int32_t tid) const {
+    if (auto name = exits_.find(tid)) return std::move(*name);
+    return settings_.saved_cmdlines ? saved_comm(tid) : std::string();
+}
+
 void ConnectTracer::apply_batch() {
     if (batch_.empty()) return;
+    for (Pending& p : batch_) {
+        if (!p.unnamed) continue;
+        p.owner->name = gone_name(p.ev.pid);
+        p.unnamed = false;
+    }
     // Stable: records of one CPU (equal timestamps included) keep their order.
     std::stable_sort(batch_.begin(), batch_.end(),
                      [](const Pending& a, const Pending& b) { return a.ev.ts_ns < b.ev.ts_ns; });

@@ -21,8 +21,11 @@
 /// Records are applied in timestamp order: the instance uses the cross-CPU `mono` trace
 /// clock, and each read pass settles for a few milliseconds and reads again, so a record
 /// reserved on one CPU before another CPU's later record is committed is still applied
-/// first. Owners of SYN_SENT records are read from /proc at once, before they can exit.
+/// first. Owners of SYN_SENT records are read from /proc at once, before they can exit; raw
+/// records carry no name, so `sched:sched_process_exit` is traced too, and an owner gone
+/// before its record was read is named by its exit record (`RecentExits`).
 
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -133,6 +136,27 @@ struct TracedProcess {
 std::optional<TracedProcess> read_traced_process(const std::string& proc_root, std::int32_t pid);
 
 /// Settings of a `ConnectTracer`.
+/// The names of the last `kCapacity` tasks that exited, from `sched_process_exit` records:
+/// the name of an owner that was gone before its SYN_SENT record was read. Fixed size; a
+/// lookup scans newest first (it runs only for such owners).
+class RecentExits {
+  public:
+    static constexpr std::size_t kCapacity = 1024;
+    void add(std::int32_t tid, std::string_view comm);
+    /// The name of the newest exit of `tid`, if it is among the last `kCapacity`.
+    std::optional<std::string> find(std::int32_t tid) const;
+
+  private:
+    struct Exit {
+        std::int32_t tid = 0;
+        std::uint8_t length = 0;
+        std::array<char, 16> comm{};
+    };
+    std::array<Exit, kCapacity> ring_{};
+    std::size_t next_ = 0;  // slot of the next add
+    std::size_t size_ = 0;
+};
+
 struct ConnectTracerSettings {
     std::string proc_root = "/proc";  ///< procfs (owners, namespaces)
     std::string proc_mounts = "/proc/mounts";
@@ -143,6 +167,8 @@ struct ConnectTracerSettings {
     std::chrono::steady_clock::duration ttl = std::chrono::seconds(60);
     /// Test seam: sleep before each read pass (a starved capture thread).
     std::chrono::milliseconds read_delay{0};
+    /// Test seam: false leaves exit records as the only source of a gone owner's name.
+    bool saved_cmdlines = true;
 };
 
 /// A private ftrace instance tracing `sock:inet_sock_set_state`, read by `run` on a capture
@@ -201,6 +227,7 @@ class ConnectTracer {
         StateEvent ev;
         SocketKey key;
         std::optional<ProcessInfo> owner;
+        bool unnamed = false;  // the owner was gone and its name not yet known
     };
 
     explicit ConnectTracer(ConnectTracerSettings settings);
@@ -217,6 +244,10 @@ class ConnectTracer {
     void ingest(const StateEvent& ev);
     /// The name ftrace saved for thread `tid` (saved_cmdlines), for an owner already gone.
     std::string saved_comm(std::int32_t tid) const;
+    /// The name of a gone owner: its exit record, else ftrace's saved_cmdlines, else empty.
+    std::string gone_name(std::int32_t tid) const;
+    /// True when a record in `batch_` waits for its gone owner's exit record.
+    bool awaits_exit_names() const;
     /// Applies `batch_` to the table in timestamp order and empties it.
     void apply_batch();
 
@@ -227,7 +258,9 @@ class ConnectTracer {
     bool raw_ = false;               // set once at start: cpu_fds_ are read, not pipe_fd_
     PageLayout page_layout_;
     StateRecordLayout record_layout_;
-    std::string saved_cmdlines_;  // path of tracefs' saved_cmdlines
+    std::optional<ExitRecordLayout> exit_layout_;  // set when sched_process_exit is enabled
+    RecentExits exits_;                            // capture thread only
+    std::string saved_cmdlines_;                   // path of tracefs' saved_cmdlines
     UniqueFd wake_fd_;
     std::atomic<bool> running_{false};
     std::atomic<std::uint64_t> drain_requested_{0};  // last ticket handed out

@@ -117,6 +117,7 @@ void NetlinkSource::open() {
         ConnectTracerSettings ts;
         ts.proc_root = settings_.proc_root;
         ts.read_delay = settings_.tracer_delay;
+        ts.saved_cmdlines = settings_.tracer_saved_cmdlines;
         tracer_ = ConnectTracer::start(std::move(ts),
                                        [this](Notice::Level l, std::string_view m) { log(l, m); });
     }

@@ -51,6 +51,8 @@ struct NetlinkSettings {
     /// Test seam: the tracer's capture thread sleeps this long before each read pass, as a
     /// starved thread would (SSTOP_FAULT `tracer_delay_ms=N`, at most 5000).
     std::chrono::milliseconds tracer_delay{0};
+    /// Test seam: false leaves exit records as the only source of a gone owner's name.
+    bool tracer_saved_cmdlines = true;
 };
 
 /// Reads the number of `key=N` from an SSTOP_FAULT value ("a|netlink_fail_after=3|b"), for
@@ -169,7 +171,8 @@ class NetlinkSource : public Source {
     /// A closed record held back for the tracer, with the collect generation it arrived in.
     struct Deferred {
         SocketObs obs;
-        std::uint64_t since = 0;
+        std::uint64_t since = 0;                     // generation first held
+        std::chrono::steady_clock::time_point held;  // when first held
     };
 
     NetlinkSettings settings_;

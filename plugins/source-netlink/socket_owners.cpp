@@ -28,9 +28,11 @@ constexpr std::size_t kMaxCookies = 131072;
 constexpr std::uint64_t kCookieKeepCollects = 64;
 // How long a collect waits for the connect tracer to read what the kernel has committed.
 constexpr std::chrono::milliseconds kTracerWait{100};
-// A closed record the tracer may still name is held back at most this many collects, and
-// at most this many such records are held (a flood of them is emitted without an owner).
+// A closed record the tracer may still name is held back for this many collects or this
+// long, whichever ends later (collects can come fast: tests, a short interval), and at most
+// this many such records are held (a flood of them is emitted without an owner).
 constexpr std::uint64_t kDeferCollects = 4;
+constexpr std::chrono::seconds kDeferTime{2};
 constexpr std::size_t kMaxDeferred = 4096;
 
 }  // namespace
@@ -171,19 +173,22 @@ void NetlinkSource::credit_short_connections(Sample& out, std::size_t first_live
 void NetlinkSource::defer_unowned_closed(Sample& out, std::size_t first_closed,
                                          std::size_t first_deferred, bool tracer_caught_up) {
     std::vector<Deferred> keep;
+    const auto now = std::chrono::steady_clock::now();
     std::size_t w = first_closed;
     for (std::size_t i = first_closed; i < out.sockets.size(); ++i) {
         SocketObs& s = out.sockets[i];
-        const std::uint64_t since =
-            i >= first_deferred ? deferred_[i - first_deferred].since : generation_;
+        const bool again = i >= first_deferred;
+        const std::uint64_t since = again ? deferred_[i - first_deferred].since : generation_;
+        const auto held = again ? deferred_[i - first_deferred].held : now;
         // Only while the tracer is behind: once it has read everything, an unmatched record
         // has no owner to find (accepted on a shared port, or opened before sstop).
         const bool hold = !tracer_caught_up && tracer_ && tracer_->running() &&
                           s.key.proto == Proto::Tcp && s.owner.pid == 0 && s.key.netns == 0 &&
-                          generation_ - since < kDeferCollects && keep.size() < kMaxDeferred;
+                          (generation_ - since < kDeferCollects || now - held < kDeferTime) &&
+                          keep.size() < kMaxDeferred;
         if (hold) {
             if (since == generation_) ++tracer_deferred_;
-            keep.push_back({std::move(s), since});
+            keep.push_back({std::move(s), since, held});
             continue;
         }
         if (w != i) out.sockets[w] = std::move(s);

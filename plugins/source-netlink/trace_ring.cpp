@@ -80,6 +80,54 @@ std::uint64_t load_unsigned(std::span<const std::uint8_t> bytes, RawField f) {
     }
 }
 
+// The event's type id, from the format's "ID:" line.
+std::optional<std::uint16_t> event_id(std::string_view text) {
+    std::size_t id_pos = text.find("\nID:");
+    if (text.substr(0, 3) == "ID:")
+        id_pos = 0;
+    else if (id_pos != std::string_view::npos)
+        ++id_pos;
+    if (id_pos == std::string_view::npos) return std::nullopt;
+    std::string_view id_line = text.substr(id_pos + 3);
+    id_line = trim_blanks(id_line.substr(0, id_line.find('\n')));
+    auto id = lp::parse_unsigned<std::uint32_t>(id_line);
+    if (!id || *id == 0 || *id > 0xffff) return std::nullopt;
+    return static_cast<std::uint16_t>(*id);
+}
+
+template <typename Layout>
+struct Want {
+    std::string_view name;
+    RawField Layout::*field;
+    std::size_t size;  // 0: 2, 4 or 8 accepted (integers whose width may differ)
+    bool found = false;
+};
+
+// Fills `out` (its id, every wanted field and the record size they need) from a format
+// file; false when the id or a field is missing, or a field has a size other than the one read.
+template <typename Layout, std::size_t N>
+bool parse_fields(std::string_view text, Layout& out, Want<Layout> (&wants)[N]) {
+    auto id = event_id(text);
+    if (!id) return false;
+    out.id = *id;
+    for_each_field(text, [&](std::string_view name, RawField f) {
+        for (Want<Layout>& w : wants) {
+            if (w.name != name) continue;
+            const bool size_ok =
+                w.size ? f.size == w.size : (f.size == 2 || f.size == 4 || f.size == 8);
+            if (!size_ok) return;
+            out.*(w.field) = f;
+            w.found = true;
+        }
+    });
+    for (const Want<Layout>& w : wants) {
+        if (!w.found) return false;
+        const RawField& f = out.*(w.field);
+        out.record_size = std::max(out.record_size, f.offset + f.size);
+    }
+    return true;
+}
+
 }  // namespace
 
 std::optional<PageLayout> parse_header_page(std::string_view text) {
@@ -102,55 +150,36 @@ std::optional<PageLayout> parse_header_page(std::string_view text) {
 }
 
 std::optional<StateRecordLayout> parse_state_format(std::string_view text) {
+    using L = StateRecordLayout;
     StateRecordLayout out;
-    std::size_t id_pos = text.find("\nID:");
-    if (text.substr(0, 3) == "ID:")
-        id_pos = 0;
-    else if (id_pos != std::string_view::npos)
-        ++id_pos;
-    if (id_pos == std::string_view::npos) return std::nullopt;
-    std::string_view id_line = text.substr(id_pos + 3);
-    id_line = trim_blanks(id_line.substr(0, id_line.find('\n')));
-    auto id = lp::parse_unsigned<std::uint32_t>(id_line);
-    if (!id || *id == 0 || *id > 0xffff) return std::nullopt;
-    out.id = static_cast<std::uint16_t>(*id);
+    Want<L> wants[] = {
+        {"common_type", &L::common_type, 2},
+        {"common_pid", &L::common_pid, 4},
+        {"skaddr", &L::skaddr, 0},
+        {"oldstate", &L::oldstate, 0},
+        {"newstate", &L::newstate, 0},
+        {"sport", &L::sport, 2},
+        {"dport", &L::dport, 2},
+        {"family", &L::family, 0},
+        {"protocol", &L::protocol, 0},
+        {"saddr", &L::saddr, 4},
+        {"daddr", &L::daddr, 4},
+        {"saddr_v6", &L::saddr_v6, 16},
+        {"daddr_v6", &L::daddr_v6, 16},
+    };
+    if (!parse_fields(text, out, wants)) return std::nullopt;
+    return out;
+}
 
-    struct Want {
-        std::string_view name;
-        RawField StateRecordLayout::*field;
-        std::size_t size;  // 0: 2, 4 or 8 accepted (integers whose width may differ)
-        bool found = false;
+std::optional<ExitRecordLayout> parse_exit_format(std::string_view text) {
+    using L = ExitRecordLayout;
+    ExitRecordLayout out;
+    Want<L> wants[] = {
+        {"common_type", &L::common_type, 2},
+        {"comm", &L::comm, 16},
+        {"pid", &L::pid, 4},
     };
-    Want wants[] = {
-        {"common_type", &StateRecordLayout::common_type, 2},
-        {"common_pid", &StateRecordLayout::common_pid, 4},
-        {"skaddr", &StateRecordLayout::skaddr, 0},
-        {"oldstate", &StateRecordLayout::oldstate, 0},
-        {"newstate", &StateRecordLayout::newstate, 0},
-        {"sport", &StateRecordLayout::sport, 2},
-        {"dport", &StateRecordLayout::dport, 2},
-        {"family", &StateRecordLayout::family, 0},
-        {"protocol", &StateRecordLayout::protocol, 0},
-        {"saddr", &StateRecordLayout::saddr, 4},
-        {"daddr", &StateRecordLayout::daddr, 4},
-        {"saddr_v6", &StateRecordLayout::saddr_v6, 16},
-        {"daddr_v6", &StateRecordLayout::daddr_v6, 16},
-    };
-    for_each_field(text, [&](std::string_view name, RawField f) {
-        for (Want& w : wants) {
-            if (w.name != name) continue;
-            const bool size_ok =
-                w.size ? f.size == w.size : (f.size == 2 || f.size == 4 || f.size == 8);
-            if (!size_ok) return;
-            out.*(w.field) = f;
-            w.found = true;
-        }
-    });
-    for (const Want& w : wants) {
-        if (!w.found) return std::nullopt;
-        const RawField& f = out.*(w.field);
-        out.record_size = std::max(out.record_size, f.offset + f.size);
-    }
+    if (!parse_fields(text, out, wants)) return std::nullopt;
     return out;
 }
 
@@ -243,6 +272,17 @@ std::optional<RawStateRecord> decode_state_record(std::span<const std::uint8_t> 
     const RawField& d = v6 ? layout.daddr_v6 : layout.daddr;
     out.saddr = record.subspan(s.offset, s.size);
     out.daddr = record.subspan(d.offset, d.size);
+    return out;
+}
+
+std::optional<RawExitRecord> decode_exit_record(std::span<const std::uint8_t> record,
+                                                const ExitRecordLayout& layout) {
+    if (record.size() < layout.record_size) return std::nullopt;
+    if (load<std::uint16_t>(record, layout.common_type.offset) != layout.id) return std::nullopt;
+    RawExitRecord out;
+    out.pid = load<std::int32_t>(record, layout.pid.offset);
+    const char* comm = reinterpret_cast<const char*>(record.data() + layout.comm.offset);
+    out.comm = std::string_view(comm, ::strnlen(comm, layout.comm.size));
     return out;
 }
 

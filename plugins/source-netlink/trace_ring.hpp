@@ -76,4 +76,25 @@ struct RawStateRecord {
 std::optional<RawStateRecord> decode_state_record(std::span<const std::uint8_t> record,
                                                   const StateRecordLayout& layout);
 
+/// The fields of `sched:sched_process_exit` read for a process gone before its connect was
+/// read: the record carries the name the task had when it exited.
+struct ExitRecordLayout {
+    std::uint16_t id = 0;
+    RawField common_type, comm, pid;
+    std::size_t record_size = 0;
+};
+
+/// Parses the text of `events/sched/sched_process_exit/format`; nullopt as for the above.
+std::optional<ExitRecordLayout> parse_exit_format(std::string_view text);
+
+/// One raw `sched_process_exit` record.
+struct RawExitRecord {
+    std::int32_t pid = 0;   ///< the task (thread) id that exited
+    std::string_view comm;  ///< its name, without the NUL padding; views into the record
+};
+
+/// Decodes one record; nullopt when it is of another event or too short.
+std::optional<RawExitRecord> decode_exit_record(std::span<const std::uint8_t> record,
+                                                const ExitRecordLayout& layout);
+
 }  // namespace sstop::plugins::netlink

@@ -514,6 +514,9 @@ TEST(ConnectTracerLagging, ProcessReapedBeforeItsEventWasReadKeepsPidAndName) {
     if (::geteuid() != 0) GTEST_SKIP() << "needs root (tracefs instance)";
     NetlinkSettings settings;
     settings.tracer_delay = std::chrono::milliseconds(400);
+    // The name must come from the process's exit record, not from ftrace's global
+    // saved_cmdlines cache (which CI once found without it).
+    settings.tracer_saved_cmdlines = false;
     NetlinkSource src(settings);
     src.open();
     if (!src.connect_tracer()) GTEST_SKIP() << "tracefs or the tracepoint is unavailable";

@@ -326,6 +326,26 @@ TEST(ConnectTable, ReusedKeyTakesTheNewOwner) {
     EXPECT_EQ(t.stats().evictions, 0u);
 }
 
+TEST(RecentExits, FindsTheNewestExitOfATaskAndForgetsBeyondItsCapacity) {
+    RecentExits exits;
+    EXPECT_FALSE(exits.find(100));
+    exits.add(100, "first");
+    exits.add(200, "other");
+    exits.add(100, "reused-pid");
+    EXPECT_EQ(exits.find(100), "reused-pid");
+    EXPECT_EQ(exits.find(200), "other");
+    // Names longer than a task's 16 bytes are cut there.
+    exits.add(300, "a-name-longer-than-sixteen");
+    EXPECT_EQ(exits.find(300), "a-name-longer-th");
+    // After kCapacity newer exits, the old ones are gone and the newest are kept.
+    for (std::size_t i = 0; i < RecentExits::kCapacity; ++i)
+        exits.add(static_cast<std::int32_t>(10000 + i), "filler");
+    EXPECT_FALSE(exits.find(100));
+    EXPECT_FALSE(exits.find(300));
+    EXPECT_EQ(exits.find(10000), "filler");
+    EXPECT_EQ(exits.find(static_cast<std::int32_t>(10000 + RecentExits::kCapacity - 1)), "filler");
+}
+
 TEST(ReadTracedProcess, ALiveProcessHasItsNamespaceAndIsNotExiting) {
     struct stat own {};
     ASSERT_EQ(::stat("/proc/self/ns/net", &own), 0);

@@ -1,5 +1,6 @@
 // Unit tests of the raw ftrace reader: layouts parsed from a real kernel's description files
-// (tests/data/header_page.txt, tests/data/inet_sock_set_state.format), and pages built here
+// (tests/data/header_page.txt, tests/data/inet_sock_set_state.format,
+// tests/data/sched_process_exit.format), and pages built here
 // in the ring buffer's format (data records short and long, time extends, absolute stamps,
 // padding, lost-event flags, truncation). The kernel test reads real pages.
 #include "trace_ring.hpp"
@@ -259,6 +260,41 @@ TEST(TraceRingRecord, DecodesTheFieldsAtTheFormatsOffsets) {
     EXPECT_FALSE(decode_state_record(r, *layout));
     put(0, std::uint16_t{2287});
     EXPECT_FALSE(decode_state_record(std::span<const std::uint8_t>(r).first(40), *layout));
+}
+
+TEST(TraceRingRecord, ExitRecordGivesTheTaskAndItsNameWithoutPadding) {
+    auto layout = parse_exit_format(data_file("sched_process_exit.format"));
+    ASSERT_TRUE(layout);
+    EXPECT_EQ(layout->id, 369);
+    EXPECT_EQ(layout->comm.offset, 8u);
+    EXPECT_EQ(layout->pid.offset, 24u);
+    EXPECT_EQ(layout->record_size, 28u);
+    std::vector<std::uint8_t> r(36, 0);
+    auto put = [&](std::size_t at, auto v) { std::memcpy(r.data() + at, &v, sizeof v); };
+    put(0, std::uint16_t{369});
+    put(4, std::int32_t{777});  // common_pid: the exiting task itself
+    std::memcpy(r.data() + 8, "sst-reaped", 10);
+    put(24, std::int32_t{777});
+    auto rec = decode_exit_record(r, *layout);
+    ASSERT_TRUE(rec);
+    EXPECT_EQ(rec->pid, 777);
+    EXPECT_EQ(rec->comm, "sst-reaped");
+    // A name of the full 16 bytes has no NUL: it ends at the field's end.
+    std::memcpy(r.data() + 8, "0123456789abcdef", 16);
+    rec = decode_exit_record(r, *layout);
+    ASSERT_TRUE(rec);
+    EXPECT_EQ(rec->comm, "0123456789abcdef");
+    // The state event's records are not exit records, and a short record is refused.
+    put(0, std::uint16_t{2287});
+    EXPECT_FALSE(decode_exit_record(r, *layout));
+    put(0, std::uint16_t{369});
+    EXPECT_FALSE(decode_exit_record(std::span<const std::uint8_t>(r).first(27), *layout));
+    // A kernel whose comm is not 16 bytes is refused, not misread.
+    std::string text = data_file("sched_process_exit.format");
+    const std::size_t at = text.find("size:16");
+    ASSERT_NE(at, std::string::npos);
+    text.replace(at, 7, "size:24");
+    EXPECT_FALSE(parse_exit_format(text));
 }
 
 }  // namespace
