@@ -104,6 +104,14 @@ std::int32_t tgid_of(const std::string& proc_root, std::int32_t tid) {
 
 }  // namespace
 
+bool in_initial_pid_namespace(const std::string& proc_root) {
+    // The initial namespaces have fixed inode numbers (PROC_PID_INIT_INO in
+    // include/linux/proc_ns.h). Unknown (no procfs there) counts as initial.
+    constexpr std::uint64_t kInitialPidNamespace = 0xEFFFFFFCu;
+    const std::uint64_t ino = inode_of(proc_root + "/self/ns/pid");
+    return ino == 0 || ino == kInitialPidNamespace;
+}
+
 std::optional<std::string> find_tracefs(std::string_view proc_mounts) {
     return lp::find_mount_point(proc_mounts, "tracefs");
 }
@@ -226,6 +234,16 @@ std::unique_ptr<ConnectTracer> ConnectTracer::start(ConnectTracerSettings settin
     auto say = [&](Notice::Level level, std::string_view text) {
         if (log) log(level, text);
     };
+    // The tracepoint's pids are those of the initial pid namespace. Inside another one (a
+    // container, `unshare --pid`) they name other processes or none, and /proc cannot map
+    // them back: a live connection was credited to a pid that does not exist there.
+    if (!in_initial_pid_namespace(settings.proc_root)) {
+        say(Notice::Level::Info,
+            "netlink: connect tracer off: sstop runs in a pid namespace of its own and the "
+            "tracepoint reports the host's pids; connections that open and close within one "
+            "update are counted as unattributed");
+        return nullptr;
+    }
     std::string mounts;
     std::optional<std::string> root;
     if (read_file(settings.proc_mounts, mounts, 1 << 20)) root = find_tracefs(mounts);

@@ -51,6 +51,10 @@
 
 namespace sstop::plugins::netlink {
 
+/// True when `<proc_root>/self/ns/pid` is the initial pid namespace, whose pids the
+/// tracepoint reports (or when that cannot be read).
+bool in_initial_pid_namespace(const std::string& proc_root);
+
 /// The mount point of the first tracefs in the text of /proc/mounts, if any.
 std::optional<std::string> find_tracefs(std::string_view proc_mounts);
 

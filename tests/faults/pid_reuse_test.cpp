@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <fstream>
+#include <iostream>
 #include <sstream>
 #include <string>
 
@@ -92,6 +93,10 @@ TEST(PidReuse, SecondProcessWithTheSamePidDoesNotInheritTheFirstsBytes) {
     EXPECT_GE(last_b, kBytesB);
     EXPECT_LT(max_b, kBytesA) << "B was credited with A's bytes";
     EXPECT_LE(last_b, kBytesB + kBytesB / 100);
+    if (HasFailure()) {
+        std::cerr << "kept for inspection: " << out_path << "\n";
+        return;
+    }
     std::remove(out_path.c_str());
     std::remove((out_path + ".err").c_str());
 }

@@ -606,6 +606,42 @@ TEST(ConnectTracerInstance, WithoutTracefsLogsOneWarningAndStartsNothing) {
         << logged[0].second;
 }
 
+// In a pid namespace of its own (a container, `unshare --pid`), the tracepoint's pids are
+// the host's: the tracer stays off with one line, instead of crediting connections to pids
+// that do not exist there (a live connection went to a host pid before).
+TEST(ConnectTracerInstance, InAPidNamespaceOfItsOwnItStaysOffWithOneLine) {
+    if (::geteuid() != 0) GTEST_SKIP() << "needs root (CAP_SYS_ADMIN for a pid namespace)";
+    EXPECT_TRUE(in_initial_pid_namespace("/proc"));
+    EXPECT_TRUE(in_initial_pid_namespace("/nonexistent"));  // unknown: as before
+    pid_t parent = ::fork();
+    ASSERT_GE(parent, 0);
+    if (parent == 0) {
+        if (::unshare(CLONE_NEWPID) != 0) ::_exit(90);
+        pid_t child = ::fork();  // the first child of the unshared process is in the new one
+        if (child < 0) ::_exit(91);
+        if (child == 0) {
+            if (in_initial_pid_namespace("/proc")) ::_exit(92);
+            int lines = 0;
+            bool info = false;
+            auto tracer = ConnectTracer::start(
+                ConnectTracerSettings{}, [&](Notice::Level l, std::string_view m) {
+                    ++lines;
+                    info = l == Notice::Level::Info &&
+                           m.find("pid namespace of its own") != std::string_view::npos;
+                });
+            ::_exit(tracer == nullptr && lines == 1 && info ? 0 : 93);
+        }
+        int st = 0;
+        if (::waitpid(child, &st, 0) != child || !WIFEXITED(st)) ::_exit(94);
+        ::_exit(WEXITSTATUS(st));
+    }
+    int st = 0;
+    ASSERT_EQ(::waitpid(parent, &st, 0), parent);
+    ASSERT_TRUE(WIFEXITED(st));
+    EXPECT_EQ(WEXITSTATUS(st), 0) << "90 unshare, 91 fork, 92 namespace not seen, 93 tracer, "
+                                     "94 wait";
+}
+
 TEST(ConnectTracerInstance, OptionOffStartsNoTracer) {
     NetlinkSettings s;
     s.trace_connects = false;
