@@ -4,8 +4,10 @@
 //   - incremental: only the sockets that moved (ebpf; TickInput::incremental_sources).
 // Reports thread CPU µs per ingest (median of the measured ticks) and, as the reference of
 // the same run, the cost of copying the tick's input once (what any consumer of the sample
-// pays at least). The growth column is the cost at N over the cost at 6,000. Measures and
-// asserts nothing. No privileges, no network.
+// pays at least). The growth column is the cost at N over the cost at 6,000. Each feed runs
+// with per-socket lists in the snapshot (the screen, --json) and without (`--headless`
+// with no consumer of them: AggregatorConfig::socket_detail off). Measures and asserts
+// nothing. No privileges, no network.
 //
 //   aggregator_bench [--ticks N] [--processes P]
 
@@ -77,9 +79,11 @@ struct Row {
     double copy_us = 0;
 };
 
-Row run(std::size_t n, std::size_t processes, int ticks, bool incremental) {
+Row run(std::size_t n, std::size_t processes, int ticks, bool incremental, bool detail) {
     World w = make_world(n, processes);
-    Aggregator agg;
+    sstop::core::AggregatorConfig config;
+    config.socket_detail = detail;
+    Aggregator agg(config);
     const std::size_t active = std::max<std::size_t>(1, n / 100);
     auto t = std::chrono::steady_clock::now();
     std::vector<double> ingest;
@@ -141,18 +145,20 @@ int main(int argc, char** argv) {
         }
     }
     std::printf(
-        "| feed | sockets | ingest µs/tick (median) | input copy µs | ingest / copy | growth vs "
-        "6,000 |\n");
-    std::printf("| --- | ---: | ---: | ---: | ---: | ---: |\n");
+        "| feed | socket lists | sockets | ingest µs/tick (median) | input copy µs | ingest / "
+        "copy | growth vs 6,000 |\n");
+    std::printf("| --- | --- | ---: | ---: | ---: | ---: | ---: |\n");
     for (bool incremental : {false, true}) {
-        double base = 0;
-        for (std::size_t n : {6000u, 20000u, 60000u}) {
-            const Row r = run(n, processes, ticks, incremental);
-            if (n == 6000) base = r.ingest_us;
-            std::printf("| %s | %zu | %.0f | %.0f | %.1f× | %.1f× |\n",
-                        incremental ? "incremental" : "full", n, r.ingest_us, r.copy_us,
-                        r.copy_us > 0 ? r.ingest_us / r.copy_us : 0.0,
-                        base > 0 ? r.ingest_us / base : 0.0);
+        for (bool detail : {true, false}) {
+            double base = 0;
+            for (std::size_t n : {6000u, 20000u, 60000u}) {
+                const Row r = run(n, processes, ticks, incremental, detail);
+                if (n == 6000) base = r.ingest_us;
+                std::printf("| %s | %s | %zu | %.0f | %.0f | %.1f× | %.1f× |\n",
+                            incremental ? "incremental" : "full", detail ? "yes" : "no", n,
+                            r.ingest_us, r.copy_us, r.copy_us > 0 ? r.ingest_us / r.copy_us : 0.0,
+                            base > 0 ? r.ingest_us / base : 0.0);
+            }
         }
     }
     return 0;

@@ -79,35 +79,37 @@ NetlinkSource::DumpResult NetlinkSource::dump(
 
 NetlinkSource::DumpResult NetlinkSource::dump_sockets(MnlSocketPtr& sock, std::uint64_t netns,
                                                       std::uint8_t family, std::uint8_t protocol,
-                                                      std::vector<DiagRecord>& out) {
-    DumpRequest request = socket_dump_request(family, protocol);
+                                                      std::vector<DiagRecord>& out,
+                                                      std::uint32_t states) {
+    DumpRequest request = socket_dump_request(family, protocol, states);
     nlmsghdr* nlh = &request.header;
     const Proto proto = protocol == IPPROTO_TCP ? Proto::Tcp : Proto::Udp;
 
+    // Records go straight into `out` (the collector's vector, whose capacity is kept between
+    // collects): a vector of its own per dump was regrown from empty, and its pages faulted
+    // in, every time. A failed or retried dump takes its records back out.
+    const std::size_t first = out.size();
     DumpResult r;
     for (int attempt = 0;; ++attempt) {
-        std::vector<DiagRecord> records;
+        out.resize(first);
         r = dump(
             sock, NETLINK_SOCK_DIAG, nlh,
             [&](const nlmsghdr* m) {
                 if (auto rec = parse_diag_message(m, proto)) {
                     rec->obs.key.netns = netns;
-                    records.push_back(std::move(*rec));
+                    out.push_back(std::move(*rec));
                 } else {
                     ++malformed_;
                 }
             },
             netns == 0);
         if (!r.ok) {
+            out.resize(first);
             r.error = std::string(proto_name(family, protocol)) + " dump: " + r.error;
             return r;
         }
         if (r.interrupted) ++dump_interrupted_;
-        if (!r.interrupted || attempt == kMaxDumpRetries) {
-            out.insert(out.end(), std::make_move_iterator(records.begin()),
-                       std::make_move_iterator(records.end()));
-            return r;
-        }
+        if (!r.interrupted || attempt == kMaxDumpRetries) return r;
         ++dump_retries_;
     }
 }

@@ -124,6 +124,8 @@ class NetlinkSource : public Source {
     void read_procfs_sockets(std::vector<DiagRecord>& live);
     /// Appends the live records to out.sockets, each socket once, with its byte counters.
     void add_live_sockets(Sample& out, std::vector<DiagRecord>& live);
+    /// Sizes the first collect's record vector from /proc/net/sockstat{,6}.
+    void reserve_for_first_dump(std::vector<DiagRecord>& live) const;
     /// Finds the owners of the live sockets out.sockets[first_live..] and remembers them by
     /// cookie. False when the connect tracer had not caught up with `drain_ticket`.
     bool attribute_live(Sample& out, std::size_t first_live, std::uint64_t drain_ticket);
@@ -149,7 +151,8 @@ class NetlinkSource : public Source {
     /// `/proc/<pid>/net`, which needs no capability.
     void read_unreachable_namespaces(std::vector<DiagRecord>& out);
     DumpResult dump_sockets(MnlSocketPtr& sock, std::uint64_t netns, std::uint8_t family,
-                            std::uint8_t protocol, std::vector<DiagRecord>& out);
+                            std::uint8_t protocol, std::vector<DiagRecord>& out,
+                            std::uint32_t states = ~0u);
     void drain_destroy_events(MnlSocketPtr& sock, std::int64_t& rcvbuf, std::uint64_t netns,
                               std::vector<DiagRecord>& out);
     /// Opens sockets in the namespaces the enumerator found that are new, closes those of

@@ -66,7 +66,7 @@ IpAddr diag_addr(std::uint8_t family, const std::uint32_t (&words)[4]) {
     return a;
 }
 
-DumpRequest socket_dump_request(std::uint8_t family, std::uint8_t protocol) {
+DumpRequest socket_dump_request(std::uint8_t family, std::uint8_t protocol, std::uint32_t states) {
     static_assert(sizeof(DumpRequest) == NLMSG_LENGTH(sizeof(inet_diag_req_v2)),
                   "the request follows its header without padding");
     DumpRequest msg{};
@@ -75,7 +75,7 @@ DumpRequest socket_dump_request(std::uint8_t family, std::uint8_t protocol) {
     msg.header.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
     msg.request.sdiag_family = family;
     msg.request.sdiag_protocol = protocol;
-    msg.request.idiag_states = ~0u;  // every state, TIME_WAIT and SYN_RECV included
+    msg.request.idiag_states = states;  // all by default, TIME_WAIT and SYN_RECV included
     if (protocol == IPPROTO_TCP) msg.request.idiag_ext = 1u << (INET_DIAG_INFO - 1);
     return msg;
 }

@@ -35,12 +35,13 @@ struct DiagRecord {
 /// The SOCK_DIAG_BY_FAMILY dump request the source sends, as one message: every state (TIME_WAIT
 /// and SYN_RECV included), TCP with its tcp_info (INET_DIAG_INFO). `nlmsg_seq` and `nlmsg_pid`
 /// are 0, for the sender to set. Also what the fixture recorder and collect_bench send, so
-/// they dump exactly what the source does.
+/// they dump exactly what the source does. `states` (a mask of 1 << TCP_*) narrows it.
 struct DumpRequest {
     nlmsghdr header;
     inet_diag_req_v2 request;
 };
-DumpRequest socket_dump_request(std::uint8_t family, std::uint8_t protocol);
+DumpRequest socket_dump_request(std::uint8_t family, std::uint8_t protocol,
+                                std::uint32_t states = ~0u);
 
 /// Parses one SOCK_DIAG_BY_FAMILY message. `proto` is the protocol the dump asked for; an
 /// INET_DIAG_PROTOCOL attribute (destroy notifications carry one) overrides it. Unknown

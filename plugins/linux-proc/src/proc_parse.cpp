@@ -111,6 +111,29 @@ std::optional<std::uint32_t> parse_status_uid(std::string_view status) {
     return std::nullopt;
 }
 
+std::uint64_t parse_sockstat_sockets(std::string_view text) {
+    std::uint64_t total = 0;
+    while (!text.empty()) {
+        const std::size_t end = text.find('\n');
+        std::string_view line = text.substr(0, end);
+        text = end == std::string_view::npos ? std::string_view{} : text.substr(end + 1);
+        const std::size_t colon = line.find(':');
+        if (colon == std::string_view::npos) continue;
+        const std::string_view proto = line.substr(0, colon);
+        if (proto != "TCP" && proto != "UDP" && proto != "TCP6" && proto != "UDP6") continue;
+        // "TCP: inuse 3 orphan 0 tw 1 alloc 5 mem 2": name/value pairs after the colon.
+        std::string_view rest = line.substr(colon + 1);
+        for (;;) {
+            const std::string_view name = next_token(rest);
+            if (name.empty()) break;
+            const std::string_view value = next_token(rest);
+            if (name == "inuse" || name == "tw")
+                total += parse_unsigned<std::uint64_t>(value).value_or(0);
+        }
+    }
+    return total;
+}
+
 std::string join_cmdline(std::string_view raw) {
     if (raw.size() > kMaxCmdline) raw = raw.substr(0, kMaxCmdline);
     while (!raw.empty() && raw.back() == '\0') raw.remove_suffix(1);

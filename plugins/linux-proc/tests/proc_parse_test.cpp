@@ -322,3 +322,20 @@ TEST(FindMountPoint, FirstMountOfTheTypeByItsTypeFieldNotItsDevice) {
     EXPECT_FALSE(lp::find_mount_point("", "tracefs"));
     EXPECT_FALSE(lp::find_mount_point("only-two fields\n\n", "fields"));
 }
+
+TEST(ParseSockstat, SumsTheInUseAndTimeWaitSocketsOfTcpAndUdp) {
+    // Real /proc/net/sockstat and sockstat6 texts (kernel 6.18), concatenated.
+    const char* text =
+        "sockets: used 20041\n"
+        "TCP: inuse 20003 orphan 0 tw 12 alloc 20005 mem 100\n"
+        "UDP: inuse 4 mem 0\n"
+        "UDPLITE: inuse 7\n"
+        "RAW: inuse 9\n"
+        "FRAG: inuse 0 memory 0\n"
+        "TCP6: inuse 30\n"
+        "UDP6: inuse 2\n"
+        "UDPLITE6: inuse 0\n";
+    EXPECT_EQ(lp::parse_sockstat_sockets(text), 20003u + 12 + 4 + 30 + 2);
+    EXPECT_EQ(lp::parse_sockstat_sockets(""), 0u);
+    EXPECT_EQ(lp::parse_sockstat_sockets("TCP: inuse\nUDP: inuse x\ngarbage"), 0u);
+}

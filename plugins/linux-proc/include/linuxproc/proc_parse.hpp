@@ -45,6 +45,12 @@ std::optional<std::uint64_t> parse_socket_link(std::string_view link);
 /// The real uid (first number of the `Uid:` line) of `/proc/<pid>/status`.
 std::optional<std::uint32_t> parse_status_uid(std::string_view status);
 
+/// The TCP and UDP sockets that `/proc/net/sockstat` or `sockstat6` counts in the reader's
+/// network namespace: the `inuse` (and TCP's `tw`) values of its TCP, UDP, TCP6 and UDP6
+/// lines, summed; 0 for text without them. An estimate (it moves while it is read), to size
+/// a dump's buffer before the first dump.
+std::uint64_t parse_sockstat_sockets(std::string_view text);
+
 /// Longest command line kept, in bytes; longer ones are cut.
 inline constexpr std::size_t kMaxCmdline = 4096;
 
