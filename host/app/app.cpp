@@ -233,6 +233,7 @@ void App::stop_collector() {
 void App::collector_loop() {
     using Clock = std::chrono::steady_clock;
     auto next = Clock::now();
+    std::uint64_t ticks = 0;
     while (!stop_.load()) {
         core::TickInput tick;
         tick.now = Clock::now();
@@ -259,6 +260,9 @@ void App::collector_loop() {
                  self_meter_.update(Clock::now(), read_own_usage(), bpf_run_ns_of(tick.samples)))
                 tick.counters.push_back(std::move(c));
             bus_.tick(tick);
+            // After the start-up inventory is gone (second tick), then once a minute or so
+            // (a burst of sockets leaves free pages behind): a few ms, RSS follows use.
+            if (++ticks == 2 || ticks % 64 == 0) release_free_memory();
         } catch (const std::exception& e) {
             // The collector catches at its root and reports; the next tick tries again.
             log_.write(Notice::Level::Error, std::string("collector: ") + e.what());

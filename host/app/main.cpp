@@ -14,6 +14,7 @@
 
 #include "app/app.hpp"
 #include "app/cli.hpp"
+#include "app/self_meter.hpp"
 #include "config/config.hpp"
 
 namespace {
@@ -31,6 +32,7 @@ std::string executable_path(const char* argv0) {
 
 int main(int argc, char** argv) {
     using namespace sstop::host;
+    tune_allocator();
     // A closed stdout shows up as EPIPE from write(), handled as a clean end.
     ::signal(SIGPIPE, SIG_IGN);
     // Termination signals are taken by one thread with sigwait, never in a handler, so the

@@ -2,6 +2,10 @@
 
 #include <sys/resource.h>
 
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
+
 #include <string_view>
 
 namespace sstop::host {
@@ -21,6 +25,18 @@ OwnUsage read_own_usage() {
     u.max_rss_bytes = static_cast<std::uint64_t>(r.ru_maxrss) * 1024u;  // KiB elsewhere
 #endif
     return u;
+}
+
+void release_free_memory() {
+#if defined(__GLIBC__)
+    ::malloc_trim(0);
+#endif
+}
+
+void tune_allocator() {
+#if defined(__GLIBC__)
+    ::mallopt(M_MMAP_THRESHOLD, 256 * 1024);
+#endif
 }
 
 std::optional<std::uint64_t> bpf_run_ns_of(const std::vector<Sample>& samples) {

@@ -21,6 +21,17 @@ struct OwnUsage {
 /// This process's usage now.
 OwnUsage read_own_usage();
 
+/// Hands the allocator's free pages back to the system (glibc: malloc_trim; elsewhere a
+/// no-op). Start-up frees a few MiB at once (the first socket inventory), which glibc would
+/// otherwise keep resident for good: its mmap threshold rises to the size of the largest
+/// block freed, so later large blocks come from the heap and stay there.
+void release_free_memory();
+
+/// Called once at start, before any thread: blocks of 256 KiB and more are mapped on their own
+/// and unmapped when freed (glibc would otherwise raise that threshold to the largest block
+/// ever freed and keep such blocks in the heap). Elsewhere a no-op.
+void tune_allocator();
+
 /// Turns successive usage readings into the `self.*` counters of a tick:
 ///   self.cpu_ppm          CPU of one core used since the previous tick, parts per million
 ///   self.max_rss_bytes    peak resident set size
