@@ -171,26 +171,59 @@ void Aggregator::State::credit_group(ProcessEntry& p) {
     }
 }
 
+void Aggregator::State::count_socket(const SocketEntry& e, int sign) {
+    const auto add = [sign](std::uint32_t& n) { n = static_cast<std::uint32_t>(n + sign); };
+    const bool listening = is_listening(e.key, e.state);
+    if (e.owner.pid != 0) {
+        auto it = owner_census.try_emplace(e.owner).first;
+        add(listening ? it->second.listening : it->second.connections);
+        if (it->second.listening == 0 && it->second.connections == 0) owner_census.erase(it);
+    }
+    if (is_connected(e.key, e.state)) {
+        auto it = remote_census.try_emplace(e.key.remote.addr).first;
+        RemoteCount& r = it->second;
+        add(r.connections);
+        if (e.owner.pid != 0) {
+            auto o = std::find_if(r.owners.begin(), r.owners.end(),
+                                  [&](const auto& item) { return item.first == e.owner; });
+            if (o == r.owners.end()) o = r.owners.insert(o, {e.owner, 0});
+            add(o->second);
+            if (o->second == 0) r.owners.erase(o);
+        }
+        if (r.connections == 0) remote_census.erase(it);
+    }
+    if (is_listed_port(e.key, e.state)) {
+        auto it =
+            port_census
+                .try_emplace(PortKey{e.key.local.port, e.key.proto, e.key.local.addr, e.owner})
+                .first;
+        add(it->second);
+        if (it->second == 0) port_census.erase(it);
+    }
+}
+
+SlotTable<SocketId, SocketEntry, SocketIdHash>::iterator Aggregator::State::erase_socket(
+    SlotTable<SocketId, SocketEntry, SocketIdHash>::iterator it) {
+    SocketEntry& e = it->second;
+    uncount(e);
+    if (e.touched_tick == tick_number) touched[e.touched_pos] = nullptr;
+    peer_sockets.erase(&e);
+    unindex(&e);
+    return sockets.erase(it);
+}
+
 void Aggregator::State::aggregate(const TickInput& tick, std::uint64_t seq, double dt) {
     // Every average here has the configured alpha and this tick's length.
     const double w = RateEma::weight(config.ema_alpha, dt);
-    for (auto& [id, p] : processes) {
-        p.listed = false;
-    }
-    for (auto& [addr, r] : remotes) {
-        r.connections = 0;
-        r.owners.clear();
-    }
     const auto cutoff = stale_cutoff();
     ProcessEntry* memo_process = nullptr;
-    RemoteEntry* memo_remote = nullptr;
-    IpAddr memo_remote_addr;
-    for (auto it = sockets.begin(); it != sockets.end();) {
-        SocketEntry& e = it->second;
-        const bool live = present(e);
+    // A socket's bytes of this tick go to its owner (or wait for one as orphans); its
+    // averages are closed only when it had bytes (see close_socket_tick).
+    auto settle = [&](SocketEntry& e) {
+        const bool moved = e.traffic.tick_rx != 0 || e.traffic.tick_tx != 0;
+        if (!moved && e.orphan_rx == 0 && e.orphan_tx == 0) return;
         ProcessEntry* p = nullptr;
-        if (e.owner.pid != 0 && (live || e.traffic.tick_rx != 0 || e.traffic.tick_tx != 0 ||
-                                 e.orphan_rx != 0 || e.orphan_tx != 0)) {
+        if (e.owner.pid != 0) {
             // Neighbouring slots mostly share an owner: one lookup per run of them.
             if (memo_process == nullptr || !(memo_process->info.id == e.owner)) {
                 memo_process = process_for(e.owner);
@@ -198,39 +231,51 @@ void Aggregator::State::aggregate(const TickInput& tick, std::uint64_t seq, doub
             p = memo_process;
         }
         credit_socket(e, p, e.traffic.tick_rx, e.traffic.tick_tx);
-        e.traffic.close_tick(dt, w);
-        if (!live) {
-            // Stale sockets leave here, saving expiry a pass over the biggest table; the
-            // late bytes of this tick were credited just above.
-            if (expired(e.last_seen, cutoff)) {
-                it = sockets.erase(it);
-            } else {
-                ++it;
+        if (moved) close_socket_tick(e, dt, w);
+        if ((e.orphan_rx != 0 || e.orphan_tx != 0) && e.owner.pid != 0) carried.push_back(&e);
+    };
+    carried.clear();
+    if (walk_all || !all_persistent) {
+        // Any socket may have left the latest sample: the whole table.
+        bool persistent = true;
+        for (auto it = sockets.begin(); it != sockets.end();) {
+            SocketEntry& e = it->second;
+            sync_count(e);
+            settle(e);
+            if (!present(e)) {
+                // Stale sockets leave here, saving expiry a pass over the biggest table; the
+                // late bytes of this tick were credited just above.
+                if (expired(e.last_seen, cutoff)) {
+                    it = erase_socket(it);
+                    continue;
+                }
+                persistent = false;
+            } else if (!e.persistent) {
+                persistent = false;
             }
-            continue;
+            ++it;
         }
-        ++it;
-        if (p != nullptr) {
+        all_persistent = persistent;
+    } else {
+        // Every socket is present until its final record: only those touched can have
+        // changed, or have bytes.
+        for (SocketEntry* e : touched) {
+            if (e == nullptr) continue;
+            sync_count(*e);
+            settle(*e);
+        }
+    }
+    for (auto& [id, p] : processes) {
+        p.listed = false;
+    }
+    for (const auto& [owner, count] : owner_census) {
+        if (ProcessEntry* p = process_for(owner)) {
             p->listed = true;
             p->last_seen = now;
         }
-        if (is_connected(e.key, e.state)) {
-            if (memo_remote == nullptr || !(memo_remote_addr == e.key.remote.addr)) {
-                memo_remote = remote_for(e.key.remote.addr);
-                memo_remote_addr = e.key.remote.addr;
-            }
-            if (RemoteEntry* r = memo_remote) {
-                ++r->connections;
-                r->last_seen = now;
-                // Thousands of connections usually share a few owners: listed once (a
-                // remote with many owners may list some twice; the snapshot dedupes).
-                if (p != nullptr &&
-                    (r->owners.size() >= kOwnerScan ||
-                     std::find(r->owners.begin(), r->owners.end(), e.owner) == r->owners.end())) {
-                    r->owners.push_back(e.owner);
-                }
-            }
-        }
+    }
+    for (const auto& [addr, count] : remote_census) {
+        if (RemoteEntry* r = remote_for(addr)) r->last_seen = now;
     }
     for (const auto& sample : tick.samples) {
         for (const auto& info : sample.processes) {
@@ -294,8 +339,12 @@ std::shared_ptr<const Snapshot> Aggregator::ingest(const TickInput& tick) {
     if (seq > 0) {
         dt = std::max(0.0, seconds_between(s.last_now, tick.now));
     }
+    s.prev_now = seq > 0 ? s.last_now : tick.now;
     s.last_now = tick.now;
     s.now = tick.now;
+    ++s.tick_number;
+    s.touched.clear();
+    for (SocketEntry* e : s.carried) s.touch(*e);
     s.indexes_built = false;
     s.key_index.clear();
     s.udp_index.clear();

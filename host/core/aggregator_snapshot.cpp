@@ -87,83 +87,70 @@ void Aggregator::State::build_processes(Snapshot& snap) const {
         snap.processes.push_back(std::move(s));
     }
 
+    constexpr std::size_t kNoIndex = ~std::size_t{0};
+    auto index_of = [&](const ProcessId& owner) {
+        if (owner.pid == 0) return kNoIndex;
+        auto it = index.find(owner);
+        return it == index.end() ? kNoIndex : it->second;
+    };
+    // The census has the counts: no walk over the sockets for them.
+    for (const auto& [owner, count] : owner_census) {
+        if (const std::size_t i = index_of(owner); i != kNoIndex) {
+            snap.processes[i].listening = count.listening;
+            snap.processes[i].connections = count.connections;
+        }
+    }
+    for (const auto& [port, n] : port_census) {
+        ListenPortSummary lp;
+        lp.proto = port.proto;
+        lp.addr = port.addr;
+        lp.port = port.port;
+        lp.owner = port.owner;
+        if (auto pit = processes.find(port.owner); pit != processes.end()) {
+            lp.name = pit->second.info.name;
+        }
+        snap.listen_ports.push_back(std::move(lp));
+    }
+
     // Per process (index in snap.processes): its UDP sockets' peers and dropped count.
     std::unordered_map<std::size_t, std::pair<std::set<Endpoint>, std::uint64_t>> udp_peers;
     const auto peer_cutoff = stale_cutoff();
-    constexpr std::size_t kNoIndex = ~std::size_t{0};
-    ProcessId memo_owner;  // pid 0: no lookup yet
-    std::size_t memo_index = kNoIndex;
-    auto owner_index = [&](const ProcessId& owner) {
-        // Neighbouring slots mostly share an owner: one lookup per run of them.
-        if (owner.pid != 0 && !(owner == memo_owner)) {
-            memo_owner = owner;
-            auto it = index.find(owner);
-            memo_index = it == index.end() ? kNoIndex : it->second;
-        }
-        return owner.pid != 0 ? memo_index : kNoIndex;
-    };
-    // Without a consumer of the lists, the sockets are only counted.
-    const bool detail = config.socket_detail;
-    // Each process's socket list is sized once: grown by doubling, the lists of busy
-    // processes would be reallocated (and their pages faulted in) several times a tick.
-    if (detail) {
-        std::vector<std::uint32_t> counts(snap.processes.size(), 0);
-        for (const auto& [id, e] : sockets) {
-            if (!present(e)) continue;
-            if (const std::size_t i = owner_index(e.owner); i != kNoIndex) ++counts[i];
-        }
-        for (std::size_t i = 0; i < counts.size(); ++i) {
-            snap.processes[i].sockets.reserve(counts[i]);
-        }
+    for (const SocketEntry* e : peer_sockets) {
+        if (!present(*e) || e->peers.empty()) continue;
+        const std::size_t i = index_of(e->owner);
+        if (i == kNoIndex) continue;
+        auto& [set, dropped] = udp_peers[i];
+        dropped += e->peers_dropped;
+        for (const auto& [peer, last] : e->peers)
+            if (!expired(last, peer_cutoff)) set.insert(peer);
     }
-    for (const auto& [id, e] : sockets) {
-        if (!present(e)) {
-            continue;
-        }
-        const bool listening = is_listening(e.key, e.state);
-        const bool listed_port = (e.state == SocketState::Listen && e.key.proto == Proto::Tcp) ||
-                                 (is_unconnected_udp(e.key, e.state) && e.key.local.port != 0);
-        ProcessSummary* owner_summary = nullptr;
-        if (const std::size_t i = owner_index(e.owner); i != kNoIndex) {
-            ProcessSummary& ps = snap.processes[i];
-            owner_summary = &ps;
-            if (listening) {
-                ++ps.listening;
-            } else {
-                ++ps.connections;
+
+    // The socket lists, only for a consumer of them. Each is sized once from the census:
+    // grown by doubling, the lists of busy processes would be reallocated (and their pages
+    // faulted in) several times a tick.
+    const bool detail = config.socket_detail;
+    if (detail) {
+        for (auto& ps : snap.processes) ps.sockets.reserve(ps.listening + ps.connections);
+        ProcessId memo_owner;  // pid 0: no lookup yet
+        std::size_t memo_index = kNoIndex;
+        for (const auto& [id, e] : sockets) {
+            if (!present(e) || e.owner.pid == 0) continue;
+            // Neighbouring slots mostly share an owner: one lookup per run of them.
+            if (!(e.owner == memo_owner)) {
+                memo_owner = e.owner;
+                memo_index = index_of(e.owner);
             }
-        }
-        if (detail && owner_summary != nullptr) {
+            if (memo_index == kNoIndex) continue;
             ConnectionSummary c;
             c.key = e.key;
             c.state = e.state;
             c.inode = e.inode;
             c.cookie = e.cookie;
-            c.traffic = e.traffic.traffic();
+            c.traffic = socket_traffic(e);
             c.age_s = seconds_between(e.first_seen, now);
             c.measured = e.measured;
             if (!remote_unset(e.key)) c.remote_name = name_of(e.key.remote.addr);
-            owner_summary->sockets.push_back(std::move(c));
-        }
-        if (owner_summary != nullptr && !e.peers.empty()) {
-            auto& [set, dropped] =
-                udp_peers[static_cast<std::size_t>(owner_summary - snap.processes.data())];
-            dropped += e.peers_dropped;
-            for (const auto& [peer, last] : e.peers)
-                if (!expired(last, peer_cutoff)) set.insert(peer);
-        }
-        if (listed_port) {
-            ListenPortSummary lp;
-            lp.proto = e.key.proto;
-            lp.addr = e.key.local.addr;
-            lp.port = e.key.local.port;
-            lp.owner = e.owner;
-            if (owner_summary != nullptr) {
-                lp.name = owner_summary->info.name;
-            } else if (auto pit = processes.find(e.owner); pit != processes.end()) {
-                lp.name = pit->second.info.name;
-            }
-            snap.listen_ports.push_back(std::move(lp));
+            snap.processes[memo_index].sockets.push_back(std::move(c));
         }
     }
 
@@ -186,31 +173,20 @@ void Aggregator::State::build_processes(Snapshot& snap) const {
     sort_busiest_first(snap.processes, [](const ProcessSummary& a, const ProcessSummary& b) {
         return a.info.id < b.info.id;
     });
-
-    auto port_order = [](const ListenPortSummary& a, const ListenPortSummary& b) {
-        return std::tie(a.port, a.proto, a.addr, a.owner) <
-               std::tie(b.port, b.proto, b.addr, b.owner);
-    };
-    auto port_same = [](const ListenPortSummary& a, const ListenPortSummary& b) {
-        return a.port == b.port && a.proto == b.proto && a.addr == b.addr && a.owner == b.owner;
-    };
-    std::sort(snap.listen_ports.begin(), snap.listen_ports.end(), port_order);
-    snap.listen_ports.erase(
-        std::unique(snap.listen_ports.begin(), snap.listen_ports.end(), port_same),
-        snap.listen_ports.end());
 }
 
 void Aggregator::State::build_remote_hosts(Snapshot& snap) const {
-    for (const auto& [addr, r] : remotes) {
-        if (r.connections == 0) {
-            continue;
+    for (const auto& [addr, count] : remote_census) {
+        auto rit = remotes.find(addr);
+        if (rit == remotes.end()) {
+            continue;  // beyond the remote-host bound
         }
         RemoteHostSummary s;
         s.addr = addr;
         s.name = name_of(addr);
-        s.traffic = r.traffic.traffic();
-        s.connections = r.connections;
-        for (const auto& owner : r.owners) {
+        s.traffic = rit->second.traffic.traffic();
+        s.connections = count.connections;
+        for (const auto& [owner, n] : count.owners) {
             if (auto it = processes.find(owner);
                 it != processes.end() && !it->second.info.name.empty()) {
                 s.processes.push_back(it->second.info.name);

@@ -47,8 +47,9 @@ namespace {
 
 // Evicts the `need` oldest entries of `table` that `absent` says are gone, oldest
 // `last_seen` first; returns how many went (fewer when fewer are gone). Live entries stay.
-template <class Table, class Absent, class LastSeen>
-std::size_t evict_oldest_absent(Table& table, std::size_t need, Absent absent, LastSeen last_seen) {
+template <class Table, class Absent, class LastSeen, class Erase>
+std::size_t evict_oldest_absent(Table& table, std::size_t need, Absent absent, LastSeen last_seen,
+                                Erase erase) {
     using Key = std::remove_const_t<typename Table::value_type::first_type>;
     std::vector<std::pair<Clock::time_point, Key>> gone;
     for (const auto& [key, entry] : table) {
@@ -60,7 +61,7 @@ std::size_t evict_oldest_absent(Table& table, std::size_t need, Absent absent, L
         std::nth_element(gone.begin(), gone.begin() + static_cast<std::ptrdiff_t>(need), gone.end(),
                          by_age);
     }
-    for (std::size_t i = 0; i < need; ++i) table.erase(gone[i].second);
+    for (std::size_t i = 0; i < need; ++i) erase(gone[i].second);
     return need;
 }
 
@@ -71,7 +72,8 @@ void Aggregator::State::make_room_for_sockets(std::size_t incoming) {
     evicted_sockets += evict_oldest_absent(
         sockets, sockets.size() + incoming - config.max_sockets,
         [&](const SocketEntry& e) { return !present(e); },
-        [](const SocketEntry& e) { return e.last_seen; });
+        [](const SocketEntry& e) { return e.last_seen; },
+        [&](const SocketId& id) { erase_socket(sockets.find(id)); });
 }
 
 void Aggregator::State::make_room_for_flows(std::size_t incoming, std::uint64_t last_flow_seq) {
@@ -79,7 +81,8 @@ void Aggregator::State::make_room_for_flows(std::size_t incoming, std::uint64_t 
     evicted_flows += evict_oldest_absent(
         flows, flows.size() + incoming - config.max_flows,
         [&](const FlowEntry& f) { return f.seen_seq != last_flow_seq; },
-        [](const FlowEntry& f) { return f.last_seen; });
+        [](const FlowEntry& f) { return f.last_seen; },
+        [&](const SocketKey& key) { flows.erase(key); });
 }
 
 SocketEntry* Aggregator::State::observe_socket(const SocketObs& obs, bool baseline,
@@ -94,6 +97,7 @@ SocketEntry* Aggregator::State::observe_socket(const SocketObs& obs, bool baseli
         it = sockets.try_emplace(id, config.ema_alpha).first;
         SocketEntry& e = it->second;
         e.first_seen = now;
+        e.ema_at = prev_now;  // its averages start with this tick
         // Born after its source started reporting: everything it counted is new traffic.
         e.counters_known = !baseline;
         if (auto cit = closed.find(obs.key); cit != closed.end() && cit->second.has_bytes) {
@@ -105,6 +109,11 @@ SocketEntry* Aggregator::State::observe_socket(const SocketObs& obs, bool baseli
         }
     }
     SocketEntry& e = it->second;
+    if (e.counted && (!(e.key == obs.key) || e.state != obs.state ||
+                      (obs.owner.pid != 0 && !(e.owner == obs.owner)))) {
+        uncount(e);  // counted again as what it is now, in aggregate()
+    }
+    touch(e);
     e.key = obs.key;
     e.state = obs.state;
     if (obs.inode != 0) {
@@ -156,7 +165,11 @@ void Aggregator::State::close_into_after_life(SocketEntry& e, const SocketObs& o
     }
     // The record may name the owner the after-life lacked: its orphaned bytes move too.
     credit_socket(e, owner.pid != 0 ? process_for(owner) : nullptr, rx, tx);
-    if (e.owner.pid == 0) e.owner = owner;
+    if (e.owner.pid == 0 && owner.pid != 0) {
+        uncount(e);
+        e.owner = owner;
+    }
+    touch(e);
     e.epilogue = true;
     e.has_bytes = true;  // a flow on its tuple is not new (see observe_socket)
     remember_closed(e.key, owner, obs.has_bytes);
@@ -200,17 +213,20 @@ void Aggregator::State::apply_closed(const SocketObs& obs, bool baseline) {
     credit_socket(e, owner.pid != 0 ? process_for(owner) : nullptr, e.traffic.tick_rx,
                   e.traffic.tick_tx);
     remember_closed(e.key, owner, e.has_bytes || obs.has_bytes);
-    unindex(&e);
-    sockets.erase(it);
+    erase_socket(it);
 }
 
 void Aggregator::State::observe_sockets(const TickInput& tick, std::uint64_t seq) {
     std::size_t incoming = 0;
     bool any = false;
+    walk_all = false;
     for (const auto& sample : tick.samples) {
         if (sample.has_sockets) {
             any = true;
             incoming += sample.sockets.size();
+            walk_all = walk_all ||
+                       std::find(tick.incremental_sources.begin(), tick.incremental_sources.end(),
+                                 sample.source) == tick.incremental_sources.end();
         }
     }
     std::vector<std::string> sources_now;
@@ -311,6 +327,7 @@ void Aggregator::State::note_peer(SocketEntry& e, const Endpoint& remote) {
         return;
     }
     e.peers.emplace(remote, now);
+    peer_sockets.insert(&e);
 }
 
 void Aggregator::State::join_flows(const TickInput& tick, std::uint64_t seq,
@@ -399,6 +416,7 @@ void Aggregator::State::join_flows(const TickInput& tick, std::uint64_t seq,
             if (!socket->has_bytes) {
                 socket->traffic.add(d.rx, d.tx);
                 socket->measured = true;
+                touch(*socket);
             }
             continue;
         }

@@ -17,6 +17,7 @@
 #include <string>
 #include <tuple>
 #include <unordered_map>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -77,6 +78,13 @@ struct TrafficState {
         tick_tx = 0;
     }
 
+    /// As close_tick() of ticks without bytes lasting `elapsed_s` seconds in all (see
+    /// RateEma::idle): a socket's averages are closed only in ticks that gave it bytes.
+    void idle(double elapsed_s) {
+        rx_ema.idle(elapsed_s);
+        tx_ema.idle(elapsed_s);
+    }
+
     Traffic traffic() const { return Traffic{rx_ema.value(), tx_ema.value(), rx_bytes, tx_bytes}; }
     double rate() const { return rx_ema.value() + tx_ema.value(); }
 
@@ -113,6 +121,15 @@ struct SocketEntry {
     Clock::time_point first_seen{};
     Clock::time_point last_seen{};
     std::uint64_t seen_seq = 0;  // tick of the last live observation
+    // Counted in the census (per-owner, per-remote and listening-port counts) as of `owner`,
+    // `key` and `state`: true exactly while the socket is present, after each tick.
+    bool counted = false;
+    // Position in the tick's `touched` list, valid while touched_tick is the current tick.
+    std::uint32_t touched_pos = 0;
+    std::uint64_t touched_tick = 0;
+    // The tick up to which `traffic`'s averages are closed: the ticks after it gave the socket
+    // no bytes, so their decay is applied when it next gets some or is read (lazily).
+    Clock::time_point ema_at{};
     TrafficState traffic;
     // An unconnected UDP socket's peers: the remote ends of the flows it took, and when each
     // last moved bytes. Bound: kMaxUdpPeersPerSocket; a peer beyond it is counted, not kept.
@@ -178,12 +195,40 @@ struct RemoteEntry {
 
     TrafficState traffic;
     Clock::time_point last_seen{};
-    std::uint32_t connections = 0;  // live connections this tick
-    std::vector<ProcessId> owners;  // owners of those connections, this tick
 };
 
-// Owners of a remote host's connections are looked up in its list while it is this short.
-constexpr std::size_t kOwnerScan = 32;
+// ---- the census: what the present sockets add up to, kept as sockets come, change and go,
+// so a tick costs what changed, not what exists. Each is bounded by the socket table.
+
+/// Present sockets of one owner.
+struct OwnerCount {
+    std::uint32_t listening = 0;
+    std::uint32_t connections = 0;
+};
+
+/// Present connections to one remote host, and their owners with how many each.
+struct RemoteCount {
+    std::uint32_t connections = 0;
+    std::vector<std::pair<ProcessId, std::uint32_t>> owners;
+};
+
+/// A listening port of the snapshot (TCP LISTEN, unconnected UDP with a port), ordered as
+/// Snapshot::listen_ports is.
+struct PortKey {
+    std::uint16_t port = 0;
+    Proto proto = Proto::Unknown;
+    IpAddr addr;
+    ProcessId owner;
+    friend bool operator<(const PortKey& a, const PortKey& b) {
+        return std::tie(a.port, a.proto, a.addr, a.owner) <
+               std::tie(b.port, b.proto, b.addr, b.owner);
+    }
+};
+
+inline bool is_listed_port(const SocketKey& key, SocketState state) {
+    return (state == SocketState::Listen && key.proto == Proto::Tcp) ||
+           (is_unconnected_udp(key, state) && key.local.port != 0);
+}
 
 struct InterfaceEntry {
     explicit InterfaceEntry(double alpha) : traffic(alpha) {}
@@ -303,6 +348,74 @@ struct Aggregator::State {
     std::uint64_t counter_resets = 0;
     std::uint64_t forwarded_bytes = 0;  // routed copies of another namespace's socket's bytes
     bool have_persistent = false;       // some socket came from an incremental source
+
+    // The census (see OwnerCount): updated by count_socket() as sockets change.
+    std::unordered_map<ProcessId, OwnerCount, ProcessIdHash> owner_census;
+    std::unordered_map<IpAddr, RemoteCount, IpAddrHash> remote_census;
+    std::map<PortKey, std::uint32_t> port_census;
+    // Unconnected UDP sockets with peers (note_peer), for the snapshot's peer labels.
+    std::unordered_set<const SocketEntry*> peer_sockets;
+
+    // Sockets observed, given flow bytes or changed in this tick (null: erased since); a tick
+    // whose sockets all come from incremental sources settles only these.
+    std::vector<SocketEntry*> touched;
+    std::uint64_t tick_number = 0;  // ticks ingested, this one included
+    // Orphaned bytes whose owner is known but has no process entry (table full): retried.
+    std::vector<SocketEntry*> carried;
+    // This tick lists sockets from a source that is not incremental, so any socket may have
+    // gone: the whole table is walked.
+    bool walk_all = true;
+    // Every socket in the table is persistent (found by the last walk of the whole table,
+    // kept since: incremental ticks add only persistent sockets).
+    bool all_persistent = false;
+    Clock::time_point prev_now{};  // the previous tick (this one's, on the first)
+
+    void touch(SocketEntry& e) {
+        if (e.touched_tick == tick_number) return;
+        e.touched_tick = tick_number;
+        e.touched_pos = static_cast<std::uint32_t>(touched.size());
+        touched.push_back(&e);
+    }
+
+    /// Adds (sign +1) or removes (-1) what a socket counts for in the census.
+    void count_socket(const SocketEntry& e, int sign);
+
+    /// Takes a socket out of the census before its owner, key or state change.
+    void uncount(SocketEntry& e) {
+        if (e.counted) {
+            count_socket(e, -1);
+            e.counted = false;
+        }
+    }
+
+    /// Counts a socket in the census while it is present, and only then.
+    void sync_count(SocketEntry& e) {
+        const bool want = present(e);
+        if (want != e.counted) {
+            count_socket(e, want ? 1 : -1);
+            e.counted = want;
+        }
+    }
+
+    /// Erases a socket and everything that refers to it; returns the next slot.
+    SlotTable<SocketId, SocketEntry, SocketIdHash>::iterator erase_socket(
+        SlotTable<SocketId, SocketEntry, SocketIdHash>::iterator it);
+
+    /// A socket's traffic as of this tick: averages decayed over the ticks since ema_at.
+    Traffic socket_traffic(const SocketEntry& e) const {
+        if (e.ema_at >= now) return e.traffic.traffic();
+        TrafficState t = e.traffic;
+        t.idle(seconds_between(e.ema_at, now));
+        return t.traffic();
+    }
+
+    /// Closes this tick for a socket that got bytes: first the decay of the ticks since its
+    /// averages were last closed, then this tick's bytes.
+    void close_socket_tick(SocketEntry& e, double dt, double w) {
+        if (e.ema_at < prev_now) e.traffic.idle(seconds_between(e.ema_at, prev_now));
+        e.traffic.close_tick(dt, w);
+        e.ema_at = now;
+    }
 
     bool present(const SocketEntry& e) const {
         return have_socket_sample && (e.seen_seq == last_socket_seq || e.persistent);

@@ -41,6 +41,21 @@ class RateEma {
         value_ += tick_weight * (instant - value_);
     }
 
+    /// As update(0, dt) for ticks whose lengths add up to `elapsed_s`: the weights of ticks
+    /// of lengths dt_i multiply to (1 - alpha)^elapsed_s, so ticks without traffic need not
+    /// be fed one by one. Not yet initialised, it is set to 0, as the first of them would.
+    void idle(double elapsed_s) noexcept {
+        if (!(elapsed_s > 0)) {
+            return;
+        }
+        if (!initialised_) {
+            value_ = 0;
+            initialised_ = true;
+            return;
+        }
+        value_ *= std::pow(1.0 - alpha_, elapsed_s);
+    }
+
     /// Current smoothed rate, 0 before the first update.
     double value() const noexcept { return value_; }
     /// True once a tick with a positive length was fed.

@@ -49,8 +49,8 @@ inline IpAddr v4(std::uint8_t a, std::uint8_t b, std::uint8_t c, std::uint8_t d)
 const IpAddr kLocal = v4(10, 0, 0, 1);
 const IpAddr kAny = v4(0, 0, 0, 0);
 
-SocketKey key(Proto proto, IpAddr local, std::uint16_t lport, IpAddr remote = {},
-              std::uint16_t rport = 0) {
+inline SocketKey key(Proto proto, IpAddr local, std::uint16_t lport, IpAddr remote = {},
+                     std::uint16_t rport = 0) {
     SocketKey k;
     k.proto = proto;
     k.local = {local, lport};
@@ -62,11 +62,11 @@ inline SocketKey tcp(std::uint16_t lport, IpAddr remote, std::uint16_t rport) {
     return key(Proto::Tcp, kLocal, lport, remote, rport);
 }
 
-ProcessId pid(std::int32_t p, std::uint64_t start = 1) { return ProcessId{p, start}; }
+inline ProcessId pid(std::int32_t p, std::uint64_t start = 1) { return ProcessId{p, start}; }
 
 /// A live socket with counters (netlink-like).
-SocketObs sock(SocketKey k, ProcessId owner, std::uint64_t rx, std::uint64_t tx,
-               std::uint64_t inode, SocketState state = SocketState::Established) {
+inline SocketObs sock(SocketKey k, ProcessId owner, std::uint64_t rx, std::uint64_t tx,
+                      std::uint64_t inode, SocketState state = SocketState::Established) {
     SocketObs s;
     s.key = k;
     s.state = state;
@@ -79,8 +79,8 @@ SocketObs sock(SocketKey k, ProcessId owner, std::uint64_t rx, std::uint64_t tx,
 }
 
 /// A live socket without counters (procnet-like).
-SocketObs bare(SocketKey k, ProcessId owner, std::uint64_t inode,
-               SocketState state = SocketState::Established) {
+inline SocketObs bare(SocketKey k, ProcessId owner, std::uint64_t inode,
+                      SocketState state = SocketState::Established) {
     SocketObs s;
     s.key = k;
     s.state = state;
@@ -104,8 +104,9 @@ inline ProcessInfo info(ProcessId id, std::string name) {
     return p;
 }
 
-Sample sockets_sample(std::vector<SocketObs> sockets, std::vector<ProcessInfo> processes = {},
-                      std::string source = "netlink") {
+inline Sample sockets_sample(std::vector<SocketObs> sockets,
+                             std::vector<ProcessInfo> processes = {},
+                             std::string source = "netlink") {
     Sample s;
     s.source = std::move(source);
     s.has_sockets = true;
@@ -128,7 +129,7 @@ inline TickInput tick_at(Clock::time_point now, std::vector<Sample> samples) {
     return t;
 }
 
-const ProcessSummary* find_process(const Snapshot& snap, ProcessId id) {
+inline const ProcessSummary* find_process(const Snapshot& snap, ProcessId id) {
     for (const auto& p : snap.processes) {
         if (p.info.id == id) {
             return &p;
