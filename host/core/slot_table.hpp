@@ -9,13 +9,18 @@
 // Entries never move: a pointer or reference to one stays valid until it is erased (the
 // chunks are never reallocated). Erased slots are reused first, so the table's memory follows
 // its high-water mark and stays flat under churn. Iteration is in slot order.
+//
+// The index is open addressing over the slots themselves: a bucket is a slot number and 32
+// bits of the key's hash (8 bytes, at most half the buckets used), not a heap node holding a
+// second copy of the key (~120 bytes a socket in std::unordered_map). Linear probing; erase
+// shifts the following entries back, so there are no tombstones.
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <new>
 #include <type_traits>
-#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -63,8 +68,8 @@ class SlotTable {
     SlotTable& operator=(const SlotTable&) = delete;
     ~SlotTable() { clear(); }
 
-    std::size_t size() const { return index_.size(); }
-    bool empty() const { return index_.empty(); }
+    std::size_t size() const { return size_; }
+    bool empty() const { return size_ == 0; }
 
     iterator begin() { return iterator(this, 0); }
     iterator end() { return iterator(this, end_slot_); }
@@ -72,46 +77,51 @@ class SlotTable {
     const_iterator end() const { return const_iterator(this, end_slot_); }
 
     iterator find(const Key& key) {
-        auto it = index_.find(key);
-        return it == index_.end() ? end() : iterator(this, it->second);
+        const std::size_t b = bucket_of(key, hash32(key));
+        return b == kNone ? end() : iterator(this, buckets_[b].slot);
     }
     const_iterator find(const Key& key) const {
-        auto it = index_.find(key);
-        return it == index_.end() ? end() : const_iterator(this, it->second);
+        const std::size_t b = bucket_of(key, hash32(key));
+        return b == kNone ? end() : const_iterator(this, buckets_[b].slot);
     }
 
     /// Inserts `T(args...)` under `key` unless the key is present; as std::unordered_map's.
     template <class... Args>
     std::pair<iterator, bool> try_emplace(const Key& key, Args&&... args) {
-        auto [it, inserted] = index_.try_emplace(key, 0);
-        if (!inserted) return {iterator(this, it->second), false};
-        std::uint32_t slot;
+        const std::uint32_t h = hash32(key);
+        if (const std::size_t b = bucket_of(key, h); b != kNone) {
+            return {iterator(this, buckets_[b].slot), false};
+        }
+        if (2 * (size_ + 1) > buckets_.size()) grow();
+        const std::uint32_t slot = take_slot();
         try {
-            slot = take_slot();
             ::new (raw(slot)) value_type(std::piecewise_construct, std::forward_as_tuple(key),
                                          std::forward_as_tuple(std::forward<Args>(args)...));
         } catch (...) {
-            index_.erase(it);
+            give_back(slot);
             throw;
         }
         mark(slot, true);
-        it->second = slot;
+        std::size_t b = h & mask();
+        while (buckets_[b].slot != kEmpty) b = (b + 1) & mask();
+        buckets_[b] = Bucket{slot, h};
+        ++size_;
         return {iterator(this, slot), true};
     }
 
     /// Erases the entry at `pos`; returns the iterator to the next one.
     iterator erase(iterator pos) {
         const std::uint32_t slot = pos.slot();
-        index_.erase(at(slot)->first);
+        unindex(bucket_of(at(slot)->first, hash32(at(slot)->first)));
         release(slot);
         return iterator(this, slot + 1);
     }
 
     std::size_t erase(const Key& key) {
-        auto it = index_.find(key);
-        if (it == index_.end()) return 0;
-        const std::uint32_t slot = it->second;
-        index_.erase(it);
+        const std::size_t b = bucket_of(key, hash32(key));
+        if (b == kNone) return 0;
+        const std::uint32_t slot = buckets_[b].slot;
+        unindex(b);
         release(slot);
         return 1;
     }
@@ -123,13 +133,61 @@ class SlotTable {
                 mark(s, false);
             }
         }
-        index_.clear();
+        std::fill(buckets_.begin(), buckets_.end(), Bucket{});
+        size_ = 0;
         free_.clear();
         end_slot_ = 0;
     }
 
   private:
     static constexpr std::uint32_t kChunk = 256;  // slots per chunk
+    static constexpr std::uint32_t kEmpty = ~std::uint32_t{0};
+    static constexpr std::size_t kNone = ~std::size_t{0};
+
+    struct Bucket {
+        std::uint32_t slot = kEmpty;
+        std::uint32_t hash = 0;  // low 32 bits of the key's hash: its home bucket
+    };
+
+    static std::uint32_t hash32(const Key& key) { return static_cast<std::uint32_t>(Hash{}(key)); }
+    std::size_t mask() const { return buckets_.size() - 1; }
+
+    // The bucket holding `key`, or kNone.
+    std::size_t bucket_of(const Key& key, std::uint32_t h) const {
+        if (buckets_.empty()) return kNone;
+        for (std::size_t b = h & mask();; b = (b + 1) & mask()) {
+            const Bucket& x = buckets_[b];
+            if (x.slot == kEmpty) return kNone;
+            if (x.hash == h && at(x.slot)->first == key) return b;
+        }
+    }
+
+    // Empties bucket `b` and shifts back the entries after it that probed past it.
+    void unindex(std::size_t b) {
+        std::size_t hole = b;
+        for (std::size_t j = (b + 1) & mask(); buckets_[j].slot != kEmpty; j = (j + 1) & mask()) {
+            const std::size_t home = buckets_[j].hash & mask();
+            // Moves when its home is not in (hole, j], cyclically.
+            const bool stays = hole < j ? (home > hole && home <= j) : (home > hole || home <= j);
+            if (!stays) {
+                buckets_[hole] = buckets_[j];
+                hole = j;
+            }
+        }
+        buckets_[hole] = Bucket{};
+        --size_;
+    }
+
+    void grow() {
+        std::vector<Bucket> old(std::max<std::size_t>(16, 2 * buckets_.size()));
+        old.swap(buckets_);
+        for (const Bucket& x : old) {
+            if (x.slot == kEmpty) continue;
+            std::size_t b = x.hash & mask();
+            while (buckets_[b].slot != kEmpty) b = (b + 1) & mask();
+            buckets_[b] = x;
+        }
+    }
 
     struct Slot {
         alignas(value_type) unsigned char raw[sizeof(value_type)];
@@ -160,6 +218,11 @@ class SlotTable {
     void release(std::uint32_t s) {
         at(s)->~value_type();
         mark(s, false);
+        give_back(s);
+    }
+
+    // A slot taken but not (or no longer) holding an entry.
+    void give_back(std::uint32_t s) {
         if (s + 1 == end_slot_) {
             --end_slot_;  // the walk stops earlier; trailing free slots are not listed
         } else {
@@ -170,7 +233,8 @@ class SlotTable {
     std::vector<std::unique_ptr<Chunk>> chunks_;
     std::uint32_t end_slot_ = 0;  // one past the highest slot handed out
     std::vector<std::uint32_t> free_;
-    std::unordered_map<Key, std::uint32_t, Hash> index_;
+    std::vector<Bucket> buckets_;  // a power of two in size, at most half used
+    std::size_t size_ = 0;
 };
 
 }  // namespace sstop::core
