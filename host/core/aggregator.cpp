@@ -202,8 +202,7 @@ void Aggregator::State::count_socket(const SocketEntry& e, int sign) {
     }
 }
 
-SlotTable<SocketId, SocketEntry, SocketIdHash>::iterator Aggregator::State::erase_socket(
-    SlotTable<SocketId, SocketEntry, SocketIdHash>::iterator it) {
+Aggregator::State::SocketTable::iterator Aggregator::State::erase_socket(SocketTable::iterator it) {
     SocketEntry& e = it->second;
     uncount(e);
     if (e.touched_tick == tick_number) touched[e.touched_pos] = nullptr;

@@ -304,7 +304,8 @@ struct Aggregator::State {
     Clock::time_point now{};
 
     // Walked several times per tick: slots in chunks, not one heap node per socket.
-    SlotTable<SocketId, SocketEntry, SocketIdHash> sockets;
+    using SocketTable = SlotTable<SocketId, SocketEntry, SocketIdHash>;
+    SocketTable sockets;
     std::unordered_map<SocketKey, FlowEntry, SocketKeyHash> flows;
     std::unordered_map<ProcessId, ProcessEntry, ProcessIdHash> processes;
     std::unordered_map<GroupKey, GroupEntry, GroupKeyHash> groups;
@@ -398,8 +399,7 @@ struct Aggregator::State {
     }
 
     /// Erases a socket and everything that refers to it; returns the next slot.
-    SlotTable<SocketId, SocketEntry, SocketIdHash>::iterator erase_socket(
-        SlotTable<SocketId, SocketEntry, SocketIdHash>::iterator it);
+    SocketTable::iterator erase_socket(SocketTable::iterator it);
 
     /// A socket's traffic as of this tick: averages decayed over the ticks since ema_at.
     Traffic socket_traffic(const SocketEntry& e) const {
