@@ -3,6 +3,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -12,6 +13,7 @@
 #include <cstdarg>
 #include <cstdio>
 #include <cstring>
+#include <functional>
 #include <linuxproc/file_io.hpp>
 #include <linuxproc/netns.hpp>
 #include <linuxproc/owner_map.hpp>
@@ -158,9 +160,12 @@ struct EbpfSource::Kernel {
     ring_buffer* rings = nullptr;
     int cgroup_fd = -1;
     std::vector<std::uint64_t>* dirty_out = nullptr;
-    std::vector<sstop_sock>* finals_out = nullptr;
+    // The batched read (`sstop_read`), mapped; null where the kernel has no syscall programs.
+    sstop_read_batch* batch = nullptr;
+    std::size_t batch_len = 0;
 
     ~Kernel() {
+        if (batch) ::munmap(batch, batch_len);
         if (rings) ring_buffer__free(rings);
         for (bpf_link* l : links) bpf_link__destroy(l);
         if (skel) sstop_bpf__destroy(skel);
@@ -173,15 +178,6 @@ struct EbpfSource::Kernel {
             std::uint64_t cookie;
             std::memcpy(&cookie, data, sizeof cookie);
             k->dirty_out->push_back(cookie);
-        }
-        return 0;
-    }
-    static int on_event(void* ctx, void* data, std::size_t size) {
-        auto* k = static_cast<Kernel*>(ctx);
-        if (size >= sizeof(sstop_sock) && k->finals_out) {
-            sstop_sock rec;
-            std::memcpy(&rec, data, sizeof rec);
-            k->finals_out->push_back(rec);
         }
         return 0;
     }
@@ -231,17 +227,42 @@ void EbpfSource::open() {
     if (k->cgroup_fd < 0)
         throw PluginUnavailable("ebpf: cannot open the cgroup v2 root " + root + ": " +
                                 errno_text(errno));
-    k->skel = sstop_bpf__open();
-    if (!k->skel) throw PluginUnavailable("ebpf: cannot open the BPF object: " + last_problem());
-    bpf_map__set_max_entries(k->skel->maps.socks,
-                             static_cast<std::uint32_t>(settings_.max_sockets));
-    bpf_map__set_max_entries(k->skel->maps.events,
-                             static_cast<std::uint32_t>(settings_.ring_bytes));
-    bpf_map__set_max_entries(k->skel->maps.dirty, static_cast<std::uint32_t>(settings_.ring_bytes));
-    if (int err = sstop_bpf__load(k->skel))
+    // The batched read needs syscall programs (Linux 5.14): without them, or if the kernel
+    // refuses it, everything else loads and each changed socket is looked up on its own.
+    auto load = [&](bool with_batch) {
+        k->skel = sstop_bpf__open();
+        if (!k->skel)
+            throw PluginUnavailable("ebpf: cannot open the BPF object: " + last_problem());
+        bpf_map__set_max_entries(k->skel->maps.socks,
+                                 static_cast<std::uint32_t>(settings_.max_sockets));
+        bpf_map__set_max_entries(k->skel->maps.dirty,
+                                 static_cast<std::uint32_t>(settings_.ring_bytes));
+        bpf_program__set_autoload(k->skel->progs.sstop_read, with_batch);
+        const int err = sstop_bpf__load(k->skel);
+        if (err) {
+            sstop_bpf__destroy(k->skel);
+            k->skel = nullptr;
+        }
+        return err;
+    };
+    const bool syscall_progs =
+        settings_.batched_reads && libbpf_probe_bpf_prog_type(BPF_PROG_TYPE_SYSCALL, nullptr) == 1;
+    int err = load(syscall_progs);
+    if (err && syscall_progs) err = load(false);
+    if (err)
         throw PluginUnavailable("ebpf: the kernel refused the BPF programs (" + errno_text(err) +
                                 (last_problem().empty() ? "" : ": " + last_problem()) +
                                 "); CAP_BPF and CAP_PERFMON (or root) are needed");
+    if (bpf_program__fd(k->skel->progs.sstop_read) >= 0) {
+        const std::size_t page = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
+        const std::size_t len = (sizeof(sstop_read_batch) + page - 1) / page * page;
+        void* p = ::mmap(nullptr, len, PROT_READ | PROT_WRITE, MAP_SHARED,
+                         bpf_map__fd(k->skel->maps.batch), 0);
+        if (p != MAP_FAILED) {
+            k->batch = static_cast<sstop_read_batch*>(p);
+            k->batch_len = len;
+        }
+    }
     auto attach_cgroup = [&](bpf_program* prog, const char* what) {
         bpf_link* l = bpf_program__attach_cgroup(prog, k->cgroup_fd);
         if (!l)
@@ -261,9 +282,8 @@ void EbpfSource::open() {
     attach_cgroup(k->skel->progs.sstop_sock_release, "cgroup/sock_release");
     k->rings =
         ring_buffer__new(bpf_map__fd(k->skel->maps.dirty), &Kernel::on_dirty, k.get(), nullptr);
-    if (!k->rings || ring_buffer__add(k->rings, bpf_map__fd(k->skel->maps.events),
-                                      &Kernel::on_event, k.get()) != 0)
-        throw PluginUnavailable("ebpf: cannot map the ring buffers: " + errno_text(errno));
+    if (!k->rings)
+        throw PluginUnavailable("ebpf: cannot map the ring buffer: " + errno_text(errno));
     kernel_ = std::move(k);
     own_netns_ = inode_of(settings_.proc_root + "/self/ns/net");
     const auto mode = netlink::parse_namespaces_mode(settings_.namespaces);
@@ -294,7 +314,6 @@ EbpfSource::KernelCounters EbpfSource::kernel_counters() const {
     const auto* bss = kernel_->skel->bss;
     c.map_full = __atomic_load_n(&bss->map_full, __ATOMIC_RELAXED);
     c.dirty_lost = __atomic_load_n(&bss->dirty_lost, __ATOMIC_RELAXED);
-    c.events_lost = __atomic_load_n(&bss->events_lost, __ATOMIC_RELAXED);
     return c;
 }
 
@@ -311,6 +330,32 @@ void EbpfSource::read_all(std::vector<sstop_sock>& live) {
         prev = &key;
     }
     ++full_walks_;
+}
+
+void EbpfSource::read_records(const std::vector<std::uint64_t>& cookies,
+                              const std::function<void(const sstop_sock&)>& take) {
+    std::size_t i = 0;
+    if (sstop_read_batch* b = kernel_->batch) {
+        const int prog = bpf_program__fd(kernel_->skel->progs.sstop_read);
+        for (; i < cookies.size(); i += SSTOP_READ_BATCH) {
+            const std::size_t n = std::min<std::size_t>(SSTOP_READ_BATCH, cookies.size() - i);
+            std::memcpy(b->want, cookies.data() + i, n * sizeof(std::uint64_t));
+            sstop_read_args args{static_cast<std::uint32_t>(n), 0};
+            LIBBPF_OPTS(bpf_test_run_opts, run, .ctx_in = &args, .ctx_size_in = sizeof args);
+            if (bpf_prog_test_run_opts(prog, &run) != 0) break;  // the rest one by one
+            ++batch_reads_;
+            for (std::size_t j = 0; j < n; ++j)
+                if (b->got[j].cookie == cookies[i + j]) take(b->got[j]);
+        }
+    }
+    const int fd = bpf_map__fd(kernel_->skel->maps.socks);
+    for (; i < cookies.size(); ++i) {
+        sstop_sock rec;
+        ++lookups_;
+        if (bpf_map_lookup_elem(fd, &cookies[i], &rec) != 0) continue;
+        if (rec.closed) bpf_map_delete_elem(fd, &cookies[i]);
+        take(rec);
+    }
 }
 
 void EbpfSource::describe_owner(const ProcessId& id, const sstop_sock& rec, Sample& out) {
@@ -412,7 +457,7 @@ void EbpfSource::add_record(const sstop_sock& rec, Sample& out) {
     out.sockets.push_back(std::move(obs));
 }
 
-void EbpfSource::take_inventory(Sample& out) {
+void EbpfSource::take_inventory(Sample& out, std::vector<sstop_sock>& finals) {
     // Sockets older than sstop: one sock_diag dump, with owners from /proc.
     netlink::NetlinkSettings ns;
     ns.proc_root = settings_.proc_root;
@@ -441,8 +486,14 @@ void EbpfSource::take_inventory(Sample& out) {
     std::vector<sstop_sock> live;
     read_all(live);
     std::unordered_set<std::uint64_t> seen;
+    const int fd = bpf_map__fd(kernel_->skel->maps.socks);
     for (const sstop_sock& rec : live) {
-        if (rec.closed) continue;
+        if (rec.closed) {
+            // Gone before this first update: its final record closes what the dump listed.
+            finals.push_back(rec);
+            bpf_map_delete_elem(fd, &rec.cookie);
+            continue;
+        }
         seen.insert(rec.cookie);
         add_record(rec, out);
     }
@@ -475,28 +526,25 @@ CollectStatus EbpfSource::collect(Sample& out) {
     // A new generation first: every packet from now on queues its socket again.
     __atomic_add_fetch(&kernel_->skel->data->generation, 1, __ATOMIC_SEQ_CST);
     std::vector<std::uint64_t> dirty_now;
-    std::vector<sstop_sock> finals;
     kernel_->dirty_out = &dirty_now;
-    kernel_->finals_out = &finals;
     ring_buffer__consume(kernel_->rings);
     kernel_->dirty_out = nullptr;
-    kernel_->finals_out = nullptr;
 
+    // Final records (closed) read from the map; added after every live record.
+    std::vector<sstop_sock> finals;
+    const int fd = bpf_map__fd(kernel_->skel->maps.socks);
     const KernelCounters kc = kernel_counters();
-    const std::uint64_t lost = kc.dirty_lost + kc.events_lost;
     if (first_) {
-        take_inventory(out);
+        take_inventory(out, finals);
         first_ = false;
-        last_lost_ = lost;
-    } else if (lost != last_lost_) {
-        // A ring overflowed: what changed is unknown, so everything is read once.
-        last_lost_ = lost;
+        last_lost_ = kc.dirty_lost;
+    } else if (kc.dirty_lost != last_lost_) {
+        // The ring overflowed: what changed is unknown, so everything is read once. (A socket
+        // the map never had is idle since the inventory: it is not there, and not gone.)
+        last_lost_ = kc.dirty_lost;
         std::vector<sstop_sock> live;
         read_all(live);
-        const int fd = bpf_map__fd(kernel_->skel->maps.socks);
-        std::unordered_set<std::uint64_t> present;
         for (const sstop_sock& rec : live) {
-            present.insert(rec.cookie);
             if (rec.closed) {
                 finals.push_back(rec);
                 bpf_map_delete_elem(fd, &rec.cookie);
@@ -504,51 +552,26 @@ CollectStatus EbpfSource::collect(Sample& out) {
                 add_record(rec, out);
             }
         }
-        // A socket reported before and gone from the map without a final record that arrived
-        // (the ring had no room for it): it ends without counters, so nothing is invented.
-        for (const sstop_sock& f : finals) present.insert(f.cookie);
-        std::vector<std::uint64_t> vanished;
-        for (const auto& [cookie, k] : known_)
-            if (!present.count(cookie)) vanished.push_back(cookie);
-        for (std::uint64_t cookie : vanished) {
-            const Known& k = known_[cookie];
-            SocketObs gone;
-            gone.key = k.key;
-            gone.inode = k.inode;
-            gone.owner = k.owner;
-            gone.cookie = k.listed_cookieless ? 0 : cookie;
-            gone.closed = true;
-            gone.has_bytes = false;
-            out.sockets.push_back(gone);
-            known_.erase(cookie);
-            unowned_.erase(cookie);
-        }
         if (!overflow_said_) {
             overflow_said_ = true;
             log(Notice::Level::Info,
-                "ebpf: a ring buffer overflowed, so that update read every socket (counted in "
-                "ebpf.dirty_lost/events_lost and ebpf.full_walks; raise plugins.ebpf.ring_kib)");
+                "ebpf: the ring buffer overflowed, so that update read every socket (counted in "
+                "ebpf.dirty_lost and ebpf.full_walks; raise plugins.ebpf.ring_kib)");
         }
     } else {
-        const int fd = bpf_map__fd(kernel_->skel->maps.socks);
         std::vector<std::uint64_t> cookies = dirty_now;
         cookies.insert(cookies.end(), dirty_prev_.begin(), dirty_prev_.end());
         cookies.insert(cookies.end(), unowned_.begin(), unowned_.end());
         std::sort(cookies.begin(), cookies.end());
         cookies.erase(std::unique(cookies.begin(), cookies.end()), cookies.end());
-        std::unordered_set<std::uint64_t> final_cookies;
-        for (const sstop_sock& f : finals) final_cookies.insert(f.cookie);
-        for (std::uint64_t cookie : cookies) {
-            if (final_cookies.count(cookie)) continue;
-            sstop_sock rec;
-            if (bpf_map_lookup_elem(fd, &cookie, &rec) != 0) continue;  // gone: final below
-            if (rec.closed) {
+        out.sockets.reserve(out.sockets.size() + cookies.size());
+        // A final record is deleted from the map by the read that returns it.
+        read_records(cookies, [&](const sstop_sock& rec) {
+            if (rec.closed)
                 finals.push_back(rec);
-                bpf_map_delete_elem(fd, &cookie);
-                continue;
-            }
-            add_record(rec, out);
-        }
+            else
+                add_record(rec, out);
+        });
     }
     dirty_prev_ = std::move(dirty_now);
     for (const sstop_sock& f : finals) {
@@ -577,8 +600,9 @@ CollectStatus EbpfSource::collect(Sample& out) {
 
     out.counters.push_back({"map_full", kc.map_full});
     out.counters.push_back({"dirty_lost", kc.dirty_lost});
-    out.counters.push_back({"events_lost", kc.events_lost});
     out.counters.push_back({"full_walks", full_walks_});
+    out.counters.push_back({"batch_reads", batch_reads_});
+    out.counters.push_back({"lookups", lookups_});
     out.counters.push_back({"sockets", known_.size()});
     // Kernel time of the programs; the kernel counts it only with kernel.bpf_stats_enabled=1.
     if (const std::uint64_t ns = programs_run_ns(); ns > 0)

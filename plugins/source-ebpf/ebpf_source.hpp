@@ -12,6 +12,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <linuxproc/owner_map.hpp>
 #include <map>
 #include <memory>
@@ -34,9 +35,12 @@ struct EbpfSettings {
     std::string proc_mounts = "/proc/mounts";  ///< where the cgroup v2 hierarchy is found
     std::string cgroup_root;                   ///< empty: the first cgroup2 mount
     std::string btf = "/sys/kernel/btf/vmlinux";
-    std::size_t max_sockets = 65536;       ///< entries of the kernel socket map
-    std::size_t ring_bytes = 1024 * 1024;  ///< size of each ring buffer (a power of two)
-    std::string namespaces = "auto";       ///< the start-up inventory's namespaces
+    std::size_t max_sockets = 65536;      ///< entries of the kernel socket map
+    std::size_t ring_bytes = 512 * 1024;  ///< the dirty ring's size (a power of two)
+    std::string namespaces = "auto";      ///< the start-up inventory's namespaces
+    /// Read changed sockets in batches through `sstop_read` where the kernel can run it;
+    /// false: one lookup each (what kernels before 5.14 get; tests compare the two).
+    bool batched_reads = true;
 };
 
 /// Whether a kernel record belongs to what the source shows. With only sstop's namespace
@@ -70,7 +74,6 @@ class EbpfSource final : public Source {
     struct KernelCounters {
         std::uint64_t map_full = 0;
         std::uint64_t dirty_lost = 0;
-        std::uint64_t events_lost = 0;
     };
     KernelCounters kernel_counters() const;
     /// Kernel run time of the programs so far (0 unless kernel.bpf_stats_enabled=1).
@@ -88,10 +91,15 @@ class EbpfSource final : public Source {
     };
 
     void log(Notice::Level level, std::string_view message);
-    void take_inventory(Sample& out);
+    void take_inventory(Sample& out, std::vector<sstop_sock>& finals);
     void add_record(const sstop_sock& rec, Sample& out);
     void describe_owner(const ProcessId& id, const sstop_sock& rec, Sample& out);
     void read_all(std::vector<sstop_sock>& live);
+    /// The records of `cookies` still in the kernel's map, each given to `take`: a syscall
+    /// per SSTOP_READ_BATCH sockets (`sstop_read`), or one lookup each where the kernel
+    /// cannot run it.
+    void read_records(const std::vector<std::uint64_t>& cookies,
+                      const std::function<void(const sstop_sock&)>& take);
 
     EbpfSettings settings_;
     PluginContext* context_ = nullptr;
@@ -121,6 +129,8 @@ class EbpfSource final : public Source {
     std::unique_ptr<netlink::NetlinkSource> interfaces_;       ///< rtnetlink only
     std::uint64_t map_full_seen_ = 0;
     std::uint64_t full_walks_ = 0;
+    std::uint64_t batch_reads_ = 0;  ///< runs of `sstop_read`
+    std::uint64_t lookups_ = 0;      ///< records looked up one by one
     std::uint64_t last_lost_ = 0;
 };
 

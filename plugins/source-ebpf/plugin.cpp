@@ -14,9 +14,9 @@ const sstop_option_v1 kOptions[] = {
     {"max_sockets", SSTOP_OPTION_INT, "65536", 1024, 4194304,
      "sockets the kernel map holds; beyond it new sockets are not seen (counted as "
      "ebpf.map_full, and said once)"},
-    {"ring_kib", SSTOP_OPTION_INT, "1024", 16, 65536,
-     "size of each of the two ring buffers (changed sockets, final records), KiB, rounded "
-     "up to a power of two; an overflow makes one update read every socket"},
+    {"ring_kib", SSTOP_OPTION_INT, "512", 16, 65536,
+     "size of the ring buffer of changed and closed sockets, KiB, rounded up to a power of "
+     "two (16 bytes a socket); an overflow makes one update read every socket"},
     {"namespaces", SSTOP_OPTION_STRING, "auto", 0, 0,
      "network namespaces shown: own, all, or auto (all in the initial namespace, else own; "
      "as netlink's)"},

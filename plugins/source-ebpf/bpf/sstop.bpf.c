@@ -6,11 +6,14 @@
  *   cgroup_skb/egress|ingress bytes: TCP from tcp_sock's counters, others from skb->len
  *   raw_tp inet_sock_set_state TCP state; the final counters when a TCP socket reaches CLOSE
  *   cgroup/sock_release      the final record of other protocols (TCP: marks it released)
+ *   syscall sstop_read       run by user space: copies the records of the cookies it asks for
  *
  * User space reads the sockets that changed: a packet queues its socket's cookie on the
  * `dirty` ring once per generation (user space bumps `generation` each update), so an idle
- * socket costs nothing. Final records go through the `events` ring. A full ring is counted,
- * never silent: user space then walks the whole map. */
+ * socket costs nothing; their records are copied by `sstop_read` in batches, a syscall per
+ * SSTOP_READ_BATCH sockets. A socket that is gone stays in the map, marked closed and queued
+ * like a changed one, until that read takes its final record and deletes it. A full ring is
+ * counted, never silent: user space then walks the whole map. */
 #include "vmlinux.h"
 
 #include <bpf/bpf_core_read.h>
@@ -44,19 +47,22 @@ struct {
 struct {
     __uint(type, BPF_MAP_TYPE_RINGBUF);
     __uint(max_entries, 256 * 1024);
-} events SEC(".maps");
-
-struct {
-    __uint(type, BPF_MAP_TYPE_RINGBUF);
-    __uint(max_entries, 256 * 1024);
 } dirty SEC(".maps");
+
+/* The batched read's cookies and records (mmapped by user space; one entry). */
+struct {
+    __uint(type, BPF_MAP_TYPE_ARRAY);
+    __uint(map_flags, BPF_F_MMAPABLE);
+    __uint(max_entries, 1);
+    __type(key, __u32);
+    __type(value, struct sstop_read_batch);
+} batch SEC(".maps");
 
 /* Written by user space (mmap of .bss), read here. */
 __u32 generation = 1;
 /* Health counters, read by user space. */
 __u64 map_full = 0;     /* sockets not tracked: `socks` was full */
 __u64 dirty_lost = 0;   /* dirty cookies not queued: ring full (user space walks the map) */
-__u64 events_lost = 0;  /* final records not sent: ring full (left in the map as closed) */
 
 static __always_inline void mark_dirty(struct sstop_sock *s) {
     __u32 gen = generation;
@@ -66,15 +72,12 @@ static __always_inline void mark_dirty(struct sstop_sock *s) {
         __sync_fetch_and_add(&dirty_lost, 1);
 }
 
-/* Sends the final record and forgets the socket; a full ring leaves it marked closed. */
-static __always_inline void finish(__u64 cookie, struct sstop_sock *s) {
+/* The socket is gone: its record is final. It is read with the changed sockets (already
+ * queued this generation, it is read again in the next update as user space re-reads the
+ * previous one's) and deleted by that read. */
+static __always_inline void finish(struct sstop_sock *s) {
     s->closed = 1;
-    if (bpf_ringbuf_output(&events, s, sizeof(*s), 0) == 0) {
-        bpf_map_delete_elem(&socks, &cookie);
-    } else {
-        __sync_fetch_and_add(&events_lost, 1);
-        mark_dirty(s);
-    }
+    mark_dirty(s);
 }
 
 static __always_inline void read_tcp_counters(struct sstop_sock *s, const struct sock *sk) {
@@ -150,8 +153,12 @@ int sstop_sock_release(struct bpf_sock *ctx) {
         gone.family = ctx->family;
         gone.protocol = ctx->protocol;
         gone.closed = 1;
-        if (bpf_ringbuf_output(&events, &gone, sizeof(gone), 0) != 0)
-            __sync_fetch_and_add(&events_lost, 1);
+        if (bpf_map_update_elem(&socks, &cookie, &gone, BPF_NOEXIST) != 0) {
+            __sync_fetch_and_add(&map_full, 1);
+            return 1;
+        }
+        e = bpf_map_lookup_elem(&socks, &cookie);
+        if (e) mark_dirty(e);
         return 1;
     }
     e->released = 1;
@@ -160,7 +167,7 @@ int sstop_sock_release(struct bpf_sock *ctx) {
         mark_dirty(e);
         return 1;
     }
-    finish(cookie, e);
+    finish(e);
     return 1;
 }
 
@@ -177,7 +184,7 @@ int sstop_tcp_state(struct bpf_raw_tracepoint_args *ctx) {
     read_tuple(e, sk);
     read_tcp_counters(e, sk);
     if (newstate == TCP_CLOSE_ && e->released) {
-        finish(cookie, e);
+        finish(e);
         return 0;
     }
     mark_dirty(e);
@@ -282,3 +289,33 @@ int sstop_egress(struct __sk_buff *skb) { return on_packet(skb, 1); }
 
 SEC("cgroup_skb/ingress")
 int sstop_ingress(struct __sk_buff *skb) { return on_packet(skb, 0); }
+
+/* Run by user space (BPF_PROG_RUN) each update: copies the records of the cookies it wrote
+ * to `batch.want` into `batch.got`, one syscall for up to SSTOP_READ_BATCH sockets instead
+ * of one lookup each. A record is a plain copy, as a lookup from user space would be. A
+ * final record (closed) is deleted once copied: user space has it. */
+SEC("syscall")
+int sstop_read(struct sstop_read_args *args) {
+    __u32 zero = 0;
+    struct sstop_read_batch *b = bpf_map_lookup_elem(&batch, &zero);
+    if (!b) return 0;
+    __u32 n = args->count;
+    __u32 found = 0;
+    for (__u32 i = 0; i < SSTOP_READ_BATCH; i++) {
+        if (i >= n) break;
+        __u64 cookie = b->want[i];
+        struct sstop_sock *e = bpf_map_lookup_elem(&socks, &cookie);
+        if (e) {
+            __builtin_memcpy(&b->got[i], e, sizeof(*e));
+            /* The element was freed and reused for another socket while being copied. */
+            if (b->got[i].cookie == cookie) {
+                if (b->got[i].closed) bpf_map_delete_elem(&socks, &cookie);
+                found++;
+                continue;
+            }
+        }
+        b->got[i].cookie = 0;
+    }
+    args->found = found;
+    return 0;
+}

@@ -9,8 +9,8 @@
 
 #define SSTOP_COMM_LEN 16
 
-/* One socket, keyed by its cookie in the `socks` map; also the final record sent through the
- * `events` ring buffer when the socket is gone. */
+/* One socket, keyed by its cookie in the `socks` map; when the socket is gone, its final
+ * record (`closed`) stays there until user space has read it. */
 struct sstop_sock {
     __u64 cookie;
     __u64 rx_bytes;     /* payload bytes received (protocols other than TCP) */
@@ -33,10 +33,27 @@ struct sstop_sock {
     __u8 protocol;   /* IP protocol */
     __u8 state;      /* TCP state (kernel numbering); 7 = CLOSE */
     __u8 released;   /* the owner closed it (TCP may still send what is queued) */
-    __u8 closed;     /* final: the socket is gone (a record that could not be sent) */
+    __u8 closed;     /* final: the socket is gone */
     __u8 sock_type;  /* SOCK_STREAM, SOCK_DGRAM, SOCK_RAW, ... */
     __u8 pad;
     char comm[SSTOP_COMM_LEN];
+};
+
+/* One batched read of the records of changed sockets (the `sstop_read` program, run by user
+ * space through BPF_PROG_RUN): user space writes the cookies to `want`, the program copies
+ * each socket's record to `got` at the same index (cookie 0: no longer in the map). The map
+ * holding it is mmapped, so an update reads any number of sockets in a few syscalls. */
+#define SSTOP_READ_BATCH 256
+
+struct sstop_read_batch {
+    __u64 want[SSTOP_READ_BATCH];
+    struct sstop_sock got[SSTOP_READ_BATCH];
+};
+
+/* The context of one run of `sstop_read`. */
+struct sstop_read_args {
+    __u32 count; /* cookies in `want` (at most SSTOP_READ_BATCH) */
+    __u32 found; /* set by the program: records copied */
 };
 
 #endif
