@@ -116,12 +116,12 @@ void Aggregator::State::build_processes(Snapshot& snap) const {
     std::unordered_map<std::size_t, std::pair<std::set<Endpoint>, std::uint64_t>> udp_peers;
     const auto peer_cutoff = stale_cutoff();
     for (const SocketEntry* e : peer_sockets) {
-        if (!present(*e) || e->peers.empty()) continue;
+        if (!present(*e) || !e->peers || e->peers->last_moved.empty()) continue;
         const std::size_t i = index_of(e->owner);
         if (i == kNoIndex) continue;
         auto& [set, dropped] = udp_peers[i];
-        dropped += e->peers_dropped;
-        for (const auto& [peer, last] : e->peers)
+        dropped += e->peers->dropped;
+        for (const auto& [peer, last] : e->peers->last_moved)
             if (!expired(last, peer_cutoff)) set.insert(peer);
     }
 

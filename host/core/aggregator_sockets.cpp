@@ -314,19 +314,21 @@ SocketEntry* Aggregator::State::port_owner_for(const SocketKey& flow) {
 
 void Aggregator::State::note_peer(SocketEntry& e, const Endpoint& remote) {
     if (remote.addr.family == Family::None) return;
-    if (auto it = e.peers.find(remote); it != e.peers.end()) {
+    if (!e.peers) e.peers = std::make_unique<UdpPeerBook>();
+    auto& peers = e.peers->last_moved;
+    if (auto it = peers.find(remote); it != peers.end()) {
         it->second = now;
         return;
     }
-    if (e.peers.size() >= kMaxUdpPeersPerSocket) {
+    if (peers.size() >= kMaxUdpPeersPerSocket) {
         const auto cutoff = stale_cutoff();
-        std::erase_if(e.peers, [&](const auto& p) { return expired(p.second, cutoff); });
+        std::erase_if(peers, [&](const auto& p) { return expired(p.second, cutoff); });
     }
-    if (e.peers.size() >= kMaxUdpPeersPerSocket) {
-        ++e.peers_dropped;
+    if (peers.size() >= kMaxUdpPeersPerSocket) {
+        ++e.peers->dropped;
         return;
     }
-    e.peers.emplace(remote, now);
+    peers.emplace(remote, now);
     peer_sockets.insert(&e);
 }
 

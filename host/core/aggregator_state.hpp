@@ -96,6 +96,13 @@ struct TrafficState {
     std::uint64_t tick_tx = 0;
 };
 
+// An unconnected UDP socket's peers: the remote ends of the flows it took, and when each
+// last moved bytes. Bound: kMaxUdpPeersPerSocket; a peer beyond it is counted, not kept.
+struct UdpPeerBook {
+    std::map<Endpoint, Clock::time_point> last_moved;
+    std::uint64_t dropped = 0;
+};
+
 struct SocketEntry {
     explicit SocketEntry(double alpha) : traffic(alpha) {}
 
@@ -131,10 +138,8 @@ struct SocketEntry {
     // no bytes, so their decay is applied when it next gets some or is read (lazily).
     Clock::time_point ema_at{};
     TrafficState traffic;
-    // An unconnected UDP socket's peers: the remote ends of the flows it took, and when each
-    // last moved bytes. Bound: kMaxUdpPeersPerSocket; a peer beyond it is counted, not kept.
-    std::map<Endpoint, Clock::time_point> peers;
-    std::uint64_t peers_dropped = 0;
+    // An unconnected UDP socket's peers (null for every other socket: most have none).
+    std::unique_ptr<UdpPeerBook> peers;
 };
 
 struct FlowEntry {
