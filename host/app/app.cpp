@@ -327,6 +327,8 @@ int App::run_streaming() {
         // No view could be shown (no view plugin, a terminal curses cannot drive): the
         // reason was printed, and the plain text view below takes over.
     }
+    // Every plugin object of the run exists: the code of the others is unloaded.
+    registry_->unload_unused();
     rc = stream_output();
     stop_collector();
     print_summary();
@@ -361,6 +363,8 @@ std::optional<int> App::run_interactive() {
         std::fprintf(stderr, "sstop: no view plugin could be loaded; showing plain text\n");
         return std::nullopt;
     }
+    // Every plugin object of the run exists: the code of the others is unloaded.
+    registry_->unload_unused();
     tui::TuiHooks hooks;
     hooks.snapshots = &latest_;
     hooks.interval = std::chrono::nanoseconds(interval_ns_.load());

@@ -368,6 +368,14 @@ std::vector<std::string> PluginRegistry::ids(const std::string& kind) const {
     return out;
 }
 
+std::size_t PluginRegistry::unload_unused() {
+    auto& loaded = state_->loaded;
+    const std::size_t before = loaded.size();
+    // use_count 1: only this entry holds the library (an object holds it too while it lives).
+    std::erase_if(loaded, [](const LoadedPlugin& p) { return p.library.use_count() == 1; });
+    return before - loaded.size();
+}
+
 std::shared_ptr<Source> PluginRegistry::create_source(const std::string& id,
                                                       PluginContext& context) {
     return state_->create<Source>(id, PluginKind::Source, context);

@@ -92,6 +92,12 @@ class PluginRegistry {
     std::shared_ptr<View> create_view(const std::string& id, PluginContext& context);
     std::shared_ptr<Exporter> create_exporter(const std::string& id, PluginContext& context);
 
+    /// Unloads every library no created object holds, and forgets its plugin (`has` is then
+    /// false for it). Called once every object of the run exists, so plugins found but not
+    /// used (views of a headless run, exporters not configured) cost no memory. Returns how
+    /// many were unloaded.
+    std::size_t unload_unused();
+
   private:
     struct State;
     std::unique_ptr<State> state_;

@@ -171,6 +171,29 @@ TEST(Loader, GoodViewAndExporterCreateWorkingObjects) {
     EXPECT_TRUE(context.logged("published 7"));
 }
 
+// Once every object of a run exists, the libraries no object holds are unloaded (a headless
+// run does not keep its views' code); the one in use stays, and so does its object.
+TEST(Loader, UnusedLibrariesAreUnloadedAndTheOneInUseStays) {
+    RecordingContext context;
+    PluginRegistry registry;
+    registry.discover({SearchDir{fixture_dir("good-source"), "test"},
+                       SearchDir{fixture_dir("good-view"), "test"},
+                       SearchDir{fixture_dir("good-exporter"), "test"}});
+    std::shared_ptr<Source> source = registry.create_source("good-source", context);
+    ASSERT_NE(source, nullptr);
+    ASSERT_TRUE(is_mapped(fixture_file("good-view")));
+    EXPECT_EQ(registry.unload_unused(), 2u);
+    EXPECT_FALSE(is_mapped(fixture_file("good-view")));
+    EXPECT_FALSE(is_mapped(fixture_file("good-exporter")));
+    EXPECT_FALSE(registry.has("good-view"));
+    EXPECT_TRUE(registry.has("good-source"));
+    EXPECT_TRUE(is_mapped(fixture_file("good-source")));
+    Sample sample;
+    EXPECT_EQ(source->collect(sample).code, CollectStatus::Code::Ok);
+    EXPECT_EQ(registry.files().size(), 3u) << "the verdicts stay for --list-plugins";
+    EXPECT_EQ(registry.unload_unused(), 0u);
+}
+
 struct BadCase {
     const char* name;
     std::string reason;
