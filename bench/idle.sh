@@ -13,7 +13,7 @@
 #   measured window), IDLE_WARMUP (5), IDLE_REPS (3), IDLE_FIRST_REPS (5, first-cycle runs
 #   of each command: ss -tinp is noisy on a shared machine), IDLE_HOLDERS (10 holders),
 #   IDLE_GROWTH (1: also the "cost growth" rows, ebpf at 6,000 and 60,000 sockets with 1% of
-#   the connections sending 64 bytes a second), SSTOP_BIN (default <repo>/build-bench/bin/sstop,
+#   the connections sending 64 bytes a second, and at 6,000 with 600 active), SSTOP_BIN (default <repo>/build-bench/bin/sstop,
 #   else `sstop` on PATH). Needs iproute2 (`ip`, `ss`), util-linux (`nsenter`), nethogs,
 #   python3 and GNU time (/usr/bin/time; without it python3's getrusage is used).
 set -euo pipefail
@@ -199,7 +199,7 @@ make_ns() {
     MADE_SOCKETS=$n
 }
 MADE_SOCKETS=0 CHECKED_SOURCES=""
-declare -a GSOCKS=()
+declare -A GSOCKS=()
 
 CLK_TCK=$(getconf CLK_TCK)
 # utime+stime of a whole process in clock ticks (fields 14 and 15, after the comm).
@@ -372,16 +372,18 @@ for pid in "${PIDS[@]+"${PIDS[@]}"}"; do stop_pid "$pid"; done
 ip netns del "$NS"
 
 # Cost growth: ebpf alone at 6,000 and at 60,000 sockets, 1% of the connections active (64
-# bytes a second from the client end to the server end). One namespace at a time.
+# bytes a second from the client end to the server end), and at 6,000 sockets with the
+# 60,000 run's 600 active connections (the same traffic: what 54,000 idle sockets add). One
+# namespace at a time.
 if [[ $GROWTH -eq 1 ]]; then
-    for g in 3000:60 30000:600; do
+    for g in 3000:60 3000:600 30000:600; do
         gc=${g%%:*} ga=${g##*:}
-        gns=$NS_PREFIX-g$gc
+        gns=$NS_PREFIX-g$gc-$ga
         make_ns "$gns" "$gc" $(( gc / 1000 > HOLDERS ? gc / 1000 : HOLDERS )) "$ga"
-        GSOCKS[$gc]=$MADE_SOCKETS
+        GSOCKS[$gc:$ga]=$MADE_SOCKETS
         check_sources "$gns" --sources ebpf ebpf
         for ((rep = 1; rep <= REPS; rep++)); do
-            measure "$gns" ebpf "grow$gc.$rep"
+            measure "$gns" ebpf "grow$gc-$ga.$rep"
         done
         for pid in "${PIDS[@]+"${PIDS[@]}"}"; do stop_pid "$pid"; done
         ip netns del "$gns"
@@ -436,19 +438,21 @@ done
 
 if [[ $GROWTH -eq 1 ]]; then
     echo
-    echo "## Cost growth: ebpf, 1% of the connections sending 64 bytes a second"
+    echo "## Cost growth: ebpf, active connections sending 64 bytes a second"
     echo
     echo "| sockets | active connections | CPU ms/s | sched ms/s | RSS MiB | HWM MiB |"
     echo "| ---: | ---: | ---: | ---: | ---: | ---: |"
-    for g in 3000:60 30000:600; do
-        gc=${g%%:*} ga=${g##*:}
-        echo "| ${GSOCKS[$gc]} | $ga | $(values "grow$gc" cpu_ms_per_s | median) ($(values "grow$gc" cpu_ms_per_s | minmax)) |" \
-            "$(values "grow$gc" sched_ms_per_s | median) ($(values "grow$gc" sched_ms_per_s | minmax)) |" \
-            "$(values "grow$gc" rss_kb | median | mib) | $(values "grow$gc" hwm_kb | median | mib) |"
+    for g in 3000:60 3000:600 30000:600; do
+        gc=${g%%:*} ga=${g##*:} k=grow${g/:/-}
+        echo "| ${GSOCKS[$g]} | $ga | $(values "$k" cpu_ms_per_s | median) ($(values "$k" cpu_ms_per_s | minmax)) |" \
+            "$(values "$k" sched_ms_per_s | median) ($(values "$k" sched_ms_per_s | minmax)) |" \
+            "$(values "$k" rss_kb | median | mib) | $(values "$k" hwm_kb | median | mib) |"
     done
-    g6=$(values grow3000 sched_ms_per_s | median) g60=$(values grow30000 sched_ms_per_s | median)
+    g6=$(values grow3000-60 sched_ms_per_s | median) g6b=$(values grow3000-600 sched_ms_per_s | median)
+    g60=$(values grow30000-600 sched_ms_per_s | median)
     echo
-    echo "Growth, 60,000 ÷ 6,000 sockets (sched medians): $(ratio "$g60" "$g6")"
+    echo "Growth, 60,000 sockets with 1% active ÷ 6,000 with 1% active (sched medians): $(ratio "$g60" "$g6")"
+    echo "Growth, 60,000 ÷ 6,000 sockets with the same 600 active connections: $(ratio "$g60" "$g6b")"
 fi
 
 # Where sstop's resident memory is (smaps_rollup of the last rep of each sstop run).
