@@ -2,6 +2,7 @@
 // Exponential moving average of a rate, independent of the tick length.
 
 #include <cmath>
+#include <limits>
 
 namespace sstop::core {
 
@@ -33,9 +34,8 @@ class RateEma {
             return;
         }
         const double instant = delta / dt_s;
-        if (!initialised_) {
+        if (!initialised()) {
             value_ = instant;
-            initialised_ = true;
             return;
         }
         value_ += tick_weight * (instant - value_);
@@ -48,18 +48,17 @@ class RateEma {
         if (!(elapsed_s > 0)) {
             return;
         }
-        if (!initialised_) {
+        if (!initialised()) {
             value_ = 0;
-            initialised_ = true;
             return;
         }
         value_ *= std::pow(1.0 - alpha_, elapsed_s);
     }
 
     /// Current smoothed rate, 0 before the first update.
-    double value() const noexcept { return value_; }
+    double value() const noexcept { return initialised() ? value_ : 0.0; }
     /// True once a tick with a positive length was fed.
-    bool initialised() const noexcept { return initialised_; }
+    bool initialised() const noexcept { return !std::isnan(value_); }
     /// The per-second weight in use.
     double alpha() const noexcept { return alpha_; }
 
@@ -72,8 +71,8 @@ class RateEma {
     }
 
     double alpha_;
-    double value_ = 0;
-    bool initialised_ = false;
+    // NaN until the first tick (a flag beside it would make every average 24 bytes, not 16).
+    double value_ = std::numeric_limits<double>::quiet_NaN();
 };
 
 }  // namespace sstop::core
