@@ -579,15 +579,23 @@ CollectStatus EbpfSource::collect(Sample& out) {
         rec.closed = 1;
         add_record(rec, out);
     }
-    // Sockets with an inode but no owner yet (accepted ones): the owner map finds them.
-    if (!owners_) owners_.emplace(settings_.proc_root);
-    owners_->attribute(out, likely_owner_);
-    likely_owner_.clear();
-    for (const SocketObs& s : out.sockets)
-        if (s.owner.pid != 0 && s.cookie != 0) {
+    // Sockets with an inode but no owner yet (accepted ones): the owner map finds them. It
+    // reads /proc (and caches every process's socket inodes) only in an update that has
+    // one: where every socket's owner came from the kernel, it costs nothing.
+    std::vector<std::size_t> unowned_now;
+    for (std::size_t i = 0; i < out.sockets.size(); ++i)
+        if (out.sockets[i].inode != 0 && out.sockets[i].owner.pid == 0) unowned_now.push_back(i);
+    if (!unowned_now.empty()) {
+        if (!owners_) owners_.emplace(settings_.proc_root);
+        owners_->attribute(out, likely_owner_);
+        for (std::size_t i : unowned_now) {
+            const SocketObs& s = out.sockets[i];
+            if (s.owner.pid == 0 || s.cookie == 0) continue;
             if (auto it = known_.find(s.cookie); it != known_.end()) it->second.owner = s.owner;
             unowned_.erase(s.cookie);
         }
+    }
+    likely_owner_.clear();
 
     if (!interfaces_) {
         netlink::NetlinkSettings ns;
