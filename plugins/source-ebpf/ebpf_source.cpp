@@ -14,6 +14,7 @@
 #include <cstdio>
 #include <cstring>
 #include <functional>
+#include <iterator>
 #include <linuxproc/file_io.hpp>
 #include <linuxproc/netns.hpp>
 #include <linuxproc/owner_map.hpp>
@@ -382,16 +383,18 @@ void EbpfSource::describe_owner(const ProcessId& id, const sstop_sock& rec, Samp
 
 void EbpfSource::add_record(const sstop_sock& rec, Sample& out) {
     SocketObs obs = to_observation(rec, own_netns_);
+    // One lookup of the cookie serves the whole record: at tens of thousands of sockets it
+    // is a cache miss, the largest cost of a changed socket here.
+    auto known = known_.find(rec.cookie);
     // Another namespace's socket, when only sstop's own is shown: read (it moved) and left.
     // One the start-up listing of sstop's namespace had (by cookie, or without one) is ours.
     auto listed = [&] {
-        if (known_.count(rec.cookie)) return true;
+        if (known != known_.end()) return true;
         return cookieless_.count(local_end(obs.key)) != 0;
     };
     if (!all_namespaces_ && !in_scope(rec, false, own_netns_, listed())) return;
     ProcessId owner = owner_id(rec, clock_ticks_);
     const bool no_tuple = rec.lport == 0 && rec.rport == 0;
-    auto known = known_.find(rec.cookie);
     if (known != known_.end()) {
         // Listed by the inventory or an earlier update: what it knew stays.
         if (owner.pid == 0) owner = known->second.owner;
@@ -440,15 +443,15 @@ void EbpfSource::add_record(const sstop_sock& rec, Sample& out) {
     obs.owner = owner;
     if (owner.pid != 0) {
         describe_owner(owner, rec, out);
-        unowned_.erase(rec.cookie);
+        if (!unowned_.empty()) unowned_.erase(rec.cookie);
     } else if (!obs.closed && unowned_.size() < kMaxUnowned) {
         unowned_.insert(rec.cookie);
     }
     if (obs.closed) {
-        known_.erase(rec.cookie);
-        unowned_.erase(rec.cookie);
-    } else if (known_.size() < settings_.max_sockets || known != known_.end()) {
-        Known& k = known_[rec.cookie];
+        if (known != known_.end()) known_.erase(known);
+        if (!unowned_.empty()) unowned_.erase(rec.cookie);
+    } else if (known != known_.end() || known_.size() < settings_.max_sockets) {
+        Known& k = known != known_.end() ? known->second : known_[rec.cookie];
         k.key = obs.key;
         if (obs.inode) k.inode = obs.inode;
         if (owner.pid) k.owner = owner;
@@ -529,6 +532,10 @@ CollectStatus EbpfSource::collect(Sample& out) {
     kernel_->dirty_out = &dirty_now;
     ring_buffer__consume(kernel_->rings);
     kernel_->dirty_out = nullptr;
+    // Sorted, once each (a socket queued again after the bump is on the ring twice): the next
+    // update merges it, as `dirty_prev_`, with its own.
+    std::sort(dirty_now.begin(), dirty_now.end());
+    dirty_now.erase(std::unique(dirty_now.begin(), dirty_now.end()), dirty_now.end());
 
     // Final records (closed) read from the map; added after every live record.
     std::vector<sstop_sock> finals;
@@ -559,11 +566,15 @@ CollectStatus EbpfSource::collect(Sample& out) {
                 "ebpf.dirty_lost and ebpf.full_walks; raise plugins.ebpf.ring_kib)");
         }
     } else {
-        std::vector<std::uint64_t> cookies = dirty_now;
-        cookies.insert(cookies.end(), dirty_prev_.begin(), dirty_prev_.end());
-        cookies.insert(cookies.end(), unowned_.begin(), unowned_.end());
-        std::sort(cookies.begin(), cookies.end());
-        cookies.erase(std::unique(cookies.begin(), cookies.end()), cookies.end());
+        std::vector<std::uint64_t> cookies;
+        cookies.reserve(dirty_now.size() + dirty_prev_.size() + unowned_.size());
+        std::set_union(dirty_now.begin(), dirty_now.end(), dirty_prev_.begin(), dirty_prev_.end(),
+                       std::back_inserter(cookies));
+        if (!unowned_.empty()) {
+            cookies.insert(cookies.end(), unowned_.begin(), unowned_.end());
+            std::sort(cookies.begin(), cookies.end());
+            cookies.erase(std::unique(cookies.begin(), cookies.end()), cookies.end());
+        }
         out.sockets.reserve(out.sockets.size() + cookies.size());
         // A final record is deleted from the map by the read that returns it.
         read_records(cookies, [&](const sstop_sock& rec) {
