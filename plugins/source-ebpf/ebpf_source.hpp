@@ -38,8 +38,9 @@ struct EbpfSettings {
     std::size_t max_sockets = 65536;      ///< entries of the kernel socket map
     std::size_t ring_bytes = 512 * 1024;  ///< the dirty ring's size (a power of two)
     std::string namespaces = "auto";      ///< the start-up inventory's namespaces
-    /// Read changed sockets in batches through `sstop_read` where the kernel can run it;
-    /// false: one lookup each (what kernels before 5.14 get; tests compare the two).
+    /// Read records in batches where the kernel can (`sstop_read` for changed sockets, batch
+    /// lookups for whole-map reads); false: one lookup each, what kernels without them get
+    /// (tests compare the two).
     bool batched_reads = true;
 };
 
@@ -129,7 +130,7 @@ class EbpfSource final : public Source {
     std::unique_ptr<netlink::NetlinkSource> interfaces_;       ///< rtnetlink only
     std::uint64_t map_full_seen_ = 0;
     std::uint64_t full_walks_ = 0;
-    std::uint64_t batch_reads_ = 0;  ///< runs of `sstop_read`
+    std::uint64_t batch_reads_ = 0;  ///< batched read syscalls (`sstop_read`, whole-map)
     std::uint64_t lookups_ = 0;      ///< records looked up one by one
     std::uint64_t last_lost_ = 0;
 };

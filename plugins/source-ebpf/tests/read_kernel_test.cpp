@@ -7,7 +7,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdint>
+#include <cstring>
 #include <map>
 #include <string>
 #include <vector>
@@ -46,6 +48,13 @@ TEST_P(EbpfReadKernel, ChangedSocketsAreReadWithTheirExactBytes) {
     ASSERT_NO_THROW(source.open());
     Sample first;
     ASSERT_NE(source.collect(first).code, CollectStatus::Code::Failed);
+    // The first update reads the whole map: in batch lookups, or key by key.
+    if (batched) {
+        EXPECT_GE(counter(first, "batch_reads"), 1u);
+        EXPECT_EQ(counter(first, "lookups"), 0u);
+    } else {
+        EXPECT_EQ(counter(first, "batch_reads"), 0u);
+    }
 
     int sink = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
     ASSERT_GE(sink, 0);
@@ -122,6 +131,66 @@ TEST_P(EbpfReadKernel, ChangedSocketsAreReadWithTheirExactBytes) {
     }
     for (int fd : fds)
         if (fd >= 0) close(fd);
+    close(sink);
+}
+
+// The first update reads the whole map. 1,500 senders that moved bytes before it (more than
+// a batch of 1,024): each is there once, with exactly its bytes.
+TEST_P(EbpfReadKernel, WholeMapReadAtTheFirstUpdateHasEveryRecordOnce) {
+    if (geteuid() != 0) GTEST_SKIP() << "needs root (CAP_BPF, CAP_PERFMON, CAP_NET_ADMIN)";
+    const bool batched = GetParam();
+    EbpfSettings settings;
+    settings.batched_reads = batched;
+    settings.namespaces = "all";
+    EbpfSource source(settings);
+    ASSERT_NO_THROW(source.open());
+
+    int sink = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    ASSERT_GE(sink, 0);
+    sockaddr_in at{};
+    at.sin_family = AF_INET;
+    at.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ASSERT_EQ(bind(sink, reinterpret_cast<sockaddr*>(&at), sizeof at), 0);
+    socklen_t at_len = sizeof at;
+    ASSERT_EQ(getsockname(sink, reinterpret_cast<sockaddr*>(&at), &at_len), 0);
+    constexpr int kSenders = 1500;
+    std::vector<int> fds;
+    std::map<std::uint64_t, std::uint64_t> sent;  // cookie → payload bytes
+    std::vector<char> buf(600, 'w');
+    std::vector<char> drain(2048);
+    for (int i = 0; i < kSenders; ++i) {
+        int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        ASSERT_GE(fd, 0) << "socket " << i << ": " << std::strerror(errno);
+        fds.push_back(fd);
+        const std::size_t size = 50 + static_cast<std::size_t>(i % 500);
+        const int count = 1 + i % 3;
+        for (int k = 0; k < count; ++k)
+            ASSERT_EQ(sendto(fd, buf.data(), size, 0, reinterpret_cast<sockaddr*>(&at), sizeof at),
+                      static_cast<ssize_t>(size));
+        sent[cookie_of(fd)] = size * static_cast<std::uint64_t>(count);
+        while (recv(sink, drain.data(), drain.size(), MSG_DONTWAIT) > 0) {
+        }
+    }
+
+    Sample first;
+    ASSERT_NE(source.collect(first).code, CollectStatus::Code::Failed);
+    std::map<std::uint64_t, int> seen;
+    for (const SocketObs& s : first.sockets) {
+        auto it = sent.find(s.cookie);
+        if (it == sent.end()) continue;
+        ++seen[s.cookie];
+        EXPECT_EQ(s.tx_bytes, it->second) << "cookie " << s.cookie;
+    }
+    EXPECT_EQ(seen.size(), sent.size()) << "senders in the first update";
+    for (const auto& [cookie, n] : seen) EXPECT_EQ(n, 1) << "cookie " << cookie << " listed twice";
+    if (batched) {
+        EXPECT_GE(counter(first, "batch_reads"), 2u) << "more records than one batch";
+        EXPECT_EQ(counter(first, "lookups"), 0u);
+    } else {
+        EXPECT_EQ(counter(first, "batch_reads"), 0u);
+        EXPECT_GE(counter(first, "lookups"), sent.size());
+    }
+    for (int fd : fds) close(fd);
     close(sink);
 }
 
