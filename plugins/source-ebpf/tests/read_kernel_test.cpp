@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <cstring>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -34,6 +35,63 @@ std::uint64_t cookie_of(int fd) {
 
 class EbpfReadKernel : public ::testing::TestWithParam<bool> {};
 
+// UDP senders on loopback, each with its own datagram size and count, and a sink that drains
+// them: `sent` holds each sender's payload bytes by cookie.
+class LoopbackSenders {
+  public:
+    LoopbackSenders() {
+        sink_ = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        at_.sin_family = AF_INET;
+        at_.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        socklen_t len = sizeof at_;
+        ok_ = sink_ >= 0 && bind(sink_, reinterpret_cast<sockaddr*>(&at_), sizeof at_) == 0 &&
+              getsockname(sink_, reinterpret_cast<sockaddr*>(&at_), &len) == 0;
+    }
+    ~LoopbackSenders() {
+        for (int fd : fds)
+            if (fd >= 0) close(fd);
+        if (sink_ >= 0) close(sink_);
+    }
+    bool ok() const { return ok_; }
+
+    // A new sender that sends `count` datagrams of `size` bytes; false (with why) if not.
+    ::testing::AssertionResult add(std::size_t size, int count) {
+        int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        if (fd < 0) return ::testing::AssertionFailure() << "socket: " << std::strerror(errno);
+        fds.push_back(fd);
+        std::vector<char> buf(size, 's');
+        for (int k = 0; k < count; ++k)
+            if (sendto(fd, buf.data(), size, 0, reinterpret_cast<sockaddr*>(&at_), sizeof at_) !=
+                static_cast<ssize_t>(size))
+                return ::testing::AssertionFailure() << "sendto: " << std::strerror(errno);
+        const std::uint64_t cookie = cookie_of(fd);
+        if (cookie == 0) return ::testing::AssertionFailure() << "no SO_COOKIE";
+        sent[cookie] = size * static_cast<std::uint64_t>(count);
+        char drain[2048];
+        while (recv(sink_, drain, sizeof drain, MSG_DONTWAIT) > 0) {
+        }
+        return ::testing::AssertionSuccess();
+    }
+
+    std::vector<int> fds;                         // -1 once closed
+    std::map<std::uint64_t, std::uint64_t> sent;  // cookie → payload bytes
+
+  private:
+    int sink_ = -1;
+    sockaddr_in at_{};
+    bool ok_ = false;
+};
+
+// An opened source reading in batches or one lookup each.
+std::unique_ptr<EbpfSource> open_source(bool batched) {
+    EbpfSettings settings;
+    settings.batched_reads = batched;
+    settings.namespaces = "all";
+    auto source = std::make_unique<EbpfSource>(settings);
+    source->open();
+    return source;
+}
+
 // 600 senders (more than two batches of 256), each sending its own number of datagrams of
 // its own size: every sender's record carries exactly its bytes, in the update after. Every
 // third sender is closed before that update: its final record has the same bytes, comes
@@ -41,13 +99,10 @@ class EbpfReadKernel : public ::testing::TestWithParam<bool> {};
 TEST_P(EbpfReadKernel, ChangedSocketsAreReadWithTheirExactBytes) {
     if (geteuid() != 0) GTEST_SKIP() << "needs root (CAP_BPF, CAP_PERFMON, CAP_NET_ADMIN)";
     const bool batched = GetParam();
-    EbpfSettings settings;
-    settings.batched_reads = batched;
-    settings.namespaces = "all";
-    EbpfSource source(settings);
-    ASSERT_NO_THROW(source.open());
+    std::unique_ptr<EbpfSource> source;
+    ASSERT_NO_THROW(source = open_source(batched));
     Sample first;
-    ASSERT_NE(source.collect(first).code, CollectStatus::Code::Failed);
+    ASSERT_NE(source->collect(first).code, CollectStatus::Code::Failed);
     // The first update reads the whole map: in batch lookups, or key by key.
     if (batched) {
         EXPECT_GE(counter(first, "batch_reads"), 1u);
@@ -56,35 +111,13 @@ TEST_P(EbpfReadKernel, ChangedSocketsAreReadWithTheirExactBytes) {
         EXPECT_EQ(counter(first, "batch_reads"), 0u);
     }
 
-    int sink = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    ASSERT_GE(sink, 0);
-    sockaddr_in at{};
-    at.sin_family = AF_INET;
-    at.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ASSERT_EQ(bind(sink, reinterpret_cast<sockaddr*>(&at), sizeof at), 0);
-    socklen_t at_len = sizeof at;
-    ASSERT_EQ(getsockname(sink, reinterpret_cast<sockaddr*>(&at), &at_len), 0);
-
     constexpr int kSenders = 600;
-    std::vector<int> fds;
-    std::map<std::uint64_t, std::uint64_t> sent;  // cookie → payload bytes
-    std::vector<char> buf(1200, 's');
-    std::vector<char> drain(2048);
-    for (int i = 0; i < kSenders; ++i) {
-        int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-        ASSERT_GE(fd, 0);
-        fds.push_back(fd);
-        const std::size_t size = 100 + static_cast<std::size_t>(i);
-        const int count = 1 + i % 4;
-        for (int k = 0; k < count; ++k)
-            ASSERT_EQ(sendto(fd, buf.data(), size, 0, reinterpret_cast<sockaddr*>(&at), sizeof at),
-                      static_cast<ssize_t>(size));
-        const std::uint64_t cookie = cookie_of(fd);
-        ASSERT_NE(cookie, 0u);
-        sent[cookie] = size * static_cast<std::uint64_t>(count);
-        while (recv(sink, drain.data(), drain.size(), MSG_DONTWAIT) > 0) {
-        }
-    }
+    LoopbackSenders senders;
+    ASSERT_TRUE(senders.ok());
+    for (int i = 0; i < kSenders; ++i)
+        ASSERT_TRUE(senders.add(100 + static_cast<std::size_t>(i), 1 + i % 4)) << "sender " << i;
+    std::vector<int>& fds = senders.fds;
+    const auto& sent = senders.sent;
 
     std::map<std::uint64_t, bool> closed_early;  // cookie → closed before the update
     for (int i = 0; i < kSenders; ++i) {
@@ -97,7 +130,7 @@ TEST_P(EbpfReadKernel, ChangedSocketsAreReadWithTheirExactBytes) {
     }
 
     Sample next;
-    ASSERT_NE(source.collect(next).code, CollectStatus::Code::Failed);
+    ASSERT_NE(source->collect(next).code, CollectStatus::Code::Failed);
     std::size_t found = 0, finals = 0;
     for (const SocketObs& s : next.sockets) {
         auto it = sent.find(s.cookie);
@@ -113,7 +146,7 @@ TEST_P(EbpfReadKernel, ChangedSocketsAreReadWithTheirExactBytes) {
     EXPECT_EQ(finals, static_cast<std::size_t>(kSenders / 3)) << "final records";
     // The next update re-reads this one's changed sockets: the closed ones are gone.
     Sample after;
-    ASSERT_NE(source.collect(after).code, CollectStatus::Code::Failed);
+    ASSERT_NE(source->collect(after).code, CollectStatus::Code::Failed);
     for (const SocketObs& s : after.sockets) {
         auto it = closed_early.find(s.cookie);
         if (it != closed_early.end()) {
@@ -129,9 +162,6 @@ TEST_P(EbpfReadKernel, ChangedSocketsAreReadWithTheirExactBytes) {
         EXPECT_EQ(counter(next, "batch_reads"), 0u);
         EXPECT_GE(counter(next, "lookups"), sent.size());
     }
-    for (int fd : fds)
-        if (fd >= 0) close(fd);
-    close(sink);
 }
 
 // The first update reads the whole map. 1,500 senders that moved bytes before it (more than
@@ -139,41 +169,18 @@ TEST_P(EbpfReadKernel, ChangedSocketsAreReadWithTheirExactBytes) {
 TEST_P(EbpfReadKernel, WholeMapReadAtTheFirstUpdateHasEveryRecordOnce) {
     if (geteuid() != 0) GTEST_SKIP() << "needs root (CAP_BPF, CAP_PERFMON, CAP_NET_ADMIN)";
     const bool batched = GetParam();
-    EbpfSettings settings;
-    settings.batched_reads = batched;
-    settings.namespaces = "all";
-    EbpfSource source(settings);
-    ASSERT_NO_THROW(source.open());
-
-    int sink = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    ASSERT_GE(sink, 0);
-    sockaddr_in at{};
-    at.sin_family = AF_INET;
-    at.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ASSERT_EQ(bind(sink, reinterpret_cast<sockaddr*>(&at), sizeof at), 0);
-    socklen_t at_len = sizeof at;
-    ASSERT_EQ(getsockname(sink, reinterpret_cast<sockaddr*>(&at), &at_len), 0);
+    std::unique_ptr<EbpfSource> source;
+    ASSERT_NO_THROW(source = open_source(batched));
     constexpr int kSenders = 1500;
-    std::vector<int> fds;
-    std::map<std::uint64_t, std::uint64_t> sent;  // cookie → payload bytes
-    std::vector<char> buf(600, 'w');
-    std::vector<char> drain(2048);
-    for (int i = 0; i < kSenders; ++i) {
-        int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-        ASSERT_GE(fd, 0) << "socket " << i << ": " << std::strerror(errno);
-        fds.push_back(fd);
-        const std::size_t size = 50 + static_cast<std::size_t>(i % 500);
-        const int count = 1 + i % 3;
-        for (int k = 0; k < count; ++k)
-            ASSERT_EQ(sendto(fd, buf.data(), size, 0, reinterpret_cast<sockaddr*>(&at), sizeof at),
-                      static_cast<ssize_t>(size));
-        sent[cookie_of(fd)] = size * static_cast<std::uint64_t>(count);
-        while (recv(sink, drain.data(), drain.size(), MSG_DONTWAIT) > 0) {
-        }
-    }
+    LoopbackSenders senders;
+    ASSERT_TRUE(senders.ok());
+    for (int i = 0; i < kSenders; ++i)
+        ASSERT_TRUE(senders.add(50 + static_cast<std::size_t>(i % 500), 1 + i % 3))
+            << "sender " << i;
+    const auto& sent = senders.sent;
 
     Sample first;
-    ASSERT_NE(source.collect(first).code, CollectStatus::Code::Failed);
+    ASSERT_NE(source->collect(first).code, CollectStatus::Code::Failed);
     std::map<std::uint64_t, int> seen;
     for (const SocketObs& s : first.sockets) {
         auto it = sent.find(s.cookie);
@@ -190,8 +197,6 @@ TEST_P(EbpfReadKernel, WholeMapReadAtTheFirstUpdateHasEveryRecordOnce) {
         EXPECT_EQ(counter(first, "batch_reads"), 0u);
         EXPECT_GE(counter(first, "lookups"), sent.size());
     }
-    for (int fd : fds) close(fd);
-    close(sink);
 }
 
 INSTANTIATE_TEST_SUITE_P(Reads, EbpfReadKernel, ::testing::Values(true, false),
