@@ -235,37 +235,41 @@ void App::collector_loop() {
     auto next = Clock::now();
     std::uint64_t ticks = 0;
     while (!stop_.load()) {
-        core::TickInput tick;
-        tick.now = Clock::now();
-        tick.unix_time_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                                std::chrono::system_clock::now().time_since_epoch())
-                                .count();
-        try {
-            sources_->collect(tick);
-            tick.sources = sources_->active_ids();
-            if (tick.sources.empty() && tick.samples.empty()) {
-                // Nothing is left to collect from: publishing empty ticks would only make
-                // every process look gone.
-                sources_ended_.store(sources_->any_ended());
-                sources_gone_.store(true);
-                break;
+        // The tick lives only while it is collected and published: kept through the wait
+        // below, its samples (megabytes at tens of thousands of sockets) stayed resident.
+        {
+            core::TickInput tick;
+            tick.now = Clock::now();
+            tick.unix_time_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                    std::chrono::system_clock::now().time_since_epoch())
+                                    .count();
+            try {
+                sources_->collect(tick);
+                tick.sources = sources_->active_ids();
+                if (tick.sources.empty() && tick.samples.empty()) {
+                    // Nothing is left to collect from: publishing empty ticks would only make
+                    // every process look gone.
+                    sources_ended_.store(sources_->any_ended());
+                    sources_gone_.store(true);
+                    break;
+                }
+                if (recorder_ && recorder_->active()) {
+                    if (auto stopped = recorder_->append(tick))
+                        log_.write(Notice::Level::Warning, *stopped);
+                }
+                tick.notices = log_.notices();
+                if (dns_) tick.counters = dns_->counters();
+                for (SourceCounter& c : self_meter_.update(Clock::now(), read_own_usage(),
+                                                           bpf_run_ns_of(tick.samples)))
+                    tick.counters.push_back(std::move(c));
+                bus_.tick(tick);
+                // After the start-up inventory is gone (second tick), then once a minute or so
+                // (a burst of sockets leaves free pages behind): a few ms, RSS follows use.
+                if (++ticks == 2 || ticks % 64 == 0) release_free_memory();
+            } catch (const std::exception& e) {
+                // The collector catches at its root and reports; the next tick tries again.
+                log_.write(Notice::Level::Error, std::string("collector: ") + e.what());
             }
-            if (recorder_ && recorder_->active()) {
-                if (auto stopped = recorder_->append(tick))
-                    log_.write(Notice::Level::Warning, *stopped);
-            }
-            tick.notices = log_.notices();
-            if (dns_) tick.counters = dns_->counters();
-            for (SourceCounter& c :
-                 self_meter_.update(Clock::now(), read_own_usage(), bpf_run_ns_of(tick.samples)))
-                tick.counters.push_back(std::move(c));
-            bus_.tick(tick);
-            // After the start-up inventory is gone (second tick), then once a minute or so
-            // (a burst of sockets leaves free pages behind): a few ms, RSS follows use.
-            if (++ticks == 2 || ticks % 64 == 0) release_free_memory();
-        } catch (const std::exception& e) {
-            // The collector catches at its root and reports; the next tick tries again.
-            log_.write(Notice::Level::Error, std::string("collector: ") + e.what());
         }
         auto interval = std::chrono::nanoseconds(interval_ns_.load());
         next += interval;

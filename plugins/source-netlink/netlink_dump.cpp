@@ -79,15 +79,15 @@ NetlinkSource::DumpResult NetlinkSource::dump(
 
 NetlinkSource::DumpResult NetlinkSource::dump_sockets(MnlSocketPtr& sock, std::uint64_t netns,
                                                       std::uint8_t family, std::uint8_t protocol,
-                                                      std::vector<DiagRecord>& out,
+                                                      std::vector<SocketObs>& out,
                                                       std::uint32_t states) {
     DumpRequest request = socket_dump_request(family, protocol, states);
     nlmsghdr* nlh = &request.header;
     const Proto proto = protocol == IPPROTO_TCP ? Proto::Tcp : Proto::Udp;
 
-    // Records go straight into `out` (the collector's vector, whose capacity is kept between
-    // collects): a vector of its own per dump was regrown from empty, and its pages faulted
-    // in, every time. A failed or retried dump takes its records back out.
+    // Records go straight into `out` (the sample's socket list, sized for the whole collect):
+    // a vector of its own per dump was regrown from empty, and its pages faulted in, every
+    // time. A failed or retried dump takes its records back out.
     const std::size_t first = out.size();
     DumpResult r;
     for (int attempt = 0;; ++attempt) {
@@ -97,7 +97,12 @@ NetlinkSource::DumpResult NetlinkSource::dump_sockets(MnlSocketPtr& sock, std::u
             [&](const nlmsghdr* m) {
                 if (auto rec = parse_diag_message(m, proto)) {
                     rec->obs.key.netns = netns;
-                    out.push_back(std::move(*rec));
+                    // The bytes now, while the record is at hand: its tcp_info is not kept.
+                    auto it = rec->obs.cookie ? cookies_.find(rec->obs.cookie) : cookies_.end();
+                    const bool fin = peer_fin_received(rec->obs.state) ||
+                                     (it != cookies_.end() && it->second.peer_fin);
+                    apply_tcp_bytes(rec->obs, rec->tcp, fin);
+                    out.push_back(rec->obs);
                 } else {
                     ++malformed_;
                 }
@@ -114,7 +119,7 @@ NetlinkSource::DumpResult NetlinkSource::dump_sockets(MnlSocketPtr& sock, std::u
     }
 }
 
-std::optional<CollectStatus> NetlinkSource::dump_own_namespace(std::vector<DiagRecord>& live,
+std::optional<CollectStatus> NetlinkSource::dump_own_namespace(std::vector<SocketObs>& live,
                                                                std::vector<std::string>& degraded) {
     for (std::uint8_t family : {std::uint8_t{AF_INET}, std::uint8_t{AF_INET6}}) {
         for (std::uint8_t protocol : {std::uint8_t{IPPROTO_TCP}, std::uint8_t{IPPROTO_UDP}}) {

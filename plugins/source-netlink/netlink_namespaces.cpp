@@ -66,7 +66,7 @@ void NetlinkSource::sync_namespaces(bool at_open) {
                       "bytes from afpacket flows, no tcp_info)");
 }
 
-void NetlinkSource::dump_other_namespaces(std::vector<DiagRecord>& live,
+void NetlinkSource::dump_other_namespaces(std::vector<SocketObs>& live,
                                           std::vector<std::string>& degraded) {
     // A failure there degrades the sample, never fails it. A socket that failed is closed;
     // the namespace is entered again next collect if it still can be.
@@ -93,7 +93,7 @@ void NetlinkSource::dump_other_namespaces(std::vector<DiagRecord>& live,
                            " other network namespace(s) could not be dumped");
 }
 
-void NetlinkSource::read_procfs_sockets(std::vector<DiagRecord>& live) {
+void NetlinkSource::read_procfs_sockets(std::vector<SocketObs>& live) {
     {
         UniqueFd root(::open(settings_.proc_root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
         if (root.get() >= 0) read_proc_sockets(root.get(), 0, false, live);
@@ -102,7 +102,7 @@ void NetlinkSource::read_procfs_sockets(std::vector<DiagRecord>& live) {
 }
 
 bool NetlinkSource::read_proc_sockets(int dir_fd, std::uint64_t netns, bool inet,
-                                      std::vector<DiagRecord>& out) {
+                                      std::vector<SocketObs>& out) {
     // Ping sockets (SOCK_DGRAM, IPPROTO_ICMP{,V6}) are in no sock_diag table, and raw_diag
     // listed nothing on this project's kernels for a raw socket `ss` shows from procfs; procfs
     // lists both (a ping socket's local port is its echo id, a raw socket's is its protocol).
@@ -136,16 +136,14 @@ bool NetlinkSource::read_proc_sockets(int dir_fd, std::uint64_t netns, bool inet
         procnet::ProcNetParse parsed = procnet::parse_proc_net(ping_buffer_, t.proto, t.family);
         malformed_ += parsed.malformed;
         for (SocketObs& obs : parsed.sockets) {
-            DiagRecord rec;
-            rec.obs = std::move(obs);
-            rec.obs.key.netns = netns;
-            out.push_back(std::move(rec));
+            obs.key.netns = netns;
+            out.push_back(obs);  // no byte counters in procfs: has_bytes stays false
         }
     }
     return true;
 }
 
-void NetlinkSource::read_unreachable_namespaces(std::vector<DiagRecord>& out) {
+void NetlinkSource::read_unreachable_namespaces(std::vector<SocketObs>& out) {
     netns_via_proc_ = 0;
     if (unreachable_.empty()) return;
     for (const linuxproc::NetnsEntry& n : netns_->namespaces()) {

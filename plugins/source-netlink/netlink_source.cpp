@@ -12,7 +12,6 @@
 #include <cstring>
 #include <linuxproc/file_io.hpp>
 #include <linuxproc/proc_parse.hpp>
-#include <unordered_set>
 
 #include "netlink_socket.hpp"
 #include "rtnl_link.hpp"
@@ -88,7 +87,7 @@ void NetlinkSource::open() {
     // Probe with a real TCP dump so a kernel without inet_diag is refused here, not later.
     // Listening sockets only: the kernel then skips its established hash, and the first
     // collect's dumps are not paid twice (the probe dumped every socket before).
-    std::vector<DiagRecord> probe;
+    std::vector<SocketObs> probe;
     DumpResult r = dump_sockets(diag_, 0, AF_INET, IPPROTO_TCP, probe, 1u << TCP_LISTEN);
     if (!r.ok)
         throw PluginUnavailable("netlink: sock_diag unavailable (inet_diag module missing?): " +
@@ -199,20 +198,24 @@ CollectStatus NetlinkSource::collect(Sample& out) {
     // the tracer reads them while the dumps below run, and is waited for before matching.
     const std::uint64_t drain_ticket = tracer_ ? tracer_->request_drain() : 0;
 
-    // 2. What is open now: sock_diag here and in the namespaces entered, then procfs.
-    // live_ is refilled in place (see its declaration).
-    std::vector<DiagRecord>& live = live_;
-    live.clear();
-    if (live.capacity() == 0) reserve_for_first_dump(live);
-    if (auto failed = dump_own_namespace(live, degraded)) return *failed;
+    // 2. What is open now, straight into the sample: sock_diag here and in the namespaces
+    // entered, then procfs. Room for as many as last time and a margin (the first time, as
+    // many as the kernel counts), so the list is not regrown and faulted in twice over.
+    std::vector<SocketObs>& live = out.sockets;
+    const std::size_t first_live = live.size();
+    const std::size_t expected = successful_collects_ ? last_live_ : first_dump_estimate();
+    live.reserve(first_live + expected + expected / 8 + closed.size() + 64);
+    if (auto failed = dump_own_namespace(live, degraded)) {
+        live.resize(first_live);
+        return *failed;
+    }
     dump_other_namespaces(live, degraded);
     read_procfs_sockets(live);
+    drop_duplicates(live, first_live);
+    last_live_ = live.size() - first_live;
 
-    // 3. The live sockets, then the closed ones, each with its owner (socket_owners.cpp).
+    // 3. The owners of the live sockets, then the closed ones (socket_owners.cpp).
     out.has_sockets = true;
-    out.sockets.reserve(out.sockets.size() + live.size() + closed.size());
-    const std::size_t first_live = out.sockets.size();
-    add_live_sockets(out, live);
     const bool tracer_caught_up = attribute_live(out, first_live, drain_ticket);
     add_closed_sockets(out, closed, first_live, tracer_caught_up);
 
@@ -226,7 +229,7 @@ CollectStatus NetlinkSource::collect(Sample& out) {
     return {CollectStatus::Code::Degraded, msg};
 }
 
-void NetlinkSource::reserve_for_first_dump(std::vector<DiagRecord>& live) const {
+std::size_t NetlinkSource::first_dump_estimate() const {
     // Grown from empty, 20,000 records (4 MiB) were copied and faulted in about twice over:
     // a tenth of the first cycle. The kernel's counts size it once instead.
     std::uint64_t estimate = 0;
@@ -236,25 +239,30 @@ void NetlinkSource::reserve_for_first_dump(std::vector<DiagRecord>& live) const 
             estimate += linuxproc::parse_sockstat_sockets(text);
     // Bounded: a wrong count must not reserve gigabytes (untouched capacity costs no RSS).
     constexpr std::uint64_t kMaxReserve = 1u << 20;
-    if (estimate > 0) live.reserve(std::min(estimate + estimate / 8 + 64, kMaxReserve));
+    return static_cast<std::size_t>(std::min(estimate, kMaxReserve));
 }
 
-void NetlinkSource::add_live_sockets(Sample& out, std::vector<DiagRecord>& live) {
-    // A dump resumes by hash bucket, so under churn it may list a socket twice.
-    std::unordered_set<std::uint64_t>& listed = listed_;
-    listed.clear();
-    listed.reserve(live.size());
-    for (DiagRecord& rec : live) {
-        if (rec.obs.cookie && !listed.insert(rec.obs.cookie).second) {
-            ++duplicates_;
+void NetlinkSource::drop_duplicates(std::vector<SocketObs>& live, std::size_t first) {
+    listed_.clear();
+    for (std::size_t i = first; i < live.size(); ++i)
+        if (live[i].cookie) listed_.emplace_back(live[i].cookie, static_cast<std::uint32_t>(i));
+    // By cookie, then position: the first listing of each socket comes first.
+    std::sort(listed_.begin(), listed_.end());
+    std::vector<std::uint32_t> drop;
+    for (std::size_t i = 1; i < listed_.size(); ++i)
+        if (listed_[i].first == listed_[i - 1].first) drop.push_back(listed_[i].second);
+    if (drop.empty()) return;
+    duplicates_ += drop.size();
+    std::sort(drop.begin(), drop.end());
+    std::size_t out = drop.front(), d = 0;
+    for (std::size_t i = drop.front(); i < live.size(); ++i) {
+        if (d < drop.size() && drop[d] == i) {
+            ++d;
             continue;
         }
-        auto it = rec.obs.cookie ? cookies_.find(rec.obs.cookie) : cookies_.end();
-        bool fin =
-            peer_fin_received(rec.obs.state) || (it != cookies_.end() && it->second.peer_fin);
-        apply_tcp_bytes(rec.obs, rec.tcp, fin);
-        out.sockets.push_back(rec.obs);
+        live[out++] = live[i];
     }
+    live.resize(out);
 }
 
 void NetlinkSource::append_counters(Sample& out) const {
