@@ -19,7 +19,7 @@ namespace sstop::plugins::afpacket {
 /// Settings of the source (the plugin's config section).
 struct AfpacketConfig {
     std::uint32_t snaplen = 256;        ///< bytes of each frame copied to the ring
-    std::size_t ring_bytes = 4u << 20;  ///< ring size in bytes
+    std::size_t ring_bytes = 2u << 20;  ///< ring size in bytes (libpcap's default too)
     std::size_t max_flows = 65536;      ///< bound of the flow table
     std::chrono::nanoseconds idle_timeout = std::chrono::seconds(60);  ///< flow expiry
     std::vector<std::string> interfaces;  ///< interface names; empty = all

@@ -7,7 +7,7 @@ namespace {
 const sstop_option_v1 kOptions[] = {
     {"snaplen", SSTOP_OPTION_INT, "256", 64, 65535,
      "bytes of each packet copied to the ring (headers only; sizes come from the IP header)"},
-    {"ring_size_mb", SSTOP_OPTION_INT, "4", 1, 256, "size of the capture ring in MiB"},
+    {"ring_size_mb", SSTOP_OPTION_INT, "2", 1, 256, "size of the capture ring in MiB"},
     {"max_flows", SSTOP_OPTION_INT, "65536", 1024, 4194304,
      "most flows tracked; packets of further flows only raise flow_table_full"},
     {"idle_timeout", SSTOP_OPTION_DURATION, "60s", 5, 3600,

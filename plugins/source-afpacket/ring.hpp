@@ -19,7 +19,7 @@ std::vector<sock_filter> build_filter(std::uint32_t snaplen, const std::vector<i
 
 /// Geometry of the ring.
 struct RingConfig {
-    std::size_t ring_bytes = 4u << 20;  ///< total size
+    std::size_t ring_bytes = 2u << 20;  ///< total size
     std::uint32_t snaplen = 256;        ///< bytes kept of each frame
     std::vector<int> ifindexes;         ///< interfaces to capture; empty = all
     unsigned block_timeout_ms = 50;     ///< a partly filled block is handed over after this

@@ -25,7 +25,7 @@ namespace {
 constexpr std::size_t kMaxCookies = 131072;
 // A closed socket whose fd is still open is unhashed (absent from dumps) until the fd goes;
 // its destroy notification comes later, so its entry must outlive a few missing dumps.
-constexpr std::uint64_t kCookieKeepCollects = 64;
+constexpr std::uint32_t kCookieKeepCollects = 64;
 // How long a collect waits for the connect tracer to read what the kernel has committed.
 constexpr std::chrono::milliseconds kTracerWait{100};
 // A closed record the tracer may still name is held back for this many collects or this
@@ -78,11 +78,11 @@ void NetlinkSource::remember_cookie_owners(Sample& out, std::size_t first_live) 
         }
         CookieEntry& e = it->second;
         if (s.owner.pid != 0)
-            e.owner = s.owner;
+            e.set_owner(s.owner);
         else if (s.inode == 0)
-            s.owner = e.owner;
+            s.owner = e.owner();
         e.peer_fin = e.peer_fin || peer_fin_received(s.state);
-        e.last_seen = generation_;
+        e.last_seen = static_cast<std::uint32_t>(generation_);
     }
 }
 
@@ -95,7 +95,7 @@ void NetlinkSource::add_closed_sockets(Sample& out, std::vector<DiagRecord>& clo
         auto it = rec.obs.cookie ? cookies_.find(rec.obs.cookie) : cookies_.end();
         bool fin = peer_fin_received(rec.obs.state);
         if (it != cookies_.end()) {
-            rec.obs.owner = it->second.owner;
+            rec.obs.owner = it->second.owner();
             fin = fin || it->second.peer_fin;
             cookies_.erase(it);
         }
@@ -116,7 +116,8 @@ void NetlinkSource::add_closed_sockets(Sample& out, std::vector<DiagRecord>& clo
     credit_short_connections(out, first_live, first_closed, present);
     defer_unowned_closed(out, first_closed, first_deferred, tracer_caught_up);
     std::erase_if(cookies_, [&](const auto& kv) {
-        return kv.second.last_seen + kCookieKeepCollects <= generation_;
+        // Modulo 2^32, as last_seen is kept.
+        return static_cast<std::uint32_t>(generation_) - kv.second.last_seen >= kCookieKeepCollects;
     });
     last_processes_.clear();
     for (const ProcessInfo& p : out.processes) last_processes_.emplace(p.id, p);
