@@ -98,9 +98,15 @@ NetlinkSource::DumpResult NetlinkSource::dump_sockets(MnlSocketPtr& sock, std::u
                 if (auto rec = parse_diag_message(m, proto)) {
                     rec->obs.key.netns = netns;
                     // The bytes now, while the record is at hand: its tcp_info is not kept.
-                    auto it = rec->obs.cookie ? cookies_.find(rec->obs.cookie) : cookies_.end();
-                    const bool fin = peer_fin_received(rec->obs.state) ||
-                                     (it != cookies_.end() && it->second.peer_fin);
+                    // Whether the peer's FIN came (one byte of bytes_received) shows in the
+                    // state, except in CLOSE: only there is the earlier listing asked.
+                    const SocketObs& o = rec->obs;
+                    bool fin = peer_fin_received(o.state);
+                    if (!fin && o.key.proto == Proto::Tcp && !peer_fin_not_yet(o.state) &&
+                        o.cookie != 0) {
+                        auto it = cookies_.find(o.cookie);
+                        fin = it != cookies_.end() && it->second.peer_fin;
+                    }
                     apply_tcp_bytes(rec->obs, rec->tcp, fin);
                     out.push_back(rec->obs);
                 } else {

@@ -140,6 +140,21 @@ bool peer_fin_received(SocketState state) {
     }
 }
 
+bool peer_fin_not_yet(SocketState state) {
+    switch (state) {
+        case SocketState::Established:
+        case SocketState::SynSent:
+        case SocketState::SynRecv:
+        case SocketState::NewSynRecv:
+        case SocketState::FinWait1:
+        case SocketState::FinWait2:
+        case SocketState::Listen:
+            return true;
+        default:
+            return false;
+    }
+}
+
 void apply_tcp_bytes(SocketObs& obs, const TcpCounters& tcp, bool peer_fin) {
     obs.has_bytes = false;
     obs.rx_bytes = obs.tx_bytes = 0;

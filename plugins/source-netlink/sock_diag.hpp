@@ -53,6 +53,11 @@ std::optional<DiagRecord> parse_diag_message(const nlmsghdr* nlh, Proto proto);
 /// tcpi_bytes_received): CLOSE_WAIT, LAST_ACK, CLOSING, TIME_WAIT.
 bool peer_fin_received(SocketState state);
 
+/// True in the states where the peer's FIN cannot have been received yet (ESTABLISHED, LISTEN,
+/// SYN_*, FIN_WAIT*: its FIN would have moved the socket on). Elsewhere (CLOSE, unknown) only
+/// an earlier listing can tell.
+bool peer_fin_not_yet(SocketState state);
+
 /// Fills `obs.rx_bytes`/`obs.tx_bytes`/`has_bytes` with exact payload bytes from `tcp`.
 /// `peer_fin` says whether bytes_received includes the peer's FIN (subtracted). TX is
 /// bytes_sent - bytes_retrans when present (exact), else bytes_acked minus our FIN in the

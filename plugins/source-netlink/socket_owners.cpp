@@ -26,6 +26,7 @@ constexpr std::size_t kMaxCookies = 131072;
 // A closed socket whose fd is still open is unhashed (absent from dumps) until the fd goes;
 // its destroy notification comes later, so its entry must outlive a few missing dumps.
 constexpr std::uint32_t kCookieKeepCollects = 64;
+constexpr std::uint64_t kCookieSweepEvery = 16;
 // How long a collect waits for the connect tracer to read what the kernel has committed.
 constexpr std::chrono::milliseconds kTracerWait{100};
 // A closed record the tracer may still name is held back for this many collects or this
@@ -115,10 +116,16 @@ void NetlinkSource::add_closed_sockets(Sample& out, std::vector<DiagRecord>& clo
     for (const Deferred& d : deferred_) out.sockets.push_back(d.obs);
     credit_short_connections(out, first_live, first_closed, present);
     defer_unowned_closed(out, first_closed, first_deferred, tracer_caught_up);
-    std::erase_if(cookies_, [&](const auto& kv) {
-        // Modulo 2^32, as last_seen is kept.
-        return static_cast<std::uint32_t>(generation_) - kv.second.last_seen >= kCookieKeepCollects;
-    });
+    // Entries of sockets gone without a destroy notification (one lost, or the socket of a
+    // namespace left): swept every kCookieSweepEvery collects, not every one (a walk of every
+    // live socket's entry), so they go after 64 to 79 collects unseen.
+    if (generation_ % kCookieSweepEvery == 0) {
+        std::erase_if(cookies_, [&](const auto& kv) {
+            // Modulo 2^32, as last_seen is kept.
+            return static_cast<std::uint32_t>(generation_) - kv.second.last_seen >=
+                   kCookieKeepCollects;
+        });
+    }
     last_processes_.clear();
     for (const ProcessInfo& p : out.processes) last_processes_.emplace(p.id, p);
 }

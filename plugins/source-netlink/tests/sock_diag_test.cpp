@@ -352,6 +352,20 @@ TEST(SockDiag, PeerFinStates) {
     EXPECT_FALSE(peer_fin_received(SocketState::Close));
 }
 
+// The listing skips the remembered FIN only where the state proves there was none; CLOSE and
+// an unknown state must ask it (a socket closed after LAST_ACK shows CLOSE).
+TEST(SockDiag, PeerFinNotYetOnlyWhereTheStateShowsIt) {
+    for (int v = 0; v <= static_cast<int>(SocketState::NewSynRecv); ++v) {
+        const auto st = static_cast<SocketState>(v);
+        EXPECT_FALSE(peer_fin_not_yet(st) && peer_fin_received(st)) << v;
+    }
+    for (SocketState st : {SocketState::Established, SocketState::SynSent, SocketState::SynRecv,
+                           SocketState::FinWait1, SocketState::FinWait2, SocketState::Listen})
+        EXPECT_TRUE(peer_fin_not_yet(st)) << static_cast<int>(st);
+    EXPECT_FALSE(peer_fin_not_yet(SocketState::Close));
+    EXPECT_FALSE(peer_fin_not_yet(SocketState::Unknown));
+}
+
 // Found by fuzz_netlink: libmnl checks lengths as int, so these walked forever or past the end.
 TEST(SockDiag, MessageLengthsPastTheBufferOrIntMaxAreRejected) {
     for (std::uint32_t bad : {0xFFFFFFFFu, 0xFFFFFFFDu, 0x80000000u, 8u}) {
