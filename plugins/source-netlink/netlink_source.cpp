@@ -211,7 +211,7 @@ CollectStatus NetlinkSource::collect(Sample& out) {
     }
     dump_other_namespaces(live, degraded);
     read_procfs_sockets(live);
-    drop_duplicates(live, first_live);
+    duplicates_ += drop_duplicate_cookies(live, first_live);
     last_live_ = live.size() - first_live;
 
     // 3. The owners of the live sockets, then the closed ones (socket_owners.cpp).
@@ -240,32 +240,6 @@ std::size_t NetlinkSource::first_dump_estimate() const {
     // Bounded: a wrong count must not reserve gigabytes (untouched capacity costs no RSS).
     constexpr std::uint64_t kMaxReserve = 1u << 20;
     return static_cast<std::size_t>(std::min(estimate, kMaxReserve));
-}
-
-void NetlinkSource::drop_duplicates(std::vector<SocketObs>& live, std::size_t first) {
-    // (cookie, position) pairs, sorted: 16 bytes a socket for the length of this call, where
-    // a hash set of cookies kept between collects took about 40.
-    std::vector<std::pair<std::uint64_t, std::uint32_t>> listed;
-    listed.reserve(live.size() - first);
-    for (std::size_t i = first; i < live.size(); ++i)
-        if (live[i].cookie) listed.emplace_back(live[i].cookie, static_cast<std::uint32_t>(i));
-    // By cookie, then position: the first listing of each socket comes first.
-    std::sort(listed.begin(), listed.end());
-    std::vector<std::uint32_t> drop;
-    for (std::size_t i = 1; i < listed.size(); ++i)
-        if (listed[i].first == listed[i - 1].first) drop.push_back(listed[i].second);
-    if (drop.empty()) return;
-    duplicates_ += drop.size();
-    std::sort(drop.begin(), drop.end());
-    std::size_t out = drop.front(), d = 0;
-    for (std::size_t i = drop.front(); i < live.size(); ++i) {
-        if (d < drop.size() && drop[d] == i) {
-            ++d;
-            continue;
-        }
-        live[out++] = live[i];
-    }
-    live.resize(out);
 }
 
 void NetlinkSource::append_counters(Sample& out) const {

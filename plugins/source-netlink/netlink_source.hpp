@@ -132,9 +132,6 @@ class NetlinkSource : public Source {
     void dump_other_namespaces(std::vector<SocketObs>& live, std::vector<std::string>& degraded);
     /// Ping and raw sockets from procfs, and the namespaces that could not be entered.
     void read_procfs_sockets(std::vector<SocketObs>& live);
-    /// Drops the second listing of a socket from live[first..] (a dump resumes by hash
-    /// bucket, so under churn it may list a socket twice): the first one stays.
-    void drop_duplicates(std::vector<SocketObs>& live, std::size_t first);
     /// How many sockets the first collect should make room for, from /proc/net/sockstat{,6}.
     std::size_t first_dump_estimate() const;
     /// Finds the owners of the live sockets out.sockets[first_live..] and remembers them by

@@ -53,6 +53,11 @@ std::optional<DiagRecord> parse_diag_message(const nlmsghdr* nlh, Proto proto);
 /// tcpi_bytes_received): CLOSE_WAIT, LAST_ACK, CLOSING, TIME_WAIT.
 bool peer_fin_received(SocketState state);
 
+/// Drops every later listing of a cookie already listed in live[first..] (a dump resumes by
+/// hash bucket, so under churn it may list a socket twice): the first one stays, the order of
+/// the rest too. Records without a cookie (procfs) are all kept. Returns how many went.
+std::size_t drop_duplicate_cookies(std::vector<SocketObs>& live, std::size_t first);
+
 /// True in the states where the peer's FIN cannot have been received yet (ESTABLISHED, LISTEN,
 /// SYN_*, FIN_WAIT*: its FIN would have moved the socket on). Elsewhere (CLOSE, unknown) only
 /// an earlier listing can tell.

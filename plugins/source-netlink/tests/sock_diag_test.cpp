@@ -352,6 +352,29 @@ TEST(SockDiag, PeerFinStates) {
     EXPECT_FALSE(peer_fin_received(SocketState::Close));
 }
 
+// A dump that resumed by hash bucket may list a socket twice: the first listing stays, the
+// later one goes, the order of the rest holds, records before `first` (another source's, or the
+// previous dump's) are not compared, and cookieless ones are never merged.
+TEST(SockDiag, DuplicateCookiesKeepTheirFirstListing) {
+    auto obs = [](std::uint64_t cookie, std::uint64_t mark) {
+        SocketObs o;
+        o.cookie = cookie;
+        o.rx_bytes = mark;
+        return o;
+    };
+    std::vector<SocketObs> live = {obs(5, 100), obs(3, 1), obs(5, 2), obs(0, 3),
+                                   obs(0, 4),   obs(3, 5), obs(7, 6), obs(7, 7)};
+    EXPECT_EQ(drop_duplicate_cookies(live, 1), 2u);
+    std::vector<std::pair<std::uint64_t, std::uint64_t>> got;
+    for (const SocketObs& o : live) got.emplace_back(o.cookie, o.rx_bytes);
+    const std::vector<std::pair<std::uint64_t, std::uint64_t>> want = {{5, 100}, {3, 1}, {5, 2},
+                                                                       {0, 3},   {0, 4}, {7, 6}};
+    EXPECT_EQ(got, want);
+    EXPECT_EQ(drop_duplicate_cookies(live, 0), 1u);  // now 5 is listed twice from 0 on
+    EXPECT_EQ(live.size(), 5u);
+    EXPECT_EQ(live[0].rx_bytes, 100u);
+}
+
 // The listing skips the remembered FIN only where the state proves there was none; CLOSE and
 // an unknown state must ask it (a socket closed after LAST_ACK shows CLOSE).
 TEST(SockDiag, PeerFinNotYetOnlyWhereTheStateShowsIt) {
