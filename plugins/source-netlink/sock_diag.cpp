@@ -162,23 +162,22 @@ std::size_t drop_duplicate_cookies(std::vector<SocketObs>& live, std::size_t fir
     listed.reserve(live.size() - first);
     for (std::size_t i = first; i < live.size(); ++i)
         if (live[i].cookie) listed.emplace_back(live[i].cookie, static_cast<std::uint32_t>(i));
-    // By cookie, then position: the first listing of each socket comes first.
+    // By cookie, then position: the first listing of each socket comes first, and every later
+    // one is marked to go.
     std::sort(listed.begin(), listed.end());
-    std::vector<std::uint32_t> drop;
-    for (std::size_t i = 1; i < listed.size(); ++i)
-        if (listed[i].first == listed[i - 1].first) drop.push_back(listed[i].second);
-    if (drop.empty()) return 0;
-    std::sort(drop.begin(), drop.end());
-    std::size_t out = drop.front(), d = 0;
-    for (std::size_t i = drop.front(); i < live.size(); ++i) {
-        if (d < drop.size() && drop[d] == i) {
-            ++d;
-            continue;
-        }
-        live[out++] = live[i];
+    std::vector<bool> later(live.size() - first);
+    std::size_t dropped = 0;
+    for (std::size_t i = 1; i < listed.size(); ++i) {
+        if (listed[i].first != listed[i - 1].first) continue;
+        later[listed[i].second - first] = true;
+        ++dropped;
     }
-    live.resize(out);
-    return drop.size();
+    if (dropped == 0) return 0;
+    std::size_t kept = first;
+    for (std::size_t i = first; i < live.size(); ++i)
+        if (!later[i - first]) live[kept++] = live[i];
+    live.resize(kept);
+    return dropped;
 }
 
 void apply_tcp_bytes(SocketObs& obs, const TcpCounters& tcp, bool peer_fin) {
