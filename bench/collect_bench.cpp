@@ -215,27 +215,33 @@ class BenchContext final : public PluginContext {
 struct CycleTimes {
     std::vector<double> first_cpu, steady_cpu, first_wall, steady_wall;
     std::vector<double> ingest_first, ingest_steady;
-    std::vector<double> lean_steady;  // ingest without per-process socket lists (headless)
-    std::size_t sockets = 0;          // TCP sockets seen by the last collect
-    std::size_t attributed = 0;       // of them with an owner
+    std::vector<double> lean_steady;    // ingest without per-process socket lists (headless)
+    std::vector<double> screen_steady;  // ingest with one process's list (the screen's cursor)
+    std::size_t sockets = 0;            // TCP sockets seen by the last collect
+    std::size_t attributed = 0;         // of them with an owner
     std::size_t processes = 0;
 };
 
 // One fresh source: open(), one cold collect, then `cycles` warm ones. With `ingest`, every
 // sample also goes through a fresh Aggregator (its first ingest is cold too), and a copy of it
-// through a second one without socket lists, as a headless sstop runs it (nothing reads them).
+// through a second one without socket lists, as a headless sstop runs it (nothing reads them),
+// and through a third that lists one holder's sockets, as the screen runs it: its views read
+// only the list of the process under the cursor (SSTOP_CONSUMES_SELECTED_SOCKETS).
 // `paired`, when given, runs right after each steady collect: a reference measured in the
 // same moments as the collect it is compared with (this machine's speed drifts by tens of % over
 // seconds).
 void run_source(Source& src, const char* id, int cycles, bool ingest, CycleTimes& t,
                 const std::function<void()>& paired = {}) {
     src.open();
-    std::unique_ptr<core::Aggregator> agg, lean;
+    std::unique_ptr<core::Aggregator> agg, lean, screen;
+    core::SocketDemand demand;
     if (ingest) {
         agg = std::make_unique<core::Aggregator>();
         core::AggregatorConfig config;
         config.socket_detail = false;
         lean = std::make_unique<core::Aggregator>(config);
+        screen = std::make_unique<core::Aggregator>();
+        screen->set_socket_demand(&demand);
     }
     for (int c = 0; c <= cycles; ++c) {
         Sample sample;
@@ -259,6 +265,12 @@ void run_source(Source& src, const char* id, int cycles, bool ingest, CycleTimes
             if (s.owner.pid != 0) ++t.attributed;
         }
         t.processes = sample.processes.size();
+        if (c == 0)
+            for (const SocketObs& s : sample.sockets)
+                if (s.owner.pid != 0) {
+                    demand.set({false, {s.owner}});  // the cursor on a holder
+                    break;
+                }
         if (agg) {
             core::TickInput tick;
             tick.now = std::chrono::steady_clock::now();
@@ -267,6 +279,7 @@ void run_source(Source& src, const char* id, int cycles, bool ingest, CycleTimes
             tick.samples.push_back(std::move(sample));
             tick.sources.push_back(id);
             const core::TickInput copy = tick;
+            const core::TickInput copy2 = tick;
             const std::int64_t a0 = thread_cpu_ns();
             auto snap = agg->ingest(tick);
             (c == 0 ? t.ingest_first : t.ingest_steady)
@@ -274,6 +287,9 @@ void run_source(Source& src, const char* id, int cycles, bool ingest, CycleTimes
             const std::int64_t l0 = thread_cpu_ns();
             auto lean_snap = lean->ingest(copy);
             if (c > 0) t.lean_steady.push_back(static_cast<double>(thread_cpu_ns() - l0));
+            const std::int64_t s0 = thread_cpu_ns();
+            auto screen_snap = screen->ingest(copy2);
+            if (c > 0) t.screen_steady.push_back(static_cast<double>(thread_cpu_ns() - s0));
         }
     }
 }
@@ -411,6 +427,8 @@ int run(const Args& a) {
     rows.push_back({"aggregator ingest of a netlink sample, steady", spread(nl.ingest_steady), -1});
     rows.push_back(
         {"aggregator ingest, steady, without socket lists (headless)", spread(nl.lean_steady), -1});
+    rows.push_back({"aggregator ingest, steady, the selected process's list (the screen)",
+                    spread(nl.screen_steady), -1});
     rows.push_back(
         {"sock_diag dumps alone (tcp+udp, v4+v6, tcp_info; dropped)", spread(dumps_alone), -1});
     for (const char* source : {"netlink", "procnet"}) {
@@ -428,20 +446,23 @@ int run(const Args& a) {
     // the median of those ratios.
     if (!dumps_alone.empty() && dumps_alone.size() == nl.steady_cpu.size() &&
         nl.ingest_steady.size() == nl.steady_cpu.size() &&
-        nl.lean_steady.size() == nl.steady_cpu.size()) {
-        std::vector<double> collect, full, lean;
+        nl.lean_steady.size() == nl.steady_cpu.size() &&
+        nl.screen_steady.size() == nl.steady_cpu.size()) {
+        std::vector<double> collect, full, lean, screen;
         for (std::size_t i = 0; i < dumps_alone.size(); ++i) {
             const double d = dumps_alone[i];
             collect.push_back(nl.steady_cpu[i] / d);
             full.push_back((nl.steady_cpu[i] + nl.ingest_steady[i]) / d);
             lean.push_back((nl.steady_cpu[i] + nl.lean_steady[i]) / d);
+            screen.push_back((nl.steady_cpu[i] + nl.screen_steady[i]) / d);
         }
         std::printf(
             "\nnetlink steady cycle ÷ the dumps alone right after it (median of %zu pairs): "
-            "collect %.2f× (%.2f–%.2f); collect + ingest %.2f× with socket lists, %.2f× "
-            "without (headless) (goal ≤ 1.3×)\n",
+            "collect %.2f× (%.2f–%.2f); collect + ingest %.2f× with every socket list "
+            "(--json), %.2f× with the selected process's (the screen), %.2f× without "
+            "(headless) (goal ≤ 1.3×)\n",
             collect.size(), spread(collect).median, spread(collect).min, spread(collect).max,
-            spread(full).median, spread(lean).median);
+            spread(full).median, spread(screen).median, spread(lean).median);
     }
     for (const char* source : {"netlink", "procnet"}) {
         if (!sstop_rss.count(source)) continue;

@@ -172,14 +172,32 @@ bool App::write_out(const std::string& text) {
     return true;
 }
 
-void App::start_collector() {
+bool lists_on_demand(bool interactive, bool alert_rules, bool exporters_read_lists,
+                     const std::vector<std::uint32_t>& view_consumes) {
+    if (!interactive || alert_rules || exporters_read_lists || view_consumes.empty()) return false;
+    return std::none_of(view_consumes.begin(), view_consumes.end(),
+                        [](std::uint32_t c) { return (c & SSTOP_CONSUMES_SOCKETS) != 0; });
+}
+
+void App::start_collector(bool interactive) {
     core::AggregatorConfig aggregator = config_.aggregator;
     // Every socket copied into every snapshot is most of what idle sockets cost; only a
     // consumer that reads them pays for it: the screen and the printed outputs do, alert
     // rules may (a filter on ports), an exporter does when its descriptor says so.
-    aggregator.socket_detail = !cli_.headless || !config_.alerts.empty() ||
-                               (exporters_ && (exporters_->consumes() & SSTOP_CONSUMES_SOCKETS));
+    const bool exporters_read_lists =
+        exporters_ && (exporters_->consumes() & SSTOP_CONSUMES_SOCKETS);
+    aggregator.socket_detail = !cli_.headless || !config_.alerts.empty() || exporters_read_lists;
     aggregator_ = std::make_unique<core::Aggregator>(aggregator);
+    // On the screen alone, views that read only the selected process's list (and every list
+    // under a filter) get just those: listing 20,000 sockets a tick for a page that shows 30
+    // rows of one process was most of an update's cost.
+    std::vector<std::uint32_t> views;
+    for (const auto& id : config_.views)
+        if (registry_->has(id) && registry_->kind_of(id) == "view")
+            views.push_back(registry_->consumes_of(id));
+    lists_on_demand_ =
+        lists_on_demand(interactive, !config_.alerts.empty(), exporters_read_lists, views);
+    if (lists_on_demand_) aggregator_->set_socket_demand(&socket_demand_);
     // Reverse DNS runs on its own bounded worker pool; the aggregator only reads its cache.
     if (config_.dns.enabled) {
         dns_ = std::make_unique<core::DnsResolver>(config_.dns);
@@ -276,7 +294,22 @@ void App::collector_loop() {
         auto now = Clock::now();
         if (next < now) next = now + interval;  // after a stall: skip, never burst
         std::unique_lock lock(wake_mutex_);
-        wake_.wait_until(lock, next, [this] { return stop_.load(); });
+        // Until the next tick, the screen may ask for lists the last snapshot lacks.
+        while (wake_.wait_until(lock, next, [this] { return stop_.load() || relist_; }) &&
+               !stop_.load()) {
+            relist_ = false;
+            lock.unlock();
+            relist();
+            lock.lock();
+        }
+    }
+}
+
+void App::relist() {
+    try {
+        if (auto snap = aggregator_->relist(latest_.latest())) latest_.put(std::move(snap));
+    } catch (const std::exception& e) {
+        log_.write(Notice::Level::Error, std::string("collector: ") + e.what());
     }
 }
 
@@ -317,7 +350,7 @@ int App::run_streaming() {
     // other thread (collector, DNS) is born, so they start with the reduced set.
     for (const auto& note : drop_privileges(capabilities_to_keep(interactive)).notes)
         log_.write(Notice::Level::Info, note);
-    start_collector();
+    start_collector(interactive);
 
     int rc = kExitOk;
     if (interactive) {
@@ -358,12 +391,14 @@ std::optional<int> App::run_interactive() {
         }
         contexts_.push_back(make_plugin_context(*registry_, config_, id, log_));
         try {
-            tabs.push_back({id, registry_->create_view(id, *contexts_.back())});
+            tabs.push_back(
+                {id, registry_->create_view(id, *contexts_.back()), registry_->consumes_of(id)});
         } catch (const std::exception& e) {
             log_.write(Notice::Level::Warning, e.what());
         }
     }
     if (tabs.empty()) {
+        socket_demand_.set({true, {}});  // the plain text below may be filtered
         std::fprintf(stderr, "sstop: no view plugin could be loaded; showing plain text\n");
         return std::nullopt;
     }
@@ -377,6 +412,16 @@ std::optional<int> App::run_interactive() {
         wake_.notify_all();
     };
     hooks.stop_requested = [this] { return stop_.load(); };
+    if (lists_on_demand_) {
+        hooks.socket_demand = [this](bool all, std::vector<ProcessId> pids) {
+            if (!socket_demand_.set({all, std::move(pids)})) return;
+            {
+                std::lock_guard lock(wake_mutex_);
+                relist_ = true;
+            }
+            wake_.notify_all();
+        };
+    }
     hooks.log = [this](Notice::Level level, const std::string& text) { log_.write(level, text); };
     hooks.dns_enabled = config_.dns.enabled;
     hooks.ui = config_.ui;

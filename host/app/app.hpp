@@ -45,6 +45,14 @@ enum ExitCode : int {
     kExitNoSource = 3,
 };
 
+/// Whether each update may list only the sockets of the processes the screen's views have
+/// selected: on the screen, with no alert rule and no exporter reading socket lists, and when
+/// every view's `consumes` bits (`view_consumes`, one per view of the run) leave out
+/// SSTOP_CONSUMES_SOCKETS. A view built before ABI 1.5, or registered with the plain macro,
+/// reads every list.
+bool lists_on_demand(bool interactive, bool alert_rules, bool exporters_read_lists,
+                     const std::vector<std::uint32_t>& view_consumes);
+
 class App {
   public:
     App(CliOptions cli, std::string exe_path);
@@ -70,7 +78,9 @@ class App {
     /// Writes snapshots as JSON, CSV or plain text until done.
     int stream_output();
     void collector_loop();
-    void start_collector();
+    /// Republishes the last snapshot with the socket lists the screen now asks for.
+    void relist();
+    void start_collector(bool interactive);
     void stop_collector();
     std::vector<std::string> configured_order() const;
     bool write_out(const std::string& text);
@@ -105,6 +115,9 @@ class App {
     std::atomic<long long> interval_ns_{1000000000};
     std::mutex wake_mutex_;
     std::condition_variable wake_;
+    bool relist_ = false;               ///< guarded by wake_mutex_: the screen asks for lists
+    core::SocketDemand socket_demand_;  ///< whose lists the screen reads (demand mode only)
+    bool lists_on_demand_ = false;      ///< set before the collector starts
     std::thread collector_;
 };
 

@@ -362,6 +362,47 @@ std::shared_ptr<const Snapshot> Aggregator::ingest(const TickInput& tick) {
     return snapshot;
 }
 
+void Aggregator::set_socket_demand(const SocketDemand* demand) { state_->demand = demand; }
+
+std::shared_ptr<const Snapshot> Aggregator::relist(
+    const std::shared_ptr<const Snapshot>& published) {
+    const State& s = *state_;
+    // Only the snapshot of the tick the state is at: the sockets' entries describe that one.
+    if (!published || !s.config.socket_detail || s.next_seq == 0 ||
+        published->seq + 1 != s.next_seq)
+        return nullptr;
+    const SocketDemand::Want want = s.demand ? s.demand->get() : SocketDemand::Want{true, {}};
+    State::ProcessIndex missing;
+    for (std::size_t i = 0; i < published->processes.size(); ++i) {
+        const ProcessSummary& p = published->processes[i];
+        if (!p.sockets.empty() || p.connections + p.listening == 0) continue;
+        if (want.all || std::binary_search(want.pids.begin(), want.pids.end(), p.info.id))
+            missing.emplace(p.info.id, i);
+    }
+    if (missing.empty()) return nullptr;
+    auto copy = std::make_shared<Snapshot>(*published);
+    s.fill_socket_lists(*copy, missing);
+    return copy;
+}
+
+bool SocketDemand::set(Want want) {
+    std::sort(want.pids.begin(), want.pids.end());
+    want.pids.erase(std::unique(want.pids.begin(), want.pids.end()), want.pids.end());
+    if (want.pids.size() > kMaxProcesses) {
+        want.all = true;
+    }
+    if (want.all) want.pids.clear();
+    std::lock_guard lock(mutex_);
+    if (want == want_) return false;
+    want_ = std::move(want);
+    return true;
+}
+
+SocketDemand::Want SocketDemand::get() const {
+    std::lock_guard lock(mutex_);
+    return want_;
+}
+
 TableSizes Aggregator::table_sizes() const {
     const State& s = *state_;
     return TableSizes{s.sockets.size(), s.flows.size(), s.processes.size(), s.remotes.size()};

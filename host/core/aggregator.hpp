@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <sstop/model.hpp>
 #include <string>
 #include <vector>
@@ -27,6 +28,30 @@ struct AggregatorConfig {
     /// Fill each process's `sockets` list. Off when no consumer reads them (headless, with
     /// exporters that do not): `connections` and `listening` still count them.
     bool socket_detail = true;
+};
+
+/// Whose socket lists the snapshots carry (with `socket_detail` on) when every consumer of
+/// the lists reads only those of a few processes: the screen, whose views read the list of
+/// the process under the cursor, and every list only while a `/` filter is set. Written by
+/// the UI thread, read by the collector's. At start nothing is demanded.
+class SocketDemand {
+  public:
+    /// At most this many processes are named; more ask for every list.
+    static constexpr std::size_t kMaxProcesses = 16;
+
+    struct Want {
+        bool all = false;             ///< every process's list
+        std::vector<ProcessId> pids;  ///< otherwise these processes' lists, sorted
+        bool operator==(const Want&) const = default;
+    };
+
+    /// Sets what is wanted; returns true when that differs from before.
+    bool set(Want want);
+    Want get() const;
+
+  private:
+    mutable std::mutex mutex_;
+    Want want_;
 };
 
 /// Everything collected in one tick.
@@ -60,6 +85,16 @@ class Aggregator {
     /// Ingests one tick and returns its snapshot. The first call sets baselines and returns
     /// snapshot seq 0 (no rates yet); later calls return seq 1, 2, ….
     std::shared_ptr<const Snapshot> ingest(const TickInput& tick);
+
+    /// Lists only the sockets of the processes `demand` names (or every process's when it
+    /// asks for all). Null (the default): every list. `demand` must outlive the aggregator.
+    void set_socket_demand(const SocketDemand* demand);
+
+    /// `published` (the last snapshot of this aggregator, as consumers got it) with the
+    /// socket lists the demand now names and it lacks, from the same tick's state; null when
+    /// it lacks none, or when a newer tick was ingested since. Cheap next to a tick: it walks
+    /// the socket table once and copies the snapshot's summaries.
+    std::shared_ptr<const Snapshot> relist(const std::shared_ptr<const Snapshot>& published);
 
     /// Sizes of the internal tables; each stays within its configured bound.
     TableSizes table_sizes() const;

@@ -125,32 +125,16 @@ void Aggregator::State::build_processes(Snapshot& snap) const {
             if (!expired(last, peer_cutoff)) set.insert(peer);
     }
 
-    // The socket lists, only for a consumer of them. Each is sized once from the census:
-    // grown by doubling, the lists of busy processes would be reallocated (and their pages
-    // faulted in) several times a tick.
-    const bool detail = config.socket_detail;
-    if (detail) {
-        for (auto& ps : snap.processes) ps.sockets.reserve(ps.listening + ps.connections);
-        ProcessId memo_owner;  // pid 0: no lookup yet
-        std::size_t memo_index = kNoIndex;
-        for (const auto& [id, e] : sockets) {
-            if (!present(e) || e.owner.pid == 0) continue;
-            // Neighbouring slots mostly share an owner: one lookup per run of them.
-            if (!(e.owner == memo_owner)) {
-                memo_owner = e.owner;
-                memo_index = index_of(e.owner);
-            }
-            if (memo_index == kNoIndex) continue;
-            ConnectionSummary c;
-            c.key = e.key;
-            c.state = e.state;
-            c.inode = e.inode;
-            c.cookie = e.cookie;
-            c.traffic = socket_traffic(e);
-            c.age_s = seconds_between(e.first_seen, now);
-            c.measured = e.measured;
-            if (!remote_unset(e.key)) c.remote_name = name_of(e.key.remote.addr);
-            snap.processes[memo_index].sockets.push_back(std::move(c));
+    // The socket lists, only for a consumer of them, and only the demanded ones.
+    if (config.socket_detail) {
+        const SocketDemand::Want want = demand ? demand->get() : SocketDemand::Want{true, {}};
+        if (want.all) {
+            fill_socket_lists(snap, index);
+        } else if (!want.pids.empty()) {
+            ProcessIndex wanted;
+            for (const ProcessId& id : want.pids)
+                if (auto it = index.find(id); it != index.end()) wanted.insert(*it);
+            fill_socket_lists(snap, wanted);
         }
     }
 
@@ -168,11 +152,43 @@ void Aggregator::State::build_processes(Snapshot& snap) const {
             labels.push_back({std::string(kUdpPeersDroppedLabel), std::to_string(dropped)});
     }
 
-    if (detail)
-        for (auto& ps : snap.processes) sort_connections(ps.sockets);
     sort_busiest_first(snap.processes, [](const ProcessSummary& a, const ProcessSummary& b) {
         return a.info.id < b.info.id;
     });
+}
+
+// Each list is sized once from the census: grown by doubling, the lists of busy processes
+// would be reallocated (and their pages faulted in) several times a tick.
+void Aggregator::State::fill_socket_lists(Snapshot& snap, const ProcessIndex& wanted) const {
+    if (wanted.empty()) return;
+    for (const auto& [id, i] : wanted) {
+        ProcessSummary& ps = snap.processes[i];
+        ps.sockets.reserve(ps.listening + ps.connections);
+    }
+    ProcessId memo_owner;  // pid 0: no lookup yet
+    constexpr std::size_t kNoIndex = ~std::size_t{0};
+    std::size_t memo_index = kNoIndex;
+    for (const auto& [id, e] : sockets) {
+        if (!present(e) || e.owner.pid == 0) continue;
+        // Neighbouring slots mostly share an owner: one lookup per run of them.
+        if (!(e.owner == memo_owner)) {
+            memo_owner = e.owner;
+            const auto it = wanted.find(e.owner);
+            memo_index = it == wanted.end() ? kNoIndex : it->second;
+        }
+        if (memo_index == kNoIndex) continue;
+        ConnectionSummary c;
+        c.key = e.key;
+        c.state = e.state;
+        c.inode = e.inode;
+        c.cookie = e.cookie;
+        c.traffic = socket_traffic(e);
+        c.age_s = seconds_between(e.first_seen, now);
+        c.measured = e.measured;
+        if (!remote_unset(e.key)) c.remote_name = name_of(e.key.remote.addr);
+        snap.processes[memo_index].sockets.push_back(std::move(c));
+    }
+    for (const auto& [id, i] : wanted) sort_connections(snap.processes[i].sockets);
 }
 
 void Aggregator::State::build_remote_hosts(Snapshot& snap) const {

@@ -302,6 +302,7 @@ struct Aggregator::State {
 
     AggregatorConfig config;
     NameResolver* resolver = nullptr;
+    const SocketDemand* demand = nullptr;  // null: every socket list
     // Names looked up while building one snapshot: one resolver call per address.
     mutable std::unordered_map<IpAddr, std::string, IpAddrHash> names;
     mutable IpAddr last_name_addr;                   // the last name_of() lookup
@@ -552,6 +553,10 @@ struct Aggregator::State {
 
     void build_interfaces(Snapshot& snap) const;
     void build_processes(Snapshot& snap) const;
+    /// Fills the socket lists of the processes in `wanted` (owner -> index in
+    /// snap.processes), each sorted.
+    using ProcessIndex = std::unordered_map<ProcessId, std::size_t, ProcessIdHash>;
+    void fill_socket_lists(Snapshot& snap, const ProcessIndex& wanted) const;
     void build_remote_hosts(Snapshot& snap) const;
     void build_counters(const TickInput& tick, Snapshot& snap) const;
     std::shared_ptr<const Snapshot> build_snapshot(const TickInput& tick, std::uint64_t seq,

@@ -229,6 +229,93 @@ TEST(Aggregator, WithoutSocketDetailOnlyTheListsAreLeftOut) {
     EXPECT_EQ(b->totals.rx_bytes, a->totals.rx_bytes);
 }
 
+// On the screen alone, the snapshot lists only the sockets of the processes the views have
+// selected (every list under a filter); everything else is as with every list. relist()
+// republishes the same tick with the lists asked for since, and nothing when none is missing
+// or a newer tick came.
+TEST(Aggregator, SocketDemandListsOnlyTheNamedProcessesAndRelistAddsTheRest) {
+    Aggregator full;
+    Aggregator demanded;
+    SocketDemand demand;
+    demanded.set_socket_demand(&demand);
+    const auto p1 = pid(100);
+    const auto p2 = pid(200);
+    auto sockets = [&](std::uint64_t n) {
+        return std::vector<SocketObs>{
+            sock(tcp(40000, v4(1, 1, 1, 1), 443), p1, 100 * n, 10 * n, 1),
+            sock(key(Proto::Tcp, kAny, 8080), p1, 0, 0, 3, SocketState::Listen),
+            sock(tcp(40002, v4(3, 3, 3, 3), 22), p2, 1000 * n, 1000 * n, 5)};
+    };
+    const std::vector<ProcessInfo> infos{info(p1, "nginx"), info(p2, "sshd")};
+    std::shared_ptr<const Snapshot> a, b;
+    auto tick = [&](std::uint64_t n) {
+        const auto t = kT0 + std::chrono::seconds(n);
+        a = full.ingest(tick_at(t, {sockets_sample(sockets(n), infos)}));
+        b = demanded.ingest(tick_at(t, {sockets_sample(sockets(n), infos)}));
+    };
+    tick(0);
+    tick(1);
+    // Nothing asked for yet: no list, the counts all there.
+    ASSERT_EQ(b->processes.size(), 2u);
+    for (std::size_t i = 0; i < 2; ++i) {
+        EXPECT_TRUE(b->processes[i].sockets.empty());
+        EXPECT_EQ(b->processes[i].connections, a->processes[i].connections);
+        EXPECT_EQ(b->processes[i].listening, a->processes[i].listening);
+        EXPECT_EQ(b->processes[i].traffic.rx_bytes, a->processes[i].traffic.rx_bytes);
+    }
+    EXPECT_EQ(demanded.relist(b), nullptr);  // none asked for, none missing
+
+    // nginx selected: relist() gives this tick's snapshot with its list, as a full one has it.
+    EXPECT_TRUE(demand.set({false, {p1}}));
+    EXPECT_FALSE(demand.set({false, {p1}}));  // the same again is no change
+    auto r = demanded.relist(b);
+    ASSERT_NE(r, nullptr);
+    EXPECT_EQ(r->seq, b->seq);
+    const ProcessSummary* nginx = find_process(*r, p1);
+    const ProcessSummary* nginx_full = find_process(*a, p1);
+    ASSERT_TRUE(nginx && nginx_full);
+    ASSERT_EQ(nginx->sockets.size(), 2u);
+    for (std::size_t k = 0; k < 2; ++k) {
+        EXPECT_EQ(nginx->sockets[k].key, nginx_full->sockets[k].key);
+        EXPECT_EQ(nginx->sockets[k].traffic.rx_bytes, nginx_full->sockets[k].traffic.rx_bytes);
+        EXPECT_DOUBLE_EQ(nginx->sockets[k].traffic.rx_bps, nginx_full->sockets[k].traffic.rx_bps);
+        EXPECT_DOUBLE_EQ(nginx->sockets[k].age_s, nginx_full->sockets[k].age_s);
+    }
+    EXPECT_TRUE(find_process(*r, p2)->sockets.empty());
+    EXPECT_EQ(demanded.relist(r), nullptr);  // nothing missing any more
+
+    // The next tick lists nginx's sockets by itself; an older snapshot is never relisted.
+    tick(2);
+    EXPECT_EQ(find_process(*b, p1)->sockets.size(), 2u);
+    EXPECT_TRUE(find_process(*b, p2)->sockets.empty());
+    EXPECT_TRUE(demand.set({true, {}}));
+    EXPECT_EQ(demanded.relist(r), nullptr);
+    r = demanded.relist(b);
+    ASSERT_NE(r, nullptr);
+    EXPECT_EQ(find_process(*r, p2)->sockets.size(), 1u);
+    EXPECT_EQ(find_process(*r, p1)->sockets.size(), 2u);
+
+    // Every list asked for: the next tick has them all, like the full aggregator's.
+    tick(3);
+    for (std::size_t i = 0; i < 2; ++i)
+        EXPECT_EQ(b->processes[i].sockets.size(), a->processes[i].sockets.size());
+}
+
+// More processes than the bound ask for every list instead.
+TEST(Aggregator, SocketDemandBeyondItsBoundAsksForEveryList) {
+    SocketDemand demand;
+    std::vector<ProcessId> many;
+    for (std::size_t i = 1; i <= SocketDemand::kMaxProcesses; ++i)
+        many.push_back(pid(static_cast<std::int32_t>(i)));
+    EXPECT_TRUE(demand.set({false, many}));
+    EXPECT_FALSE(demand.get().all);
+    EXPECT_EQ(demand.get().pids.size(), SocketDemand::kMaxProcesses);
+    many.push_back(pid(999));
+    EXPECT_TRUE(demand.set({false, many}));
+    EXPECT_TRUE(demand.get().all);
+    EXPECT_TRUE(demand.get().pids.empty());
+}
+
 TEST(Aggregator, EqualRatesAreOrderedByPid) {
     Aggregator agg;
     std::vector<SocketObs> s;

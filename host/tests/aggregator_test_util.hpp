@@ -31,6 +31,7 @@ using sstop::SocketObs;
 using sstop::SocketState;
 using sstop::core::Aggregator;
 using sstop::core::AggregatorConfig;
+using sstop::core::SocketDemand;
 using sstop::core::TickInput;
 using Clock = std::chrono::steady_clock;
 

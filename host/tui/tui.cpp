@@ -34,6 +34,7 @@ Ui::Ui(std::vector<TabView> views, const TuiHooks& hooks, Palette& palette)
         tab.id = v.id;
         tab.view = std::move(v.view);
         tab.title = tab.id;
+        tab.consumes = v.consumes;
         if (!tab.view) {
             tab.error = "no view object";
         } else {
@@ -50,6 +51,7 @@ int Ui::run() {
     while (!quit_) {
         if (hooks_.stop_requested && hooks_.stop_requested()) break;
         take_snapshot();
+        ask_for_socket_lists();
         if (message_ && Clock::now() > message_until_) message_.reset(), dirty_ = true;
         if (dirty_) draw();
         wtimeout(stdscr, static_cast<int>(kPoll.count()));
@@ -72,6 +74,34 @@ void Ui::take_snapshot() {
     latest_ = std::move(s);
     note_alerts(*latest_);
     if (!ctx_.paused) show(latest_);
+}
+
+// Every list while a filter is set (it may match sockets) or for a view that reads them all;
+// otherwise those of the processes the views have selected. Asked again only on a change; the
+// app republishes the snapshot with the new lists at once.
+void Ui::ask_for_socket_lists() {
+    if (!hooks_.socket_demand) return;
+    bool all = false;
+    std::vector<ProcessId> pids;
+    for (Tab& tab : tabs_) {
+        if (!tab.error.empty() || all) continue;
+        if (tab.consumes & SSTOP_CONSUMES_SOCKETS) {
+            all = true;
+        } else if (tab.consumes & SSTOP_CONSUMES_SELECTED_SOCKETS) {
+            if (!ctx_.filter.empty()) {
+                all = true;
+                continue;
+            }
+            std::optional<ProcessInfo> selected;
+            guard(tab, "selected_process", [&] { selected = tab.view->selected_process(); });
+            if (selected && selected->id.pid != 0) pids.push_back(selected->id);
+        }
+    }
+    if (all) pids.clear();
+    std::pair<bool, std::vector<ProcessId>> now{all, pids};
+    if (asked_ == now) return;
+    asked_ = std::move(now);
+    hooks_.socket_demand(all, std::move(pids));
 }
 
 // Counts the active alerts for the header badge and rings the bell for a `bell` rule

@@ -3,8 +3,10 @@
 // rectangle it is given through the SDK's Canvas. Runs on the main thread.
 
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <memory>
+#include <sstop/plugin.hpp>
 #include <sstop/view.hpp>
 #include <string>
 #include <vector>
@@ -16,8 +18,9 @@ namespace sstop::tui {
 
 /// A loaded view plugin, in tab order.
 struct TabView {
-    std::string id;                     ///< plugin id
-    std::shared_ptr<sstop::View> view;  ///< the plugin's object (UI thread only)
+    std::string id;                               ///< plugin id
+    std::shared_ptr<sstop::View> view;            ///< the plugin's object (UI thread only)
+    std::uint32_t consumes = SSTOP_CONSUMES_ALL;  ///< its descriptor's `consumes` bits
 };
 
 /// What the UI needs from the rest of the app.
@@ -27,6 +30,10 @@ struct TuiHooks {
     /// Current update interval, and a setter the UI calls for `+`/`-` (clamped 100ms..10s).
     std::chrono::nanoseconds interval{std::chrono::seconds(1)};
     std::function<void(std::chrono::nanoseconds)> set_interval;
+    /// Set when the snapshots carry only the socket lists asked for: called with what the
+    /// views read now (every list, or those of the processes they have selected) whenever
+    /// that changes. Null: every list is always there.
+    std::function<void(bool all, std::vector<ProcessId> pids)> socket_demand;
     /// True once a termination signal asked the app to stop.
     std::function<bool()> stop_requested;
     /// Warnings and errors while the UI runs (never printed to the terminal).

@@ -37,6 +37,7 @@ struct Tab {
     std::shared_ptr<View> view;
     std::string title;
     std::int32_t hotkey = 0;
+    std::uint32_t consumes = SSTOP_CONSUMES_ALL;  ///< what of a snapshot it reads
     std::string error;  ///< set once the view threw; it is not called again
 };
 
@@ -71,6 +72,8 @@ class Ui {
     Tab* current() { return tabs_.empty() ? nullptr : &tabs_[current_]; }
 
     void take_snapshot();
+    /// Tells the app whose socket lists the views read now (see TuiHooks::socket_demand).
+    void ask_for_socket_lists();
     void note_alerts(const Snapshot& s);
     void show(const std::shared_ptr<const Snapshot>& s);
     void say(std::string text);
@@ -127,6 +130,7 @@ class Ui {
     int view_h_ = 0;
     bool dirty_ = true;
     bool quit_ = false;
+    std::optional<std::pair<bool, std::vector<ProcessId>>> asked_;  ///< last socket_demand call
 };
 
 }  // namespace sstop::tui

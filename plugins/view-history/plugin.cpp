@@ -11,6 +11,6 @@ const sstop_option_v1 kOptions[] = {
 };
 }  // namespace
 
-SSTOP_REGISTER_VIEW(sstop::plugins::history_view::HistoryView, "history", "1.0.0",
-                    "bytes per program today, over 7 and 30 days, from the history store",
-                    sstop::option_list(kOptions))
+SSTOP_REGISTER_VIEW_READING(sstop::plugins::history_view::HistoryView, "history", "1.0.0",
+                            "bytes per program today, over 7 and 30 days, from the history store",
+                            sstop::option_list(kOptions), 0)

@@ -3,5 +3,5 @@
 
 #include "interfaces_view.hpp"
 
-SSTOP_REGISTER_VIEW(sstop::plugins::interfaces::InterfacesView, "interfaces", "1.0.0",
-                    "rates and totals per network interface", sstop::OptionList{})
+SSTOP_REGISTER_VIEW_READING(sstop::plugins::interfaces::InterfacesView, "interfaces", "1.0.0",
+                            "rates and totals per network interface", sstop::OptionList{}, 0)

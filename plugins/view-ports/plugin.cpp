@@ -10,6 +10,6 @@ const sstop_option_v1 kOptions[] = {
 };
 }  // namespace
 
-SSTOP_REGISTER_VIEW(sstop::plugins::ports::PortsView, "ports", "1.0.0",
-                    "listening sockets and the processes that own them",
-                    sstop::option_list(kOptions))
+SSTOP_REGISTER_VIEW_READING(sstop::plugins::ports::PortsView, "ports", "1.0.0",
+                            "listening sockets and the processes that own them",
+                            sstop::option_list(kOptions), 0)

@@ -10,6 +10,6 @@ const sstop_option_v1 kOptions[] = {
 };
 }  // namespace
 
-SSTOP_REGISTER_VIEW(sstop::plugins::processes::ProcessesView, "processes", "1.0.0",
-                    "per-process table with sparklines, bars and a connection detail page",
-                    sstop::option_list(kOptions))
+SSTOP_REGISTER_VIEW_READING(sstop::plugins::processes::ProcessesView, "processes", "1.0.0",
+                            "per-process table with sparklines, bars and a connection detail page",
+                            sstop::option_list(kOptions), SSTOP_CONSUMES_SELECTED_SOCKETS)

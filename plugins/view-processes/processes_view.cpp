@@ -473,7 +473,14 @@ void ProcessesView::draw_detail(Canvas& canvas, const ViewContext& context) {
     auto conns = connections(*p);
     const int n = static_cast<int>(conns.size());
     if (n == 0) {
-        vc::draw_line(canvas, 1, kDetailTableY + 1, "No sockets", canvas.style(ThemeRole::Dim));
+        // Counted but not listed: the host lists a process's sockets once it is selected
+        // (SSTOP_CONSUMES_SELECTED_SOCKETS), a moment after the cursor reached it.
+        const bool counted = p->connections + p->listening != 0;
+        vc::draw_line(canvas, 1, kDetailTableY + 1,
+                      !counted           ? "No sockets"
+                      : canvas.unicode() ? "Listing sockets…"
+                                         : "Listing sockets...",
+                      canvas.style(ThemeRole::Dim));
         return;
     }
     vc::draw_rows(canvas, detail_cursor_, kDetailTableY + 1, n, [&](const vc::ListRow& row) {

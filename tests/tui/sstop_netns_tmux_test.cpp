@@ -400,6 +400,50 @@ TEST_F(SstopNetnsTmux, EveryTabKeyAndOverlayOverKnownNamespaceTraffic) {
 
 // --filter starts the interactive UI with that expression as its / filter, and the filter
 // language works in the prompt: a port term keeps only the process with that connection.
+// On the screen alone the snapshots carry the socket lists of the selected processes only.
+// Opening a process's detail page must not wait for the next update for its list: with a
+// 10 s interval, the page lists its socket long before the second update.
+TEST_F(SstopNetnsTmux, DetailPageListsTheSelectedProcessBeforeTheNextUpdate) {
+    NetnsPair net("tuid");
+    ASSERT_FALSE(HasFailure()) << "namespaces not set up";
+    Child sink(net.b, "tui-sink", sink_body);
+    Child listener(net.a, "tui-listener", listener_body);
+    Child victim(net.a, "tui-victim", victim_body);
+    ASSERT_FALSE(HasFailure()) << "children not ready";
+    const std::string listener_pid = std::to_string(listener.pid());
+    const std::string victim_pid = std::to_string(victim.pid());
+
+    const auto started = std::chrono::steady_clock::now();
+    start("ip netns exec " + net.a.name() + " " + std::string(SSTOP_BINARY) + " --interval 10s");
+    ASSERT_FALSE(HasFailure());
+    auto s = expect_screen([&](const std::string& x) { return tui_rows(x).size() == 2; },
+                           "both processes listed from the first snapshot", 8s);
+    ASSERT_FALSE(HasFailure());
+    // Both rows, top one first: each detail page in turn, the cursor moved with Down.
+    const std::vector<Row> rows = tui_rows(s);
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+        if (i > 0) keys("Down");
+        keys("Enter");
+        const std::string& pid = rows[i].pid;
+        const bool is_victim = pid == victim_pid;
+        s = expect_screen(
+            [&](const std::string& x) {
+                return has(x, rows[i].name + "  pid " + pid) &&
+                       (is_victim ? has(line_with(x, "10.77.0.2:7301"), "ESTAB")
+                                  : has(line_with(x, "10.77.0.1:7302"), "LISTEN"));
+            },
+            "detail page of " + rows[i].name + " with its socket", 3s);
+        EXPECT_TRUE(pid == victim_pid || pid == listener_pid) << s;
+        keys("Escape");
+        expect_screen(processes_table, "Esc returns to the table");
+    }
+    // All of it before the second update (10 s after the first): the lists were published
+    // when the cursor reached each process, not by an update.
+    EXPECT_LT(std::chrono::steady_clock::now() - started, 9s);
+    keys("q");
+    expect_screen([&](const std::string& x) { return has(x, "EXIT=0"); }, "q exits 0");
+}
+
 TEST_F(SstopNetnsTmux, FilterFlagStartsTheProcessesViewFiltered) {
     NetnsPair net("tuif");
     ASSERT_FALSE(HasFailure()) << "namespaces not set up";

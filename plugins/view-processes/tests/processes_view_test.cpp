@@ -376,6 +376,32 @@ TEST(ProcessesView, DetailSaysWhenProcessExited) {
     EXPECT_EQ(view.selected_process()->id.pid, 50);  // the row it was on is now sshd
 }
 
+// The host lists a process's sockets once it is selected (SSTOP_CONSUMES_SELECTED_SOCKETS):
+// until that snapshot comes, a process with counted sockets says they are being listed, and
+// only one with none says "No sockets".
+TEST(ProcessesView, DetailSaysSocketsAreBeingListedWhenCountedButNotListed) {
+    ProcessesView view;
+    auto snap = sample();
+    snap->processes.push_back(proc(60, "idle", 0, 0, 0));
+    view.update(snap);
+    draw(view, view_context());
+    view.on_key(KeyEvent{'j'}, view_context());
+    view.on_key(KeyEvent{'j'}, view_context());
+    ASSERT_EQ(view.selected_process()->id.pid, 50);  // sshd: 5 connections, none listed
+    ASSERT_TRUE(view.on_key(KeyEvent{sstop::kKeyEnter}, view_context()));
+    auto canvas = draw(view, view_context());
+    EXPECT_GE(canvas.find_row("Listing sockets…"), 0) << canvas.dump();
+    EXPECT_EQ(canvas.find_row("No sockets"), -1) << canvas.dump();
+    canvas = draw(view, view_context(), 140, 20, false);
+    EXPECT_GE(canvas.find_row("Listing sockets..."), 0) << canvas.dump();
+    ASSERT_TRUE(view.on_key(KeyEvent{sstop::kKeyEscape}, view_context()));
+    view.on_key(KeyEvent{'j'}, view_context());
+    ASSERT_EQ(view.selected_process()->id.pid, 60);  // idle: nothing counted
+    ASSERT_TRUE(view.on_key(KeyEvent{sstop::kKeyEnter}, view_context()));
+    canvas = draw(view, view_context());
+    EXPECT_GE(canvas.find_row("No sockets"), 0) << canvas.dump();
+}
+
 TEST(ProcessesView, NarrowAndTinyCanvasesStayInBounds) {
     ProcessesView view;
     view.update(sample());

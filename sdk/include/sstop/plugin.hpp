@@ -83,6 +83,13 @@ enum : std::uint32_t {
     /// copying every socket into every snapshot is most of what watching 20,000 idle
     /// sockets costs.
     SSTOP_CONSUMES_SOCKETS = 1u << 0,
+    /// (ABI 1.5, views) The socket list of the process `View::selected_process()` returns,
+    /// and every list while the context's `/` filter is set (a filter may match sockets).
+    /// The host fills the other processes' lists only when another consumer reads them; a
+    /// view with this bit must show a process whose list is empty although `connections` or
+    /// `listening` count sockets as "not listed yet": the host publishes the list as soon as
+    /// the process is selected, without waiting for the next update.
+    SSTOP_CONSUMES_SELECTED_SOCKETS = 1u << 1,
     /// Everything (the default of the registration macros, and of any plugin built before
     /// ABI 1.4).
     SSTOP_CONSUMES_ALL = 0xffffffffu,
@@ -148,6 +155,11 @@ typedef const sstop_plugin_descriptor_v1* (*sstop_plugin_v1_fn)();
 #define SSTOP_REGISTER_VIEW(cls, id, version, description, options)                         \
     SSTOP_REGISTER_PLUGIN_(sstop::PluginKind::View, cls, id, version, description, options, \
                            SSTOP_CONSUMES_ALL)
+/// Registers a view that reads only what `consumes` names (`SSTOP_CONSUMES_*` bits, 0 for the
+/// summaries alone, ABI 1.5).
+#define SSTOP_REGISTER_VIEW_READING(cls, id, version, description, options, consumes)       \
+    SSTOP_REGISTER_PLUGIN_(sstop::PluginKind::View, cls, id, version, description, options, \
+                           consumes)
 /// Registers an exporter plugin: `cls` derives from `sstop::Exporter`.
 #define SSTOP_REGISTER_EXPORTER(cls, id, version, description, options)                         \
     SSTOP_REGISTER_PLUGIN_(sstop::PluginKind::Exporter, cls, id, version, description, options, \

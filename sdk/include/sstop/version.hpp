@@ -9,7 +9,7 @@
 #define SSTOP_ABI_MAJOR 1
 /// ABI minor version: grows when something is *added* compatibly (a new virtual method at
 /// the end of a host-implemented interface, a new optional descriptor field).
-#define SSTOP_ABI_MINOR 4
+#define SSTOP_ABI_MINOR 5
 
 /// Version of the SDK and of the host it ships with.
 #define SSTOP_VERSION_STRING "0.1.0"
