@@ -10,6 +10,11 @@
 //
 // Usage (root): collect_bench --sockets 10000 [--procs 50] [--reps 5] [--cycles 10]
 //                             [--sstop PATH] [--sstop-count 10]
+//
+// `collect_bench --dumps-every-ms 1000 --seconds 30` instead runs only the reference: the
+// netlink source's sock_diag dumps, received and dropped, once per interval in the network
+// namespace it was started in, until the time is up. bench/idle.sh measures that process
+// beside sstop as "the dumps alone", whole process against whole process.
 
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -26,9 +31,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 #include <functional>
 #include <map>
 #include <memory>
@@ -57,6 +64,8 @@ struct Args {
     int cycles = 10;
     std::string sstop;
     int sstop_count = 10;
+    int dumps_every_ms = 0;  // > 0: only the dumps, once per interval (see the usage above)
+    int seconds = 30;
 };
 
 [[noreturn]] void die(const std::string& what) {
@@ -87,6 +96,10 @@ Args parse_args(int argc, char** argv) {
             a.sstop = next();
         else if (k == "--sstop-count")
             a.sstop_count = std::atoi(next().c_str());
+        else if (k == "--dumps-every-ms")
+            a.dumps_every_ms = std::atoi(next().c_str());
+        else if (k == "--seconds")
+            a.seconds = std::atoi(next().c_str());
         else {
             std::fprintf(stderr, "collect_bench: unknown argument %s\n", k.c_str());
             std::exit(2);
@@ -94,7 +107,8 @@ Args parse_args(int argc, char** argv) {
     }
     if (a.sockets < 2 || a.sockets > kMaxSockets || a.procs < 1 || a.procs > kMaxProcs ||
         a.reps < 1 || a.reps > 100 || a.cycles < 1 || a.cycles > 1000 || a.sstop_count < 1 ||
-        a.sstop_count > 100) {
+        a.sstop_count > 100 || a.dumps_every_ms < 0 || a.dumps_every_ms > 60000 || a.seconds < 1 ||
+        a.seconds > 3600) {
         std::fprintf(stderr, "collect_bench: argument out of range\n");
         std::exit(2);
     }
@@ -357,7 +371,29 @@ void print_rows(const Args& a, double ss_median, const std::vector<Row>& rows, c
     std::fflush(stdout);
 }
 
+// The reference alone, in the caller's namespace: the dumps once per interval, on time (a late
+// round is not made up), until `seconds` have passed or a signal ends it.
+int run_dumps_only(const Args& a) {
+    const std::int64_t every = std::int64_t{a.dumps_every_ms} * 1'000'000;
+    const std::int64_t end = wall_ns() + std::int64_t{a.seconds} * 1'000'000'000;
+    for (std::int64_t next = wall_ns(); next < end; next += every) {
+        dumps_alone_cpu_ns();
+        const std::int64_t now = wall_ns();
+        if (next + every < now) next = now - every;  // after a stall: skip, never burst
+        if (next + every > now) {
+            const std::int64_t wait = std::min(next + every, end) - now;
+            if (wait > 0) {
+                timespec ts{static_cast<time_t>(wait / 1'000'000'000),
+                            static_cast<long>(wait % 1'000'000'000)};
+                ::nanosleep(&ts, nullptr);
+            }
+        }
+    }
+    return 0;
+}
+
 int run(const Args& a) {
+    if (a.dumps_every_ms > 0) return run_dumps_only(a);
     if (unshare(CLONE_NEWNET) < 0) die("unshare(CLONE_NEWNET) (needs root)");
     bring_lo_up();
     Holders holders(a.sockets, a.procs);

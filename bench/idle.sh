@@ -14,7 +14,9 @@
 #   of each command: ss -tinp is noisy on a shared machine), IDLE_HOLDERS (10 holders),
 #   IDLE_GROWTH (1: also the "cost growth" rows, ebpf at 6,000 and 60,000 sockets with 1% of
 #   the connections sending 64 bytes a second, and at 6,000 with 600 active), SSTOP_BIN (default <repo>/build-bench/bin/sstop,
-#   else `sstop` on PATH). Needs iproute2 (`ip`, `ss`), util-linux (`nsenter`), nethogs,
+#   else `sstop` on PATH). With collect_bench beside that sstop (a build tree's bin/), also
+#   "the dumps alone": the netlink source's sock_diag dumps once a second as a process of its
+#   own, the reference of the fallback's steady cost. Needs iproute2 (`ip`, `ss`), util-linux (`nsenter`), nethogs,
 #   python3 and GNU time (/usr/bin/time; without it python3's getrusage is used).
 set -euo pipefail
 
@@ -50,6 +52,9 @@ if [[ -z $SSTOP || ! -x $SSTOP ]]; then
     echo "idle.sh: no sstop binary (set SSTOP_BIN or --sstop)" >&2
     exit 2
 fi
+# The dumps-alone reference comes with a build tree (bench/collect_bench.cpp).
+DUMPS=$(dirname "$SSTOP")/collect_bench
+[[ -x $DUMPS ]] || DUMPS=""
 for tool in ip ss nsenter nethogs python3; do
     command -v "$tool" >/dev/null || { echo "idle.sh: $tool not found" >&2; exit 2; }
 done
@@ -219,6 +224,7 @@ tool_cmd() {
         netlink) echo "$SSTOP --sources netlink,afpacket --headless --interval 1s" ;;
         default) echo "$SSTOP --headless" ;;
         nethogs) echo "nethogs -t -a -d 1" ;;
+        dumps) echo "$DUMPS --dumps-every-ms 1000 --seconds 3600" ;;
     esac
 }
 tool_label() {
@@ -227,6 +233,7 @@ tool_label() {
         netlink) echo "sstop --sources netlink,afpacket --headless --interval 1s" ;;
         default) echo "sstop --headless (defaults)" ;;
         nethogs) echo "nethogs -t -a -d 1 (reference)" ;;
+        dumps) echo "the netlink source's sock_diag dumps alone, once a second (reference)" ;;
     esac
 }
 
@@ -311,6 +318,7 @@ check_sources "$NS" --sources netlink,afpacket netlink
 SRC_NETLINK=$CHECKED_SOURCES
 
 TOOLS=(ebpf netlink default nethogs)
+[[ -n $DUMPS ]] && TOOLS+=(dumps)
 LOADS=()
 for ((rep = 1; rep <= REPS; rep++)); do
     # Interleaved, the order rotated each rep so no tool always follows the same one.
@@ -419,6 +427,12 @@ for key in "${TOOLS[@]}"; do
         "$(ratio "$rss" "$nh_rss") | $(values "$key" threads | median) |" \
         "$(values "$key" stderr_lines | tr '\n' ' ' | sed 's/ $//; s/ /, /g') |"
 done
+
+if [[ -n $DUMPS ]]; then
+    echo
+    echo "The fallback's steady cost against its sock_diag dumps alone, whole process against whole"
+    echo "process (sched medians; issue 9's goal ≤ 1.3×): $(ratio "$(values netlink sched_ms_per_s | median)" "$(values dumps sched_ms_per_s | median)")"
+fi
 
 ss_cpu=$(first_vals ss | median)
 echo
