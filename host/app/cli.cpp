@@ -263,6 +263,8 @@ traffic) needs CAP_NET_RAW. Run as root, or:
 
 Exit status: 0 success, 1 runtime error, 2 usage or configuration error,
 3 no usable source (none at start, or the last one failed for good while printing).
+SIGINT, SIGTERM or SIGHUP stop sstop in order (exit 0). A second one ends it at once,
+and a stop still blocked 10 s after the signal ends anyway (exit 1, one line on stderr).
 
 Examples:
   sudo sstop                              interactive view

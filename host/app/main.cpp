@@ -5,7 +5,9 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <string>
 #include <system_error>
@@ -16,8 +18,22 @@
 #include "app/cli.hpp"
 #include "app/self_meter.hpp"
 #include "config/config.hpp"
+#include "tui/terminal.hpp"
 
 namespace {
+
+/// How long a stop signal waits for the orderly stop before sstop leaves anyway.
+constexpr std::chrono::seconds kStopGrace{10};
+
+/// Leaves at once from any thread: the terminal put back (when the UI has it), `message` on
+/// stderr, exit status 1. For a stop that cannot finish; nothing else is cleaned up (the
+/// kernel closes every file, and with them the BPF links and capture sockets).
+[[noreturn]] void leave_now(const char* message) {
+    sstop::tui::restore_terminal_now();
+    ssize_t ignored = ::write(STDERR_FILENO, message, std::strlen(message));
+    (void)ignored;
+    ::_exit(sstop::host::kExitRuntime);
+}
 
 std::string executable_path(const char* argv0) {
     // Plugins are found relative to the executable, so resolve symlinks to the real file.
@@ -56,11 +72,21 @@ int main(int argc, char** argv) {
 
     App app(cli, executable_path(argv[0]));
     std::thread signal_thread([&] {
+        bool stopping = false;
         while (true) {
             int sig = 0;
             if (sigwait(&stop_signals, &sig) != 0) continue;
             if (sig == SIGUSR2) return;
+            if (stopping) leave_now("sstop: second signal; exiting at once\n");
             app.request_stop();
+            stopping = true;
+            // The orderly stop normally ends well within the grace period. When something
+            // blocks it (a replay file that is a FIFO nobody writes to, a hung file system),
+            // sstop leaves anyway, with the terminal put back and one line saying so.
+            std::thread([] {
+                std::this_thread::sleep_for(kStopGrace);
+                leave_now("sstop: not stopped 10 s after the signal; exiting\n");
+            }).detach();
         }
     });
     int rc;

@@ -71,6 +71,20 @@ extern "C" void restore_and_reraise(int sig) {
     errno = saved_errno;
 }
 
+}  // namespace
+
+void restore_terminal_now() {
+    // As the crash handler does: the saved escape sequences and tty modes, nothing else.
+    const std::size_t length = g_restore.length;
+    if (length > 0) {
+        ssize_t ignored = ::write(g_restore.fd, g_restore.bytes, length);
+        (void)ignored;
+    }
+    if (g_restore.have_termios) ::tcsetattr(g_restore.fd, TCSANOW, &g_restore.saved);
+}
+
+namespace {
+
 void install_restore_handlers() {
     struct sigaction sa {};
     sa.sa_handler = restore_and_reraise;

@@ -18,6 +18,11 @@ std::string choose_terminal(const std::string& term,
                             const std::function<bool(const std::string&)>& known,
                             const std::function<bool(const std::string&)>& usable);
 
+/// Puts the terminal back as the crash handler would (the saved escape sequences and tty
+/// modes), when a Terminal lives; else does nothing. For a process about to `_exit` from
+/// another thread while the UI still runs.
+void restore_terminal_now();
+
 /// Owns the curses screen for its lifetime (RAII): endwin and delscreen in the destructor,
 /// and an async-signal-safe restore on crash signals while it lives. One at a time.
 class Terminal {

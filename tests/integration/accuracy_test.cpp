@@ -975,7 +975,19 @@ TEST_P(Accuracy, ShortLivedProcessesNoneMissed) {
         ready();
         tcp_sink_loop(l, *sink_t);
     });
-    SstopRun sstop(net.a, args());
+    // Repeated (SSTOP_ACCURACY_REPEAT=20 takes about 40 s): an exited process leaves the
+    // table 30 s after its last socket, and its bytes with it, while the totals keep them
+    // (bytes since start). So that the books still balance, nothing expires in such a run.
+    std::string config;
+    if (rounds > 1) config = "/tmp/sstop-acc-short-" + std::to_string(::getpid()) + ".yaml";
+    struct Remove {
+        std::string path;
+        ~Remove() {
+            if (!path.empty()) std::remove(path.c_str());
+        }
+    } remove_config{config};
+    if (!config.empty()) std::ofstream(config) << "aggregator:\n  stale_after: 1h\n";
+    SstopRun sstop(net.a, args(config));
     ASSERT_TRUE(sstop.wait_for_seq(1, seconds(20))) << sstop.errors();
     int missed = 0, total = 0;
     for (int round = 0; round < rounds; ++round) {
