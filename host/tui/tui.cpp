@@ -73,7 +73,11 @@ void Ui::take_snapshot() {
     if (!s) return;
     latest_ = std::move(s);
     note_alerts(*latest_);
-    if (!ctx_.paused) show(latest_);
+    // While paused, the tick on screen stays; the same tick republished with the socket
+    // lists the views asked for since (the cursor moved) is that tick still, so it is shown.
+    const bool same_tick =
+        shown_ && latest_->seq == shown_->seq && latest_->unix_time_ns == shown_->unix_time_ns;
+    if (!ctx_.paused || same_tick) show(latest_);
 }
 
 // Every list while a filter is set (it may match sockets) or for a view that reads them all;

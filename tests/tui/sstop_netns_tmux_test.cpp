@@ -419,8 +419,12 @@ TEST_F(SstopNetnsTmux, DetailPageListsTheSelectedProcessBeforeTheNextUpdate) {
     auto s = expect_screen([&](const std::string& x) { return tui_rows(x).size() == 2; },
                            "both processes listed from the first snapshot", 8s);
     ASSERT_FALSE(HasFailure());
-    // Both rows, top one first: each detail page in turn, the cursor moved with Down.
+    // Both rows, top one first: each detail page in turn, the cursor moved with Down. The
+    // display is paused (Space) first: a tick republished with a list is still the tick on
+    // screen, so it is shown even then.
     const std::vector<Row> rows = tui_rows(s);
+    keys("Space");
+    expect_screen([&](const std::string& x) { return has(x, "PAUSED"); }, "paused");
     for (std::size_t i = 0; i < rows.size(); ++i) {
         if (i > 0) keys("Down");
         keys("Enter");
@@ -437,6 +441,7 @@ TEST_F(SstopNetnsTmux, DetailPageListsTheSelectedProcessBeforeTheNextUpdate) {
         keys("Escape");
         expect_screen(processes_table, "Esc returns to the table");
     }
+    keys("Space");  // unpaused
     // All of it before the second update (10 s after the first): the lists were published
     // when the cursor reached each process, not by an update.
     EXPECT_LT(std::chrono::steady_clock::now() - started, 9s);
