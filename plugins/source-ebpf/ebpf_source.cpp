@@ -191,6 +191,7 @@ EbpfSource::EbpfSource(PluginContext& context) : context_(&context) {
     settings_.max_sockets = static_cast<std::size_t>(o.get_int("max_sockets"));
     settings_.ring_bytes = static_cast<std::size_t>(o.get_int("ring_kib")) * 1024;
     settings_.namespaces = o.get_string("namespaces");
+    settings_.hooks = o.get_string("hooks");
 }
 
 EbpfSource::EbpfSource(EbpfSettings settings) : settings_(std::move(settings)) {}
@@ -228,9 +229,13 @@ void EbpfSource::open() {
     if (k->cgroup_fd < 0)
         throw PluginUnavailable("ebpf: cannot open the cgroup v2 root " + root + ": " +
                                 errno_text(errno));
-    // The batched read needs syscall programs (Linux 5.14): without them, or if the kernel
-    // refuses it, everything else loads and each changed socket is looked up on its own.
-    auto load = [&](bool with_batch) {
+    if (settings_.hooks != "auto" && settings_.hooks != "syscalls" && settings_.hooks != "packets")
+        throw PluginUnavailable("ebpf: hooks: '" + settings_.hooks +
+                                "' is not one of auto, syscalls, packets");
+    // The batched read needs syscall programs (Linux 5.14), the syscall hooks the socket
+    // tracepoints (6.3). Where the kernel lacks one, or refuses it, the rest loads without it:
+    // each changed socket looked up on its own, bytes counted per packet.
+    auto load = [&](bool with_batch, bool syscall_hooks) {
         k->skel = sstop_bpf__open();
         if (!k->skel)
             throw PluginUnavailable("ebpf: cannot open the BPF object: " + last_problem());
@@ -239,6 +244,12 @@ void EbpfSource::open() {
         bpf_map__set_max_entries(k->skel->maps.dirty,
                                  static_cast<std::uint32_t>(settings_.ring_bytes));
         bpf_program__set_autoload(k->skel->progs.sstop_read, with_batch);
+        k->skel->rodata->per_syscall = syscall_hooks ? 1 : 0;
+        for (bpf_program* prog : {k->skel->progs.sstop_send, k->skel->progs.sstop_recv,
+                                  k->skel->progs.sstop_tcp_read, k->skel->progs.sstop_sockops})
+            bpf_program__set_autoload(prog, syscall_hooks);
+        for (bpf_program* prog : {k->skel->progs.sstop_egress, k->skel->progs.sstop_ingress})
+            bpf_program__set_autoload(prog, !syscall_hooks);
         const int err = sstop_bpf__load(k->skel);
         if (err) {
             sstop_bpf__destroy(k->skel);
@@ -248,12 +259,27 @@ void EbpfSource::open() {
     };
     const bool syscall_progs =
         settings_.batched_reads && libbpf_probe_bpf_prog_type(BPF_PROG_TYPE_SYSCALL, nullptr) == 1;
-    int err = load(syscall_progs);
-    if (err && syscall_progs) err = load(false);
+    std::vector<std::pair<bool, bool>> tries;  // (batch, syscall hooks), best first
+    for (bool batch : {true, false}) {
+        if (batch && !syscall_progs) continue;
+        if (settings_.hooks != "packets") tries.emplace_back(batch, true);
+        if (settings_.hooks != "syscalls") tries.emplace_back(batch, false);
+    }
+    int err = 0;
+    for (auto [batch, syscalls] : tries) {
+        err = load(batch, syscalls);
+        if (!err) {
+            syscall_hooks_ = syscalls;
+            break;
+        }
+    }
     if (err)
         throw PluginUnavailable("ebpf: the kernel refused the BPF programs (" + errno_text(err) +
                                 (last_problem().empty() ? "" : ": " + last_problem()) +
-                                "); CAP_BPF and CAP_PERFMON (or root) are needed");
+                                "); CAP_BPF and CAP_PERFMON (or root) are needed" +
+                                (settings_.hooks == "syscalls"
+                                     ? "; hooks: syscalls needs Linux 6.3's socket tracepoints"
+                                     : ""));
     if (bpf_program__fd(k->skel->progs.sstop_read) >= 0) {
         const std::size_t page = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
         const std::size_t len = (sizeof(sstop_read_batch) + page - 1) / page * page;
@@ -271,15 +297,31 @@ void EbpfSource::open() {
                                     ": " + errno_text(errno));
         k->links.push_back(l);
     };
+    auto attach_tracepoint = [&](bpf_program* prog, const char* name) {
+        bpf_link* l = bpf_program__attach_raw_tracepoint(prog, name);
+        if (!l)
+            throw PluginUnavailable(std::string("ebpf: cannot attach to the ") + name +
+                                    " tracepoint: " + errno_text(errno));
+        k->links.push_back(l);
+    };
+    auto attach_btf_tracepoint = [&](bpf_program* prog, const char* name) {
+        bpf_link* l = bpf_program__attach_trace(prog);
+        if (!l)
+            throw PluginUnavailable(std::string("ebpf: cannot attach to the ") + name +
+                                    " tracepoint: " + errno_text(errno));
+        k->links.push_back(l);
+    };
     attach_cgroup(k->skel->progs.sstop_sock_create, "cgroup/sock_create");
-    attach_cgroup(k->skel->progs.sstop_egress, "cgroup_skb/egress");
-    attach_cgroup(k->skel->progs.sstop_ingress, "cgroup_skb/ingress");
-    bpf_link* tp =
-        bpf_program__attach_raw_tracepoint(k->skel->progs.sstop_tcp_state, "inet_sock_set_state");
-    if (!tp)
-        throw PluginUnavailable("ebpf: cannot attach to the inet_sock_set_state tracepoint: " +
-                                errno_text(errno));
-    k->links.push_back(tp);
+    attach_tracepoint(k->skel->progs.sstop_tcp_state, "inet_sock_set_state");
+    if (syscall_hooks_) {
+        attach_cgroup(k->skel->progs.sstop_sockops, "sockops");
+        attach_btf_tracepoint(k->skel->progs.sstop_tcp_read, "tcp_rcv_space_adjust");
+        attach_btf_tracepoint(k->skel->progs.sstop_send, "sock_send_length");
+        attach_btf_tracepoint(k->skel->progs.sstop_recv, "sock_recv_length");
+    } else {
+        attach_cgroup(k->skel->progs.sstop_egress, "cgroup_skb/egress");
+        attach_cgroup(k->skel->progs.sstop_ingress, "cgroup_skb/ingress");
+    }
     attach_cgroup(k->skel->progs.sstop_sock_release, "cgroup/sock_release");
     k->rings =
         ring_buffer__new(bpf_map__fd(k->skel->maps.dirty), &Kernel::on_dirty, k.get(), nullptr);
@@ -299,8 +341,11 @@ std::uint64_t EbpfSource::programs_run_ns() const {
     std::uint64_t sum = 0;
     for (const bpf_program* prog :
          {kernel_->skel->progs.sstop_sock_create, kernel_->skel->progs.sstop_sock_release,
-          kernel_->skel->progs.sstop_tcp_state, kernel_->skel->progs.sstop_egress,
+          kernel_->skel->progs.sstop_sockops, kernel_->skel->progs.sstop_tcp_state,
+          kernel_->skel->progs.sstop_tcp_read, kernel_->skel->progs.sstop_send,
+          kernel_->skel->progs.sstop_recv, kernel_->skel->progs.sstop_egress,
           kernel_->skel->progs.sstop_ingress}) {
+        if (bpf_program__fd(prog) < 0) continue;  // not loaded: the other hooks are in use
         bpf_prog_info info{};
         std::uint32_t len = sizeof info;
         if (bpf_obj_get_info_by_fd(bpf_program__fd(prog), &info, &len) == 0)
@@ -315,6 +360,7 @@ EbpfSource::KernelCounters EbpfSource::kernel_counters() const {
     const auto* bss = kernel_->skel->bss;
     c.map_full = __atomic_load_n(&bss->map_full, __ATOMIC_RELAXED);
     c.dirty_lost = __atomic_load_n(&bss->dirty_lost, __ATOMIC_RELAXED);
+    c.cookieless = __atomic_load_n(&bss->cookieless, __ATOMIC_RELAXED);
     return c;
 }
 
@@ -650,6 +696,8 @@ CollectStatus EbpfSource::collect(Sample& out) {
 
     out.counters.push_back({"map_full", kc.map_full});
     out.counters.push_back({"dirty_lost", kc.dirty_lost});
+    out.counters.push_back({"cookieless_bytes", kc.cookieless});
+    out.counters.push_back({"syscall_hooks", syscall_hooks_ ? 1u : 0u});
     out.counters.push_back({"full_walks", full_walks_});
     out.counters.push_back({"batch_reads", batch_reads_});
     out.counters.push_back({"lookups", lookups_});

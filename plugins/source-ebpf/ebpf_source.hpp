@@ -38,6 +38,10 @@ struct EbpfSettings {
     std::size_t max_sockets = 65536;      ///< entries of the kernel socket map
     std::size_t ring_bytes = 512 * 1024;  ///< the dirty ring's size (a power of two)
     std::string namespaces = "auto";      ///< the start-up inventory's namespaces
+    /// Where bytes are counted: `syscalls` (the sock_send_length/sock_recv_length
+    /// tracepoints, Linux 6.3), `packets` (cgroup_skb egress/ingress), or `auto` (syscalls
+    /// where the kernel has them, else packets).
+    std::string hooks = "auto";
     /// Read records in batches where the kernel can (`sstop_read` for changed sockets, batch
     /// lookups for whole-map reads); false: one lookup each, what kernels without them get
     /// (tests compare the two).
@@ -75,6 +79,7 @@ class EbpfSource final : public Source {
     struct KernelCounters {
         std::uint64_t map_full = 0;
         std::uint64_t dirty_lost = 0;
+        std::uint64_t cookieless = 0;
     };
     KernelCounters kernel_counters() const;
     /// Kernel run time of the programs so far (0 unless kernel.bpf_stats_enabled=1).
@@ -108,6 +113,7 @@ class EbpfSource final : public Source {
     std::uint64_t own_netns_ = 0;
     bool all_namespaces_ = true;  // `namespaces` resolved: else only sstop's own is shown
     long clock_ticks_ = 100;
+    bool syscall_hooks_ = false;  // bytes counted per syscall (tracepoints), else per packet
     bool first_ = true;
     bool overflow_said_ = false;  // the first ring overflow is said once
     // Cookies queued dirty in the previous update: a packet after they were read, in that

@@ -232,21 +232,38 @@ std::string cannot_see(const std::string& sources, Case c) {
     return {};
 }
 
-#define SKIP_IF_NOT_SEEN(c)                                                  \
-    do {                                                                     \
-        if (const std::string why = cannot_see(GetParam(), c); !why.empty()) \
-            GTEST_SKIP() << "expected: " << why;                             \
+#define SKIP_IF_NOT_SEEN(c)                                                              \
+    do {                                                                                 \
+        if (const std::string why = cannot_see(sources_of(GetParam()), c); !why.empty()) \
+            GTEST_SKIP() << "expected: " << why;                                         \
     } while (false)
+
+// A parameter is a source list, with "@packets" when source-ebpf counts per packet (its
+// `hooks: packets`, what kernels before 6.3 get) instead of per syscall.
+std::string sources_of(const std::string& param) { return param.substr(0, param.find('@')); }
+bool packet_hooks(const std::string& param) { return param.find("@packets") != std::string::npos; }
 
 class Accuracy : public ::testing::TestWithParam<std::string> {
   protected:
     void SetUp() override {
         if (!can_create_netns()) GTEST_SKIP() << "needs root (CAP_SYS_ADMIN) for namespaces";
+        if (packet_hooks(GetParam())) {
+            hooks_config_ = "/tmp/sstop-acc-hooks-" + std::to_string(::getpid()) + ".yaml";
+            std::ofstream(hooks_config_) << "plugins:\n  ebpf: {" << ebpf_options() << "}\n";
+        }
+    }
+    void TearDown() override {
+        if (!hooks_config_.empty()) std::remove(hooks_config_.c_str());
     }
 
-    std::vector<std::string> args(const std::string& config = {}) const {
-        std::vector<std::string> a{"--sources", GetParam(), "--interval",
-                                   "500ms",     "--count",  "400"};
+    // What a test's own `plugins.ebpf` section must hold besides its keys ("" or a key).
+    std::string ebpf_options() const { return packet_hooks(GetParam()) ? "hooks: packets" : ""; }
+
+    // sstop's arguments; `config`, when given, must carry ebpf_options() itself.
+    std::vector<std::string> args(std::string config = {}) const {
+        if (config.empty()) config = hooks_config_;
+        std::vector<std::string> a{
+            "--sources", sources_of(GetParam()), "--interval", "500ms", "--count", "400"};
         // Debugging aid: SSTOP_ACCURACY_RECORD=DIR keeps what the sources saw, per test.
         if (const char* dir = std::getenv("SSTOP_ACCURACY_RECORD")) {
             std::string name = ::testing::UnitTest::GetInstance()->current_test_info()->name();
@@ -283,7 +300,7 @@ class Accuracy : public ::testing::TestWithParam<std::string> {
     void expect_batched_reads(const json& snap) {
         utsname u{};
         int major = 0, minor = 0;
-        if (GetParam() != "ebpf" || uname(&u) != 0 ||
+        if (sources_of(GetParam()) != "ebpf" || uname(&u) != 0 ||
             std::sscanf(u.release, "%d.%d", &major, &minor) != 2 ||
             std::make_pair(major, minor) < std::make_pair(5, 14))
             return;
@@ -575,6 +592,8 @@ class Accuracy : public ::testing::TestWithParam<std::string> {
         expect_balanced(snap);
         dump_on_failure(snap);
     }
+
+    std::string hooks_config_;  // the config that sets source-ebpf's hooks, if the parameter does
 };
 
 TEST_P(Accuracy, TcpUpload) { tcp_case(NetnsPair::kAddrB4, 7101, 4'000'000, 0, "acc-tcpup"); }
@@ -986,7 +1005,9 @@ TEST_P(Accuracy, ShortLivedProcessesNoneMissed) {
             if (!path.empty()) std::remove(path.c_str());
         }
     } remove_config{config};
-    if (!config.empty()) std::ofstream(config) << "aggregator:\n  stale_after: 1h\n";
+    if (!config.empty())
+        std::ofstream(config) << "aggregator:\n  stale_after: 1h\nplugins:\n  ebpf: {"
+                              << ebpf_options() << "}\n";
     SstopRun sstop(net.a, args(config));
     ASSERT_TRUE(sstop.wait_for_seq(1, seconds(20))) << sstop.errors();
     int missed = 0, total = 0;
@@ -1095,7 +1116,8 @@ TEST_P(Accuracy, LateNamespaceRoutedTrafficCountedOnce) {
     {
         std::ofstream out(config);
         out << "plugins:\n  netlink: {namespaces: all}\n  procnet: {namespaces: all}\n"
-               "  ebpf: {namespaces: all}\n";
+               "  ebpf: {namespaces: all"
+            << (ebpf_options().empty() ? "" : ", " + ebpf_options()) << "}\n";
     }
     struct Remove {
         std::string path;
@@ -1139,7 +1161,7 @@ TEST_P(Accuracy, LateNamespaceRoutedTrafficCountedOnce) {
         snap["unattributed"]["rx_bytes"].get<std::uint64_t>() -
         before["unattributed"]["tx_bytes"].get<std::uint64_t>() -
         before["unattributed"]["rx_bytes"].get<std::uint64_t>();
-    if (GetParam().rfind("procnet", 0) == 0) {
+    if (sources_of(GetParam()).rfind("procnet", 0) == 0) {
         // procnet has no bytes of its own: unattributed is what sstop's interfaces saw and no
         // socket took, so a forwarded copy counted again would show here.
         EXPECT_LT(unattributed_growth, kUp / 100) << "the forwarded copies were counted again";
@@ -1167,6 +1189,8 @@ INSTANTIATE_TEST_SUITE_P(ProcnetAfpacket, Accuracy, ::testing::Values("procnet,a
                          source_set_name);
 // source-ebpf alone: every case, with nothing else attributing.
 INSTANTIATE_TEST_SUITE_P(Ebpf, Accuracy, ::testing::Values("ebpf"), source_set_name);
+// source-ebpf counting per packet, as on kernels without the socket tracepoints (before 6.3).
+INSTANTIATE_TEST_SUITE_P(EbpfPackets, Accuracy, ::testing::Values("ebpf@packets"), source_set_name);
 // The default chain: ebpf in use, afpacket beside it adding only what no socket owns.
 INSTANTIATE_TEST_SUITE_P(Default, Accuracy, ::testing::Values("ebpf,netlink,procnet,afpacket"),
                          source_set_name);

@@ -1,14 +1,21 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* source-ebpf's kernel side: every inet socket of every cgroup and namespace, keyed by its
- * cookie, with its owner taken when it is created and its bytes counted as they pass.
+ * cookie, with its owner taken when it is created and its bytes counted by the syscalls
+ * that move them. No program runs per packet.
  *
- *   cgroup/sock_create       owner (tgid, comm, uid, cgroup, netns, start time)
- *   cgroup_skb/egress|ingress bytes: TCP from tcp_sock's counters, others from skb->len
+ *   cgroup/sock_create        owner (tgid, comm, uid, cgroup, netns, start time)
+ *   tp_btf sock_send_length   bytes a send moved (sock_sendmsg: send*, write, sendfile,
+ *   tp_btf sock_recv_length   splice into a socket, io_uring) or a receive consumed; TCP
+ *                             from tcp_sock's counters, others from the syscall's length
+ *   tp_btf tcp_rcv_space_adjust  TCP reads that bypass recvmsg (splice from a socket)
+ *   sockops                   an accepted TCP socket's cookie and record
  *   raw_tp inet_sock_set_state TCP state; the final counters when a TCP socket reaches CLOSE
- *   cgroup/sock_release      the final record of other protocols (TCP: marks it released)
- *   syscall sstop_read       run by user space: copies the records of the cookies it asks for
+ *   cgroup/sock_release       the final record of other protocols (TCP: marks it released)
+ *   cgroup_skb/egress|ingress instead of the tracepoints and sockops, on kernels without
+ *                             them (before 6.3): bytes counted per packet
+ *   syscall sstop_read        run by user space: copies the records of the cookies it asks for
  *
- * User space reads the sockets that changed: a packet queues its socket's cookie on the
+ * User space reads the sockets that changed: a syscall queues its socket's cookie on the
  * `dirty` ring once per generation (user space bumps `generation` each update), so an idle
  * socket costs nothing; their records are copied by `sstop_read` in batches, a syscall per
  * SSTOP_READ_BATCH sockets. A socket that is gone stays in the map, marked closed and queued
@@ -19,6 +26,7 @@
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_endian.h>
 #include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
 
 #include "sstop_bpf.h"
 
@@ -31,7 +39,17 @@
 #define IPPROTO_ICMP_ 1
 #define IPPROTO_ICMPV6_ 58
 #define IPPROTO_SCTP_ 132
+#define IPPROTO_RAW_ 255
+#define SOCK_STREAM_ 1
+#define SOCK_RAW_ 3
+#define MSG_PEEK_ 0x2
+#define MSG_ERRQUEUE_ 0x2000
+#define PF_KTHREAD_ 0x00200000
 #define TCP_CLOSE_ 7
+#define TCP_ESTABLISHED_ 1
+#define TCP_FIN_WAIT1_ 4
+#define TCP_CLOSING_ 11
+#define TCP_LAST_ACK_ 9
 #define TCP_LISTEN_ 10
 
 char LICENSE[] SEC("license") = "GPL";
@@ -58,11 +76,15 @@ struct {
     __type(value, struct sstop_read_batch);
 } batch SEC(".maps");
 
+/* Set by user space before loading: bytes are counted per syscall (the tracepoints), not
+ * per packet. */
+const volatile __u8 per_syscall = 0;
 /* Written by user space (mmap of .bss), read here. */
 __u32 generation = 1;
 /* Health counters, read by user space. */
-__u64 map_full = 0;     /* sockets not tracked: `socks` was full */
-__u64 dirty_lost = 0;   /* dirty cookies not queued: ring full (user space walks the map) */
+__u64 map_full = 0;   /* sockets not tracked: `socks` was full */
+__u64 dirty_lost = 0; /* dirty cookies not queued: ring full (user space walks the map) */
+__u64 cookieless = 0; /* bytes moved by inet sockets no hook or dump gave a cookie (not counted) */
 
 static __always_inline void mark_dirty(struct sstop_sock *s) {
     __u32 gen = generation;
@@ -80,11 +102,32 @@ static __always_inline void finish(struct sstop_sock *s) {
     mark_dirty(s);
 }
 
+/* TCP's counters. Per packet, all three are tcp_sock's. Per syscall, the bytes sent are
+ * counted by the sends themselves (what each wrote): read here, bytes_sent would lag by what
+ * is queued, and adding the queue to it races with a transmit on another CPU, which moves
+ * bytes_sent before snd_nxt. */
 static __always_inline void read_tcp_counters(struct sstop_sock *s, const struct sock *sk) {
     const struct tcp_sock *tp = (const struct tcp_sock *)sk;
     s->tcp_received = BPF_CORE_READ(tp, bytes_received);
+    if (per_syscall) return;
     s->tcp_sent = BPF_CORE_READ(tp, bytes_sent);
     s->tcp_retrans = BPF_CORE_READ(tp, bytes_retrans);
+}
+
+/* What a TCP socket first seen with its bytes already moving (older than sstop) had written
+ * by then: sent once (bytes_sent without retransmissions), plus what waits in the queue
+ * (write_seq past snd_nxt, without our FIN once close() queued it). From there its sends
+ * add what they write, so the figure is netlink's once the queue drains. */
+static __always_inline __u64 tcp_written(const struct sock *sk) {
+    const struct tcp_sock *tp = (const struct tcp_sock *)sk;
+    __u64 sent = BPF_CORE_READ(tp, bytes_sent);
+    __u64 retrans = BPF_CORE_READ(tp, bytes_retrans);
+    __u32 queued = BPF_CORE_READ(tp, write_seq) - BPF_CORE_READ(tp, snd_nxt);
+    __u8 state = BPF_CORE_READ(sk, __sk_common.skc_state);
+    if (queued > (1u << 30)) queued = 0; /* not a queue: sequence numbers not set up */
+    if (queued && (state == TCP_FIN_WAIT1_ || state == TCP_CLOSING_ || state == TCP_LAST_ACK_))
+        queued--;
+    return (sent > retrans ? sent - retrans : 0) + queued;
 }
 
 /* The socket's inode (0 while no struct socket holds it: accepted, not yet by accept()).
@@ -113,6 +156,28 @@ static __always_inline void read_tuple(struct sstop_sock *s, const struct sock *
         s->laddr[0] = BPF_CORE_READ(sk, __sk_common.skc_rcv_saddr);
         s->raddr[0] = BPF_CORE_READ(sk, __sk_common.skc_daddr);
     }
+}
+
+/* A record for a socket sstop did not see created (accepted, or older than sstop), or NULL
+ * when the map is full (counted). */
+static __always_inline struct sstop_sock *record_of(const struct sock *sk, __u64 cookie,
+                                                    __u16 family, int *created) {
+    struct sstop_sock *e = bpf_map_lookup_elem(&socks, &cookie);
+    if (e) return e;
+    *created = 1;
+    struct sstop_sock s = {};
+    s.cookie = cookie;
+    s.family = family;
+    s.protocol = BPF_CORE_READ(sk, sk_protocol);
+    s.sock_type = BPF_CORE_READ(sk, sk_type);
+    s.state = BPF_CORE_READ(sk, __sk_common.skc_state);
+    if (per_syscall && s.protocol == IPPROTO_TCP_) s.tcp_sent = tcp_written(sk);
+    if (bpf_map_update_elem(&socks, &cookie, &s, BPF_NOEXIST) != 0 &&
+        bpf_map_lookup_elem(&socks, &cookie) == 0) {
+        __sync_fetch_and_add(&map_full, 1);
+        return 0;
+    }
+    return bpf_map_lookup_elem(&socks, &cookie);
 }
 
 SEC("cgroup/sock_create")
@@ -177,8 +242,10 @@ int sstop_tcp_state(struct bpf_raw_tracepoint_args *ctx) {
     int newstate = (int)ctx->args[2];
     if (BPF_CORE_READ(sk, sk_protocol) != IPPROTO_TCP_) return 0;
     __u64 cookie = BPF_CORE_READ(sk, __sk_common.skc_cookie.counter);
-    if (cookie == 0) return 0; /* never seen by any hook of ours */
-    struct sstop_sock *e = bpf_map_lookup_elem(&socks, &cookie);
+    if (cookie == 0) return 0; /* never seen by any hook of ours, nor dumped */
+    int created = 0;
+    struct sstop_sock *e =
+        record_of(sk, cookie, BPF_CORE_READ(sk, __sk_common.skc_family), &created);
     if (!e) return 0;
     e->state = newstate;
     read_tuple(e, sk);
@@ -191,8 +258,122 @@ int sstop_tcp_state(struct bpf_raw_tracepoint_args *ctx) {
     return 0;
 }
 
+/* A socket sstop did not see created has no owner yet: the process moving its bytes is it
+ * (an accepted socket's first read or write comes after accept()). Kernel threads' sockets
+ * are left to user space. */
+static __always_inline void adopt(struct sstop_sock *e) {
+    struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+    if (BPF_CORE_READ(task, flags) & PF_KTHREAD_) return;
+    e->uid = (__u32)bpf_get_current_uid_gid();
+    e->cgroup_id = bpf_get_current_cgroup_id();
+    BPF_CORE_READ_STR_INTO(&e->comm, task, group_leader, comm);
+    e->start_ns = BPF_CORE_READ(task, group_leader, start_boottime);
+    e->tgid = bpf_get_current_pid_tgid() >> 32;
+}
+
+/* Bytes of one datagram (or stream chunk) a syscall moved, without the headers the socket
+ * hands to the process: a ping or raw ICMP socket's 8-byte ICMP header, and on receive the
+ * IPv4 header a raw IPv4 socket gets (IPPROTO_RAW sends it too). */
+static __always_inline __u64 payload_of(const struct sstop_sock *e, __u64 len, int tx) {
+    __u64 hdr = 0;
+    if (e->protocol == IPPROTO_ICMP_ || e->protocol == IPPROTO_ICMPV6_) hdr = 8;
+    if (e->sock_type == SOCK_RAW_ && e->family == AF_INET && (!tx || e->protocol == IPPROTO_RAW_))
+        hdr += 20;
+    return len > hdr ? len - hdr : 0;
+}
+
+/* One send or receive syscall's bytes (the sock_send_length / sock_recv_length tracepoints:
+ * sock_sendmsg and sock_recvmsg, which sendmsg, sendmmsg, write, sendfile, splice into a
+ * socket and io_uring all reach). Per call, not per packet: a socket's traffic costs its
+ * syscalls, and the packet path runs no program at all. */
+static __always_inline int on_io(struct sock *sk, int ret, int flags, int tx) {
+    if (ret <= 0) return 0;
+    if (!tx && (flags & (MSG_PEEK_ | MSG_ERRQUEUE_))) return 0; /* nothing consumed */
+    /* A BTF tracepoint: the socket is read in place, no helper call per field. */
+    __u16 family = sk->__sk_common.skc_family;
+    if (family != AF_INET && family != AF_INET6) return 0;
+    __u64 cookie = sk->__sk_common.skc_cookie.counter;
+    if (cookie == 0) {
+        /* No hook of ours and no dump ever named this socket (sock_diag gives every socket
+         * it lists a cookie; so do sock_create and the TCP sockops program). */
+        __sync_fetch_and_add(&cookieless, ret);
+        return 0;
+    }
+    int created = 0;
+    struct sstop_sock *e = record_of(sk, cookie, family, &created);
+    if (!e) return 0;
+    if (e->tgid == 0) adopt(e);
+    if (e->protocol == IPPROTO_TCP_) {
+        if (e->inode == 0) e->inode = inode_of(sk);
+        if (e->lport == 0 || e->rport == 0) read_tuple(e, sk);
+        e->state = BPF_CORE_READ(sk, __sk_common.skc_state);
+        /* A record made just now started from what was written, this send included. */
+        if (tx && !created) __sync_fetch_and_add(&e->tcp_sent, ret);
+        read_tcp_counters(e, sk);
+    } else {
+        __u64 n = payload_of(e, (__u64)ret, tx);
+        if (tx)
+            __sync_fetch_and_add(&e->tx_bytes, n);
+        else
+            __sync_fetch_and_add(&e->rx_bytes, n);
+        /* The tuple and state once an update: a datagram socket may connect or bind later. */
+        if (e->dirty_gen != generation) {
+            if (e->inode == 0) e->inode = inode_of(sk);
+            e->state = BPF_CORE_READ(sk, __sk_common.skc_state);
+            read_tuple(e, sk);
+        }
+    }
+    mark_dirty(e);
+    return 0;
+}
+
+SEC("tp_btf/sock_send_length")
+int BPF_PROG(sstop_send, struct sock *sk, int ret, int flags) { return on_io(sk, ret, flags, 1); }
+
+SEC("tp_btf/sock_recv_length")
+int BPF_PROG(sstop_recv, struct sock *sk, int ret, int flags) { return on_io(sk, ret, flags, 0); }
+
+/* A TCP read that bypasses recvmsg (splice from a socket: tcp_read_sock) still adjusts the
+ * receive space: the counters are read there too. Called from recvmsg as well, harmlessly. */
+SEC("tp_btf/tcp_rcv_space_adjust")
+int BPF_PROG(sstop_tcp_read, struct sock *sk) {
+    __u64 cookie = sk->__sk_common.skc_cookie.counter;
+    if (cookie == 0) return 0;
+    struct sstop_sock *e = bpf_map_lookup_elem(&socks, &cookie);
+    if (!e) return 0;
+    read_tcp_counters(e, sk);
+    mark_dirty(e);
+    return 0;
+}
+
+/* An accepted TCP socket is born in softirq context, with no cookie and no sock_create: the
+ * established callback gives it its cookie (bpf_get_socket_cookie makes one), so the
+ * tracepoints above can find it, and its record. */
+SEC("sockops")
+int sstop_sockops(struct bpf_sock_ops *ctx) {
+    if (ctx->op != BPF_SOCK_OPS_PASSIVE_ESTABLISHED_CB &&
+        ctx->op != BPF_SOCK_OPS_ACTIVE_ESTABLISHED_CB)
+        return 1;
+    if (ctx->family != AF_INET && ctx->family != AF_INET6) return 1;
+    __u64 cookie = bpf_get_socket_cookie(ctx);
+    if (bpf_map_lookup_elem(&socks, &cookie)) return 1;
+    struct sstop_sock s = {};
+    s.cookie = cookie;
+    s.family = ctx->family;
+    s.protocol = IPPROTO_TCP_;
+    s.sock_type = SOCK_STREAM_;
+    s.state = ctx->state;
+    if (bpf_map_update_elem(&socks, &cookie, &s, BPF_NOEXIST) != 0 &&
+        bpf_map_lookup_elem(&socks, &cookie) == 0)
+        __sync_fetch_and_add(&map_full, 1);
+    return 1;
+}
+
+/* The per-packet hooks, for kernels without the syscall tracepoints (before 6.3): the same
+ * records, counted as packets pass the cgroup's egress and ingress. */
+
 /* Payload bytes of a packet of a socket of another protocol than TCP. */
-static __always_inline __u64 payload_of(struct __sk_buff *skb, __u8 protocol) {
+static __always_inline __u64 packet_payload(struct __sk_buff *skb, __u8 protocol) {
     __u64 len = skb->len;
     __u64 hdr;
     if (skb->protocol == bpf_htons(ETH_P_IP)) {
@@ -259,7 +440,7 @@ static __always_inline int on_packet(struct __sk_buff *skb, int egress) {
         if (e->lport == 0 || e->rport == 0) read_tuple(e, sk);
         read_tcp_counters(e, sk);
     } else {
-        __u64 n = payload_of(skb, e->protocol);
+        __u64 n = packet_payload(skb, e->protocol);
         if (egress)
             __sync_fetch_and_add(&e->tx_bytes, n);
         else

@@ -1,6 +1,6 @@
 // Real kernel (root): source-ebpf's programs hang on BPF links that only the sstop process
 // holds. Killed with SIGKILL (no destructor runs), it leaves nothing attached: the links go
-// with its file descriptors, and the cgroup's egress hook no longer lists its program.
+// with its file descriptors, and the cgroup's sockops hook no longer lists its program.
 #include <bpf/bpf.h>
 #include <dirent.h>
 #include <fcntl.h>
@@ -49,13 +49,13 @@ void links_of(pid_t pid, std::set<std::uint32_t>& links, std::set<std::uint32_t>
     closedir(d);
 }
 
-// Program ids attached to the cgroup's egress hook (through links or not).
-std::set<std::uint32_t> egress_programs(int cgroup_fd) {
+// Program ids attached to the cgroup's sockops hook (through links or not).
+std::set<std::uint32_t> sockops_programs(int cgroup_fd) {
     std::uint32_t ids[256];
     std::uint32_t count = 256;
     std::uint32_t flags = 0;
     std::set<std::uint32_t> out;
-    if (bpf_prog_query(cgroup_fd, BPF_CGROUP_INET_EGRESS, 0, &flags, ids, &count) == 0)
+    if (bpf_prog_query(cgroup_fd, BPF_CGROUP_SOCK_OPS, 0, &flags, ids, &count) == 0)
         out.insert(ids, ids + count);
     return out;
 }
@@ -85,12 +85,13 @@ TEST(EbpfAttachKernel, SigkillLeavesNothingAttached) {
     std::set<std::uint32_t> links;
     std::set<std::uint32_t> progs;
     links_of(pid, links, progs);
-    // sock_create, sock_release, egress, ingress and the TCP state tracepoint.
-    EXPECT_EQ(links.size(), 5u) << sstop.errors();
-    std::set<std::uint32_t> attached = egress_programs(cgroup_fd);
+    // sock_create, sock_release, sockops, and the tracepoints: send, receive, TCP state and
+    // TCP's receive-space adjustment.
+    EXPECT_EQ(links.size(), 7u) << sstop.errors();
+    std::set<std::uint32_t> attached = sockops_programs(cgroup_fd);
     std::size_t ours = 0;
     for (std::uint32_t p : progs) ours += attached.count(p);
-    EXPECT_EQ(ours, 1u) << "sstop's egress program is attached to " << *root;
+    EXPECT_EQ(ours, 1u) << "sstop's sockops program is attached to " << *root;
 
     ASSERT_EQ(kill(pid, SIGKILL), 0);  // our own child, by pid
     EXPECT_NE(sstop.stop(), 0) << "killed, not exited";
@@ -100,7 +101,7 @@ TEST(EbpfAttachKernel, SigkillLeavesNothingAttached) {
     for (int i = 0; i < 100 && !gone; ++i) {
         gone = true;
         for (std::uint32_t l : links) gone = gone && !link_exists(l);
-        attached = egress_programs(cgroup_fd);
+        attached = sockops_programs(cgroup_fd);
         for (std::uint32_t p : progs) gone = gone && attached.count(p) == 0;
         if (!gone) std::this_thread::sleep_for(50ms);
     }
