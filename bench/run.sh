@@ -2,7 +2,7 @@
 # bench/run.sh — builds and runs the sstop benchmarks, prints the results as Markdown tables.
 # Root is needed (network namespaces, AF_PACKET). See bench/README.md for what each number is.
 #
-#   bash bench/run.sh [--no-build] [--only sockets|capture|idle] [--out FILE]
+#   bash bench/run.sh [--no-build] [--only sockets|capture|history|idle] [--out FILE]
 #
 # --only idle runs bench/idle.sh (idle cost beside nethogs; its own IDLE_* knobs) with the
 # sstop built here, and nothing else.
@@ -28,7 +28,13 @@ OUT=""
 while [[ $# -gt 0 ]]; do
     case "$1" in
         --no-build) BUILD_FIRST=0 ;;
-        --only) ONLY=$2; shift ;;
+        --only)
+            ONLY=${2:-}
+            case $ONLY in
+                sockets | capture | history | idle) ;;
+                *) echo "run.sh: --only takes sockets, capture, history or idle" >&2; exit 2 ;;
+            esac
+            shift ;;
         --out) OUT=$2; shift ;;
         -h|--help) sed -n 2,14p "${BASH_SOURCE[0]}"; exit 0 ;;
         *) echo "run.sh: unknown argument $1" >&2; exit 2 ;;
@@ -152,11 +158,14 @@ capture_case() {
         sleep 2  # start-up (it reads /proc and opens pcap) is not part of the steady cost
         cpu0=$(cpu_of "$nh_pid")
     fi
-    if [[ $case == ebpf ]]; then
+    if [[ $case == ebpf || $case == ebpf-packets ]]; then
+        local hooks=()
+        # The per-packet hooks (`hooks: packets`), for comparison with the default ones.
+        [[ $case == ebpf-packets ]] && hooks=(--config "$TMP/packets.yaml")
         # nsenter, not `ip netns exec`: that remounts /sys and hides the cgroup2 mount.
         XDG_CONFIG_HOME=$TMP/xdg XDG_STATE_HOME=$TMP/xdg \
-            nsenter --net="/run/netns/$NS_B" "$BIN/sstop" --sources ebpf --headless \
-            --interval 1s >"$base.sstop" 2>&1 &
+            nsenter --net="/run/netns/$NS_B" "$BIN/sstop" "${hooks[@]}" --sources ebpf \
+            --headless --interval 1s >"$base.sstop" 2>&1 &
         sstop_pid=$!
         PIDS+=("$sstop_pid")
         sleep 3  # BPF load and attach, the first listing
@@ -169,7 +178,7 @@ capture_case() {
     fi
     ip netns exec "$NS_A" "$BIN/capture_bench" send --dst 10.213.0.2 --port 40000 \
         --seconds "$CAP_SECONDS" >"$base.send"
-    if [[ $case == ebpf ]]; then
+    if [[ $case == ebpf || $case == ebpf-packets ]]; then
         cpu1=$(cpu_of "$sstop_pid")
         kill -TERM "$sstop_pid" 2>/dev/null || true
         wait "$sstop_pid" 2>/dev/null || true
@@ -197,7 +206,8 @@ if [[ -z $ONLY || $ONLY == capture ]]; then
 
     CAP_CASES=(baseline afpacket nethogs)
     if [[ -e $BUILD/lib/sstop/plugins/ebpf.so ]]; then
-        CAP_CASES=(baseline afpacket ebpf nethogs)
+        CAP_CASES=(baseline afpacket ebpf ebpf-packets nethogs)
+        printf 'plugins:\n  ebpf:\n    hooks: packets\n' >"$TMP/packets.yaml"
     else
         echo "run.sh: no ebpf plugin in $BUILD (libbpf, bpftool or clang missing): no ebpf row" >&2
     fi
@@ -231,7 +241,7 @@ if [[ -z $ONLY || $ONLY == capture ]]; then
                 nethogs)
                     cpu+=("$(awk -v c="$(kv nethogs_cpu_s "$b.recv")" -v s="$secs" 'BEGIN {printf "%.2f", 100 * c / s}')")
                     ;;
-                ebpf)
+                ebpf | ebpf-packets)
                     cpu+=("$(awk -v c="$(kv sstop_cpu_s "$b.recv")" -v s="$secs" 'BEGIN {printf "%.2f", 100 * c / s}')")
                     ;;
             esac
@@ -243,20 +253,35 @@ if [[ -z $ONLY || $ONLY == capture ]]; then
         [[ $case == baseline ]] && label="no capture (sender alone)"
         [[ $case == afpacket ]] && label="sstop afpacket source (capture thread)"
         [[ $case == nethogs ]] && label="nethogs -t -C -d 1 vb (whole process)"
-        [[ $case == ebpf ]] && label="sstop --sources ebpf (programs attached; whole process)"
+        [[ $case == ebpf ]] && label="sstop --sources ebpf (per-syscall hooks, the default; whole process)"
+        [[ $case == ebpf-packets ]] && label="sstop --sources ebpf, \`hooks: packets\` (cgroup_skb; whole process)"
         echo "| $label | $(cell "${pps[@]}") | $(cell "${cpu[@]+"${cpu[@]}"}") | $(cell "${col[@]+"${col[@]}"}") | $(cell "${seen[@]+"${seen[@]}"}") | $(cell "${drops[@]+"${drops[@]}"}") | $(cell "${degr[@]+"${degr[@]}"}") |"
     done
-    if [[ -n ${PPS_MEDIAN[ebpf]:-} ]]; then
+    # The machine's speed drifts over seconds, so each ebpf run is also set against the
+    # sender-alone run of its own rep (run minutes apart at most): the median of those ratios.
+    paired() {
+        local r=() rep
+        for ((rep = 1; rep <= CAP_REPS; rep++)); do
+            r+=("$(awk -v e="$(kv pps "$TMP/$1.$rep.send")" -v b="$(kv pps "$TMP/baseline.$rep.send")" \
+                'BEGIN {printf "%.3f", e / b}')")
+        done
+        echo "$(printf '%s\n' "${r[@]}" | median) ($(printf '%s\n' "${r[@]}" | minmax))"
+    }
+    for case in ebpf ebpf-packets; do
+        [[ -n ${PPS_MEDIAN[$case]:-} ]] || continue
+        what="the ebpf programs attached (per-syscall hooks, the default)"
+        [[ $case == ebpf-packets ]] && what="\`hooks: packets\`"
         echo
-        echo "Packet path: the sender with the ebpf programs attached ran at $(awk \
-            -v e="${PPS_MEDIAN[ebpf]}" -v b="${PPS_MEDIAN[baseline]}" \
-            'BEGIN {printf "%.3f", e / b}')× its rate with none (medians; goal ≥ 0.95×)."
-    fi
+        echo "Packet path, $what: the sender ran at $(awk \
+            -v e="${PPS_MEDIAN[$case]}" -v b="${PPS_MEDIAN[baseline]}" \
+            'BEGIN {printf "%.3f", e / b}')× its rate with none (ratio of medians; goal ≥ 0.95×);\
+ median of the per-rep ratios $(paired "$case")."
+    done
 fi
 
 # 3. History store: a minute's write at 2,000 programs, reports over a 90-day store of that
 # size (history_bench makes and removes its own files under /var/tmp).
-if [[ -x $BIN/history_bench ]]; then
+if [[ ( -z $ONLY || $ONLY == history ) && -x $BIN/history_bench ]]; then
     echo
     echo "## 3. History store: 2,000 programs (bench/history_bench)"
     echo
