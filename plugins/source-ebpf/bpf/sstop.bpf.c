@@ -293,9 +293,11 @@ static __always_inline int on_io(struct sock *sk, int ret, int flags, int tx) {
     __u16 family = sk->__sk_common.skc_family;
     if (family != AF_INET && family != AF_INET6) return 0;
     __u64 cookie = sk->__sk_common.skc_cookie.counter;
+    /* No hook of ours and no dump ever named this socket (sock_diag gives every socket it
+     * lists a cookie; so do sock_create and the TCP sockops program): a ping or raw socket
+     * older than sstop. The helper gives it one now, as SO_COOKIE would. */
+    if (cookie == 0) cookie = bpf_get_socket_cookie(sk);
     if (cookie == 0) {
-        /* No hook of ours and no dump ever named this socket (sock_diag gives every socket
-         * it lists a cookie; so do sock_create and the TCP sockops program). */
         __sync_fetch_and_add(&cookieless, ret);
         return 0;
     }
