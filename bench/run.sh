@@ -74,6 +74,7 @@ TMP=$(mktemp -d /tmp/sstop-bench.XXXXXX)
 NS_A=sstop-bench-$$-a
 NS_B=sstop-bench-$$-b
 PIDS=()
+BPF_STATS_WAS=""
 cleanup() {
     local pid
     for pid in "${PIDS[@]}"; do
@@ -82,6 +83,8 @@ cleanup() {
     done
     ip netns del "$NS_A" 2>/dev/null || true
     ip netns del "$NS_B" 2>/dev/null || true
+    # The stats runs turn the kernel's BPF timing on; an interrupted one leaves it as it was.
+    [[ -n ${BPF_STATS_WAS:-} ]] && sysctl -qw kernel.bpf_stats_enabled="$BPF_STATS_WAS"
     rm -rf "$TMP"
 }
 trap cleanup EXIT
@@ -140,9 +143,31 @@ wait_file() {
 # $TMP/<case>.<rep>.*  The ebpf case is sstop itself with `--sources ebpf`: its programs run
 # on every packet of the sender's and the sink's sockets (the packet-path cost), the sink is
 # the same plain one as in the baseline.
+# "name run_time_ns run_cnt" of each loaded sstop_* BPF program that runs in the traffic's
+# path (not sstop_read: sstop runs that one to read its records); the kernel counts them
+# only while kernel.bpf_stats_enabled is 1. Nothing, and a line on stderr, when a name is
+# loaded twice: another sstop is running, and its programs would be counted too.
+bpf_runs() {
+    bpftool prog show --json | python3 -c '
+import json, sys
+progs = [p for p in json.load(sys.stdin)
+         if p.get("name", "").startswith("sstop_") and p["name"] != "sstop_read"]
+names = [p["name"] for p in progs]
+if len(set(names)) != len(names):
+    sys.exit("run.sh: another sstop has BPF programs loaded; no per-program times")
+for p in progs:
+    print(p["name"], p.get("run_time_ns", 0), p.get("run_cnt", 0))' || true
+}
+
 capture_case() {
-    local case=$1 rep=$2 base=$TMP/$1.$2 recv_pid nh_pid cpu0 cpu1 sstop_pid
+    local case=$1 rep=$2 base=$TMP/$1.$2 recv_pid nh_pid cpu0 cpu1 sstop_pid stats=0
     local extra=()
+    # An ebpf case with "-stats": one more run, with the kernel timing each program run
+    # (that costs a clock read or two per run, so its rate is not compared).
+    if [[ $case == *-stats ]]; then
+        stats=1
+        case=${case%-stats}
+    fi
     [[ $case == afpacket ]] && extra=(--afpacket)
     rm -f "$base.ready" "$base.stop"
     ip netns exec "$NS_B" "$BIN/capture_bench" recv --port 40000 --seconds $((CAP_SECONDS + 30)) \
@@ -176,8 +201,16 @@ capture_case() {
         fi
         cpu0=$(cpu_of "$sstop_pid")
     fi
+    if ((stats)); then
+        sysctl -qw kernel.bpf_stats_enabled=1
+        bpf_runs >"$base.bpf0"
+    fi
     ip netns exec "$NS_A" "$BIN/capture_bench" send --dst 10.213.0.2 --port 40000 \
         --seconds "$CAP_SECONDS" >"$base.send"
+    if ((stats)); then
+        bpf_runs >"$base.bpf1"
+        sysctl -qw kernel.bpf_stats_enabled="$BPF_STATS_WAS"
+    fi
     if [[ $case == ebpf || $case == ebpf-packets ]]; then
         cpu1=$(cpu_of "$sstop_pid")
         kill -TERM "$sstop_pid" 2>/dev/null || true
@@ -214,6 +247,12 @@ if [[ -z $ONLY || $ONLY == capture ]]; then
     for ((rep = 1; rep <= CAP_REPS; rep++)); do
         for case in "${CAP_CASES[@]}"; do capture_case "$case" "$rep"; done
     done
+    BPF_STATS_WAS=$(sysctl -n kernel.bpf_stats_enabled 2>/dev/null || echo 0)
+    STATS_CASES=()
+    if [[ " ${CAP_CASES[*]} " == *" ebpf "* ]] && command -v bpftool >/dev/null; then
+        STATS_CASES=(ebpf-stats ebpf-packets-stats)
+        for case in "${STATS_CASES[@]}"; do capture_case "$case" 1; done
+    fi
 
     echo
     echo "## 2. Capture: 64-byte UDP over a veth pair, ${CAP_SECONDS} s per run, median of $CAP_REPS (min–max)"
@@ -272,6 +311,19 @@ if [[ -z $ONLY || $ONLY == capture ]]; then
         what="the ebpf programs attached (per-syscall hooks, the default)"
         [[ $case == ebpf-packets ]] && what="\`hooks: packets\`"
         echo
+        if [[ -s $TMP/$case-stats.1.bpf1 ]]; then
+            # What the programs themselves took, from the kernel's own timing (one more run):
+            # their time over the sender's run is the share of its time they cost.
+            what="$what; programs' own time in a run with kernel.bpf_stats_enabled: $(join \
+                <(sort "$TMP/$case-stats.1.bpf0") <(sort "$TMP/$case-stats.1.bpf1") | awk \
+                -v secs="$(kv seconds "$TMP/$case-stats.1.send")" \
+                -v pkts="$(kv sent "$TMP/$case-stats.1.send")" '
+                { t = $4 - $2; n = $5 - $3
+                  if (n > 0) { out = out sprintf("%s%s %.0f ns × %d", sep, $1, t / n, n); sep = ", " }
+                  total += t }
+                END { printf "%s; in all %.1f%% of the sender'"'"'s %.1f s (%.0f ns a packet; the timing adds a little to each run)",
+                      out, 100 * total / (secs * 1e9), secs, pkts ? total / pkts : 0 }')"
+        fi
         echo "Packet path, $what: the sender ran at $(awk \
             -v e="${PPS_MEDIAN[$case]}" -v b="${PPS_MEDIAN[baseline]}" \
             'BEGIN {printf "%.3f", e / b}')× its rate with none (ratio of medians; goal ≥ 0.95×);\
