@@ -460,9 +460,18 @@ void EbpfSource::describe_owner(const ProcessId& id, const sstop_sock& rec, Samp
 
 void EbpfSource::add_record(const sstop_sock& rec, Sample& out) {
     SocketObs obs = to_observation(rec, own_netns_);
-    // One lookup of the cookie serves the whole record: at tens of thousands of sockets it
-    // is a cache miss, the largest cost of a changed socket here.
-    auto known = known_.find(rec.cookie);
+    // A TCP socket whose record sstop_read has handed over before (`seen`) and that carries
+    // everything (owner, namespace, inode, tuple) needs nothing of `known_`: its entry was
+    // made at that first read, and nothing in it would change. (An older socket's record
+    // gets its owner from its first send or receive; TCP sockets are listed with a cookie,
+    // so none keeps a cookieless identity from the listing.) The lookup, a cache miss at
+    // tens of thousands of sockets and one of the largest costs of a changed socket here, is
+    // skipped. Every other record looks its cookie up once, for all it needs.
+    const bool settled = rec.seen && rec.protocol == kTcp && rec.tgid != 0 && rec.start_ns != 0 &&
+                         rec.netns != 0 && !rec.closed && rec.inode != 0 &&
+                         (rec.lport != 0 || rec.rport != 0);
+    if (settled) ++settled_;
+    auto known = settled ? known_.end() : known_.find(rec.cookie);
     // Another namespace's socket, when only sstop's own is shown: read (it moved) and left.
     // One the start-up listing of sstop's namespace had (by cookie, or without one) is ours.
     auto listed = [&] {
@@ -505,7 +514,7 @@ void EbpfSource::add_record(const sstop_sock& rec, Sample& out) {
          listeners_.count({obs.key.netns, obs.key.local.port})))
         listeners_[{obs.key.netns, obs.key.local.port}] = owner;
     bool listed_cookieless = known != known_.end() && known->second.listed_cookieless;
-    if (!cookieless_.empty() && known == known_.end()) {
+    if (!settled && !cookieless_.empty() && known == known_.end()) {
         if (auto c = cookieless_.find(local_end(obs.key)); c != cookieless_.end()) {
             // The socket the start-up listing showed without a cookie: same identity, so
             // its counters (zero at the listing) go on instead of starting a new socket.
@@ -527,7 +536,7 @@ void EbpfSource::add_record(const sstop_sock& rec, Sample& out) {
     if (obs.closed) {
         if (known != known_.end()) known_.erase(known);
         if (!unowned_.empty()) unowned_.erase(rec.cookie);
-    } else if (known != known_.end() || known_.size() < settings_.max_sockets) {
+    } else if (!settled && (known != known_.end() || known_.size() < settings_.max_sockets)) {
         Known& k = known != known_.end() ? known->second : known_[rec.cookie];
         k.key = obs.key;
         if (obs.inode) k.inode = obs.inode;
@@ -701,6 +710,7 @@ CollectStatus EbpfSource::collect(Sample& out) {
     out.counters.push_back({"full_walks", full_walks_});
     out.counters.push_back({"batch_reads", batch_reads_});
     out.counters.push_back({"lookups", lookups_});
+    out.counters.push_back({"settled", settled_});
     out.counters.push_back({"sockets", known_.size()});
     // Kernel time of the programs; the kernel counts it only with kernel.bpf_stats_enabled=1.
     if (const std::uint64_t ns = programs_run_ns(); ns > 0)

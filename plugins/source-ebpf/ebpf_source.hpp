@@ -138,6 +138,7 @@ class EbpfSource final : public Source {
     std::uint64_t full_walks_ = 0;
     std::uint64_t batch_reads_ = 0;  ///< batched read syscalls (`sstop_read`, whole-map)
     std::uint64_t lookups_ = 0;      ///< records looked up one by one
+    std::uint64_t settled_ = 0;      ///< records taken without a `known_` lookup (add_record)
     std::uint64_t last_lost_ = 0;
 };
 

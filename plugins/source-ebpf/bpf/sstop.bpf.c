@@ -492,7 +492,10 @@ int sstop_read(struct sstop_read_args *args) {
             __builtin_memcpy(&b->got[i], e, sizeof(*e));
             /* The element was freed and reused for another socket while being copied. */
             if (b->got[i].cookie == cookie) {
-                if (b->got[i].closed) bpf_map_delete_elem(&socks, &cookie);
+                if (b->got[i].closed)
+                    bpf_map_delete_elem(&socks, &cookie);
+                else
+                    e->seen = 1;
                 found++;
                 continue;
             }

@@ -35,7 +35,8 @@ struct sstop_sock {
     __u8 released;   /* the owner closed it (TCP may still send what is queued) */
     __u8 closed;     /* final: the socket is gone */
     __u8 sock_type;  /* SOCK_STREAM, SOCK_DGRAM, SOCK_RAW, ... */
-    __u8 pad;
+    __u8 seen;       /* set by sstop_read once it has copied the record (the copy shows 0 the
+                      * first time): user space has met this socket before */
     char comm[SSTOP_COMM_LEN];
 };
 
