@@ -290,26 +290,22 @@ void EbpfSource::open() {
             k->batch_len = len;
         }
     }
-    auto attach_cgroup = [&](bpf_program* prog, const char* what) {
-        bpf_link* l = bpf_program__attach_cgroup(prog, k->cgroup_fd);
+    // Every link is kept (the kernel detaches it when sstop's descriptors close); a failed
+    // attach is one line that names the hook.
+    auto keep = [&](bpf_link* l, const std::string& failure) {
         if (!l)
-            throw PluginUnavailable(std::string("ebpf: cannot attach ") + what + " to " + root +
-                                    ": " + errno_text(errno));
+            throw PluginUnavailable("ebpf: cannot attach " + failure + ": " + errno_text(errno));
         k->links.push_back(l);
+    };
+    auto attach_cgroup = [&](bpf_program* prog, const char* what) {
+        keep(bpf_program__attach_cgroup(prog, k->cgroup_fd), std::string(what) + " to " + root);
     };
     auto attach_tracepoint = [&](bpf_program* prog, const char* name) {
-        bpf_link* l = bpf_program__attach_raw_tracepoint(prog, name);
-        if (!l)
-            throw PluginUnavailable(std::string("ebpf: cannot attach to the ") + name +
-                                    " tracepoint: " + errno_text(errno));
-        k->links.push_back(l);
+        keep(bpf_program__attach_raw_tracepoint(prog, name),
+             std::string("to the ") + name + " tracepoint");
     };
     auto attach_btf_tracepoint = [&](bpf_program* prog, const char* name) {
-        bpf_link* l = bpf_program__attach_trace(prog);
-        if (!l)
-            throw PluginUnavailable(std::string("ebpf: cannot attach to the ") + name +
-                                    " tracepoint: " + errno_text(errno));
-        k->links.push_back(l);
+        keep(bpf_program__attach_trace(prog), std::string("to the ") + name + " tracepoint");
     };
     attach_cgroup(k->skel->progs.sstop_sock_create, "cgroup/sock_create");
     attach_tracepoint(k->skel->progs.sstop_tcp_state, "inet_sock_set_state");
