@@ -61,7 +61,9 @@ TEST_F(SstopTmux, InterfacesTabEnabledByConfigListsLoopback) {
             if (line.rfind("lo ", 0) == 0) return line;
         return std::string();
     };
-    s = wait_until([&](const std::string& screen) { return !loopback(screen).empty(); });
+    // The row comes with the first sample: as long as the tab's own wait above, under load.
+    s = wait_until([&](const std::string& screen) { return !loopback(screen).empty(); },
+                   std::chrono::seconds(10));
     EXPECT_TRUE(has(s, "STATE")) << s;
     EXPECT_TRUE(has(s, "BANDWIDTH")) << s;
     ASSERT_FALSE(loopback(s).empty()) << s;
