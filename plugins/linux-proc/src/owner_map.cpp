@@ -126,7 +126,11 @@ void OwnerMap::refresh_if_execed(int root_fd, Process& proc) {
     std::memcpy(path + n, "/exe", 5);
     const auto exe = exe_identity(root_fd, path);
     // Unreadable now (exiting, or never readable): nothing to compare, keep what is known.
-    if (exe.second == 0 || exe == std::pair{proc.exe_dev, proc.exe_ino}) return;
+    if (exe.second == 0) return;
+    // Same file: no exec since, unless the command line was read empty. A process read in the
+    // middle of execve shows none (the new image's arguments are not in place yet); a shell
+    // that execs itself (bash -c) keeps its exe, so only the empty line tells.
+    if (exe == std::pair{proc.exe_dev, proc.exe_ino} && !proc.info.cmdline.empty()) return;
     path[n] = '\0';
     UniqueFd pid_dir(::openat(root_fd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     if (pid_dir.get() < 0) return;

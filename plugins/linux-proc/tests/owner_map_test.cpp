@@ -523,6 +523,36 @@ TEST(OwnerMap, ExecedProcessGetsItsNewNameAtTheNextCall) {
     EXPECT_EQ(map.stats().exec_rereads, 1u);
 }
 
+// Read in the middle of execve, a process has no command line yet; with the same exe after
+// (a shell exec'ing a shell), only that empty line says it must be read again.
+TEST(OwnerMap, CommandLineReadEmptyIsReadAgainAtTheNextCall) {
+    FakeProc proc;
+    proc.add_process(100, 5000, 0, "bash", {1001});
+    proc.set_exe(100, "bash.bin");
+    std::ofstream(proc.root() / "100" / "cmdline", std::ios::trunc);  // mid-exec: empty
+    lp::OwnerMap map(proc.root().string(), never_rescan());
+    sstop::Sample first = sample_of({1001});
+    map.attribute(first);
+    ASSERT_EQ(first.processes.size(), 1u);
+    EXPECT_EQ(first.processes[0].cmdline, "");
+    const std::uint64_t rereads = map.stats().exec_rereads;  // listed: looked at once more
+
+    std::ofstream(proc.root() / "100" / "cmdline")
+        << "bash" << std::string(1, '\0') << "marker-B" << std::string(1, '\0');
+    sstop::Sample second = sample_of({1001});
+    map.attribute(second);
+    ASSERT_EQ(second.processes.size(), 1u);
+    EXPECT_EQ(second.processes[0].cmdline, "bash marker-B");
+    EXPECT_EQ(second.processes[0].id, (sstop::ProcessId{100, 5000}));
+    EXPECT_EQ(map.stats().exec_rereads, rereads + 1);
+
+    // Read once it has one: not again.
+    sstop::Sample third = sample_of({1001});
+    map.attribute(third);
+    EXPECT_EQ(third.processes[0].cmdline, "bash marker-B");
+    EXPECT_EQ(map.stats().exec_rereads, rereads + 1);
+}
+
 TEST(OwnerMap, ProcessThatDidNotExecIsNotReadAgain) {
     FakeProc proc;
     proc.add_process(100, 5000, 0, "bash", {1001});
