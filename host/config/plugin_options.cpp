@@ -28,6 +28,20 @@ std::int64_t to_int64(double value) {
     return static_cast<std::int64_t>(value);
 }
 
+// A CHOICE option's words: its default_value split at '|' (the first is the default).
+std::vector<std::string> choices_of(const sstop_option_v1& option) {
+    std::vector<std::string> words;
+    const std::string text = option.default_value != nullptr ? option.default_value : "";
+    std::size_t start = 0;
+    while (true) {
+        const std::size_t bar = text.find('|', start);
+        words.push_back(text.substr(start, bar == std::string::npos ? bar : bar - start));
+        if (bar == std::string::npos) break;
+        start = bar + 1;
+    }
+    return words;
+}
+
 OptionValue convert(const NodeReader& reader, const Field& field, const sstop_option_v1& option) {
     OptionValue value;
     value.type = static_cast<sstop_option_type>(option.type);
@@ -62,6 +76,9 @@ OptionValue convert(const NodeReader& reader, const Field& field, const sstop_op
         case SSTOP_OPTION_STRING_LIST:
             value.list = reader.read_string_list(field, false);
             break;
+        case SSTOP_OPTION_CHOICE:
+            value.s = reader.read_choice(field, choices_of(option));
+            break;
         default:
             break;  // rejected by check_schema
     }
@@ -87,8 +104,23 @@ std::vector<std::string> check_schema(const std::string& file, const std::string
         }
         const std::string key = option.key;
         const std::string path = prefix + "." + key;
-        if (option.type < SSTOP_OPTION_BOOL || option.type > SSTOP_OPTION_STRING_LIST) {
+        if (option.type < SSTOP_OPTION_BOOL || option.type > SSTOP_OPTION_CHOICE) {
             schema_bug(file, path, id, "unknown type " + std::to_string(option.type));
+        }
+        if (option.type == SSTOP_OPTION_CHOICE) {
+            const std::vector<std::string> words = choices_of(option);
+            for (std::size_t w = 0; w < words.size(); ++w) {
+                if (words[w].empty() || words[w].find_first_of(" \t") != std::string::npos) {
+                    schema_bug(file, path, id,
+                               "choices \"" +
+                                   std::string(option.default_value ? option.default_value : "") +
+                                   "\" are not words separated by '|'");
+                }
+                for (std::size_t v = 0; v < w; ++v) {
+                    if (words[v] == words[w])
+                        schema_bug(file, path, id, "choice '" + words[w] + "' listed twice");
+                }
+            }
         }
         if (!(option.min <= option.max)) schema_bug(file, path, id, "min is greater than max");
         for (const std::string& seen : keys) {
@@ -135,7 +167,10 @@ Options resolve(const Config& config, const std::string& id, const sstop_option_
         }
         // The default goes through the same YAML parser and checks as a configured value,
         // so a plugin cannot declare a default its own schema would refuse.
-        const std::string text = option.default_value != nullptr ? option.default_value : "";
+        const std::string text =
+            option.type == SSTOP_OPTION_CHOICE
+                ? choices_of(option).front()
+                : (option.default_value != nullptr ? option.default_value : "");
         const std::string path = prefix + "." + key;
         try {
             const YAML::Node node = detail::parse_document(text, file);

@@ -354,11 +354,18 @@ std::string NodeReader::read_string(const Field& field) const {
 
 std::string NodeReader::read_choice(const Field& field,
                                     std::initializer_list<std::string_view> choices) const {
+    return read_choice(field, std::vector<std::string>(choices.begin(), choices.end()));
+}
+
+std::string NodeReader::read_choice(const Field& field,
+                                    const std::vector<std::string>& choices) const {
     std::string expected = "one of";
-    for (std::string_view choice : choices) expected += " " + std::string(choice);
+    for (const std::string& choice : choices) expected += " " + choice;
     const std::string text = scalar(field, expected);
     if (std::find(choices.begin(), choices.end(), text) == choices.end()) {
-        fail(field, "expected " + expected + ", got " + describe(field.value));
+        const std::string near = suggest(text, choices);
+        fail(field, "expected " + expected + ", got " + describe(field.value) +
+                        (near.empty() ? "" : " (did you mean '" + near + "'?)"));
     }
     return text;
 }

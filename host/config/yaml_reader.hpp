@@ -73,6 +73,7 @@ class NodeReader {
     /// One of `choices`.
     std::string read_choice(const Field& field,
                             std::initializer_list<std::string_view> choices) const;
+    std::string read_choice(const Field& field, const std::vector<std::string>& choices) const;
     /// A list of scalars (an empty value is an empty list), at most kMaxListItems, no repeats;
     /// with `plugin_ids`, each must be a plugin id ([a-z0-9-]+).
     std::vector<std::string> read_string_list(const Field& field, bool plugin_ids) const;

@@ -24,6 +24,7 @@ const sstop_option_v1 kSchema[] = {
     {"promiscuous", SSTOP_OPTION_BOOL, "false", 0, 0, "capture everything"},
     {"interfaces", SSTOP_OPTION_STRING_LIST, "[lo, eth0]", 0, 0, "interfaces to watch"},
     {"offset", SSTOP_OPTION_INT, "-5", 0, 0, "unbounded when min = max = 0"},
+    {"mode", SSTOP_OPTION_CHOICE, "auto|own|all", 0, 0, "one of three words, auto first"},
 };
 constexpr std::uint32_t kSchemaCount = sizeof kSchema / sizeof kSchema[0];
 
@@ -53,7 +54,9 @@ TEST(PluginOptions, DefaultsFillEveryDeclaredOption) {
     EXPECT_FALSE(o.get_bool("promiscuous"));
     EXPECT_EQ(o.get_list("interfaces"), (std::vector<std::string>{"lo", "eth0"}));
     EXPECT_EQ(o.get_int("offset"), -5);
+    EXPECT_EQ(o.get_string("mode"), "auto");  // a choice's first word
     EXPECT_EQ(o.at("ring_blocks").type, SSTOP_OPTION_INT);
+    EXPECT_EQ(o.at("mode").type, SSTOP_OPTION_CHOICE);
 }
 
 TEST(PluginOptions, ConfiguredValuesOverrideDefaults) {
@@ -67,6 +70,18 @@ TEST(PluginOptions, ConfiguredValuesOverrideDefaults) {
     EXPECT_EQ(o.get_list("interfaces"), std::vector<std::string>{"wlan0"});
     EXPECT_EQ(o.get_int("offset"), -123456789012);
     EXPECT_EQ(o.get_string("proc_root"), "/proc");  // not configured: default
+}
+
+TEST(PluginOptions, ChoiceTakesOneOfItsWordsAndNamesThemOtherwise) {
+    EXPECT_EQ(resolve("plugins:\n  afpacket:\n    mode: all\n").get_string("mode"), "all");
+    EXPECT_EQ(resolve("plugins:\n  afpacket:\n    mode: own\n").get_string("mode"), "own");
+    expect_error(resolve_error("plugins:\n  afpacket:\n    mode: every\n"), 3, 11,
+                 "plugins.afpacket.mode", "expected one of auto own all, got 'every'");
+    expect_error(resolve_error("plugins:\n  afpacket:\n    mode: awn\n"), 3, 11,
+                 "plugins.afpacket.mode",
+                 "expected one of auto own all, got 'awn' (did you mean 'own'?)");
+    expect_error(resolve_error("plugins:\n  afpacket:\n    mode: [own]\n"), 3, 11,
+                 "plugins.afpacket.mode", "expected one of auto own all, got a list");
 }
 
 TEST(PluginOptions, SectionOfAnotherPluginIsIgnored) {
@@ -135,6 +150,9 @@ TEST(PluginOptions, InvalidDefaultIsReportedAsPluginBug) {
     const sstop_option_v1 bad_format[] = {{"rescan", SSTOP_OPTION_DURATION, "fast", 0, 10, ""}};
     const sstop_option_v1 out_of_range[] = {{"blocks", SSTOP_OPTION_INT, "2000", 8, 1024, ""}};
     const sstop_option_v1 bad_type[] = {{"x", 42, "1", 0, 0, ""}};
+    const sstop_option_v1 empty_word[] = {{"m", SSTOP_OPTION_CHOICE, "a||b", 0, 0, ""}};
+    const sstop_option_v1 no_words[] = {{"m", SSTOP_OPTION_CHOICE, nullptr, 0, 0, ""}};
+    const sstop_option_v1 twice[] = {{"m", SSTOP_OPTION_CHOICE, "a|b|a", 0, 0, ""}};
     const auto message = [](const sstop_option_v1* schema) {
         try {
             resolve_plugin_options(Config{}, "demo", schema, 1);
@@ -153,6 +171,15 @@ TEST(PluginOptions, InvalidDefaultIsReportedAsPluginBug) {
     EXPECT_EQ(message(bad_type),
               "<built-in config>: plugins.demo.x: plugin 'demo' declares an invalid option (a "
               "bug in the plugin): unknown type 42");
+    EXPECT_EQ(message(empty_word),
+              "<built-in config>: plugins.demo.m: plugin 'demo' declares an invalid option (a "
+              "bug in the plugin): choices \"a||b\" are not words separated by '|'");
+    EXPECT_EQ(message(no_words),
+              "<built-in config>: plugins.demo.m: plugin 'demo' declares an invalid option (a "
+              "bug in the plugin): choices \"\" are not words separated by '|'");
+    EXPECT_EQ(message(twice),
+              "<built-in config>: plugins.demo.m: plugin 'demo' declares an invalid option (a "
+              "bug in the plugin): choice 'a' listed twice");
 }
 
 }  // namespace

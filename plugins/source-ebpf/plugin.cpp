@@ -17,11 +17,11 @@ const sstop_option_v1 kOptions[] = {
     {"ring_kib", SSTOP_OPTION_INT, "512", 16, 65536,
      "size of the ring buffer of changed and closed sockets, KiB, rounded up to a power of "
      "two (16 bytes a socket); an overflow makes one update read every socket"},
-    {"hooks", SSTOP_OPTION_STRING, "auto", 0, 0,
+    {"hooks", SSTOP_OPTION_CHOICE, "auto|syscalls|packets", 0, 0,
      "where bytes are counted: syscalls (tracepoints of sock_sendmsg and sock_recvmsg, Linux "
      "6.3+; nothing runs per packet), packets (cgroup_skb on every packet), or auto (syscalls "
      "where the kernel has them, else packets)"},
-    {"namespaces", SSTOP_OPTION_STRING, "auto", 0, 0,
+    {"namespaces", SSTOP_OPTION_CHOICE, "auto|own|all", 0, 0,
      "network namespaces shown: own, all, or auto (all in the initial namespace, else own; "
      "as netlink's)"},
 };

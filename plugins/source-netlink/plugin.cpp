@@ -15,7 +15,7 @@ const sstop_option_v1 kOptions[] = {
     {"trace_connects", SSTOP_OPTION_BOOL, "true", 0, 0,
      "trace connect() through a private tracefs instance (needs CAP_SYS_ADMIN) so TCP "
      "connections that open and close between ticks are credited to their process"},
-    {"namespaces", SSTOP_OPTION_STRING, "auto", 0, 0,
+    {"namespaces", SSTOP_OPTION_CHOICE, "auto|own|all", 0, 0,
      "network namespaces to dump: own (the one sstop runs in), all (every namespace with a "
      "process, entered at start with CAP_SYS_ADMIN), or auto (all when sstop runs in the "
      "initial namespace, else own)"},

@@ -25,6 +25,7 @@ const sstop_option_v1 kSchema[] = {
     {"name", SSTOP_OPTION_STRING, "x", 0, 0, "a string"},
     {"period", SSTOP_OPTION_DURATION, "1s", 0.001, 3600, "a duration"},
     {"items", SSTOP_OPTION_STRING_LIST, "[a, b]", 0, 0, "a list"},
+    {"mode", SSTOP_OPTION_CHOICE, "auto|own|all", 0, 0, "one word of a set"},
 };
 
 // ConfigError's what() is printed to the terminal as one line starting with the file name:

@@ -67,6 +67,22 @@ TEST(CliE2E, CheckConfigRejectsAnOutOfRangePluginOption) {
     std::remove(path.c_str());
 }
 
+// A word outside a plugin's fixed set (SSTOP_OPTION_CHOICE) is refused by the host where it
+// stands, with the set and the nearest word; before, the plugin said so only when opened.
+TEST(CliE2E, CheckConfigRejectsAWordOutsideAPluginOptionsChoices) {
+    std::string path = temp_config("choice", "plugins:\n  ebpf:\n    hooks: syscall\n");
+    int rc = 0;
+    std::string err;
+    run_capture({sstop_binary(), "--check-config", "--config", path}, &rc, std::chrono::seconds(10),
+                &err);
+    EXPECT_EQ(rc, 2);
+    EXPECT_NE(err.find(path + ":3:12: plugins.ebpf.hooks: expected one of auto syscalls packets, "
+                              "got 'syscall' (did you mean 'syscalls'?)"),
+              std::string::npos)
+        << err;
+    std::remove(path.c_str());
+}
+
 TEST(CliE2E, SectionOfAnUninstalledPluginIsAWarningNotAnError) {
     std::string path = temp_config("uninstalled", "plugins:\n  not-installed:\n    x: 1\n");
     int rc = 0;

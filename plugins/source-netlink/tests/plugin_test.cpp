@@ -54,7 +54,8 @@ TEST(NetlinkPlugin, DescriptorDeclaresIdKindAndOptions) {
     EXPECT_STREQ(d->options[3].key, "trace_connects");
     EXPECT_STREQ(d->options[3].default_value, "true");
     EXPECT_STREQ(d->options[4].key, "namespaces");
-    EXPECT_STREQ(d->options[4].default_value, "auto");
+    EXPECT_EQ(d->options[4].type, SSTOP_OPTION_CHOICE);
+    EXPECT_STREQ(d->options[4].default_value, "auto|own|all");  // the default first
 }
 
 TEST(NetlinkPlugin, CreatedSourceHonoursFaultSeamFromEnvironment) {

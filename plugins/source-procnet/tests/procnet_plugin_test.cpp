@@ -30,8 +30,8 @@ TEST(ProcnetPlugin, DescribesItselfAndCreatesTheSource) {
     EXPECT_EQ(desc->options[0].type, SSTOP_OPTION_STRING);
     EXPECT_STREQ(desc->options[0].default_value, "/proc");
     EXPECT_STREQ(desc->options[1].key, "namespaces");
-    EXPECT_EQ(desc->options[1].type, SSTOP_OPTION_STRING);
-    EXPECT_STREQ(desc->options[1].default_value, "auto");
+    EXPECT_EQ(desc->options[1].type, SSTOP_OPTION_CHOICE);
+    EXPECT_STREQ(desc->options[1].default_value, "auto|own|all");  // the default first
     {
         auto context = sstop::plugins::procnet::testing::procnet_context("/proc");
         std::unique_ptr<sstop::Plugin> plugin(desc->create(context));

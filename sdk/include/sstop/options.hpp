@@ -20,6 +20,10 @@ enum sstop_option_type {
     SSTOP_OPTION_STRING = 4,       ///< any string
     SSTOP_OPTION_DURATION = 5,     ///< "500ms", "1s", "2.5s", "5m"; min/max in seconds
     SSTOP_OPTION_STRING_LIST = 6,  ///< a YAML sequence of strings
+    /// One word of a fixed set (ABI 1.6). `default_value` lists the words, separated by '|',
+    /// the default first: "auto|own|all". The host refuses any other value at its
+    /// file:line:column; the plugin reads the word with `Options::get_string`.
+    SSTOP_OPTION_CHOICE = 7,
 };
 
 /// One declared option of a plugin. Plain C so the host can read it before it trusts any
@@ -43,7 +47,7 @@ struct OptionValue {
     bool b = false;                                ///< for BOOL
     std::int64_t i = 0;                            ///< for INT; for DURATION, nanoseconds
     double d = 0;                                  ///< for DOUBLE; for DURATION, seconds
-    std::string s;                                 ///< for STRING
+    std::string s;                                 ///< for STRING and CHOICE
     std::vector<std::string> list;                 ///< for STRING_LIST
 };
 

@@ -8,8 +8,9 @@
 /// ABI major version: changes when any SDK type or interface changes incompatibly.
 #define SSTOP_ABI_MAJOR 1
 /// ABI minor version: grows when something is *added* compatibly (a new virtual method at
-/// the end of a host-implemented interface, a new optional descriptor field).
-#define SSTOP_ABI_MINOR 5
+/// the end of a host-implemented interface, a new optional descriptor field, a new option
+/// type). 1.6: SSTOP_OPTION_CHOICE.
+#define SSTOP_ABI_MINOR 6
 
 /// Version of the SDK and of the host it ships with.
 #define SSTOP_VERSION_STRING "0.1.0"
