@@ -19,7 +19,6 @@
 #include <netinet/ip_icmp.h>
 #include <netinet/udp.h>
 #include <poll.h>
-#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/sendfile.h>
 #include <sys/socket.h>
@@ -71,31 +70,8 @@ struct Tally {
     std::atomic<std::int64_t> took_us[kMaxShort];
 };
 
-class SharedTally {
-  public:
-    SharedTally() {
-        void* p =
-            mmap(nullptr, sizeof(Tally), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-        if (p == MAP_FAILED) throw std::runtime_error("mmap");
-        t_ = new (p) Tally();
-        for (int i = 0; i < kMaxShort; ++i) {
-            t_->pid[i] = 0;
-            t_->sent[i] = 0;
-            t_->took_us[i] = 0;
-        }
-    }
-    ~SharedTally() {
-        t_->~Tally();
-        munmap(t_, sizeof(Tally));
-    }
-    SharedTally(const SharedTally&) = delete;
-    SharedTally& operator=(const SharedTally&) = delete;
-    Tally* operator->() const { return t_; }
-    Tally& operator*() const { return *t_; }
-
-  private:
-    Tally* t_;
-};
+// Zero at start: the memory is zero-filled and the atomics value-initialised.
+using SharedTally = SharedValue<Tally>;
 
 [[noreturn]] void die(const char* what) {
     std::fprintf(stderr, "generator: %s: %s\n", what, std::strerror(errno));

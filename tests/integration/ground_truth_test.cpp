@@ -5,7 +5,6 @@
 // and with procnet + afpacket.
 
 #include <gtest/gtest.h>
-#include <sys/mman.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -59,14 +58,7 @@ TEST_P(GroundTruth, EachProcessWithinOnePercent) {
     Gate go;
     // What the UDP receiver read, in memory shared across fork: its truth is what recv()
     // returned, not what its peer sent.
-    void* shared = mmap(nullptr, sizeof(std::atomic<std::uint64_t>), PROT_READ | PROT_WRITE,
-                        MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-    ASSERT_NE(shared, MAP_FAILED);
-    auto* udp_read = new (shared) std::atomic<std::uint64_t>(0);
-    struct Unmap {
-        void* p;
-        ~Unmap() { munmap(p, sizeof(std::atomic<std::uint64_t>)); }
-    } unmap{shared};
+    SharedValue<std::atomic<std::uint64_t>> udp_read;
     // Peers in namespace b.
     Child sink(net.b, "gt-sink", [](const auto& ready) {
         int l = tcp_listen(NetnsPair::kAddrB4, 7001);
@@ -134,7 +126,7 @@ TEST_P(GroundTruth, EachProcessWithinOnePercent) {
         send_udp(s, kUdpDatagram, kUdpSendCount);
         pause();
     });
-    Child udp_recv(net.a, "gt-udprecv", [udp_read](const auto& ready) {
+    Child udp_recv(net.a, "gt-udprecv", [&udp_read](const auto& ready) {
         int s = udp_bind(NetnsPair::kAddrA6, 7004);
         // Room for every datagram even if this process is not scheduled while they arrive
         // (2 cores, tests in parallel): a datagram the socket drops was never received.

@@ -5,12 +5,14 @@
 // counter (tests run in parallel); namespaces and children are removed in destructors, so a
 // failing assertion still cleans up; traffic only ever goes to namespaces made here.
 
+#include <sys/mman.h>
 #include <sys/types.h>
 
 #include <chrono>
 #include <condition_variable>
 #include <functional>
 #include <mutex>
+#include <new>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <thread>
@@ -151,6 +153,30 @@ class Gate {
 
   private:
     std::string path_;
+};
+
+/// A `T` in memory shared across fork (anonymous, zero-filled): what a forked generator
+/// counts (its own bytes, say) and the test reads. T is made of atomics.
+template <class T>
+class SharedValue {
+  public:
+    SharedValue() {
+        void* p =
+            mmap(nullptr, sizeof(T), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+        if (p == MAP_FAILED) throw std::runtime_error("mmap of a shared value");
+        t_ = new (p) T();
+    }
+    ~SharedValue() {
+        t_->~T();
+        munmap(t_, sizeof(T));
+    }
+    SharedValue(const SharedValue&) = delete;
+    SharedValue& operator=(const SharedValue&) = delete;
+    T* operator->() const { return t_; }
+    T& operator*() const { return *t_; }
+
+  private:
+    T* t_;
 };
 
 }  // namespace sstop::testing
