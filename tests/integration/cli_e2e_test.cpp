@@ -20,6 +20,14 @@ std::string temp_config(const std::string& name, const std::string& body) {
     return path;
 }
 
+// `sstop --check-config --config PATH`: its exit code, with its stderr in `err`.
+int check_config(const std::string& path, std::string& err) {
+    int rc = 0;
+    run_capture({sstop_binary(), "--check-config", "--config", path}, &rc, std::chrono::seconds(10),
+                &err);
+    return rc;
+}
+
 TEST(CliE2E, HelpAndVersion) {
     int rc = 0;
     std::string out = run_capture({sstop_binary(), "--help"}, &rc);
@@ -45,11 +53,8 @@ TEST(CliE2E, CheckConfigAcceptsTheShippedConfig) {
 TEST(CliE2E, CheckConfigNamesAWrongPluginOptionWithLineAndColumn) {
     std::string path =
         temp_config("badopt", "interval: 1s\nplugins:\n  procnet:\n    proc_rot: /proc\n");
-    int rc = 0;
     std::string err;
-    run_capture({sstop_binary(), "--check-config", "--config", path}, &rc, std::chrono::seconds(10),
-                &err);
-    EXPECT_EQ(rc, 2);
+    EXPECT_EQ(check_config(path, err), 2);
     EXPECT_NE(err.find(path + ":4:5:"), std::string::npos) << err;
     EXPECT_NE(err.find("proc_rot"), std::string::npos) << err;
     EXPECT_NE(err.find("proc_root"), std::string::npos) << "suggests the right key: " << err;
@@ -58,11 +63,8 @@ TEST(CliE2E, CheckConfigNamesAWrongPluginOptionWithLineAndColumn) {
 
 TEST(CliE2E, CheckConfigRejectsAnOutOfRangePluginOption) {
     std::string path = temp_config("range", "plugins:\n  afpacket:\n    snaplen: 10\n");
-    int rc = 0;
     std::string err;
-    run_capture({sstop_binary(), "--check-config", "--config", path}, &rc, std::chrono::seconds(10),
-                &err);
-    EXPECT_EQ(rc, 2);
+    EXPECT_EQ(check_config(path, err), 2);
     EXPECT_NE(err.find(path + ":3:14:"), std::string::npos) << err;
     std::remove(path.c_str());
 }
@@ -71,11 +73,8 @@ TEST(CliE2E, CheckConfigRejectsAnOutOfRangePluginOption) {
 // stands, with the set and the nearest word; before, the plugin said so only when opened.
 TEST(CliE2E, CheckConfigRejectsAWordOutsideAPluginOptionsChoices) {
     std::string path = temp_config("choice", "plugins:\n  ebpf:\n    hooks: syscall\n");
-    int rc = 0;
     std::string err;
-    run_capture({sstop_binary(), "--check-config", "--config", path}, &rc, std::chrono::seconds(10),
-                &err);
-    EXPECT_EQ(rc, 2);
+    EXPECT_EQ(check_config(path, err), 2);
     EXPECT_NE(err.find(path + ":3:12: plugins.ebpf.hooks: expected one of auto syscalls packets, "
                               "got 'syscall' (did you mean 'syscalls'?)"),
               std::string::npos)
