@@ -135,7 +135,8 @@ SocketObs to_observation(const sstop_sock& rec, std::uint64_t own_netns) {
         tcp.bytes_received = rec.tcp_received;
         tcp.bytes_sent = rec.tcp_sent;
         tcp.bytes_retrans = rec.tcp_retrans;
-        netlink::apply_tcp_bytes(obs, tcp, netlink::peer_fin_received(obs.state));
+        netlink::apply_tcp_bytes(obs, tcp,
+                                 netlink::peer_fin_received(obs.state) || rec.fin_in != 0);
         if (obs.state == SocketState::Listen) obs.has_bytes = true;  // no bytes, exactly
     } else {
         // Datagram sockets: the kernel says ESTABLISHED when connected, CLOSE otherwise.
@@ -160,13 +161,22 @@ struct EbpfSource::Kernel {
     std::vector<bpf_link*> links;
     ring_buffer* rings = nullptr;
     int cgroup_fd = -1;
-    std::vector<std::uint64_t>* dirty_out = nullptr;
-    // The batched read (`sstop_read`), mapped; null where the kernel has no syscall programs.
-    sstop_read_batch* batch = nullptr;
-    std::size_t batch_len = 0;
+    std::vector<sstop_dirty>* dirty_out = nullptr;
+    // The records (`recs`), read in place. The whole array's addresses are reserved, and its
+    // pages mapped from the start as far as the slots in use reach (`mapped` bytes): mapping
+    // an array map populates every page at once, and slots are taken from the bottom up.
+    sstop_sock* recs = nullptr;
+    std::size_t recs_len = 0;
+    std::size_t mapped = 0;
+    int recs_fd = -1;
+    std::uint32_t slots = 0;
+    // The slots `sstop_free` gives back, mapped; null where the kernel has no syscall programs.
+    sstop_free_batch* free_batch = nullptr;
+    std::size_t free_len = 0;
 
     ~Kernel() {
-        if (batch) ::munmap(batch, batch_len);
+        if (free_batch) ::munmap(free_batch, free_len);
+        if (recs) ::munmap(recs, recs_len);
         if (rings) ring_buffer__free(rings);
         for (bpf_link* l : links) bpf_link__destroy(l);
         if (skel) sstop_bpf__destroy(skel);
@@ -175,12 +185,61 @@ struct EbpfSource::Kernel {
 
     static int on_dirty(void* ctx, void* data, std::size_t size) {
         auto* k = static_cast<Kernel*>(ctx);
-        if (size >= sizeof(std::uint64_t) && k->dirty_out) {
-            std::uint64_t cookie;
-            std::memcpy(&cookie, data, sizeof cookie);
-            k->dirty_out->push_back(cookie);
+        if (size >= sizeof(sstop_dirty) && k->dirty_out) {
+            sstop_dirty d;
+            std::memcpy(&d, data, sizeof d);
+            k->dirty_out->push_back(d);
         }
         return 0;
+    }
+
+    // A copy of the record in `at.slot` while it is `at.cookie`'s (the kernel may be writing
+    // it as it is copied; a slot given back, or to another socket, shows another cookie).
+    bool copy(const sstop_dirty& at, sstop_sock& out) {
+        if (at.slot >= slots || !reach(at.slot)) return false;
+        const sstop_sock* r = &recs[at.slot];
+        if (__atomic_load_n(&r->cookie, __ATOMIC_ACQUIRE) != at.cookie) return false;
+        std::memcpy(&out, r, sizeof out);
+        return __atomic_load_n(&r->cookie, __ATOMIC_ACQUIRE) == at.cookie &&
+               out.cookie == at.cookie;
+    }
+
+    // Maps the records' pages up to slot `slot`'s end, 256 KiB at a time.
+    bool reach(std::uint32_t slot) {
+        const std::size_t end = (static_cast<std::size_t>(slot) + 1) * sizeof(sstop_sock);
+        if (end <= mapped) return true;
+        constexpr std::size_t kStep = 256 * 1024;
+        const std::size_t want = std::min(recs_len, (end + kStep - 1) / kStep * kStep);
+        void* at = reinterpret_cast<char*>(recs) + mapped;
+        void* p = ::mmap(at, want - mapped, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, recs_fd,
+                         static_cast<off_t>(mapped));
+        if (p == MAP_FAILED) return false;
+        mapped = want;
+        return true;
+    }
+
+    // Pushes `free` onto the free slot stack: SSTOP_FREE_BATCH a syscall (`sstop_free`, each
+    // counted in `batches`), else one each. Returns the slots pushed.
+    std::size_t push_free(const std::vector<std::uint32_t>& free, std::uint64_t& batches) {
+        std::size_t i = 0;
+        std::size_t pushed = 0;
+        if (free_batch) {
+            const int prog = bpf_program__fd(skel->progs.sstop_free);
+            for (; i < free.size(); i += SSTOP_FREE_BATCH) {
+                const std::size_t n = std::min<std::size_t>(SSTOP_FREE_BATCH, free.size() - i);
+                std::memcpy(free_batch->slots, free.data() + i, n * sizeof(std::uint32_t));
+                sstop_free_args args{static_cast<std::uint32_t>(n), 0};
+                // A syscall program's context is copied back to ctx_in: `pushed` comes back.
+                LIBBPF_OPTS(bpf_test_run_opts, run, .ctx_in = &args, .ctx_size_in = sizeof args);
+                if (bpf_prog_test_run_opts(prog, &run) != 0) break;  // the rest one by one
+                ++batches;
+                pushed += args.pushed;
+            }
+        }
+        const int fd = bpf_map__fd(skel->maps.free_slots);
+        for (; i < free.size(); ++i)
+            if (bpf_map_update_elem(fd, nullptr, &free[i], BPF_ANY) == 0) ++pushed;
+        return pushed;
     }
 };
 
@@ -232,18 +291,20 @@ void EbpfSource::open() {
     if (settings_.hooks != "auto" && settings_.hooks != "syscalls" && settings_.hooks != "packets")
         throw PluginUnavailable("ebpf: hooks: '" + settings_.hooks +
                                 "' is not one of auto, syscalls, packets");
-    // The batched read needs syscall programs (Linux 5.14), the syscall hooks the socket
-    // tracepoints (6.3). Where the kernel lacks one, or refuses it, the rest loads without it:
-    // each changed socket looked up on its own, bytes counted per packet.
+    // Slots given back in batches need syscall programs (Linux 5.14), the syscall hooks the
+    // socket tracepoints (6.3). Where the kernel lacks one, or refuses it, the rest loads
+    // without it: slots given back one syscall each, bytes counted per packet.
     auto load = [&](bool with_batch, bool syscall_hooks) {
         k->skel = sstop_bpf__open();
         if (!k->skel)
             throw PluginUnavailable("ebpf: cannot open the BPF object: " + last_problem());
-        bpf_map__set_max_entries(k->skel->maps.socks,
-                                 static_cast<std::uint32_t>(settings_.max_sockets));
+        const auto slots = static_cast<std::uint32_t>(settings_.max_sockets);
+        bpf_map__set_max_entries(k->skel->maps.recs, slots);
+        bpf_map__set_max_entries(k->skel->maps.socks, slots);
+        bpf_map__set_max_entries(k->skel->maps.free_slots, slots);
         bpf_map__set_max_entries(k->skel->maps.dirty,
                                  static_cast<std::uint32_t>(settings_.ring_bytes));
-        bpf_program__set_autoload(k->skel->progs.sstop_read, with_batch);
+        bpf_program__set_autoload(k->skel->progs.sstop_free, with_batch);
         k->skel->rodata->per_syscall = syscall_hooks ? 1 : 0;
         for (bpf_program* prog : {k->skel->progs.sstop_send, k->skel->progs.sstop_recv,
                                   k->skel->progs.sstop_tcp_read, k->skel->progs.sstop_sockops})
@@ -280,16 +341,33 @@ void EbpfSource::open() {
                                 (settings_.hooks == "syscalls"
                                      ? "; hooks: syscalls needs Linux 6.3's socket tracepoints"
                                      : ""));
-    if (bpf_program__fd(k->skel->progs.sstop_read) >= 0) {
-        const std::size_t page = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
-        const std::size_t len = (sizeof(sstop_read_batch) + page - 1) / page * page;
+    const std::size_t page = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
+    auto pages = [&](std::size_t bytes) { return (bytes + page - 1) / page * page; };
+    k->slots = static_cast<std::uint32_t>(settings_.max_sockets);
+    k->recs_len = pages(sizeof(sstop_sock) * k->slots);
+    k->recs_fd = bpf_map__fd(k->skel->maps.recs);
+    void* recs =
+        ::mmap(nullptr, k->recs_len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (recs == MAP_FAILED)
+        throw PluginUnavailable("ebpf: cannot reserve the socket records' addresses: " +
+                                errno_text(errno));
+    k->recs = static_cast<sstop_sock*>(recs);
+    if (!k->reach(0))
+        throw PluginUnavailable("ebpf: cannot map the socket records: " + errno_text(errno));
+    if (bpf_program__fd(k->skel->progs.sstop_free) >= 0) {
+        const std::size_t len = pages(sizeof(sstop_free_batch));
         void* p = ::mmap(nullptr, len, PROT_READ | PROT_WRITE, MAP_SHARED,
-                         bpf_map__fd(k->skel->maps.batch), 0);
+                         bpf_map__fd(k->skel->maps.free_batch), 0);
         if (p != MAP_FAILED) {
-            k->batch = static_cast<sstop_read_batch*>(p);
-            k->batch_len = len;
+            k->free_batch = static_cast<sstop_free_batch*>(p);
+            k->free_len = len;
         }
     }
+    // Every slot is free, the lowest on top of the stack: in use, slots stay near the bottom.
+    std::vector<std::uint32_t> all(k->slots);
+    for (std::uint32_t i = 0; i < k->slots; ++i) all[i] = k->slots - 1 - i;
+    if (k->push_free(all, batch_reads_) != all.size())
+        throw PluginUnavailable("ebpf: cannot fill the free slot stack: " + errno_text(errno));
     // Every link is kept (the kernel detaches it when sstop's descriptors close); a failed
     // attach is one line that names the hook.
     auto keep = [&](bpf_link* l, const std::string& failure) {
@@ -360,24 +438,25 @@ EbpfSource::KernelCounters EbpfSource::kernel_counters() const {
     return c;
 }
 
-void EbpfSource::read_all(std::vector<sstop_sock>& live) {
+void EbpfSource::index_all(std::vector<sstop_dirty>& at) {
     const int fd = bpf_map__fd(kernel_->skel->maps.socks);
     ++full_walks_;
-    // In batches of up to 1,024 records a syscall (Linux 5.6); a bucket holding more than a
+    // In batches of up to 1,024 entries a syscall (Linux 5.6); a bucket holding more than a
     // batch (ENOSPC) doubles it. Where the kernel has no batch lookup, key by key below.
     std::uint32_t chunk = 1024;
     std::vector<std::uint64_t> keys(chunk);
-    std::vector<sstop_sock> values(chunk);
+    std::vector<std::uint32_t> values(chunk);
     std::uint32_t token = 0;
     bool started = false;
-    const std::size_t before = live.size();
-    while (settings_.batched_reads && live.size() - before <= settings_.max_sockets) {
+    const std::size_t before = at.size();
+    auto add = [&](std::uint64_t cookie, std::uint32_t slot) { at.push_back({cookie, slot, 0}); };
+    while (settings_.batched_reads && at.size() - before <= settings_.max_sockets) {
         std::uint32_t n = chunk;
         const int err = bpf_map_lookup_batch(fd, started ? &token : nullptr, &token, keys.data(),
                                              values.data(), &n, nullptr);
         const int why = errno;
         if (err == 0 || why == ENOENT) {
-            live.insert(live.end(), values.begin(), values.begin() + n);
+            for (std::uint32_t i = 0; i < n; ++i) add(keys[i], values[i]);
             ++batch_reads_;
             started = true;
             if (err != 0) return;  // ENOENT: the end of the map
@@ -398,38 +477,59 @@ void EbpfSource::read_all(std::vector<sstop_sock>& live) {
     const void* prev = nullptr;
     std::size_t guard = 0;
     while (bpf_map_get_next_key(fd, prev, &next) == 0 && guard++ <= settings_.max_sockets) {
-        sstop_sock rec;
+        std::uint32_t slot = 0;
         ++lookups_;
-        if (bpf_map_lookup_elem(fd, &next, &rec) == 0) live.push_back(rec);
+        if (bpf_map_lookup_elem(fd, &next, &slot) == 0) add(next, slot);
         key = next;
         prev = &key;
     }
 }
 
-void EbpfSource::read_records(const std::vector<std::uint64_t>& cookies,
+void EbpfSource::sort_once(std::vector<sstop_dirty>& at) {
+    std::sort(at.begin(), at.end(), [](const sstop_dirty& a, const sstop_dirty& b) {
+        return a.cookie != b.cookie ? a.cookie < b.cookie : a.slot < b.slot;
+    });
+    at.erase(std::unique(at.begin(), at.end(),
+                         [](const sstop_dirty& a, const sstop_dirty& b) {
+                             return a.cookie == b.cookie && a.slot == b.slot;
+                         }),
+             at.end());
+}
+
+void EbpfSource::read_records(std::vector<sstop_dirty>& at, bool indexed,
                               const std::function<void(const sstop_sock&)>& take) {
-    std::size_t i = 0;
-    if (sstop_read_batch* b = kernel_->batch) {
-        const int prog = bpf_program__fd(kernel_->skel->progs.sstop_read);
-        for (; i < cookies.size(); i += SSTOP_READ_BATCH) {
-            const std::size_t n = std::min<std::size_t>(SSTOP_READ_BATCH, cookies.size() - i);
-            std::memcpy(b->want, cookies.data() + i, n * sizeof(std::uint64_t));
-            sstop_read_args args{static_cast<std::uint32_t>(n), 0};
-            LIBBPF_OPTS(bpf_test_run_opts, run, .ctx_in = &args, .ctx_size_in = sizeof args);
-            if (bpf_prog_test_run_opts(prog, &run) != 0) break;  // the rest one by one
-            ++batch_reads_;
-            for (std::size_t j = 0; j < n; ++j)
-                if (b->got[j].cookie == cookies[i + j]) take(b->got[j]);
+    if (indexed) sort_once(at);
+    const int fd = bpf_map__fd(kernel_->skel->maps.socks);
+    sstop_sock rec;
+    for (const sstop_dirty& d : at) {
+        if (!kernel_->copy(d, rec)) continue;  // gone and read before, or never made
+        take(rec);
+        if (rec.closed) {
+            // Final: the slot goes back at the next update (no program can still be writing
+            // to it by then). A record made at release, and a final record whose notice did
+            // not fit the ring (found by the whole-map read), are still in `socks`: they
+            // leave now.
+            if (indexed || rec.gone) bpf_map_delete_elem(fd, &d.cookie);
+            if (to_free_.size() < kernel_->slots) to_free_.push_back(d);
+        } else if (!rec.seen) {
+            kernel_->recs[d.slot].seen = 1;  // the kernel never writes it after the record is made
         }
     }
-    const int fd = bpf_map__fd(kernel_->skel->maps.socks);
-    for (; i < cookies.size(); ++i) {
-        sstop_sock rec;
-        ++lookups_;
-        if (bpf_map_lookup_elem(fd, &cookies[i], &rec) != 0) continue;
-        if (rec.closed) bpf_map_delete_elem(fd, &cookies[i]);
-        take(rec);
+}
+
+void EbpfSource::give_back_slots() {
+    if (to_free_.empty()) return;
+    std::vector<std::uint32_t> slots;
+    slots.reserve(to_free_.size());
+    for (const sstop_dirty& d : to_free_) {
+        sstop_sock* r = &kernel_->recs[d.slot];
+        // The cookie is cleared first, so a notice still naming this slot matches nothing.
+        if (__atomic_load_n(&r->cookie, __ATOMIC_ACQUIRE) != d.cookie) continue;
+        __atomic_store_n(&r->cookie, 0, __ATOMIC_RELEASE);
+        slots.push_back(d.slot);
     }
+    to_free_.clear();
+    slots_lost_ += slots.size() - kernel_->push_free(slots, batch_reads_);
 }
 
 void EbpfSource::describe_owner(const ProcessId& id, const sstop_sock& rec, Sample& out) {
@@ -456,7 +556,7 @@ void EbpfSource::describe_owner(const ProcessId& id, const sstop_sock& rec, Samp
 
 void EbpfSource::add_record(const sstop_sock& rec, Sample& out) {
     SocketObs obs = to_observation(rec, own_netns_);
-    // A TCP socket whose record sstop_read has handed over before (`seen`) and that carries
+    // A TCP socket whose record was taken here before (`seen`) and that carries
     // everything (owner, namespace, inode, tuple) needs nothing of `known_`: its entry was
     // made at that first read, and nothing in it would change. (An older socket's record
     // gets its owner from its first send or receive; TCP sockets are listed with a cookie,
@@ -527,7 +627,7 @@ void EbpfSource::add_record(const sstop_sock& rec, Sample& out) {
         describe_owner(owner, rec, out);
         if (!unowned_.empty()) unowned_.erase(rec.cookie);
     } else if (!obs.closed && unowned_.size() < kMaxUnowned) {
-        unowned_.insert(rec.cookie);
+        unowned_.emplace(rec.cookie, rec.slot);
     }
     if (obs.closed) {
         if (known != known_.end()) known_.erase(known);
@@ -542,7 +642,8 @@ void EbpfSource::add_record(const sstop_sock& rec, Sample& out) {
     out.sockets.push_back(std::move(obs));
 }
 
-void EbpfSource::take_inventory(Sample& out, std::vector<sstop_sock>& finals) {
+void EbpfSource::take_inventory(Sample& out, std::vector<sstop_sock>& finals,
+                                std::vector<sstop_dirty>& at) {
     // Sockets older than sstop: one sock_diag dump, with owners from /proc.
     netlink::NetlinkSettings ns;
     ns.proc_root = settings_.proc_root;
@@ -568,20 +669,17 @@ void EbpfSource::take_inventory(Sample& out, std::vector<sstop_sock>& finals) {
         k.owner = s.owner;
     }
     // The kernel's view wins for what it has; the dump fills in the rest.
-    std::vector<sstop_sock> live;
-    read_all(live);
+    index_all(at);
     std::unordered_set<std::uint64_t> seen;
-    const int fd = bpf_map__fd(kernel_->skel->maps.socks);
-    for (const sstop_sock& rec : live) {
+    read_records(at, true, [&](const sstop_sock& rec) {
         if (rec.closed) {
             // Gone before this first update: its final record closes what the dump listed.
             finals.push_back(rec);
-            bpf_map_delete_elem(fd, &rec.cookie);
-            continue;
+            return;
         }
         seen.insert(rec.cookie);
         add_record(rec, out);
-    }
+    });
     for (SocketObs& s : inv.sockets) {
         if (s.closed || (s.cookie != 0 && seen.count(s.cookie))) continue;
         if (s.cookie == 0 && cookieless_.size() < settings_.max_sockets) {
@@ -610,37 +708,48 @@ CollectStatus EbpfSource::collect(Sample& out) {
     std::vector<std::string> degraded;
     // A new generation first: every packet from now on queues its socket again.
     __atomic_add_fetch(&kernel_->skel->data->generation, 1, __ATOMIC_SEQ_CST);
-    std::vector<std::uint64_t> dirty_now;
+    // The slots of the final records read in the previous update go back.
+    give_back_slots();
+    std::vector<sstop_dirty> dirty_now;
     kernel_->dirty_out = &dirty_now;
     ring_buffer__consume(kernel_->rings);
     kernel_->dirty_out = nullptr;
-    // Sorted, once each (a socket queued again after the bump is on the ring twice): the next
-    // update merges it, as `dirty_prev_`, with its own.
-    std::sort(dirty_now.begin(), dirty_now.end());
-    dirty_now.erase(std::unique(dirty_now.begin(), dirty_now.end()), dirty_now.end());
+    // Sorted, once each (a socket queued again after the bump is on the ring twice).
+    sort_once(dirty_now);
+    // What is read: this update's notices, the previous update's again (a change after they
+    // were read, in that same generation, queued nothing new; nor did the end of a socket
+    // already queued), and the sockets whose owner is not known yet.
+    std::vector<sstop_dirty> at;
+    at.reserve(dirty_now.size() + dirty_prev_.size() + unowned_.size());
+    std::set_union(dirty_now.begin(), dirty_now.end(), dirty_prev_.begin(), dirty_prev_.end(),
+                   std::back_inserter(at), [](const sstop_dirty& a, const sstop_dirty& b) {
+                       return a.cookie != b.cookie ? a.cookie < b.cookie : a.slot < b.slot;
+                   });
+    if (!unowned_.empty()) {
+        for (const auto& [cookie, slot] : unowned_) at.push_back({cookie, slot, 0});
+        sort_once(at);
+    }
 
-    // Final records (closed) read from the map; added after every live record.
+    // Final records (closed); added after every live record.
     std::vector<sstop_sock> finals;
-    const int fd = bpf_map__fd(kernel_->skel->maps.socks);
+    auto take = [&](const sstop_sock& rec) {
+        if (rec.closed)
+            finals.push_back(rec);
+        else
+            add_record(rec, out);
+    };
     const KernelCounters kc = kernel_counters();
     if (first_) {
-        take_inventory(out, finals);
+        take_inventory(out, finals, at);
         first_ = false;
         last_lost_ = kc.dirty_lost;
     } else if (kc.dirty_lost != last_lost_) {
-        // The ring overflowed: what changed is unknown, so everything is read once. (A socket
-        // the map never had is idle since the inventory: it is not there, and not gone.)
+        // The ring overflowed: what changed is unknown, so every socket is read once. (A
+        // socket the map never had is idle since the inventory: it is not there, and not gone.)
         last_lost_ = kc.dirty_lost;
-        std::vector<sstop_sock> live;
-        read_all(live);
-        for (const sstop_sock& rec : live) {
-            if (rec.closed) {
-                finals.push_back(rec);
-                bpf_map_delete_elem(fd, &rec.cookie);
-            } else {
-                add_record(rec, out);
-            }
-        }
+        index_all(at);
+        out.sockets.reserve(out.sockets.size() + at.size());
+        read_records(at, true, take);
         if (!overflow_said_) {
             overflow_said_ = true;
             log(Notice::Level::Info,
@@ -648,23 +757,8 @@ CollectStatus EbpfSource::collect(Sample& out) {
                 "ebpf.dirty_lost and ebpf.full_walks; raise plugins.ebpf.ring_kib)");
         }
     } else {
-        std::vector<std::uint64_t> cookies;
-        cookies.reserve(dirty_now.size() + dirty_prev_.size() + unowned_.size());
-        std::set_union(dirty_now.begin(), dirty_now.end(), dirty_prev_.begin(), dirty_prev_.end(),
-                       std::back_inserter(cookies));
-        if (!unowned_.empty()) {
-            cookies.insert(cookies.end(), unowned_.begin(), unowned_.end());
-            std::sort(cookies.begin(), cookies.end());
-            cookies.erase(std::unique(cookies.begin(), cookies.end()), cookies.end());
-        }
-        out.sockets.reserve(out.sockets.size() + cookies.size());
-        // A final record is deleted from the map by the read that returns it.
-        read_records(cookies, [&](const sstop_sock& rec) {
-            if (rec.closed)
-                finals.push_back(rec);
-            else
-                add_record(rec, out);
-        });
+        out.sockets.reserve(out.sockets.size() + at.size());
+        read_records(at, false, take);
     }
     dirty_prev_ = std::move(dirty_now);
     for (const sstop_sock& f : finals) {
@@ -706,6 +800,7 @@ CollectStatus EbpfSource::collect(Sample& out) {
     out.counters.push_back({"full_walks", full_walks_});
     out.counters.push_back({"batch_reads", batch_reads_});
     out.counters.push_back({"lookups", lookups_});
+    out.counters.push_back({"slots_lost", slots_lost_});
     out.counters.push_back({"settled", settled_});
     out.counters.push_back({"sockets", known_.size()});
     // Kernel time of the programs; the kernel counts it only with kernel.bpf_stats_enabled=1.

@@ -35,15 +35,15 @@ struct EbpfSettings {
     std::string proc_mounts = "/proc/mounts";  ///< where the cgroup v2 hierarchy is found
     std::string cgroup_root;                   ///< empty: the first cgroup2 mount
     std::string btf = "/sys/kernel/btf/vmlinux";
-    std::size_t max_sockets = 65536;      ///< entries of the kernel socket map
+    std::size_t max_sockets = 65536;      ///< record slots (and entries of `socks`)
     std::size_t ring_bytes = 512 * 1024;  ///< the dirty ring's size (a power of two)
     std::string namespaces = "auto";      ///< the start-up inventory's namespaces
     /// Where bytes are counted: `syscalls` (the sock_send_length/sock_recv_length
     /// tracepoints, Linux 6.3), `packets` (cgroup_skb egress/ingress), or `auto` (syscalls
     /// where the kernel has them, else packets).
     std::string hooks = "auto";
-    /// Read records in batches where the kernel can (`sstop_read` for changed sockets, batch
-    /// lookups for whole-map reads); false: one lookup each, what kernels without them get
+    /// Batched syscalls where the kernel has them (`sstop_free` to give slots back, batch
+    /// lookups for whole-map reads); false: one syscall each, what kernels without them get
     /// (tests compare the two).
     bool batched_reads = true;
 };
@@ -97,15 +97,24 @@ class EbpfSource final : public Source {
     };
 
     void log(Notice::Level level, std::string_view message);
-    void take_inventory(Sample& out, std::vector<sstop_sock>& finals);
+    /// The first update: the sockets of the start-up listing, the records of every socket in
+    /// `socks` and of `at` (this update's notices).
+    void take_inventory(Sample& out, std::vector<sstop_sock>& finals, std::vector<sstop_dirty>& at);
     void add_record(const sstop_sock& rec, Sample& out);
     void describe_owner(const ProcessId& id, const sstop_sock& rec, Sample& out);
-    void read_all(std::vector<sstop_sock>& live);
-    /// The records of `cookies` still in the kernel's map, each given to `take`: a syscall
-    /// per SSTOP_READ_BATCH sockets (`sstop_read`), or one lookup each where the kernel
-    /// cannot run it.
-    void read_records(const std::vector<std::uint64_t>& cookies,
+    /// Appends every socket in `socks` (cookie and slot) to `at`: batch lookups where the
+    /// kernel has them, else key by key.
+    void index_all(std::vector<sstop_dirty>& at);
+    /// Sorts `at` by cookie (then slot), each pair once.
+    static void sort_once(std::vector<sstop_dirty>& at);
+    /// The records in the slots of `at` (each pair once: sorted by sort_once, which
+    /// `indexed` does here), read in place from the mapping while still the named cookie's,
+    /// and given to `take`. A final record's slot is given back at the next update;
+    /// `indexed`: `at` came (in part) from `socks`, where a final record may still be.
+    void read_records(std::vector<sstop_dirty>& at, bool indexed,
                       const std::function<void(const sstop_sock&)>& take);
+    /// Gives the slots of the final records read in the previous update back to the kernel.
+    void give_back_slots();
 
     EbpfSettings settings_;
     PluginContext* context_ = nullptr;
@@ -116,11 +125,14 @@ class EbpfSource final : public Source {
     bool syscall_hooks_ = false;  // bytes counted per syscall (tracepoints), else per packet
     bool first_ = true;
     bool overflow_said_ = false;  // the first ring overflow is said once
-    // Cookies queued dirty in the previous update: a packet after they were read, in that
-    // same generation, queued nothing new, so they are read again once.
-    std::vector<std::uint64_t> dirty_prev_;
+    // Notices of the previous update (by cookie): a change after they were read, in that same
+    // generation, queued nothing new, so they are read again once.
+    std::vector<sstop_dirty> dirty_prev_;
+    // Final records read this update: their slots go back at the next (bounded by the slots).
+    std::vector<sstop_dirty> to_free_;
     std::unordered_map<std::uint64_t, Known> known_;  ///< bounded by max_sockets
-    std::unordered_set<std::uint64_t> unowned_;       ///< retried each update, bounded
+    /// Sockets without an owner yet, cookie → slot: read each update, bounded.
+    std::unordered_map<std::uint64_t, std::uint32_t> unowned_;
     /// Older sockets listed without a cookie (ping and raw ones, from /proc), by protocol,
     /// local address and namespace: their kernel record takes their owner and inode, and
     /// replaces them.
@@ -136,8 +148,9 @@ class EbpfSource final : public Source {
     std::unique_ptr<netlink::NetlinkSource> interfaces_;       ///< rtnetlink only
     std::uint64_t map_full_seen_ = 0;
     std::uint64_t full_walks_ = 0;
-    std::uint64_t batch_reads_ = 0;  ///< batched read syscalls (`sstop_read`, whole-map)
-    std::uint64_t lookups_ = 0;      ///< records looked up one by one
+    std::uint64_t batch_reads_ = 0;  ///< batched syscalls (`sstop_free`, whole-map lookups)
+    std::uint64_t lookups_ = 0;      ///< `socks` entries looked up one by one (whole-map)
+    std::uint64_t slots_lost_ = 0;   ///< slots the kernel would not take back
     std::uint64_t settled_ = 0;      ///< records taken without a `known_` lookup (add_record)
     std::uint64_t last_lost_ = 0;
 };

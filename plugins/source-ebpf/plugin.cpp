@@ -12,11 +12,11 @@ const sstop_option_v1 kOptions[] = {
      "the cgroup v2 hierarchy to attach to; empty: the first cgroup2 mount in /proc/mounts "
      "(/sys/fs/cgroup or /sys/fs/cgroup/unified)"},
     {"max_sockets", SSTOP_OPTION_INT, "65536", 1024, 4194304,
-     "sockets the kernel map holds; beyond it new sockets are not seen (counted as "
-     "ebpf.map_full, and said once)"},
+     "socket records the kernel holds (152 bytes of kernel memory each, taken at load); beyond "
+     "it new sockets are not seen (counted as ebpf.map_full, and said once)"},
     {"ring_kib", SSTOP_OPTION_INT, "512", 16, 65536,
      "size of the ring buffer of changed and closed sockets, KiB, rounded up to a power of "
-     "two (16 bytes a socket); an overflow makes one update read every socket"},
+     "two (24 bytes a changed socket); an overflow makes one update read every socket"},
     {"hooks", SSTOP_OPTION_CHOICE, "auto|syscalls|packets", 0, 0,
      "where bytes are counted: syscalls (tracepoints of sock_sendmsg and sock_recvmsg, Linux "
      "6.3+; nothing runs per packet), packets (cgroup_skb on every packet), or auto (syscalls "

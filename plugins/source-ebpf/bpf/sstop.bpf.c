@@ -13,14 +13,18 @@
  *   cgroup/sock_release       the final record of other protocols (TCP: marks it released)
  *   cgroup_skb/egress|ingress instead of the tracepoints and sockops, on kernels without
  *                             them (before 6.3): bytes counted per packet
- *   syscall sstop_read        run by user space: copies the records of the cookies it asks for
+ *   syscall sstop_free        run by user space: gives slots back to the free stack
  *
- * User space reads the sockets that changed: a syscall queues its socket's cookie on the
- * `dirty` ring once per generation (user space bumps `generation` each update), so an idle
- * socket costs nothing; their records are copied by `sstop_read` in batches, a syscall per
- * SSTOP_READ_BATCH sockets. A socket that is gone stays in the map, marked closed and queued
- * like a changed one, until that read takes its final record and deletes it. A full ring is
- * counted, never silent: user space then walks the whole map. */
+ * Records live in the slots of `recs`, an array user space maps: it reads them in place. A
+ * socket's slot comes off the `free_slots` stack when its record is made, and `socks` maps
+ * its cookie to the slot. A syscall queues its socket's cookie and slot on the `dirty` ring
+ * once per generation (user space bumps `generation` each update), so an idle socket costs
+ * nothing, and a changed one costs user space a read of memory: no syscall, no lookup. A
+ * socket that is gone leaves `socks`; its final record stays in the slot, queued like a
+ * changed one, until user space has read it and given the slot back. A full ring is counted,
+ * never silent: user space then walks `socks`, where a final record whose notice did not fit
+ * stays until that walk. A stack hands out the slot freed last first, so the slots in use,
+ * and the pages of `recs` user space touches, stay few as sockets come and go. */
 #include "vmlinux.h"
 
 #include <bpf/bpf_core_read.h>
@@ -54,30 +58,46 @@
 
 char LICENSE[] SEC("license") = "GPL";
 
-/* Sizes are set by user space before loading (config keys). Records are allocated as sockets
- * appear, not all at load: preallocated, the default 65,536 entries held 14 MiB of kernel
- * memory on an idle machine; lookups measured the same either way. */
+/* Sizes are set by user space before loading (config keys: max_sockets for all three). The
+ * records, mapped by user space; an array's memory is taken at load (152 bytes a slot). */
+struct {
+    __uint(type, BPF_MAP_TYPE_ARRAY);
+    __uint(map_flags, BPF_F_MMAPABLE);
+    __uint(max_entries, 65536);
+    __type(key, __u32);
+    __type(value, struct sstop_sock);
+} recs SEC(".maps");
+
+/* Cookie → slot of the sockets alive. Entries are allocated as sockets appear, not at load. */
 struct {
     __uint(type, BPF_MAP_TYPE_HASH);
     __uint(map_flags, BPF_F_NO_PREALLOC);
     __uint(max_entries, 65536);
     __type(key, __u64);
-    __type(value, struct sstop_sock);
+    __type(value, __u32);
 } socks SEC(".maps");
+
+/* Free slots: filled by user space before the programs attach, taken by the programs, given
+ * back by user space (`sstop_free`) once it has read a final record. */
+struct {
+    __uint(type, BPF_MAP_TYPE_STACK);
+    __uint(max_entries, 65536);
+    __type(value, __u32);
+} free_slots SEC(".maps");
 
 struct {
     __uint(type, BPF_MAP_TYPE_RINGBUF);
     __uint(max_entries, 256 * 1024);
 } dirty SEC(".maps");
 
-/* The batched read's cookies and records (mmapped by user space; one entry). */
+/* The slots `sstop_free` gives back (mmapped by user space; one entry). */
 struct {
     __uint(type, BPF_MAP_TYPE_ARRAY);
     __uint(map_flags, BPF_F_MMAPABLE);
     __uint(max_entries, 1);
     __type(key, __u32);
-    __type(value, struct sstop_read_batch);
-} batch SEC(".maps");
+    __type(value, struct sstop_free_batch);
+} free_batch SEC(".maps");
 
 /* Set by user space before loading: bytes are counted per syscall (the tracepoints), not
  * per packet. */
@@ -85,24 +105,75 @@ const volatile __u8 per_syscall = 0;
 /* Written by user space (mmap of .bss), read here. */
 __u32 generation = 1;
 /* Health counters, read by user space. */
-__u64 map_full = 0;   /* sockets not tracked: `socks` was full */
-__u64 dirty_lost = 0; /* dirty cookies not queued: ring full (user space walks the map) */
+__u64 map_full = 0;   /* sockets not tracked: every slot was in use (or `socks` was full) */
+__u64 dirty_lost = 0; /* notices not queued: ring full (user space walks `socks`) */
 __u64 cookieless = 0; /* bytes moved by inet sockets no hook or dump gave a cookie (not counted) */
+
+static __always_inline struct sstop_sock *rec_at(__u32 slot) {
+    return bpf_map_lookup_elem(&recs, &slot);
+}
+
+/* The record of a socket alive, or NULL. */
+static __always_inline struct sstop_sock *find_rec(__u64 cookie) {
+    __u32 *slot = bpf_map_lookup_elem(&socks, &cookie);
+    if (!slot) return 0;
+    struct sstop_sock *r = rec_at(*slot);
+    if (!r || r->cookie != cookie) return 0;
+    return r;
+}
+
+/* A new record, a copy of `init`, in a free slot; `indexed`: entered in `socks`. NULL when
+ * no slot is free (counted). Another CPU may have made this socket's record meanwhile: that
+ * one is returned, and the slot taken here goes back. */
+static __always_inline struct sstop_sock *new_rec(const struct sstop_sock *init, int indexed) {
+    __u32 slot = 0;
+    if (bpf_map_pop_elem(&free_slots, &slot) != 0) {
+        __sync_fetch_and_add(&map_full, 1);
+        return 0;
+    }
+    struct sstop_sock *r = rec_at(slot);
+    if (!r) return 0;
+    __builtin_memcpy(r, init, sizeof(*r));
+    r->slot = slot;
+    if (!indexed) return r;
+    __u64 cookie = init->cookie;
+    if (bpf_map_update_elem(&socks, &cookie, &slot, BPF_NOEXIST) == 0) return r;
+    r->cookie = 0;
+    bpf_map_push_elem(&free_slots, &slot, 0);
+    struct sstop_sock *e = find_rec(cookie);
+    if (!e) __sync_fetch_and_add(&map_full, 1);
+    return e;
+}
+
+/* Queues the socket's notice for this generation; false when the ring is full (counted, and
+ * not marked: the next change tries again). */
+static __always_inline int queue(struct sstop_sock *s, __u32 gen) {
+    struct sstop_dirty d = {};
+    d.cookie = s->cookie;
+    d.slot = s->slot;
+    if (bpf_ringbuf_output(&dirty, &d, sizeof(d), 0) != 0) {
+        __sync_fetch_and_add(&dirty_lost, 1);
+        return 0;
+    }
+    s->dirty_gen = gen;
+    return 1;
+}
 
 static __always_inline void mark_dirty(struct sstop_sock *s) {
     __u32 gen = generation;
-    if (s->dirty_gen == gen) return;
-    s->dirty_gen = gen;
-    if (bpf_ringbuf_output(&dirty, &s->cookie, sizeof(s->cookie), 0) != 0)
-        __sync_fetch_and_add(&dirty_lost, 1);
+    if (s->dirty_gen != gen) queue(s, gen);
 }
 
-/* The socket is gone: its record is final. It is read with the changed sockets (already
- * queued this generation, it is read again in the next update as user space re-reads the
- * previous one's) and deleted by that read. */
+/* The socket is gone: its record is final. Its notice is queued (or was, this generation:
+ * user space reads it again in the next update, as it re-reads the previous one's), and the
+ * cookie leaves `socks`; the slot stays the record's until user space gives it back. With
+ * the ring full the record stays in `socks` for the whole-map read. */
 static __always_inline void finish(struct sstop_sock *s) {
     s->closed = 1;
-    mark_dirty(s);
+    __u32 gen = generation;
+    if (s->dirty_gen != gen && !queue(s, gen)) return;
+    __u64 cookie = s->cookie;
+    bpf_map_delete_elem(&socks, &cookie);
 }
 
 /* TCP's counters. Per packet, all three are tcp_sock's. Per syscall, the bytes sent are
@@ -165,7 +236,7 @@ static __always_inline void read_tuple(struct sstop_sock *s, const struct sock *
  * when the map is full (counted). */
 static __always_inline struct sstop_sock *record_of(const struct sock *sk, __u64 cookie,
                                                     __u16 family, int *created) {
-    struct sstop_sock *e = bpf_map_lookup_elem(&socks, &cookie);
+    struct sstop_sock *e = find_rec(cookie);
     if (e) return e;
     *created = 1;
     struct sstop_sock s = {};
@@ -175,12 +246,7 @@ static __always_inline struct sstop_sock *record_of(const struct sock *sk, __u64
     s.sock_type = BPF_CORE_READ(sk, sk_type);
     s.state = BPF_CORE_READ(sk, __sk_common.skc_state);
     if (per_syscall && s.protocol == IPPROTO_TCP_) s.tcp_sent = tcp_written(sk);
-    if (bpf_map_update_elem(&socks, &cookie, &s, BPF_NOEXIST) != 0 &&
-        bpf_map_lookup_elem(&socks, &cookie) == 0) {
-        __sync_fetch_and_add(&map_full, 1);
-        return 0;
-    }
-    return bpf_map_lookup_elem(&socks, &cookie);
+    return new_rec(&s, 1);
 }
 
 SEC("cgroup/sock_create")
@@ -200,11 +266,7 @@ int sstop_sock_create(struct bpf_sock *ctx) {
     struct task_struct *task = (struct task_struct *)bpf_get_current_task();
     s.start_ns = BPF_CORE_READ(task, group_leader, start_boottime);
     s.netns = BPF_CORE_READ(task, nsproxy, net_ns, ns.inum);
-    if (bpf_map_update_elem(&socks, &cookie, &s, BPF_NOEXIST) != 0) {
-        __sync_fetch_and_add(&map_full, 1);
-        return 1;
-    }
-    struct sstop_sock *e = bpf_map_lookup_elem(&socks, &cookie);
+    struct sstop_sock *e = new_rec(&s, 1);
     if (e) mark_dirty(e);
     return 1;
 }
@@ -213,19 +275,19 @@ SEC("cgroup/sock_release")
 int sstop_sock_release(struct bpf_sock *ctx) {
     if (ctx->family != AF_INET && ctx->family != AF_INET6) return 1;
     __u64 cookie = bpf_get_socket_cookie(ctx);
-    struct sstop_sock *e = bpf_map_lookup_elem(&socks, &cookie);
+    struct sstop_sock *e = find_rec(cookie);
     if (!e) {
-        /* Never sent a byte since sstop started: user space only needs to know it is gone. */
+        /* Never sent a byte since sstop started: user space only needs to know it is gone.
+         * Its record stays in `socks`, so that a TCP socket's last state changes (FIN_WAIT1
+         * comes right after this) update it rather than make a new one; user space takes
+         * it out when it reads it. */
         struct sstop_sock gone = {};
         gone.cookie = cookie;
         gone.family = ctx->family;
         gone.protocol = ctx->protocol;
         gone.closed = 1;
-        if (bpf_map_update_elem(&socks, &cookie, &gone, BPF_NOEXIST) != 0) {
-            __sync_fetch_and_add(&map_full, 1);
-            return 1;
-        }
-        e = bpf_map_lookup_elem(&socks, &cookie);
+        gone.gone = 1;
+        e = new_rec(&gone, 1);
         if (e) mark_dirty(e);
         return 1;
     }
@@ -239,6 +301,19 @@ int sstop_sock_release(struct bpf_sock *ctx) {
     return 1;
 }
 
+/* Older kernels keep the socket's flags in struct sock itself (`sk_flags`), newer ones in
+ * sock_common (`skc_flags`, which `sk_flags` names). */
+struct sock___old {
+    unsigned long sk_flags;
+} __attribute__((preserve_access_index));
+
+static __always_inline __u64 sock_flags_of(const struct sock *sk) {
+    if (bpf_core_field_exists(sk->__sk_common.skc_flags))
+        return BPF_CORE_READ(sk, __sk_common.skc_flags);
+    const struct sock___old *old = (const void *)sk;
+    return BPF_CORE_READ(old, sk_flags);
+}
+
 SEC("raw_tracepoint/inet_sock_set_state")
 int sstop_tcp_state(struct bpf_raw_tracepoint_args *ctx) {
     const struct sock *sk = (const struct sock *)ctx->args[0];
@@ -246,14 +321,28 @@ int sstop_tcp_state(struct bpf_raw_tracepoint_args *ctx) {
     if (BPF_CORE_READ(sk, sk_protocol) != IPPROTO_TCP_) return 0;
     __u64 cookie = BPF_CORE_READ(sk, __sk_common.skc_cookie.counter);
     if (cookie == 0) return 0; /* never seen by any hook of ours, nor dumped */
+    /* A socket no process holds (sk_socket is cleared when its owner closes it; an accepted
+     * socket has none before accept()) gets no new record: it is gone, and was told so by
+     * sock_release, or its record was made when it was established. A record made now would
+     * carry its whole life's bytes a second time. At CLOSE such a socket will not be
+     * released: its record is final here, so neither it nor its slot stays behind. */
+    const int orphan = BPF_CORE_READ(sk, sk_socket) == 0;
     int created = 0;
     struct sstop_sock *e =
-        record_of(sk, cookie, BPF_CORE_READ(sk, __sk_common.skc_family), &created);
+        orphan ? find_rec(cookie)
+               : record_of(sk, cookie, BPF_CORE_READ(sk, __sk_common.skc_family), &created);
     if (!e) return 0;
+    /* A socket idle since sstop started, closed: what it wrote in its life, as a record made
+     * for it would start from, so its final agrees with its listing at start. */
+    if (e->gone && per_syscall && e->tcp_sent == 0) e->tcp_sent = tcp_written(sk);
     e->state = newstate;
     read_tuple(e, sk);
+    /* The peer's FIN moves the state (CLOSE_WAIT, CLOSING, or CLOSE from FIN_WAIT2), and
+     * tcp_fin() marks the socket done before: from here on tcp_received counts it. A final
+     * record in CLOSE cannot tell by its state whether it came (a reset does not). */
+    if ((sock_flags_of(sk) >> bpf_core_enum_value(enum sock_flags, SOCK_DONE)) & 1) e->fin_in = 1;
     read_tcp_counters(e, sk);
-    if (newstate == TCP_CLOSE_ && e->released) {
+    if (newstate == TCP_CLOSE_ && (orphan || e->released)) {
         finish(e);
         return 0;
     }
@@ -344,7 +433,7 @@ SEC("tp_btf/tcp_rcv_space_adjust")
 int BPF_PROG(sstop_tcp_read, struct sock *sk) {
     __u64 cookie = sk->__sk_common.skc_cookie.counter;
     if (cookie == 0) return 0;
-    struct sstop_sock *e = bpf_map_lookup_elem(&socks, &cookie);
+    struct sstop_sock *e = find_rec(cookie);
     if (!e) return 0;
     read_tcp_counters(e, sk);
     mark_dirty(e);
@@ -361,16 +450,14 @@ int sstop_sockops(struct bpf_sock_ops *ctx) {
         return 1;
     if (ctx->family != AF_INET && ctx->family != AF_INET6) return 1;
     __u64 cookie = bpf_get_socket_cookie(ctx);
-    if (bpf_map_lookup_elem(&socks, &cookie)) return 1;
+    if (find_rec(cookie)) return 1;
     struct sstop_sock s = {};
     s.cookie = cookie;
     s.family = ctx->family;
     s.protocol = IPPROTO_TCP_;
     s.sock_type = SOCK_STREAM_;
     s.state = ctx->state;
-    if (bpf_map_update_elem(&socks, &cookie, &s, BPF_NOEXIST) != 0 &&
-        bpf_map_lookup_elem(&socks, &cookie) == 0)
-        __sync_fetch_and_add(&map_full, 1);
+    new_rec(&s, 1);
     return 1;
 }
 
@@ -418,7 +505,7 @@ static __always_inline int on_packet(struct __sk_buff *skb, int egress) {
     if (!bsk) return 1;
     if (bsk->family != AF_INET && bsk->family != AF_INET6) return 1;
     __u64 cookie = bpf_get_socket_cookie(skb);
-    struct sstop_sock *e = bpf_map_lookup_elem(&socks, &cookie);
+    struct sstop_sock *e = find_rec(cookie);
     if (!e) {
         /* A socket sstop did not see created: accepted, or older than sstop. Its owner is
          * found in user space (inode, or the listener). */
@@ -427,12 +514,7 @@ static __always_inline int on_packet(struct __sk_buff *skb, int egress) {
         s.family = bsk->family;
         s.protocol = bsk->protocol;
         s.sock_type = bsk->type;
-        if (bpf_map_update_elem(&socks, &cookie, &s, BPF_NOEXIST) != 0 &&
-            bpf_map_lookup_elem(&socks, &cookie) == 0) {
-            __sync_fetch_and_add(&map_full, 1);
-            return 1;
-        }
-        e = bpf_map_lookup_elem(&socks, &cookie);
+        e = new_rec(&s, 1);
         if (!e) return 1;
     }
     struct tcp_sock *tp = bpf_skc_to_tcp_sock(bsk);
@@ -476,35 +558,21 @@ int sstop_egress(struct __sk_buff *skb) { return on_packet(skb, 1); }
 SEC("cgroup_skb/ingress")
 int sstop_ingress(struct __sk_buff *skb) { return on_packet(skb, 0); }
 
-/* Run by user space (BPF_PROG_RUN) each update: copies the records of the cookies it wrote
- * to `batch.want` into `batch.got`, one syscall for up to SSTOP_READ_BATCH sockets instead
- * of one lookup each. A record is a plain copy, as a lookup from user space would be. A
- * final record (closed) is deleted once copied: user space has it. */
+/* Run by user space (BPF_PROG_RUN): pushes the slots it wrote to `free_batch` back onto the
+ * free stack, one syscall for up to SSTOP_FREE_BATCH of them. User space has read their
+ * final records (and cleared their cookies, so a stale notice matches nothing). */
 SEC("syscall")
-int sstop_read(struct sstop_read_args *args) {
+int sstop_free(struct sstop_free_args *args) {
     __u32 zero = 0;
-    struct sstop_read_batch *b = bpf_map_lookup_elem(&batch, &zero);
+    struct sstop_free_batch *b = bpf_map_lookup_elem(&free_batch, &zero);
     if (!b) return 0;
     __u32 n = args->count;
-    __u32 found = 0;
-    for (__u32 i = 0; i < SSTOP_READ_BATCH; i++) {
+    __u32 pushed = 0;
+    for (__u32 i = 0; i < SSTOP_FREE_BATCH; i++) {
         if (i >= n) break;
-        __u64 cookie = b->want[i];
-        struct sstop_sock *e = bpf_map_lookup_elem(&socks, &cookie);
-        if (e) {
-            __builtin_memcpy(&b->got[i], e, sizeof(*e));
-            /* The element was freed and reused for another socket while being copied. */
-            if (b->got[i].cookie == cookie) {
-                if (b->got[i].closed)
-                    bpf_map_delete_elem(&socks, &cookie);
-                else
-                    e->seen = 1;
-                found++;
-                continue;
-            }
-        }
-        b->got[i].cookie = 0;
+        __u32 slot = b->slots[i];
+        if (bpf_map_push_elem(&free_slots, &slot, 0) == 0) pushed++;
     }
-    args->found = found;
+    args->pushed = pushed;
     return 0;
 }
