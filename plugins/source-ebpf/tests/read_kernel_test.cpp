@@ -99,6 +99,67 @@ class LoopbackSenders {
 };
 
 // An opened source reading in batches or one lookup each.
+// TCP connections over loopback: each a client and the server end accept() gave it. Closed
+// by the destructor, each pair client first.
+class LoopbackConnections {
+  public:
+    ~LoopbackConnections() { close_all(); }
+
+    ::testing::AssertionResult open(int count) {
+        listener_ = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        at_.sin_family = AF_INET;
+        at_.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        socklen_t len = sizeof at_;
+        if (listener_ < 0 || bind(listener_, reinterpret_cast<sockaddr*>(&at_), sizeof at_) != 0 ||
+            getsockname(listener_, reinterpret_cast<sockaddr*>(&at_), &len) != 0 ||
+            listen(listener_, count) != 0)
+            return ::testing::AssertionFailure() << "listener: " << std::strerror(errno);
+        for (int i = 0; i < count; ++i) {
+            int c = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+            if (c < 0) return ::testing::AssertionFailure() << "socket: " << std::strerror(errno);
+            clients.push_back(c);
+            if (connect(c, reinterpret_cast<sockaddr*>(&at_), sizeof at_) != 0)
+                return ::testing::AssertionFailure() << "connect: " << std::strerror(errno);
+            int s = accept4(listener_, nullptr, nullptr, SOCK_CLOEXEC);
+            if (s < 0) return ::testing::AssertionFailure() << "accept: " << std::strerror(errno);
+            servers.push_back(s);
+        }
+        return ::testing::AssertionSuccess();
+    }
+
+    // Client `i` sends `size` bytes; server `i` reads them all.
+    ::testing::AssertionResult transfer(std::size_t i, std::size_t size) {
+        std::vector<char> buf(size, 't');
+        if (send(clients[i], buf.data(), size, 0) != static_cast<ssize_t>(size))
+            return ::testing::AssertionFailure() << "send: " << std::strerror(errno);
+        for (std::size_t got = 0; got < size;) {
+            ssize_t n = recv(servers[i], buf.data(), size - got, 0);
+            if (n <= 0) return ::testing::AssertionFailure() << "recv: " << std::strerror(errno);
+            got += static_cast<std::size_t>(n);
+        }
+        return ::testing::AssertionSuccess();
+    }
+
+    void close_all() {
+        for (std::size_t i = 0; i < clients.size(); ++i) {
+            close(clients[i]);
+            if (i < servers.size()) close(servers[i]);
+        }
+        clients.clear();
+        servers.clear();
+        if (listener_ >= 0) close(listener_);
+        listener_ = -1;
+    }
+
+    std::uint16_t port() const { return ntohs(at_.sin_port); }
+
+    std::vector<int> clients, servers;
+
+  private:
+    int listener_ = -1;
+    sockaddr_in at_{};
+};
+
 std::unique_ptr<EbpfSource> open_source(bool batched, std::size_t max_sockets = 65536) {
     EbpfSettings settings;
     settings.batched_reads = batched;
@@ -214,41 +275,15 @@ void settled_case(bool batched, bool older) {
         ASSERT_NO_THROW(source = open_source(batched));
     }
     constexpr int kConns = 40;
-    int lst = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    ASSERT_GE(lst, 0);
-    sockaddr_in at{};
-    at.sin_family = AF_INET;
-    at.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof at;
-    ASSERT_EQ(bind(lst, reinterpret_cast<sockaddr*>(&at), sizeof at), 0);
-    ASSERT_EQ(getsockname(lst, reinterpret_cast<sockaddr*>(&at), &len), 0);
-    ASSERT_EQ(listen(lst, kConns), 0);
-    std::vector<int> clients, servers;
+    LoopbackConnections conns;
+    ASSERT_TRUE(conns.open(kConns));
     std::map<std::uint64_t, std::uint64_t> sent;  // client cookie → payload bytes
-    for (int i = 0; i < kConns; ++i) {
-        int c = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-        ASSERT_GE(c, 0);
-        clients.push_back(c);
-        ASSERT_EQ(connect(c, reinterpret_cast<sockaddr*>(&at), sizeof at), 0);
-        int s = accept4(lst, nullptr, nullptr, SOCK_CLOEXEC);
-        ASSERT_GE(s, 0);
-        servers.push_back(s);
-        sent[cookie_of(c)] = 0;
-    }
+    for (int c : conns.clients) sent[cookie_of(c)] = 0;
     // One round: each client sends its own size, each server reads all of it back.
     auto round = [&](std::size_t base) {
-        for (int i = 0; i < kConns; ++i) {
-            const std::size_t size = base + static_cast<std::size_t>(i);
-            std::vector<char> buf(size, 't');
-            ASSERT_EQ(send(clients[static_cast<std::size_t>(i)], buf.data(), size, 0),
-                      static_cast<ssize_t>(size));
-            sent[cookie_of(clients[static_cast<std::size_t>(i)])] += size;
-            std::size_t got = 0;
-            while (got < size) {
-                ssize_t n = recv(servers[static_cast<std::size_t>(i)], buf.data(), size - got, 0);
-                ASSERT_GT(n, 0);
-                got += static_cast<std::size_t>(n);
-            }
+        for (std::size_t i = 0; i < conns.clients.size(); ++i) {
+            ASSERT_TRUE(conns.transfer(i, base + i)) << "connection " << i;
+            sent[cookie_of(conns.clients[i])] += base + i;
         }
     };
     auto check = [&](const Sample& s, const char* when) {
@@ -260,7 +295,7 @@ void settled_case(bool batched, bool older) {
             EXPECT_EQ(o.tx_bytes, it->second) << when << ", cookie " << o.cookie;
             EXPECT_EQ(o.owner.pid, getpid()) << when;
             EXPECT_NE(o.inode, 0u) << when;
-            EXPECT_EQ(o.key.remote.port, ntohs(at.sin_port)) << when;
+            EXPECT_EQ(o.key.remote.port, conns.port()) << when;
         }
         EXPECT_EQ(found, sent.size()) << when << ": every client once";
     };
@@ -283,9 +318,6 @@ void settled_case(bool batched, bool older) {
     check(again, "again");
     EXPECT_GE(counter(again, "settled") - counter(next, "settled"),
               static_cast<std::uint64_t>(kConns));
-    for (int fd : clients) close(fd);
-    for (int fd : servers) close(fd);
-    close(lst);
 }
 
 TEST_P(EbpfReadKernel, RecordsHandedOverBeforeSkipTheCookieLookupWithExactBytes) {
@@ -340,38 +372,14 @@ TEST_P(EbpfReadKernel, WholeMapReadAtTheFirstUpdateHasEveryRecordOnce) {
 TEST_P(EbpfReadKernel, IdleOlderConnectionsClosedAreFinalOnceWithoutTheirBytesAgain) {
     if (geteuid() != 0) GTEST_SKIP() << "needs root (CAP_BPF, CAP_PERFMON, CAP_NET_ADMIN)";
     constexpr int kConns = 20;
-    constexpr std::size_t kBytes = 3000;
-    int lst = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    ASSERT_GE(lst, 0);
-    sockaddr_in at{};
-    at.sin_family = AF_INET;
-    at.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof at;
-    ASSERT_EQ(bind(lst, reinterpret_cast<sockaddr*>(&at), sizeof at), 0);
-    ASSERT_EQ(getsockname(lst, reinterpret_cast<sockaddr*>(&at), &len), 0);
-    ASSERT_EQ(listen(lst, kConns), 0);
-    std::vector<int> ends;
+    LoopbackConnections conns;
+    ASSERT_TRUE(conns.open(kConns));
     std::map<std::uint64_t, int> finals;  // cookie of either end → final records seen
-    std::vector<char> buf(kBytes, 'o');
-    for (int i = 0; i < kConns; ++i) {
-        int c = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-        ASSERT_GE(c, 0);
-        ends.push_back(c);
-        ASSERT_EQ(connect(c, reinterpret_cast<sockaddr*>(&at), sizeof at), 0);
-        int s = accept4(lst, nullptr, nullptr, SOCK_CLOEXEC);
-        ASSERT_GE(s, 0);
-        ends.push_back(s);
-        ASSERT_EQ(send(c, buf.data(), kBytes, 0), static_cast<ssize_t>(kBytes));
-        std::size_t got = 0;
-        while (got < kBytes) {
-            ssize_t n = recv(s, buf.data(), kBytes - got, 0);
-            ASSERT_GT(n, 0);
-            got += static_cast<std::size_t>(n);
-        }
-        finals[cookie_of(c)] = 0;
-        finals[cookie_of(s)] = 0;
+    for (std::size_t i = 0; i < conns.clients.size(); ++i) {
+        ASSERT_TRUE(conns.transfer(i, 3000)) << "connection " << i;
+        finals[cookie_of(conns.clients[i])] = 0;
+        finals[cookie_of(conns.servers[i])] = 0;
     }
-    close(lst);
     std::unique_ptr<EbpfSource> source;
     ASSERT_NO_THROW(source = open_source(GetParam()));
     Sample listing;
@@ -380,7 +388,7 @@ TEST_P(EbpfReadKernel, IdleOlderConnectionsClosedAreFinalOnceWithoutTheirBytesAg
     for (const SocketObs& o : listing.sockets)
         if (finals.count(o.cookie)) listed[o.cookie] = {o.tx_bytes, o.rx_bytes};
     EXPECT_EQ(listed.size(), finals.size()) << "both ends of every connection listed at start";
-    for (int fd : ends) close(fd);  // the client ends first: each pair goes through FIN to CLOSE
+    conns.close_all();  // each pair client first: both ends go through FIN to CLOSE
     for (int update = 0; update < 3; ++update) {
         Sample s;
         ASSERT_NE(source->collect(s).code, CollectStatus::Code::Failed);
