@@ -160,10 +160,12 @@ class LoopbackConnections {
     sockaddr_in at_{};
 };
 
-std::unique_ptr<EbpfSource> open_source(bool batched, std::size_t max_sockets = 65536) {
+std::unique_ptr<EbpfSource> open_source(bool batched, std::size_t max_sockets = 65536,
+                                        std::size_t ring_bytes = 512 * 1024) {
     EbpfSettings settings;
     settings.batched_reads = batched;
     settings.max_sockets = max_sockets;
+    settings.ring_bytes = ring_bytes;
     settings.namespaces = "all";
     auto source = std::make_unique<EbpfSource>(settings);
     source->open();
@@ -447,6 +449,91 @@ TEST_P(EbpfReadKernel, SlotsOfClosedSocketsAreTakenAgainWithExactBytes) {
         }
     }
     EXPECT_EQ(finals, static_cast<std::size_t>(kRounds * kSenders)) << "each final once";
+}
+
+// A ring too small for an update's notices (16 KiB: about 680) overflows: the update reads
+// every socket in `socks` instead, and still has every sender once with exactly its bytes,
+// the closed ones (their final records kept in `socks` when their notice did not fit) final
+// once; they are not read again in the next update, and every slot goes back.
+TEST_P(EbpfReadKernel, RingOverflowReadsEverySocketWithExactBytes) {
+    if (geteuid() != 0) GTEST_SKIP() << "needs root (CAP_BPF, CAP_PERFMON, CAP_NET_ADMIN)";
+    std::unique_ptr<EbpfSource> source;
+    ASSERT_NO_THROW(source = open_source(GetParam(), 65536, 16 * 1024));
+    Sample first;
+    ASSERT_NE(source->collect(first).code, CollectStatus::Code::Failed);
+    constexpr int kSenders = 1500;
+    LoopbackSenders senders;
+    ASSERT_TRUE(senders.ok());
+    for (int i = 0; i < kSenders; ++i)
+        ASSERT_TRUE(senders.add(80 + static_cast<std::size_t>(i % 300), 1 + i % 3))
+            << "sender " << i;
+    std::map<std::uint64_t, bool> closed_early;
+    for (std::size_t i = 0; i < senders.fds.size(); ++i) {
+        closed_early[cookie_of(senders.fds[i])] = i % 3 == 0;
+        if (i % 3 == 0) {
+            close(senders.fds[i]);
+            senders.fds[i] = -1;
+        }
+    }
+    EXPECT_GT(source->kernel_counters().dirty_lost, 0u) << "the ring overflowed";
+    Sample next;
+    ASSERT_NE(source->collect(next).code, CollectStatus::Code::Failed);
+    EXPECT_EQ(counter(next, "full_walks"), counter(first, "full_walks") + 1);
+    std::map<std::uint64_t, int> seen;
+    for (const SocketObs& s : next.sockets) {
+        auto it = senders.sent.find(s.cookie);
+        if (it == senders.sent.end()) continue;
+        ++seen[s.cookie];
+        EXPECT_EQ(s.tx_bytes, it->second) << "cookie " << s.cookie;
+        EXPECT_EQ(s.closed, closed_early[s.cookie]) << "cookie " << s.cookie;
+    }
+    EXPECT_EQ(seen.size(), senders.sent.size()) << "every sender read";
+    for (const auto& [cookie, n] : seen) EXPECT_EQ(n, 1) << "cookie " << cookie << " read twice";
+    Sample after;
+    ASSERT_NE(source->collect(after).code, CollectStatus::Code::Failed);
+    for (const SocketObs& s : after.sockets) {
+        if (closed_early.count(s.cookie)) {
+            EXPECT_FALSE(closed_early[s.cookie]) << "final record of " << s.cookie << " again";
+        }
+    }
+    EXPECT_EQ(counter(after, "slots_lost"), 0u);
+}
+
+// More sockets than slots: the ones without a record are counted (ebpf.map_full) and the
+// update says so, degraded, once; every sender that has a record is read with exactly its
+// bytes (none gets another's slot or a wrong count).
+TEST_P(EbpfReadKernel, FullSlotsAreCountedAndSaidAndNoCountIsWrong) {
+    if (geteuid() != 0) GTEST_SKIP() << "needs root (CAP_BPF, CAP_PERFMON, CAP_NET_ADMIN)";
+    std::unique_ptr<EbpfSource> source;
+    ASSERT_NO_THROW(source = open_source(GetParam(), 1024));
+    Sample first;
+    ASSERT_NE(source->collect(first).code, CollectStatus::Code::Failed);
+    LoopbackSenders senders;
+    ASSERT_TRUE(senders.ok());
+    for (int i = 0; i < 1500; ++i)
+        ASSERT_TRUE(senders.add(90 + static_cast<std::size_t>(i % 200), 1)) << "sender " << i;
+    Sample next;
+    const CollectStatus st = source->collect(next);
+    EXPECT_EQ(st.code, CollectStatus::Code::Degraded);
+    EXPECT_NE(st.message.find("socket map is full (max_sockets 1024)"), std::string::npos)
+        << st.message;
+    EXPECT_GE(counter(next, "map_full"), 1500u - 1024u);
+    std::size_t read = 0;
+    for (const SocketObs& s : next.sockets) {
+        auto it = senders.sent.find(s.cookie);
+        if (it == senders.sent.end()) continue;
+        ++read;
+        EXPECT_EQ(s.tx_bytes, it->second) << "cookie " << s.cookie;
+    }
+    EXPECT_GT(read, 0u);
+    EXPECT_LE(read, 1024u);
+    // Said once: the next update, with no new socket turned away, is not degraded for it.
+    Sample again;
+    const std::uint64_t full = source->kernel_counters().map_full;
+    const CollectStatus st2 = source->collect(again);
+    if (source->kernel_counters().map_full == full) {
+        EXPECT_EQ(st2.message.find("socket map is full"), std::string::npos) << st2.message;
+    }
 }
 
 INSTANTIATE_TEST_SUITE_P(Reads, EbpfReadKernel, ::testing::Values(true, false),
