@@ -69,6 +69,10 @@ function(sstop_add_test name)
   endif()
   # Every sstop a test starts records history under $XDG_STATE_HOME: never the user's own
   # (tests/support gives each test process a fresh one on top of this).
+  set(serial "")
+  if(T_RUN_SERIAL)
+    set(serial RUN_SERIAL TRUE)
+  endif()
   gtest_discover_tests(${name} DISCOVERY_TIMEOUT 30 PROPERTIES LABELS "${T_LABELS}"
-    ENVIRONMENT "XDG_STATE_HOME=${PROJECT_BINARY_DIR}/test-state/${name}")
+    ENVIRONMENT "XDG_STATE_HOME=${PROJECT_BINARY_DIR}/test-state/${name}" ${serial})
 endfunction()
