@@ -485,10 +485,13 @@ void EbpfSource::index_all(std::vector<sstop_dirty>& at) {
     }
 }
 
+// Notices in cookie order (then slot): how `at` lists are sorted and merged.
+static bool by_cookie(const sstop_dirty& a, const sstop_dirty& b) {
+    return a.cookie != b.cookie ? a.cookie < b.cookie : a.slot < b.slot;
+}
+
 void EbpfSource::sort_once(std::vector<sstop_dirty>& at) {
-    std::sort(at.begin(), at.end(), [](const sstop_dirty& a, const sstop_dirty& b) {
-        return a.cookie != b.cookie ? a.cookie < b.cookie : a.slot < b.slot;
-    });
+    std::sort(at.begin(), at.end(), by_cookie);
     at.erase(std::unique(at.begin(), at.end(),
                          [](const sstop_dirty& a, const sstop_dirty& b) {
                              return a.cookie == b.cookie && a.slot == b.slot;
@@ -722,9 +725,7 @@ CollectStatus EbpfSource::collect(Sample& out) {
     std::vector<sstop_dirty> at;
     at.reserve(dirty_now.size() + dirty_prev_.size() + unowned_.size());
     std::set_union(dirty_now.begin(), dirty_now.end(), dirty_prev_.begin(), dirty_prev_.end(),
-                   std::back_inserter(at), [](const sstop_dirty& a, const sstop_dirty& b) {
-                       return a.cookie != b.cookie ? a.cookie < b.cookie : a.slot < b.slot;
-                   });
+                   std::back_inserter(at), by_cookie);
     if (!unowned_.empty()) {
         for (const auto& [cookie, slot] : unowned_) at.push_back({cookie, slot, 0});
         sort_once(at);
